@@ -1,0 +1,77 @@
+#include "ctl_format.h"
+
+#include <boost/json.hpp>
+
+#include <sstream>
+
+namespace pw::ctl {
+namespace json = boost::json;
+
+namespace {
+
+std::string text(const json::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  return json::serialize(v);
+}
+
+std::string field(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it == o.end() ? "" : text(it->value());
+}
+
+std::string counts(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_object() || it->value().get_object().empty()) return "none";
+  std::string out;
+  for (const auto& kv : it->value().get_object())
+    out += (out.empty() ? "" : ", ") + std::string(kv.key()) + " " + text(kv.value());
+  return out;
+}
+
+std::string pad(std::string s, size_t width) {
+  // Pads by bytes; tracking numbers, kinds and remedies are ASCII.
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+}  // namespace
+
+std::string formatStatus(const json::value& args) {
+  if (!args.is_object()) return "";
+  const auto& o = args.get_object();
+  std::ostringstream out;
+  out << "version          " << field(o, "version") << "\n"
+      << "uptime           " << field(o, "uptime") << "\n"
+      << "parcels          " << field(o, "parcels") << " (" << counts(o, "parcels_by_stage") << ")\n"
+      << "events           " << field(o, "events") << "\n"
+      << "open exceptions  " << field(o, "open_exceptions") << " ("
+      << counts(o, "open_exceptions_by_kind") << ")\n"
+      << "tasks            " << counts(o, "tasks_by_state") << "\n"
+      << "polling          " << field(o, "scheduled") << " scheduled, " << field(o, "due_now")
+      << " due now, " << field(o, "in_flight") << " in flight\n"
+      << "polls            " << field(o, "polls_ok") << " ok, " << field(o, "polls_no_result")
+      << " no result yet, " << field(o, "polls_failed") << " failed; last latency "
+      << field(o, "last_poll_latency_ms") << " ms\n"
+      << "tasks raised     " << field(o, "tasks_raised") << " since start\n";
+  return out.str();
+}
+
+std::string formatTasks(const json::value& args) {
+  if (!args.is_object() || !args.get_object().contains("tasks")) return "";
+  const auto& tasks = args.at("tasks");
+  if (!tasks.is_array() || tasks.get_array().empty()) return "no tasks\n";
+  std::ostringstream out;
+  out << pad("ID", 6) << pad("TRACKING", 20) << pad("KIND", 16) << pad("REMEDY", 17)
+      << pad("STATE", 8) << "CREATED\n";
+  for (const auto& t : tasks.get_array()) {
+    if (!t.is_object()) continue;
+    const auto& o = t.get_object();
+    out << pad(field(o, "id"), 6) << pad(field(o, "tracking_number"), 20) << pad(field(o, "kind"), 16)
+        << pad(field(o, "remedy"), 17) << pad(field(o, "state"), 8) << field(o, "created_at") << "\n"
+        << "      " << field(o, "detail") << "\n"
+        << "      " << field(o, "message") << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace pw::ctl

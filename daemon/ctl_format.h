@@ -1,0 +1,12 @@
+#pragma once
+// Human-readable renderings of control answers for parcelwatchctl.
+#include <boost/json/value.hpp>
+
+#include <string>
+
+namespace pw::ctl {
+
+std::string formatStatus(const boost::json::value& arguments);
+std::string formatTasks(const boost::json::value& arguments);
+
+}  // namespace pw::ctl

@@ -1,0 +1,205 @@
+// parcelwatchctl: a thin client of the control socket. Subcommands turn into
+// one request each; people get text, scripts get the daemon's answer with
+// --json. Exit codes (sysexits.h): 0 ok, 1 the daemon answered an error,
+// 64 usage, 65 bad input file, 69 daemon unreachable, 75 timeout.
+#include "config/config_loader.h"
+#include "control/control_client.h"
+#include "ctl_format.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sysexits.h>
+
+namespace json = boost::json;
+using namespace pw;
+
+namespace {
+
+struct Options {
+  std::string socket;
+  std::string config;
+  bool json = false;
+  double timeout_s = 10;
+};
+
+int exitFor(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::not_found: return EX_UNAVAILABLE;
+    case ErrorCode::transient: return EX_TEMPFAIL;
+    default: return EX_PROTOCOL;
+  }
+}
+
+Result<std::string> socketPath(const Options& o) {
+  if (!o.socket.empty()) return o.socket;
+  if (!o.config.empty()) {
+    auto c = loadConfig(o.config);
+    if (!c) return c.error();
+    return c->daemon.control_socket.string();
+  }
+  return std::string("/run/parcelwatch/parcelwatch.sock");
+}
+
+// Sends one request and prints the answer; returns the exit code.
+int run(const Options& o, const control::Request& req,
+        std::string (*human)(const json::value&) = nullptr) {
+  auto path = socketPath(o);
+  if (!path) {
+    std::cerr << "parcelwatchctl: " << path.error().message << "\n";
+    return EX_CONFIG;
+  }
+  auto answer = control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
+  if (!answer) {
+    std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
+    return exitFor(answer.error());
+  }
+  if (o.json) {
+    std::cout << control::serializeAnswer(*answer) << "\n";
+  } else if (answer->result != control::kSuccess) {
+    std::cerr << "error: " << answer->text << "\n";
+  } else if (human) {
+    std::cout << human(answer->arguments);
+  } else {
+    std::cout << answer->text << "\n";
+  }
+  return answer->result == control::kSuccess ? 0 : 1;
+}
+
+int track(const Options& o, const std::string& file) {
+  std::istream* in = &std::cin;
+  std::ifstream f;
+  if (file != "-") {
+    f.open(file);
+    if (!f) {
+      std::cerr << "parcelwatchctl: cannot open " << file << "\n";
+      return EX_NOINPUT;
+    }
+    in = &f;
+  }
+  auto path = socketPath(o);
+  if (!path) {
+    std::cerr << "parcelwatchctl: " << path.error().message << "\n";
+    return EX_CONFIG;
+  }
+  constexpr size_t kBatch = 500;
+  int exit = 0;
+  std::vector<std::pair<size_t, json::value>> batch;
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
+    json::array parcels;
+    for (auto& [line, v] : batch) parcels.push_back(v);
+    control::Request req{"track", json::object{{"parcels", std::move(parcels)}}};
+    auto answer = control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
+    if (!answer) {
+      std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
+      exit = exitFor(answer.error());
+      return false;
+    }
+    if (answer->result != control::kSuccess) exit = 1;
+    if (o.json) std::cout << control::serializeAnswer(*answer) << "\n";
+    const json::value* results = nullptr;
+    if (answer->arguments.is_object()) results = answer->arguments.get_object().if_contains("results");
+    if (!results || !results->is_array()) {
+      if (!o.json) std::cerr << "error: " << answer->text << "\n";
+      batch.clear();
+      return answer->result == control::kSuccess;
+    }
+    if (!o.json) {
+      for (const auto& r : results->get_array()) {
+        const auto& ro = r.get_object();
+        size_t idx = static_cast<size_t>(ro.at("index").to_number<std::int64_t>());
+        size_t line = idx < batch.size() ? batch[idx].first : 0;
+        std::string tn = ro.contains("tracking_number") ? std::string(ro.at("tracking_number").as_string()) : "?";
+        std::string status(ro.at("status").as_string());
+        std::cout << "line " << line << ": " << tn << " " << status;
+        if (ro.contains("error")) std::cout << ": " << ro.at("error").as_string().c_str();
+        std::cout << "\n";
+      }
+    }
+    batch.clear();
+    return true;
+  };
+  std::string text;
+  size_t lineNo = 0;
+  while (std::getline(*in, text)) {
+    ++lineNo;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) {
+      std::cerr << "line " << lineNo << ": rejected: not JSON: " << ec.message() << "\n";
+      exit = 1;
+      continue;
+    }
+    batch.emplace_back(lineNo, std::move(v));
+    if (batch.size() == kBatch && !flush()) return exit;
+  }
+  flush();
+  return exit;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"parcelwatchctl: talk to a running parcelwatchd"};
+  cli.require_subcommand(1);
+  Options o;
+  cli.add_option("-s,--socket", o.socket, "control socket path");
+  cli.add_option("-c,--config", o.config, "read the socket path from this parcelwatchd config");
+  cli.add_flag("--json", o.json, "print the daemon's answer as JSON, unchanged");
+  cli.add_option("--timeout", o.timeout_s, "seconds to wait for the daemon")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+
+  auto* status = cli.add_subcommand("status", "daemon state and counters");
+  auto* help = cli.add_subcommand("commands", "list the daemon's control commands");
+
+  std::string trackFile;
+  auto* trackCmd = cli.add_subcommand("track", "register parcels: one JSON object per line");
+  trackCmd->add_option("FILE", trackFile, "file with one parcel per line, - for stdin")->required();
+
+  std::string rerunNumber;
+  bool rerunAll = false;
+  auto* rerun = cli.add_subcommand("rerun", "poll and detect now");
+  rerun->add_option("TRACKING_NUMBER", rerunNumber, "one parcel");
+  rerun->add_flag("--all", rerunAll, "every active parcel");
+
+  std::string state = "open", kind, number;
+  int limit = 0;
+  auto* tasks = cli.add_subcommand("tasks", "list buyer-notification tasks");
+  tasks->add_option("--state", state, "open, acked, done, dismissed or all")->capture_default_str();
+  tasks->add_option("--kind", kind, "only this exception kind");
+  tasks->add_option("--tracking-number", number, "only this parcel");
+  tasks->add_option("--limit", limit, "at most this many");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : EX_USAGE;
+  }
+
+  if (status->parsed()) return run(o, {"status", {}}, &ctl::formatStatus);
+  if (help->parsed()) return run(o, {"help", {}});
+  if (trackCmd->parsed()) return track(o, trackFile);
+  if (rerun->parsed()) {
+    if (rerunAll == !rerunNumber.empty()) {
+      std::cerr << "parcelwatchctl rerun: give a TRACKING_NUMBER or --all\n";
+      return EX_USAGE;
+    }
+    json::object args;
+    if (rerunAll)
+      args["all"] = true;
+    else
+      args["tracking_number"] = rerunNumber;
+    return run(o, {"rerun", std::move(args)});
+  }
+  if (tasks->parsed()) {
+    json::object args{{"state", state}};
+    if (!kind.empty()) args["kind"] = kind;
+    if (!number.empty()) args["tracking_number"] = number;
+    if (limit > 0) args["limit"] = limit;
+    return run(o, {"tasks", std::move(args)}, &ctl::formatTasks);
+  }
+  return EX_USAGE;
+}

@@ -1,0 +1,53 @@
+// parcelwatchd: parse options, load the configuration, run the Application,
+// map failures to exit codes. Everything else lives in lib/.
+#include "app/application.h"
+#include "app/logging.h"
+#include "config/config_loader.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <sysexits.h>
+
+int main(int argc, char** argv) {
+  CLI::App cli{"parcelwatchd: watches parcels, detects logistics exceptions, raises buyer-notification tasks"};
+  std::string configFile = "/etc/parcelwatch/parcelwatch.toml";
+  std::string checkFile;
+  bool version = false;
+  cli.add_option("-c,--config", configFile, "configuration file")->capture_default_str();
+  cli.add_option("--check-config", checkFile, "validate FILE, print the result and exit 0 or 1");
+  cli.add_flag("-V,--version", version, "print the version and exit");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : EX_USAGE;
+  }
+  if (version) {
+    std::cout << "parcelwatchd " << PARCELWATCH_VERSION << "\n";
+    return 0;
+  }
+  if (!checkFile.empty()) {
+    auto config = pw::loadConfig(checkFile);
+    if (!config) {
+      std::cerr << config.error().message << "\n";
+      return 1;
+    }
+    std::cout << checkFile << ": configuration OK\n";
+    return 0;
+  }
+
+  // Errors go to stderr until logging is up (and the journal shows stderr).
+  auto config = pw::loadConfig(configFile);
+  if (!config) {
+    std::cerr << "parcelwatchd: bad configuration:\n" << config.error().message << "\n";
+    return EX_CONFIG;
+  }
+  try {
+    pw::setupLogging(config->daemon.log_level);
+    pw::Application app(std::move(*config));
+    return app.run();
+  } catch (const std::exception& e) {
+    std::cerr << "parcelwatchd: cannot start: " << e.what() << "\n";
+    return EX_SOFTWARE;
+  }
+}

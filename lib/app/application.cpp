@@ -1,0 +1,150 @@
+#include "app/application.h"
+
+#include "app/alert_log.h"
+#include "app/systemd_notifier.h"
+#include "control/service_commands.h"
+#include "control/unix_control_server.h"
+#include "net/curl_http_client.h"
+#include "polling/polling_service.h"
+#include "simulator/fake_carrier_server.h"
+#include "simulator/sample_histories.h"
+#include "store/store.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+
+namespace pw {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kDrainGrace = std::chrono::seconds(5);
+
+std::string statusLine(PollingService& service) {
+  auto s = service.status();
+  if (!s) return "running";
+  std::int64_t parcels = 0, open = 0;
+  for (auto& [k, v] : s->counts.parcels_by_stage) parcels += v;
+  for (auto& [k, v] : s->counts.open_exceptions_by_kind) open += v;
+  return "watching " + std::to_string(parcels) + " parcels, " + std::to_string(open) +
+         " open exceptions";
+}
+
+// The embedded default: serve the bundled sample histories on 127.0.0.1 and
+// register their parcels once, pinned to their first registration time.
+std::unique_ptr<FakeCarrierServer> startSimulator(asio::io_context& io, Config& config, Store& store,
+                                                  const Clock& clock) {
+  auto samples = SampleHistories::load(config.simulator.samples);
+  if (!samples) throw std::runtime_error("simulator: " + samples.error().message);
+  auto server = std::make_unique<FakeCarrierServer>(io, "parcelwatch-simulator", "simulator-key");
+  auto port = server->start(static_cast<std::uint16_t>(config.simulator.port));
+  config.kuaidi100.endpoint = server->queryUrl();
+  config.kuaidi100.customer = server->customer();
+  config.kuaidi100.key = server->key();
+  auto shared = std::make_shared<SampleHistories>(std::move(*samples));
+  Timestamp now = clock.now();
+  for (const auto& sp : shared->parcels()) {
+    auto existing = store.findParcel(sp.parcel.tracking_number);
+    if (!existing) throw std::runtime_error(existing.error().message);
+    Timestamp shippedAt = now - sp.shipped_ago;
+    if (*existing) {
+      shippedAt = (*existing)->shipped_at;
+    } else {
+      Parcel p = sp.parcel;
+      p.shipped_at = shippedAt;
+      if (auto r = store.addParcel(p, now); !r) throw std::runtime_error(r.error().message);
+    }
+    shared->anchor(sp.parcel.tracking_number, shippedAt);
+  }
+  server->setHistorySource([shared, &clock](const std::string&, const std::string& num) {
+    return shared->render(num, clock.now());
+  });
+  spdlog::info("SIMULATOR_STARTED url={} samples={} parcels={}", server->queryUrl(),
+               config.simulator.samples.string(), shared->parcels().size());
+  (void)port;
+  return server;
+}
+
+}  // namespace
+
+Application::Application(Config config) : config_(std::move(config)) {}
+
+int Application::run() {
+  SystemClock clock;
+  asio::io_context io;
+
+  std::error_code ec;
+  std::filesystem::create_directories(config_.daemon.state_dir, ec);
+  if (ec)
+    throw std::runtime_error("cannot create state_dir " + config_.daemon.state_dir.string() + ": " +
+                             ec.message());
+  auto dbPath = config_.daemon.state_dir / "parcelwatch.db";
+  auto store = Store::open(dbPath);
+  if (!store) throw std::runtime_error(store.error().message);
+  if (auto check = (*store)->quickCheck(); !check || *check != "ok")
+    spdlog::error("STORE_CHECK_FAILED db={} result={}", dbPath.string(),
+                  check ? *check : check.error().message);
+  spdlog::info("STORE_OPENED db={}", dbPath.string());
+
+  AlertLog alerts(config_.daemon.alert_log);
+
+  std::unique_ptr<FakeCarrierServer> simulator;
+  if (config_.simulator.enabled) simulator = startSimulator(io, config_, **store, clock);
+
+  CurlLimits limits;
+  limits.connect_timeout = config_.poll.connect_timeout;
+  limits.total_timeout = config_.poll.request_timeout;
+  limits.max_body_bytes = config_.poll.max_response_bytes;
+  limits.user_agent = std::string("parcelwatch/") + PARCELWATCH_VERSION;
+  CurlHttpClient http(io, limits);
+
+  auto config = std::make_shared<const Config>(config_);
+  PollingService service(io, **store, http, clock, alerts, config);
+
+  control::CommandRegistry registry;
+  control::addServiceCommands(registry, service, PARCELWATCH_VERSION);
+  control::UnixControlServer control(io, registry, config_.daemon.control_socket);
+  if (auto r = control.start(); !r) throw std::runtime_error(r.error().message);
+
+  if (auto r = service.start(); !r) throw std::runtime_error(r.error().message);
+
+  SystemdNotifier notifier;
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void()> waitSignal;
+  waitSignal = [&] {
+    signals.async_wait([&](boost::system::error_code sec, int signo) {
+      if (sec) return;
+      if (signo == SIGHUP) {
+        // Configuration reload is not implemented yet; SIGHUP reopens the
+        // alert log so logrotate can move it.
+        if (alerts.reopen())
+          spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
+        else
+          spdlog::error("ALERT_LOG_REOPEN_FAILED path={}", alerts.path().string());
+        return waitSignal();
+      }
+      spdlog::info("SHUTDOWN signal={}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+      notifier.stopping();
+      control.stop();
+      if (simulator) simulator->stop();
+      service.stop(kDrainGrace, [&] {
+        signals.cancel();
+        io.stop();
+      });
+    });
+  };
+  waitSignal();
+
+  notifier.ready(statusLine(service));
+  spdlog::info("READY version={} socket={} alert_log={}", PARCELWATCH_VERSION,
+               config_.daemon.control_socket.string(), config_.daemon.alert_log.string());
+  io.run();
+  spdlog::info("STOPPED");
+  return 0;
+}
+
+}  // namespace pw

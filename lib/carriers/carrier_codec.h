@@ -1,0 +1,32 @@
+#pragma once
+// Every aggregator sits behind this interface: build the signed request, parse
+// a body into events. Codecs are pure (no sockets, no clocks, no logging) so
+// they are tested on recorded bodies and fuzzed directly.
+#include "common/http.h"
+#include "common/result.h"
+#include "model/parcel.h"
+#include "model/tracking_event.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pw {
+
+struct CarrierSnapshot {
+  std::vector<TrackingEvent> events;  // oldest first
+  /// Set when the carrier itself says the parcel reached a final state.
+  std::optional<ParcelStage> carrier_stage;
+  std::string carrier_state;           // the carrier's own state code, for display
+  std::vector<std::string> warnings;   // events dropped, with the reason
+};
+
+class CarrierCodec {
+ public:
+  virtual ~CarrierCodec() = default;
+  virtual std::string_view name() const = 0;
+  virtual HttpRequest buildQuery(const Parcel& parcel) const = 0;
+  virtual Result<CarrierSnapshot> parseQuery(const HttpResponse& response) const = 0;
+};
+
+}  // namespace pw

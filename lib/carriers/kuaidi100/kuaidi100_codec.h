@@ -1,0 +1,36 @@
+#pragma once
+// Kuaidi100 real-time query (poll/query.do): a form POST of `customer`,
+// `param` (JSON) and `sign` = upper-case MD5(param + key + customer). The
+// answer lists events newest first with local times and no zone.
+#include "carriers/carrier_codec.h"
+#include "common/time_zone.h"
+
+namespace pw {
+
+struct Kuaidi100Settings {
+  std::string endpoint = "https://poll.kuaidi100.com/poll/query.do";
+  std::string customer;
+  std::string key;
+  TimeZone zone = TimeZone::shanghai();
+};
+
+class Kuaidi100Codec final : public CarrierCodec {
+ public:
+  explicit Kuaidi100Codec(Kuaidi100Settings settings) : settings_(std::move(settings)) {}
+
+  std::string_view name() const override { return "kuaidi100"; }
+  HttpRequest buildQuery(const Parcel& parcel) const override;
+  Result<CarrierSnapshot> parseQuery(const HttpResponse& response) const override;
+
+  /// The `param` JSON and its signature, exposed for tests and the simulator.
+  static std::string queryParam(const Parcel& parcel);
+  static std::string sign(std::string_view param, std::string_view key, std::string_view customer);
+
+  /// Parses a response body alone (no HTTP status), e.g. a recorded file.
+  Result<CarrierSnapshot> parseBody(std::string_view body) const;
+
+ private:
+  Kuaidi100Settings settings_;
+};
+
+}  // namespace pw

@@ -1,0 +1,43 @@
+#pragma once
+// The one seam between the core and the network: carrier codecs build an
+// HttpRequest value and parse an HttpResponse value; an HttpClient (curl in the
+// daemon) moves them. Nothing above lib/net sees a socket.
+#include "common/result.h"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pw {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::optional<std::chrono::seconds> retry_after;
+  std::chrono::milliseconds elapsed{0};
+};
+
+class HttpClient {
+ public:
+  using Callback = std::function<void(Result<HttpResponse>)>;
+  virtual ~HttpClient() = default;
+  /// Starts the request; `done` is called exactly once, on the client's
+  /// executor, with a response (any HTTP status) or a transport error.
+  virtual void send(HttpRequest request, Callback done) = 0;
+  /// Abandons every request in flight; their callbacks are not called.
+  virtual void cancelAll() = 0;
+  virtual size_t inFlight() const = 0;
+};
+
+}  // namespace pw

@@ -1,0 +1,47 @@
+#pragma once
+// The daemon's configuration as one immutable value. It is built from a TOML
+// file by loadConfig() and only ever replaced whole, never edited in place.
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "remedies/assessor.h"
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+namespace pw {
+
+struct DaemonSettings {
+  std::filesystem::path state_dir;       // holds parcelwatch.db
+  std::filesystem::path control_socket;  // Unix-domain stream socket
+  std::filesystem::path alert_log;       // JSON lines, one per task raised
+  std::string log_level = "info";
+};
+
+struct PollSettings {
+  Seconds interval = std::chrono::minutes(60);
+  int max_in_flight = 16;
+  Seconds connect_timeout = std::chrono::seconds(5);
+  Seconds request_timeout = std::chrono::seconds(20);
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
+  /// After a failed poll, try again this soon (or as Retry-After says, if later).
+  Seconds retry_after_failure = std::chrono::minutes(5);
+};
+
+struct SimulatorSettings {
+  bool enabled = false;
+  int port = 0;  // 0: any free port on 127.0.0.1
+  std::filesystem::path samples;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this came from
+  DaemonSettings daemon;
+  PollSettings poll;
+  bool kuaidi100_enabled = true;
+  Kuaidi100Settings kuaidi100;
+  SimulatorSettings simulator;
+  std::filesystem::path messages;
+  AssessmentRules rules;  // thresholds, remedy policy and loaded message templates
+};
+
+}  // namespace pw

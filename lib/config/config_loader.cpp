@@ -1,0 +1,273 @@
+#include "config/config_loader.h"
+
+#include "common/duration.h"
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <optional>
+
+namespace pw {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string position(const fs::path& file, const toml::source_region& src) {
+  return file.string() + ":" + std::to_string(src.begin.line) + ":" +
+         std::to_string(src.begin.column);
+}
+
+struct Ctx {
+  fs::path base;  // folder of the config file
+};
+
+using Apply = std::function<std::optional<std::string>(const toml::node&, Config&, const Ctx&)>;
+
+struct KeySpec {
+  std::string_view key;
+  std::string_view type;
+  std::string_view doc;
+  Apply apply;
+};
+
+
+template <class F>
+Apply duration(F field, Seconds min, Seconds max) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    auto s = n.value<std::string>();
+    if (!n.is_string() || !s) return "expected a duration string such as \"48h\"";
+    auto d = parseDuration(*s);
+    if (!d) return d.error().message;
+    if (*d < min || *d > max)
+      return "must be between " + formatDuration(min) + " and " + formatDuration(max);
+    field(c) = *d;
+    return std::nullopt;
+  };
+}
+
+template <class F>
+Apply integer(F field, long long min, long long max) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    if (!n.is_integer()) return "expected an integer";
+    long long v = *n.value<long long>();
+    if (v < min || v > max)
+      return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+    field(c) = static_cast<std::remove_reference_t<decltype(field(c))>>(v);
+    return std::nullopt;
+  };
+}
+
+template <class F>
+Apply string(F field, bool allowEmpty) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    if (!n.is_string()) return "expected a string";
+    auto s = *n.value<std::string>();
+    if (!allowEmpty && s.empty()) return "must not be empty";
+    field(c) = s;
+    return std::nullopt;
+  };
+}
+
+template <class F>
+Apply path(F field) {
+  return [=](const toml::node& n, Config& c, const Ctx& ctx) -> std::optional<std::string> {
+    if (!n.is_string()) return "expected a path string";
+    fs::path p = *n.value<std::string>();
+    if (p.empty()) return "must not be empty";
+    field(c) = (p.is_absolute() ? p : ctx.base / p).lexically_normal();
+    return std::nullopt;
+  };
+}
+
+template <class F>
+Apply boolean(F field) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    if (!n.is_boolean()) return "expected true or false";
+    field(c) = *n.value<bool>();
+    return std::nullopt;
+  };
+}
+
+#define FIELD(expr) [](Config & c) -> auto& { return c.expr; }
+
+const std::vector<KeySpec>& keys() {
+  using namespace std::chrono;
+  static const std::vector<KeySpec> kKeys = {
+      {"daemon.state_dir", "path", "folder for the SQLite database", path(FIELD(daemon.state_dir))},
+      {"daemon.control_socket", "path", "Unix socket parcelwatchctl talks to",
+       path(FIELD(daemon.control_socket))},
+      {"daemon.alert_log", "path", "JSON-lines file, one line per task raised",
+       path(FIELD(daemon.alert_log))},
+      {"daemon.log_level", "string", "trace, debug, info, warn, error",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         for (auto l : {"trace", "debug", "info", "warn", "error"})
+           if (*s == l) {
+             c.daemon.log_level = *s;
+             return std::nullopt;
+           }
+         return "must be one of trace, debug, info, warn, error";
+       }},
+      {"poll.interval", "duration", "how often each active parcel is queried",
+       duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
+      {"poll.max_in_flight", "integer", "carrier requests open at once",
+       integer(FIELD(poll.max_in_flight), 1, 1024)},
+      {"poll.connect_timeout", "duration", "TCP+TLS connect limit per request",
+       duration(FIELD(poll.connect_timeout), seconds(1), minutes(2))},
+      {"poll.request_timeout", "duration", "whole-request limit",
+       duration(FIELD(poll.request_timeout), seconds(1), minutes(10))},
+      {"poll.max_response_bytes", "integer", "larger carrier answers are refused",
+       integer(FIELD(poll.max_response_bytes), 1024, 256LL * 1024 * 1024)},
+      {"poll.retry_after_failure", "duration", "retry delay after a failed poll",
+       duration(FIELD(poll.retry_after_failure), seconds(1), hours(24))},
+      {"detect.stalled_after", "duration", "in transit with no new scan for this long",
+       duration(FIELD(rules.detection.stalled_after), minutes(1), hours(24 * 60))},
+      {"detect.not_picked_up_after", "duration", "no pickup scan this long after shipped_at",
+       duration(FIELD(rules.detection.not_picked_up_after), minutes(1), hours(24 * 60))},
+      {"carriers.kuaidi100.enabled", "bool", "query Kuaidi100", boolean(FIELD(kuaidi100_enabled))},
+      {"carriers.kuaidi100.endpoint", "string", "poll/query.do URL",
+       string(FIELD(kuaidi100.endpoint), false)},
+      {"carriers.kuaidi100.customer", "string", "Kuaidi100 customer id",
+       string(FIELD(kuaidi100.customer), true)},
+      {"carriers.kuaidi100.key", "string", "Kuaidi100 API key (secret)",
+       string(FIELD(kuaidi100.key), true)},
+      {"carriers.kuaidi100.timezone", "string", "zone of the carrier's local times",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         auto z = TimeZone::fromName(*s);
+         if (!z) return z.error().message;
+         c.kuaidi100.zone = *z;
+         return std::nullopt;
+       }},
+      {"simulator.enabled", "bool", "serve the bundled simulated Kuaidi100 on 127.0.0.1",
+       boolean(FIELD(simulator.enabled))},
+      {"simulator.port", "integer", "port for the simulator, 0 for any free one",
+       integer(FIELD(simulator.port), 0, 65535)},
+      {"simulator.samples", "path", "sample parcels and histories the simulator serves",
+       path(FIELD(simulator.samples))},
+      {"remedies.messages", "path", "message templates (TOML)", path(FIELD(messages))},
+  };
+  return kKeys;
+}
+
+const std::vector<std::string_view> kSections = {"daemon",    "poll",      "detect",  "carriers",
+                                                 "carriers.kuaidi100", "simulator", "remedies"};
+
+struct Walker {
+  const fs::path& file;
+  Config& config;
+  Ctx ctx;
+  std::vector<std::string> errors;
+
+  void walk(const toml::table& table, const std::string& prefix) {
+    for (auto&& [k, node] : table) {
+      std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (node.is_table()) {
+        bool known = false;
+        for (auto s : kSections) known = known || s == key;
+        if (!known) {
+          errors.push_back(position(file, node.source()) + ": unknown section [" + key + "]");
+          continue;
+        }
+        walk(*node.as_table(), key);
+        continue;
+      }
+      const KeySpec* spec = nullptr;
+      for (const auto& s : keys())
+        if (s.key == key) spec = &s;
+      if (!spec) {
+        errors.push_back(position(file, node.source()) + ": unknown key '" + key + "'");
+        continue;
+      }
+      if (auto err = spec->apply(node, config, ctx))
+        errors.push_back(position(file, node.source()) + ": " + key + ": " + *err);
+    }
+  }
+};
+
+Result<MessageTemplates> loadMessages(const fs::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return makeError(ErrorCode::invalid_input,
+                     position(file, e.source()) + ": " + std::string(e.description()));
+  }
+  MessageTemplates out;
+  for (auto&& [k, node] : root) {
+    std::string kind(k.str());
+    auto parsed = exceptionKindFromString(kind);
+    if (!parsed || !node.is_table())
+      return makeError(ErrorCode::invalid_input, position(file, node.source()) +
+                                                     ": unknown exception kind [" + kind + "]");
+    MessageTemplate tpl;
+    for (auto&& [lang, text] : *node.as_table()) {
+      std::string where = position(file, text.source()) + ": " + kind + "." + std::string(lang.str());
+      if (!text.is_string()) return makeError(ErrorCode::invalid_input, where + ": expected a string");
+      std::string s = *text.value<std::string>();
+      if (auto r = MessageTemplates::check(s); !r)
+        return makeError(ErrorCode::invalid_input, where + ": " + r.error().message);
+      if (lang.str() == "zh-CN")
+        tpl.zh_cn = s;
+      else if (lang.str() == "en")
+        tpl.en = s;
+      else
+        return makeError(ErrorCode::invalid_input, where + ": unknown language (zh-CN, en)");
+    }
+    if (tpl.zh_cn.empty() || tpl.en.empty())
+      return makeError(ErrorCode::invalid_input, position(file, node.source()) + ": [" + kind +
+                                                     "] needs both zh-CN and en");
+    out.set(*parsed, std::move(tpl));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Config> loadConfig(const fs::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    std::string what(e.description());
+    if (!fs::exists(file)) return makeError(ErrorCode::invalid_input, file.string() + ": no such file");
+    return makeError(ErrorCode::invalid_input, position(file, e.source()) + ": " + what);
+  }
+  Config config;
+  config.source = fs::absolute(file);
+  Walker w{file, config, Ctx{config.source.parent_path()}, {}};
+  w.walk(root, "");
+  if (!w.errors.empty()) {
+    std::string all;
+    for (auto& e : w.errors) all += (all.empty() ? "" : "\n") + e;
+    return makeError(ErrorCode::invalid_input, all);
+  }
+  auto missing = [&](std::string_view key) {
+    return makeError(ErrorCode::invalid_input, file.string() + ": missing required key '" +
+                                                   std::string(key) + "'");
+  };
+  if (config.daemon.state_dir.empty()) return missing("daemon.state_dir");
+  if (config.daemon.control_socket.empty()) return missing("daemon.control_socket");
+  if (config.daemon.alert_log.empty()) return missing("daemon.alert_log");
+  if (config.messages.empty()) return missing("remedies.messages");
+  // sockaddr_un holds 108 bytes including the terminator.
+  if (config.daemon.control_socket.string().size() > 107)
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": daemon.control_socket: path longer than 107 bytes: " +
+                         config.daemon.control_socket.string());
+  if (config.simulator.enabled && config.simulator.samples.empty()) return missing("simulator.samples");
+  if (config.kuaidi100_enabled && !config.simulator.enabled &&
+      (config.kuaidi100.customer.empty() || config.kuaidi100.key.empty()))
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": carriers.kuaidi100: customer and key are required "
+                                     "(or enable the simulator)");
+  auto templates = loadMessages(config.messages);
+  if (!templates) return templates.error();
+  config.rules.templates = std::move(*templates);
+  config.rules.display_zone = config.kuaidi100.zone;
+  return config;
+}
+
+}  // namespace pw

@@ -1,0 +1,17 @@
+#pragma once
+// One table (config_loader.cpp, kKeys) declares every key: its type, default
+// and a line of documentation. Loading rejects what the table does not list
+// and names file:line:column for every error, because an operator reading a
+// failed start-up in the journal must be able to go straight to the line.
+#include "common/result.h"
+#include "config/config.h"
+
+#include <filesystem>
+
+namespace pw {
+
+/// Reads and validates a config file (and the message templates it names).
+/// Relative paths inside it are taken relative to the file's own folder.
+Result<Config> loadConfig(const std::filesystem::path& file);
+
+}  // namespace pw

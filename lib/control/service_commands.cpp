@@ -1,0 +1,186 @@
+#include "control/service_commands.h"
+
+#include "common/duration.h"
+#include "model/model_json.h"
+#include "model/parcel_json.h"
+
+#include <boost/json.hpp>
+
+namespace pw::control {
+namespace json = boost::json;
+
+namespace {
+
+json::object countsToJson(const std::map<std::string, std::int64_t>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
+// Rejects arguments the command does not know, so a typo is not silently ignored.
+std::optional<std::string> unknownArgument(const json::object& args,
+                                           std::initializer_list<std::string_view> known) {
+  for (const auto& kv : args) {
+    bool ok = false;
+    for (auto k : known) ok = ok || kv.key() == k;
+    if (!ok) return "unknown argument '" + std::string(kv.key()) + "'";
+  }
+  return std::nullopt;
+}
+
+Answer status(ServiceApi& service, const std::string& version, const json::object& args) {
+  if (auto bad = unknownArgument(args, {})) return error(*bad);
+  auto r = service.status();
+  if (!r) return error("status failed: " + r.error().message);
+  std::int64_t parcels = 0;
+  for (const auto& [k, v] : r->counts.parcels_by_stage) parcels += v;
+  std::int64_t openExceptions = 0;
+  for (const auto& [k, v] : r->counts.open_exceptions_by_kind) openExceptions += v;
+  json::object a{
+      {"version", version},
+      {"uptime", formatDuration(r->uptime)},
+      {"parcels", parcels},
+      {"parcels_by_stage", countsToJson(r->counts.parcels_by_stage)},
+      {"events", r->counts.events},
+      {"open_exceptions", openExceptions},
+      {"open_exceptions_by_kind", countsToJson(r->counts.open_exceptions_by_kind)},
+      {"tasks_by_state", countsToJson(r->counts.tasks_by_state)},
+      {"scheduled", r->scheduled},
+      {"due_now", r->due_now},
+      {"in_flight", r->in_flight},
+      {"polls_ok", r->counters.polls_ok},
+      {"polls_no_result", r->counters.polls_no_result},
+      {"polls_failed", r->counters.polls_failed},
+      {"tasks_raised", r->counters.tasks_raised},
+      {"last_poll_latency_ms", r->counters.last_latency.count()},
+  };
+  return ok("parcelwatchd " + version + " running for " + formatDuration(r->uptime) + ": " +
+                std::to_string(parcels) + " parcels, " + std::to_string(openExceptions) +
+                " open exceptions",
+            std::move(a));
+}
+
+Answer track(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"parcels"})) return error(*bad);
+  auto it = args.find("parcels");
+  if (it == args.end() || !it->value().is_array())
+    return error("track needs \"parcels\": an array of parcel objects");
+  const auto& items = it->value().get_array();
+  if (items.empty()) return error("track: \"parcels\" is empty");
+
+  // Validate each item on its own: one bad parcel rejects only itself.
+  std::vector<Parcel> valid;
+  std::vector<json::object> results(items.size());
+  std::vector<size_t> validIndex;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto p = parcelFromJson(items[i]);
+    results[i]["index"] = i;
+    if (!p) {
+      results[i]["status"] = "rejected";
+      results[i]["error"] = p.error().message;
+      if (items[i].is_object())
+        if (auto tn = items[i].get_object().find("tracking_number");
+            tn != items[i].get_object().end() && tn->value().is_string())
+          results[i]["tracking_number"] = tn->value().get_string();
+      continue;
+    }
+    validIndex.push_back(i);
+    valid.push_back(std::move(*p));
+  }
+  auto outcome = service.track(valid);
+  size_t registered = 0, already = 0, rejected = items.size() - valid.size();
+  for (size_t k = 0; k < outcome.size(); ++k) {
+    auto& r = results[validIndex[k]];
+    r["tracking_number"] = outcome[k].tracking_number;
+    if (!outcome[k].ok) {
+      r["status"] = "rejected";
+      r["error"] = outcome[k].error;
+      ++rejected;
+    } else if (outcome[k].inserted) {
+      r["status"] = "registered";
+      ++registered;
+    } else {
+      r["status"] = "already_tracked";
+      ++already;
+    }
+  }
+  json::array arr;
+  for (auto& r : results) arr.push_back(std::move(r));
+  std::string text = "registered " + std::to_string(registered) + ", already tracked " +
+                     std::to_string(already) + ", rejected " + std::to_string(rejected);
+  Answer a{rejected ? kError : kSuccess, text, json::object{{"results", std::move(arr)}}};
+  return a;
+}
+
+Answer rerun(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"tracking_number", "all"})) return error(*bad);
+  auto tn = args.find("tracking_number");
+  auto all = args.find("all");
+  bool wantAll = all != args.end() && all->value().is_bool() && all->value().get_bool();
+  if (all != args.end() && !all->value().is_bool()) return error("\"all\" must be true or false");
+  if ((tn == args.end()) == !wantAll)
+    return error("rerun needs either \"tracking_number\" or \"all\": true");
+  std::optional<std::string> number;
+  if (tn != args.end()) {
+    if (!tn->value().is_string()) return error("\"tracking_number\" must be a string");
+    number = std::string(tn->value().get_string());
+  }
+  auto r = service.rerun(number);
+  if (!r) {
+    int code = r.error().code == ErrorCode::conflict ? kConflict : kError;
+    return Answer{code, "rerun: " + r.error().message, nullptr};
+  }
+  return ok("queued " + std::to_string(*r) + " parcel(s) for polling and detection now",
+            json::object{{"queued", *r}});
+}
+
+Answer tasks(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"state", "kind", "tracking_number", "limit"}))
+    return error(*bad);
+  TaskFilter f;
+  f.state = TaskState::open;
+  if (auto s = args.find("state"); s != args.end()) {
+    if (!s->value().is_string()) return error("\"state\" must be a string");
+    std::string state(s->value().get_string());
+    if (state == "all")
+      f.state.reset();
+    else if (auto parsed = taskStateFromString(state))
+      f.state = parsed;
+    else
+      return error("unknown task state '" + state + "' (open, acked, done, dismissed, all)");
+  }
+  if (auto k = args.find("kind"); k != args.end()) {
+    auto kind = k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
+    if (!kind) return error("unknown exception kind in \"kind\"");
+    f.kind = kind;
+  }
+  if (auto t = args.find("tracking_number"); t != args.end()) {
+    if (!t->value().is_string()) return error("\"tracking_number\" must be a string");
+    f.tracking_number = std::string(t->value().get_string());
+  }
+  if (auto l = args.find("limit"); l != args.end()) {
+    if (!l->value().is_int64() || l->value().get_int64() < 1 || l->value().get_int64() > 100000)
+      return error("\"limit\" must be an integer from 1 to 100000");
+    f.limit = static_cast<int>(l->value().get_int64());
+  }
+  auto r = service.tasks(f);
+  if (!r) return error("tasks failed: " + r.error().message);
+  json::array arr;
+  for (const auto& t : *r) arr.push_back(taskToJson(t));
+  return ok(std::to_string(r->size()) + " task(s)", json::object{{"tasks", std::move(arr)}});
+}
+
+}  // namespace
+
+void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version) {
+  registry.add("status", "daemon state: parcels, exceptions, tasks, polling counters",
+               [&service, version](const json::object& a) { return status(service, version, a); });
+  registry.add("track", "register parcels: {\"parcels\": [parcel, ...]}",
+               [&service](const json::object& a) { return track(service, a); });
+  registry.add("rerun", "poll and detect now: {\"tracking_number\": N} or {\"all\": true}",
+               [&service](const json::object& a) { return rerun(service, a); });
+  registry.add("tasks", "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
+               [&service](const json::object& a) { return tasks(service, a); });
+}
+
+}  // namespace pw::control

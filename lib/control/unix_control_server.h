@@ -1,0 +1,42 @@
+#pragma once
+// The control socket: a Unix-domain stream socket, one JSON request per line,
+// one answer per line, several requests per connection. Each connection has a
+// request size cap and an idle deadline; a bad request gets an error answer,
+// never a dropped daemon. Callers are identified with SO_PEERCRED and every
+// command is logged with their uid and pid.
+#include "common/result.h"
+#include "control/command_registry.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+namespace pw::control {
+
+struct ServerLimits {
+  std::chrono::seconds idle_timeout{30};
+  std::size_t max_clients = 32;
+};
+
+class UnixControlServer {
+ public:
+  UnixControlServer(boost::asio::io_context& io, const CommandRegistry& registry,
+                    std::filesystem::path socketPath, ServerLimits limits = {});
+  ~UnixControlServer();
+
+  /// Creates the socket (mode 0660). Refuses if another daemon answers on it;
+  /// a stale socket file left by a crash is replaced.
+  Result<void> start();
+  /// Stops accepting and removes the socket file.
+  void stop();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace pw::control

@@ -1,0 +1,30 @@
+#include "detection/stall_rule.h"
+
+#include "common/duration.h"
+
+namespace pw {
+
+std::optional<Finding> detectStall(const RuleInput& in) {
+  if (in.stage != ParcelStage::in_transit || in.timeline.empty()) return std::nullopt;
+  const TrackingEvent* last = nullptr;
+  for (auto it = in.timeline.rbegin(); it != in.timeline.rend(); ++it) {
+    if (isPhysicalScan(it->kind)) {
+      last = &*it;
+      break;
+    }
+  }
+  if (!last) return std::nullopt;
+  Seconds elapsed = in.now - last->time;
+  if (elapsed < in.policy.stalled_after) return std::nullopt;
+  Finding f;
+  f.kind = ExceptionKind::stalled;
+  f.since = last->time + in.policy.stalled_after;
+  f.evidence = {*last};
+  f.threshold = in.policy.stalled_after;
+  f.elapsed = elapsed;
+  f.detail = "in transit, no new scan for " + formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) +
+             " (threshold " + formatDuration(in.policy.stalled_after) + ")";
+  return f;
+}
+
+}  // namespace pw

@@ -1,0 +1,330 @@
+// Design (after curl's multi-uv.c and Asio's third_party_lib.cpp; curl's own
+// asiohiper.cpp was removed for the bugs avoided here):
+//  - CURLMOPT_SOCKETFUNCTION keeps one Watch per fd curl names, including fds
+//    it did not open through us (the threaded resolver's socketpair). The
+//    stream_descriptor never owns the fd: we release(), never close().
+//  - Waits are re-armed after every action while curl still wants the event,
+//    and each wait handler holds a shared_ptr to its Watch and returns at once
+//    if the Watch died meanwhile (curl issue #5090's use-after-free).
+//  - CURLMOPT_TIMERFUNCTION never calls back into curl: a zero timeout is
+//    posted, others arm one steady_timer.
+//  - C callbacks are noexcept; completions are read with curl_multi_info_read,
+//    the easy handle is removed before the user's callback runs.
+#include "net/curl_http_client.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace pw {
+namespace asio = boost::asio;
+
+namespace {
+
+// curl_global_init is not thread-safe; do it once per process.
+void globalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpRequest request;
+  HttpClient::Callback done;
+  std::string body;
+  std::size_t max_body = 0;
+  bool too_large = false;
+  std::chrono::steady_clock::time_point started;
+
+  ~Transfer() {
+    if (headers) curl_slist_free_all(headers);
+    if (easy) curl_easy_cleanup(easy);
+  }
+};
+
+size_t onWrite(char* data, size_t size, size_t count, void* user) noexcept {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  if (t->body.size() + n > t->max_body) {
+    t->too_large = true;
+    return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
+  }
+  try {
+    t->body.append(data, n);
+  } catch (...) {
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(asio::io_context& io, CurlLimits limits) : io_(io), timer_(io), limits_(std::move(limits)) {
+    globalInit();
+    multi_ = curl_multi_init();
+    if (!multi_) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::onSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::onTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  }
+
+  ~Impl() {
+    cancelAll();
+    // curl closes its cached connections in curl_multi_cleanup; let go of the
+    // fds first so Asio neither closes them nor keeps them registered.
+    for (auto& [fd, w] : watches_) {
+      w->dead = true;
+      boost::system::error_code ignored;
+      w->sd.cancel(ignored);
+      w->sd.release();
+    }
+    watches_.clear();
+    curl_multi_cleanup(multi_);
+  }
+
+  void send(HttpRequest request, Callback done) {
+    auto t = std::make_unique<Transfer>();
+    t->easy = curl_easy_init();
+    if (!t->easy) {
+      fail(std::move(done), makeError(ErrorCode::internal, "curl_easy_init failed"));
+      return;
+    }
+    t->request = std::move(request);
+    t->done = std::move(done);
+    t->max_body = limits_.max_body_bytes;
+    t->started = std::chrono::steady_clock::now();
+    CURL* e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits_.connect_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(limits_.total_timeout.count()));
+    // A server that trickles bytes is as bad as one that sends nothing.
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits_.max_body_bytes));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &onWrite);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_USERAGENT, limits_.user_agent.c_str());
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (t->request.method == "POST") {
+      curl_easy_setopt(e, CURLOPT_POST, 1L);
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.body.size()));
+    }
+    if (!t->request.content_type.empty())
+      t->headers = curl_slist_append(t->headers, ("Content-Type: " + t->request.content_type).c_str());
+    for (const auto& [k, v] : t->request.headers)
+      t->headers = curl_slist_append(t->headers, (k + ": " + v).c_str());
+    if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+
+    CURLMcode rc = curl_multi_add_handle(multi_, e);
+    if (rc != CURLM_OK) {
+      auto cb = std::move(t->done);
+      fail(std::move(cb), makeError(ErrorCode::internal,
+                                    std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc)));
+      return;
+    }
+    transfers_.emplace(e, std::move(t));
+  }
+
+  void cancelAll() {
+    for (auto& [easy, t] : transfers_) curl_multi_remove_handle(multi_, easy);
+    transfers_.clear();
+    timer_.cancel();
+  }
+
+  size_t inFlight() const { return transfers_.size(); }
+  void setLimits(CurlLimits limits) { limits_ = std::move(limits); }
+
+ private:
+  // One per fd curl asked us to watch.
+  struct Watch {
+    explicit Watch(asio::io_context& io, curl_socket_t fd) : sd(io, fd), fd(fd) {}
+    asio::posix::stream_descriptor sd;
+    curl_socket_t fd;
+    int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
+    bool reading = false;
+    bool writing = false;
+    bool dead = false;
+  };
+
+  static int onSocket(CURL*, curl_socket_t fd, int what, void* userp, void*) noexcept {
+    auto* self = static_cast<Impl*>(userp);
+    try {
+      self->updateWatch(fd, what);
+    } catch (...) {
+      return -1;
+    }
+    return 0;
+  }
+
+  static int onTimer(CURLM*, long timeoutMs, void* userp) noexcept {
+    auto* self = static_cast<Impl*>(userp);
+    try {
+      self->timer_.cancel();
+      if (timeoutMs < 0) return 0;
+      std::weak_ptr<Impl> weak = self->weak_from_this();
+      if (timeoutMs == 0) {
+        // Never call back into curl from inside its own callback.
+        asio::post(self->io_, [weak] {
+          if (auto s = weak.lock()) s->onTimeout();
+        });
+        return 0;
+      }
+      self->timer_.expires_after(std::chrono::milliseconds(timeoutMs));
+      self->timer_.async_wait([weak](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto s = weak.lock()) s->onTimeout();
+      });
+    } catch (...) {
+      return -1;
+    }
+    return 0;
+  }
+
+  void updateWatch(curl_socket_t fd, int what) {
+    auto it = watches_.find(fd);
+    if (what == CURL_POLL_REMOVE) {
+      if (it != watches_.end()) {
+        auto w = it->second;
+        w->dead = true;
+        boost::system::error_code ignored;
+        w->sd.cancel(ignored);
+        w->sd.release();  // curl owns the fd
+        watches_.erase(it);
+      }
+      return;
+    }
+    std::shared_ptr<Watch> w;
+    if (it == watches_.end()) {
+      w = std::make_shared<Watch>(io_, fd);
+      watches_.emplace(fd, w);
+    } else {
+      w = it->second;
+    }
+    w->wanted = what;
+    arm(w);
+  }
+
+  void arm(const std::shared_ptr<Watch>& w) {
+    if (w->dead) return;
+    std::weak_ptr<Impl> weak = weak_from_this();
+    if ((w->wanted & CURL_POLL_IN) && !w->reading) {
+      w->reading = true;
+      w->sd.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [weak, w](boost::system::error_code ec) {
+                         w->reading = false;
+                         auto s = weak.lock();
+                         if (!s || w->dead || ec == asio::error::operation_aborted) return;
+                         s->onReady(w, ec ? CURL_CSELECT_ERR : CURL_CSELECT_IN, CURL_POLL_IN);
+                       });
+    }
+    if ((w->wanted & CURL_POLL_OUT) && !w->writing) {
+      w->writing = true;
+      w->sd.async_wait(asio::posix::stream_descriptor::wait_write,
+                       [weak, w](boost::system::error_code ec) {
+                         w->writing = false;
+                         auto s = weak.lock();
+                         if (!s || w->dead || ec == asio::error::operation_aborted) return;
+                         s->onReady(w, ec ? CURL_CSELECT_ERR : CURL_CSELECT_OUT, CURL_POLL_OUT);
+                       });
+    }
+  }
+
+  void onReady(const std::shared_ptr<Watch>& w, int select, int event) {
+    int running = 0;
+    curl_multi_socket_action(multi_, w->fd, select, &running);
+    drainCompletions();
+    // Keep watching while curl still wants this event (curl issue #1191).
+    if (!w->dead && (w->wanted & event)) arm(w);
+  }
+
+  void onTimeout() {
+    int running = 0;
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    drainCompletions();
+  }
+
+  void drainCompletions() {
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      CURLcode code = msg->data.result;  // read before removal invalidates msg
+      auto it = transfers_.find(easy);
+      curl_multi_remove_handle(multi_, easy);
+      if (it == transfers_.end()) continue;
+      std::unique_ptr<Transfer> t = std::move(it->second);
+      transfers_.erase(it);
+      complete(*t, code);
+    }
+  }
+
+  void complete(Transfer& t, CURLcode code) {
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t.started);
+    if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      fail(std::move(t.done), makeError(ErrorCode::carrier,
+                                        "response larger than " + std::to_string(t.max_body) +
+                                            " bytes from " + t.request.url));
+      return;
+    }
+    if (code != CURLE_OK) {
+      ErrorCode kind = ErrorCode::transient;
+      fail(std::move(t.done), makeError(kind, std::string(curl_easy_strerror(code)) + " (" +
+                                                  t.request.url + ")"));
+      return;
+    }
+    HttpResponse r;
+    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_off_t retryAfter = 0;
+    // 7.88 can report a negative value for a date in the past: clamp it.
+    if (curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retryAfter) == CURLE_OK && retryAfter > 0)
+      r.retry_after = std::chrono::seconds(std::min<curl_off_t>(retryAfter, 24 * 3600));
+    r.body = std::move(t.body);
+    r.elapsed = elapsed;
+    deliver(std::move(t.done), std::move(r));
+  }
+
+  // Callbacks run after the current curl call has returned, never inside it.
+  void fail(Callback cb, Error e) {
+    asio::post(io_, [cb = std::move(cb), e = std::move(e)]() mutable { cb(std::move(e)); });
+  }
+  void deliver(Callback cb, HttpResponse r) {
+    asio::post(io_, [cb = std::move(cb), r = std::move(r)]() mutable { cb(std::move(r)); });
+  }
+
+  asio::io_context& io_;
+  asio::steady_timer timer_;
+  CurlLimits limits_;
+  CURLM* multi_ = nullptr;
+  std::map<curl_socket_t, std::shared_ptr<Watch>> watches_;
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+};
+
+CurlHttpClient::CurlHttpClient(asio::io_context& io, CurlLimits limits)
+    : impl_(std::make_shared<Impl>(io, std::move(limits))) {}
+
+CurlHttpClient::~CurlHttpClient() {
+  // Pending handlers hold only weak references, so dropping the last strong one is enough.
+  impl_->cancelAll();
+}
+
+void CurlHttpClient::send(HttpRequest request, Callback done) { impl_->send(std::move(request), std::move(done)); }
+void CurlHttpClient::cancelAll() { impl_->cancelAll(); }
+size_t CurlHttpClient::inFlight() const { return impl_->inFlight(); }
+void CurlHttpClient::setLimits(CurlLimits limits) { impl_->setLimits(std::move(limits)); }
+
+}  // namespace pw

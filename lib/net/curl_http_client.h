@@ -1,0 +1,40 @@
+#pragma once
+// HttpClient over libcurl's multi interface, driven by one Boost.Asio
+// io_context with curl_multi_socket_action (see the design notes in
+// curl_http_client.cpp). All libcurl calls happen on that io_context's thread,
+// so nothing here takes a lock.
+#include "common/http.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+namespace pw {
+
+struct CurlLimits {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds total_timeout{20000};
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::string user_agent = "parcelwatch/0.1";
+};
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  CurlHttpClient(boost::asio::io_context& io, CurlLimits limits);
+  ~CurlHttpClient() override;
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
+  void send(HttpRequest request, Callback done) override;
+  void cancelAll() override;
+  size_t inFlight() const override;
+  void setLimits(CurlLimits limits);
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace pw

@@ -1,0 +1,16 @@
+#pragma once
+// The alert log's line format is a documented interface (README, "Alert log"):
+// add fields, never rename or remove them.
+#include "common/clock.h"
+#include "model/parcel_exception.h"
+
+#include <boost/json/object.hpp>
+
+namespace pw {
+
+boost::json::object taskRaisedRecord(const NotificationTask& task, Timestamp now);
+boost::json::object exceptionResolvedRecord(const std::string& trackingNumber,
+                                            const std::string& carrier, ExceptionKind kind,
+                                            Timestamp now);
+
+}  // namespace pw

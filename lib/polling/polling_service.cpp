@@ -1,0 +1,328 @@
+#include "polling/polling_service.h"
+
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "common/duration.h"
+#include "polling/alert_record.h"
+#include "remedies/assessor.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace pw {
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> logger(const std::string& name) {
+  if (auto l = spdlog::get(name)) return l;
+  auto l = spdlog::default_logger()->clone(name);
+  spdlog::register_logger(l);
+  return l;
+}
+
+}  // namespace
+
+PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& http, const Clock& clock,
+                               AlertSink& alerts, std::shared_ptr<const Config> config)
+    : io_(io),
+      store_(store),
+      http_(http),
+      clock_(clock),
+      alerts_(alerts),
+      config_(std::move(config)),
+      ticker_(io),
+      drain_timer_(io),
+      started_at_(clock.now()) {
+  if (config_->kuaidi100_enabled)
+    registry_.add(std::make_shared<Kuaidi100Codec>(config_->kuaidi100));
+}
+
+PollingService::~PollingService() = default;
+
+Result<void> PollingService::start() {
+  auto targets = store_.pollTargets();
+  if (!targets) return targets.error();
+  Timestamp now = clock_.now();
+  for (const auto& t : *targets) {
+    Timestamp due = t.last_polled_at ? *t.last_polled_at + config_->poll.interval : now;
+    schedule(t.parcel_id, due);
+  }
+  logger("poll")->info("SCHEDULER_STARTED parcels={} interval={} max_in_flight={}", targets->size(),
+                       formatDuration(config_->poll.interval), config_->poll.max_in_flight);
+  emitPendingAlerts();
+  armTicker();
+  asio::post(io_, [this] { dispatch(); });
+  return {};
+}
+
+void PollingService::stop(std::chrono::milliseconds grace, std::function<void()> drained) {
+  stopping_ = true;
+  ticker_.cancel();
+  drained_ = std::move(drained);
+  if (in_flight_.empty()) return maybeDrained();
+  logger("poll")->info("DRAINING in_flight={} grace={}ms", in_flight_.size(), grace.count());
+  drain_timer_.expires_after(grace);
+  drain_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    logger("poll")->warn("DRAIN_ABANDONED in_flight={}", in_flight_.size());
+    http_.cancelAll();
+    in_flight_.clear();
+    maybeDrained();
+  });
+}
+
+void PollingService::maybeDrained() {
+  if (!stopping_ || !in_flight_.empty() || !drained_) return;
+  drain_timer_.cancel();
+  auto cb = std::move(drained_);
+  drained_ = nullptr;
+  asio::post(io_, std::move(cb));
+}
+
+bool PollingService::idle() const {
+  return in_flight_.empty() && (due_.empty() || due_.begin()->first > clock_.now());
+}
+
+void PollingService::schedule(std::int64_t parcelId, Timestamp due) {
+  unschedule(parcelId);
+  due_.emplace(due, parcelId);
+  due_of_[parcelId] = due;
+}
+
+void PollingService::unschedule(std::int64_t parcelId) {
+  auto it = due_of_.find(parcelId);
+  if (it == due_of_.end()) return;
+  auto [b, e] = due_.equal_range(it->second);
+  for (auto d = b; d != e; ++d) {
+    if (d->second == parcelId) {
+      due_.erase(d);
+      break;
+    }
+  }
+  due_of_.erase(it);
+}
+
+void PollingService::armTicker() {
+  // A one-second tick keeps the scheduler simple and bounds how late a due
+  // poll starts; dispatch() is also called whenever a slot frees up.
+  ticker_.expires_after(std::chrono::seconds(1));
+  ticker_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    tick();
+    armTicker();
+  });
+}
+
+void PollingService::tick() {
+  if (alert_backlog_) emitPendingAlerts();
+  dispatch();
+}
+
+void PollingService::dispatch() {
+  if (stopping_) return;
+  Timestamp now = clock_.now();
+  while (!due_.empty() && in_flight_.size() < static_cast<size_t>(config_->poll.max_in_flight)) {
+    auto it = due_.begin();
+    if (it->first > now) break;
+    std::int64_t id = it->second;
+    due_.erase(it);
+    due_of_.erase(id);
+    startPoll(id);
+  }
+}
+
+void PollingService::startPoll(std::int64_t parcelId) {
+  auto parcel = store_.parcel(parcelId);
+  if (!parcel) {
+    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId, parcel.error().message);
+    schedule(parcelId, clock_.now() + config_->poll.retry_after_failure);
+    return;
+  }
+  auto codec = registry_.codecFor(*parcel);
+  if (!codec) {
+    logger("poll")->error("NO_CARRIER parcel={} carrier={}: no enabled aggregator serves it",
+                          parcel->tracking_number, parcel->carrier);
+    schedule(parcelId, clock_.now() + config_->poll.interval);
+    return;
+  }
+  in_flight_.insert(parcelId);
+  http_.send(codec->buildQuery(*parcel), [this, parcelId, codec](Result<HttpResponse> r) {
+    onResponse(parcelId, codec, std::move(r));
+  });
+}
+
+void PollingService::onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+                                Result<HttpResponse> response) {
+  if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
+  auto log = logger("poll");
+  Timestamp now = clock_.now();
+  auto parcel = store_.parcel(parcelId);
+  std::string tn = parcel ? parcel->tracking_number : std::to_string(parcelId);
+  Seconds retryIn = config_->poll.retry_after_failure;
+  if (response && response->retry_after && *response->retry_after > retryIn)
+    retryIn = *response->retry_after;
+
+  Result<CarrierSnapshot> snap = response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
+  if (response) counters_.last_latency = response->elapsed;
+
+  if (!snap && snap.error().code == ErrorCode::no_result) {
+    // Normal for a fresh number; detection still runs so a parcel nobody
+    // picked up is noticed.
+    ++counters_.polls_no_result;
+    log->debug("POLL_NO_RESULT carrier={} parcel={}", codec->name(), tn);
+    snap = CarrierSnapshot{};
+  } else if (!snap) {
+    ++counters_.polls_failed;
+    std::string http = response ? std::to_string(response->status) : "-";
+    log->warn("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"", codec->name(), tn,
+              http, formatDuration(retryIn), snap.error().message);
+    if (auto r = store_.recordPollFailure(parcelId, now, snap.error().message); !r)
+      logger("store")->error("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message);
+    schedule(parcelId, now + retryIn);
+    return finishPoll(parcelId);
+  } else {
+    ++counters_.polls_ok;
+  }
+  for (const auto& w : snap->warnings)
+    logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", codec->name(), tn, w);
+
+  auto config = config_;
+  std::optional<ParcelStage> carrierStage = snap->carrier_stage;
+  auto outcome = store_.commitPoll(
+      parcelId, snap->events, snap->carrier_state, now,
+      [&](const Parcel& p, const Timeline& timeline) {
+        return assess(p, timeline, carrierStage, config->rules, now);
+      });
+  if (!outcome) {
+    ++counters_.polls_failed;
+    logger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", tn, outcome.error().message);
+    schedule(parcelId, now + retryIn);
+    return finishPoll(parcelId);
+  }
+  log->info("POLL_OK carrier={} parcel={} events={} new={} stage={}", codec->name(), tn,
+            snap->events.size(), outcome->new_events, toString(outcome->stage));
+
+  std::vector<std::int64_t> written;
+  for (const auto& task : outcome->raised) {
+    ++counters_.tasks_raised;
+    logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
+                           task.tracking_number, toString(task.kind), toString(task.suggestion.remedy),
+                           task.id, task.detail);
+    if (alerts_.emit(taskRaisedRecord(task, now)))
+      written.push_back(task.id);
+    else
+      alert_backlog_ = true;
+  }
+  for (auto kind : outcome->resolved) {
+    logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
+    if (parcel) alerts_.emit(exceptionResolvedRecord(tn, parcel->carrier, kind, now));
+  }
+  if (!written.empty()) {
+    if (auto r = store_.markAlerted(written, now); !r)
+      logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
+  }
+  if (isFinal(outcome->stage)) {
+    log->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn, toString(outcome->stage));
+  } else {
+    schedule(parcelId, now + config_->poll.interval);
+  }
+  finishPoll(parcelId);
+}
+
+void PollingService::finishPoll(std::int64_t parcelId) {
+  in_flight_.erase(parcelId);
+  if (rerun_after_flight_.erase(parcelId) && !stopping_) schedule(parcelId, clock_.now());
+  maybeDrained();
+  asio::post(io_, [this] { dispatch(); });
+}
+
+void PollingService::emitPendingAlerts() {
+  auto pending = store_.unalertedTasks();
+  if (!pending) {
+    logger("store")->error("STORE_READ_FAILED what=unalerted_tasks error={}", pending.error().message);
+    return;
+  }
+  Timestamp now = clock_.now();
+  std::vector<std::int64_t> written;
+  alert_backlog_ = false;
+  for (const auto& task : *pending) {
+    if (alerts_.emit(taskRaisedRecord(task, now)))
+      written.push_back(task.id);
+    else {
+      ++counters_.alert_write_failures;
+      alert_backlog_ = true;
+      break;
+    }
+  }
+  if (!written.empty()) {
+    logger("poll")->info("ALERTS_REPLAYED count={}", written.size());
+    (void)store_.markAlerted(written, now);
+  }
+}
+
+Result<StatusReport> PollingService::status() {
+  StatusReport r;
+  r.uptime = clock_.now() - started_at_;
+  auto counts = store_.counts();
+  if (!counts) return counts.error();
+  r.counts = std::move(*counts);
+  r.scheduled = due_.size();
+  r.in_flight = in_flight_.size();
+  Timestamp now = clock_.now();
+  for (auto it = due_.begin(); it != due_.end() && it->first <= now; ++it) ++r.due_now;
+  r.counters = counters_;
+  return r;
+}
+
+std::vector<TrackResult> PollingService::track(const std::vector<Parcel>& parcels) {
+  std::vector<TrackResult> out;
+  Timestamp now = clock_.now();
+  for (const auto& p : parcels) {
+    TrackResult r;
+    r.tracking_number = p.tracking_number;
+    auto added = store_.addParcel(p, now);
+    if (!added) {
+      r.error = added.error().message;
+    } else {
+      r.ok = true;
+      r.inserted = added->inserted;
+      if (added->inserted) {
+        logger("poll")->info("PARCEL_TRACKED parcel={} carrier={}", p.tracking_number, p.carrier);
+        if (!stopping_) schedule(added->id, now);
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  asio::post(io_, [this] { dispatch(); });
+  return out;
+}
+
+Result<std::size_t> PollingService::rerun(const std::optional<std::string>& trackingNumber) {
+  if (stopping_) return makeError(ErrorCode::conflict, "shutting down");
+  std::vector<std::int64_t> ids;
+  if (trackingNumber) {
+    auto p = store_.findParcel(*trackingNumber);
+    if (!p) return p.error();
+    if (!*p) return makeError(ErrorCode::not_found, "no parcel " + *trackingNumber + " is tracked");
+    ids.push_back((*p)->id);
+  } else {
+    auto targets = store_.pollTargets();
+    if (!targets) return targets.error();
+    for (const auto& t : *targets) ids.push_back(t.parcel_id);
+  }
+  Timestamp now = clock_.now();
+  for (auto id : ids) {
+    if (in_flight_.count(id))
+      rerun_after_flight_.insert(id);
+    else
+      schedule(id, now);
+  }
+  asio::post(io_, [this] { dispatch(); });
+  return ids.size();
+}
+
+Result<std::vector<NotificationTask>> PollingService::tasks(const TaskFilter& filter) {
+  return store_.tasks(filter);
+}
+
+}  // namespace pw

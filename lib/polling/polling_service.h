@@ -1,0 +1,86 @@
+#pragma once
+// The application service: decides which parcel is due, fetches its history
+// through the HttpClient, decodes it with the carrier codec, runs detection
+// and remedies inside one store transaction, then writes the alert log.
+//
+// Scheduling: each active parcel is due `poll.interval` after its last poll
+// (immediately if never polled); a failed poll is retried after
+// `poll.retry_after_failure` or the carrier's Retry-After, whichever is later.
+// At most `poll.max_in_flight` requests are open. Parcels in a final stage
+// leave the schedule. Everything runs on one io_context thread.
+#include "carriers/carrier_registry.h"
+#include "common/clock.h"
+#include "common/http.h"
+#include "config/config.h"
+#include "polling/alert_sink.h"
+#include "polling/service_api.h"
+#include "store/store.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+namespace pw {
+
+class PollingService final : public ServiceApi {
+ public:
+  PollingService(boost::asio::io_context& io, Store& store, HttpClient& http, const Clock& clock,
+                 AlertSink& alerts, std::shared_ptr<const Config> config);
+  ~PollingService() override;
+
+  /// Loads the schedule from the store, re-emits alerts a crash left unwritten,
+  /// and starts the scheduler.
+  Result<void> start();
+  /// Stops starting polls; `drained` runs once in-flight polls finished or,
+  /// after `grace`, were abandoned.
+  void stop(std::chrono::milliseconds grace, std::function<void()> drained);
+
+  /// True when nothing is due and nothing is in flight (for tests and benches).
+  bool idle() const;
+
+  // ServiceApi
+  Result<StatusReport> status() override;
+  std::vector<TrackResult> track(const std::vector<Parcel>& parcels) override;
+  Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) override;
+  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
+
+ private:
+  void schedule(std::int64_t parcelId, Timestamp due);
+  void unschedule(std::int64_t parcelId);
+  void tick();
+  void armTicker();
+  void dispatch();
+  void startPoll(std::int64_t parcelId);
+  void onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+                  Result<HttpResponse> response);
+  void finishPoll(std::int64_t parcelId);
+  void emitPendingAlerts();
+  void maybeDrained();
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  HttpClient& http_;
+  const Clock& clock_;
+  AlertSink& alerts_;
+  std::shared_ptr<const Config> config_;
+  CarrierRegistry registry_;
+  boost::asio::steady_timer ticker_;
+  boost::asio::steady_timer drain_timer_;
+
+  std::multimap<Timestamp, std::int64_t> due_;
+  std::unordered_map<std::int64_t, Timestamp> due_of_;
+  std::set<std::int64_t> in_flight_;
+  std::set<std::int64_t> rerun_after_flight_;
+  bool stopping_ = false;
+  bool alert_backlog_ = false;
+  std::function<void()> drained_;
+  PollCounters counters_;
+  Timestamp started_at_;
+};
+
+}  // namespace pw

@@ -1,0 +1,52 @@
+#pragma once
+// The narrow interface the control socket drives. Handlers are written
+// against it, so they can be tested without the polling machinery.
+#include "model/parcel.h"
+#include "model/parcel_exception.h"
+#include "store/store.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pw {
+
+struct TrackResult {
+  std::string tracking_number;
+  bool ok = false;
+  bool inserted = false;  // false and ok: it was already registered
+  std::string error;
+};
+
+struct PollCounters {
+  std::uint64_t polls_ok = 0;
+  std::uint64_t polls_no_result = 0;
+  std::uint64_t polls_failed = 0;
+  std::uint64_t tasks_raised = 0;
+  std::uint64_t alert_write_failures = 0;
+  std::chrono::milliseconds last_latency{0};
+};
+
+struct StatusReport {
+  std::string version;
+  Seconds uptime{0};
+  StoreCounts counts;
+  std::size_t scheduled = 0;
+  std::size_t in_flight = 0;
+  std::size_t due_now = 0;
+  PollCounters counters;
+  std::string database_check;
+};
+
+class ServiceApi {
+ public:
+  virtual ~ServiceApi() = default;
+  virtual Result<StatusReport> status() = 0;
+  virtual std::vector<TrackResult> track(const std::vector<Parcel>& parcels) = 0;
+  /// Polls and re-detects one parcel (by number) or all active ones, now.
+  /// Returns how many were queued.
+  virtual Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) = 0;
+  virtual Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) = 0;
+};
+
+}  // namespace pw

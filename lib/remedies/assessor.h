@@ -1,0 +1,35 @@
+#pragma once
+// The pure heart of a poll: from a parcel and its merged timeline, the stage
+// it is in and every exception that holds, each with a remedy and a message.
+// The daemon runs it inside the store's poll transaction; the analyzer and
+// tests run it directly.
+#include "common/time_zone.h"
+#include "detection/detection_policy.h"
+#include "model/assessment.h"
+#include "model/finding.h"
+#include "model/parcel.h"
+#include "model/parcel_exception.h"
+#include "remedies/message_templates.h"
+#include "remedies/remedy_policy.h"
+
+#include <optional>
+#include <vector>
+
+namespace pw {
+
+struct AssessmentRules {
+  DetectionPolicy detection;
+  RemedyPolicy remedy;
+  MessageTemplates templates;
+  TimeZone display_zone = TimeZone::shanghai();  // times in messages are the buyer's local time
+};
+
+Assessment assess(const Parcel& parcel, const Timeline& timeline,
+                  std::optional<ParcelStage> carrierStage, const AssessmentRules& rules,
+                  Timestamp now);
+
+/// "杭州转运中心" from an event: its area name, else the text in 【】 or [],
+/// else the description itself.
+std::string placeOf(const TrackingEvent& e);
+
+}  // namespace pw

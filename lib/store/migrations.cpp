@@ -1,0 +1,84 @@
+#include "store/migrations.h"
+
+namespace pw::store {
+
+const std::vector<std::string_view>& migrations() {
+  static const std::vector<std::string_view> kSteps = {
+      // 1: parcels, their events, the exceptions found and the tasks raised.
+      R"sql(
+CREATE TABLE parcels (
+  id               INTEGER PRIMARY KEY,
+  tracking_number  TEXT NOT NULL,
+  carrier          TEXT NOT NULL,
+  province         TEXT NOT NULL,
+  city             TEXT NOT NULL,
+  district         TEXT NOT NULL,
+  address          TEXT NOT NULL,
+  shipped_at       INTEGER NOT NULL,
+  promised_by      INTEGER,
+  order_value      REAL,
+  buyer_id         TEXT,
+  phone            TEXT,
+  stage            TEXT NOT NULL DEFAULT 'awaiting_pickup',
+  carrier_state    TEXT NOT NULL DEFAULT '',
+  registered_at    INTEGER NOT NULL,
+  last_polled_at   INTEGER,
+  last_error       TEXT,
+  poll_failures    INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (tracking_number, carrier)
+);
+CREATE INDEX parcels_by_number ON parcels(tracking_number);
+
+-- An event is identified by its content: a re-sent history adds nothing.
+CREATE TABLE events (
+  id              INTEGER PRIMARY KEY,
+  parcel_id       INTEGER NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
+  time            INTEGER NOT NULL,
+  local_time      TEXT NOT NULL,
+  description     TEXT NOT NULL,
+  location        TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  carrier_status  TEXT NOT NULL,
+  first_seen_at   INTEGER NOT NULL,
+  UNIQUE (parcel_id, time, description, location)
+);
+
+CREATE TABLE exceptions (
+  id           INTEGER PRIMARY KEY,
+  parcel_id    INTEGER NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
+  kind         TEXT NOT NULL,
+  since        INTEGER NOT NULL,
+  threshold    INTEGER NOT NULL,
+  elapsed      INTEGER NOT NULL,
+  detail       TEXT NOT NULL,
+  evidence     TEXT NOT NULL,
+  opened_at    INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  resolved_at  INTEGER
+);
+-- At most one open exception of a kind per parcel: re-polls cannot duplicate it.
+CREATE UNIQUE INDEX exceptions_one_open ON exceptions(parcel_id, kind) WHERE resolved_at IS NULL;
+
+CREATE TABLE tasks (
+  id            INTEGER PRIMARY KEY,
+  exception_id  INTEGER NOT NULL UNIQUE REFERENCES exceptions(id) ON DELETE CASCADE,
+  parcel_id     INTEGER NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
+  kind          TEXT NOT NULL,
+  remedy        TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  message_zh    TEXT NOT NULL,
+  message_en    TEXT NOT NULL,
+  detail        TEXT NOT NULL,
+  state         TEXT NOT NULL DEFAULT 'open',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  alerted_at    INTEGER
+);
+CREATE INDEX tasks_by_state ON tasks(state, created_at);
+CREATE INDEX tasks_unalerted ON tasks(id) WHERE alerted_at IS NULL;
+)sql",
+  };
+  return kSteps;
+}
+
+}  // namespace pw::store

@@ -1,0 +1,106 @@
+#pragma once
+// SQLite persistence for parcels, events, exceptions and tasks.
+//
+// Durability promise: every poll result (new events, exception changes, new
+// tasks, the parcel's stage) is written in one BEGIN IMMEDIATE transaction, so
+// a crash or kill -9 at any moment leaves either all of it or none of it.
+// synchronous=NORMAL in WAL mode keeps every committed transaction across a
+// process crash; a power loss may lose the last few commits (an operator can
+// choose synchronous=FULL for that, at ~10x the cost per commit).
+//
+// One Store is used from one thread (the daemon's event loop). SQLiteCpp throws;
+// nothing leaves this class as an exception: every failure is a Result.
+#include "common/result.h"
+#include "model/assessment.h"
+#include "model/parcel.h"
+#include "model/parcel_exception.h"
+#include "model/tracking_event.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace pw {
+
+struct PollTarget {
+  std::int64_t parcel_id = 0;
+  std::string tracking_number;
+  std::optional<Timestamp> last_polled_at;
+};
+
+struct PollOutcome {
+  int new_events = 0;
+  ParcelStage stage = ParcelStage::awaiting_pickup;
+  std::vector<NotificationTask> raised;     // tasks created by this poll
+  std::vector<ExceptionKind> resolved;      // exceptions that stopped holding
+};
+
+struct StoreCounts {
+  std::map<std::string, std::int64_t> parcels_by_stage;
+  std::map<std::string, std::int64_t> open_exceptions_by_kind;
+  std::map<std::string, std::int64_t> tasks_by_state;
+  std::int64_t events = 0;
+};
+
+struct TaskFilter {
+  std::optional<TaskState> state;
+  std::optional<ExceptionKind> kind;
+  std::optional<std::string> tracking_number;
+  int limit = 1000;
+};
+
+class Store {
+ public:
+  using AssessFn = std::function<Assessment(const Parcel&, const Timeline&)>;
+
+  /// Opens (creating if needed) and migrates the database file.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// Registers a parcel; `inserted` is false when it was already registered.
+  struct AddOutcome {
+    bool inserted = false;
+    std::int64_t id = 0;
+  };
+  Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now);
+
+  /// Parcels not in a final stage, for the scheduler.
+  Result<std::vector<PollTarget>> pollTargets();
+  Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber);
+  Result<Parcel> parcel(std::int64_t id);
+  Result<Timeline> timeline(std::int64_t parcelId);
+
+  /// Merges `events` into the parcel's timeline, runs `assess` on the merged
+  /// timeline and reconciles exceptions and tasks, all in one transaction.
+  Result<PollOutcome> commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,
+                                 const std::string& carrierState, Timestamp now,
+                                 const AssessFn& assess);
+  /// Counts a failed poll against the parcel (no events, no detection).
+  Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error);
+
+  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter);
+  /// Tasks whose alert-log line was not yet confirmed written (e.g. after a crash).
+  Result<std::vector<NotificationTask>> unalertedTasks();
+  Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
+
+  Result<StoreCounts> counts();
+  /// PRAGMA quick_check: "ok" or the first problems found.
+  Result<std::string> quickCheck();
+
+ private:
+  explicit Store(std::unique_ptr<SQLite::Database> db);
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace pw
