@@ -1,0 +1,108 @@
+// Figures for the README (tests/bench/README.md): Kuaidi100 parse+classify,
+// detection, and one full poll round through curl, the fake carrier and SQLite.
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "config/config_loader.h"
+#include "model/parcel_stage.h"
+#include "net/curl_http_client.h"
+#include "polling/polling_service.h"
+#include "remedies/assessor.h"
+#include "simulator/fake_carrier_server.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+#include <benchmark/benchmark.h>
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+using namespace pw;
+using namespace std::chrono;
+
+namespace {
+
+std::string tenEventBody(const std::string& num) {
+  std::vector<test::K100Event> evs;
+  const char* texts[] = {"【广州市】 广州白云区公司 已揽收", "【广州市】 快件已到达 广州转运中心",
+                         "【广州市】 快件已从 广州转运中心 发出，准备发往 杭州转运中心",
+                         "【杭州市】 快件已到达 杭州转运中心", "【杭州市】 快件离开 杭州转运中心 发往 西湖区网点",
+                         "【杭州市】 快件已到达 西湖区网点", "【杭州市】 西湖区文三路网点 派件员 正在派件",
+                         "【杭州市】 派送不成功，电话无人接听", "【杭州市】 西湖区文三路网点 派件员 正在派件",
+                         "【杭州市】 快件已签收，签收人：本人签收"};
+  for (int i = 0; i < 10; ++i) {
+    char t[32];
+    std::snprintf(t, sizeof t, "2024-05-0%d 1%d:00:00", 1 + i / 4, i % 10);
+    evs.push_back({t, texts[i]});
+  }
+  return test::kuaidi100Body(num, evs);
+}
+
+void BM_Kuaidi100ParseTenEvents(benchmark::State& state) {
+  Kuaidi100Codec codec({"http://x", "C", "K", TimeZone::shanghai()});
+  HttpResponse r{200, tenEventBody("YT1234567890123"), std::nullopt, {}};
+  for (auto _ : state) benchmark::DoNotOptimize(codec.parseQuery(r));
+  state.SetItemsProcessed(state.iterations() * 10);
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations() * 10),
+                                                  benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Kuaidi100ParseTenEvents);
+
+void BM_AssessTenEventTimeline(benchmark::State& state) {
+  Kuaidi100Codec codec({"http://x", "C", "K", TimeZone::shanghai()});
+  auto snap = codec.parseQuery({200, tenEventBody("YT1234567890123"), std::nullopt, {}}).value();
+  snap.events.pop_back();  // not delivered: the rules have work to do
+  auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
+  auto parcel = test::sampleParcel();
+  auto now = test::at("2024-05-09T00:00:00Z");
+  for (auto _ : state) benchmark::DoNotOptimize(assess(parcel, snap.events, std::nullopt, cfg.rules, now));
+  state.counters["timelines/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AssessTenEventTimeline);
+
+struct NullSink : AlertSink {
+  bool emit(const boost::json::object&) override { return true; }
+};
+
+// One poll round: N parcels due at once, polled over HTTP on 127.0.0.1,
+// decoded, assessed and committed (one transaction each).
+void BM_PollRound(benchmark::State& state) {
+  spdlog::set_level(spdlog::level::warn);
+  const int n = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    test::TempDir dir;
+    boost::asio::io_context io;
+    FakeCarrierServer server(io, "C", "K");
+    server.start();
+    auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
+    cfg.simulator.enabled = false;
+    cfg.kuaidi100 = {server.queryUrl(), "C", "K", TimeZone::shanghai()};
+    cfg.poll.max_in_flight = static_cast<int>(state.range(1));
+    auto store = Store::open(dir / "bench.db").value();
+    SystemClock clock;
+    NullSink sink;
+    CurlHttpClient http(io, CurlLimits{});
+    PollingService service(io, *store, http, clock, sink, std::make_shared<const Config>(cfg));
+    std::vector<Parcel> parcels;
+    for (int i = 0; i < n; ++i) {
+      auto num = "YT" + std::to_string(3000000000000LL + i);
+      server.setResponse(num, tenEventBody(num));
+      auto p = test::sampleParcel(num);
+      parcels.push_back(p);
+    }
+    (void)service.start();
+    state.ResumeTiming();
+    service.track(parcels);
+    io.run_for(milliseconds(1));
+    while (!service.idle()) io.run_one_for(milliseconds(100));
+    state.PauseTiming();
+    if (server.requestCount() != static_cast<size_t>(n)) state.SkipWithError("not every parcel was polled");
+    state.ResumeTiming();
+  }
+  state.counters["parcels/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PollRound)->Args({1000, 16})->Args({1000, 64})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

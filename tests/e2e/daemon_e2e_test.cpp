@@ -1,0 +1,266 @@
+// The real parcelwatchd and parcelwatchctl binaries, driven as an operator
+// would: start, track, watch tasks and the alert log, signals, bad input.
+#include "common/time_format.h"
+#include "simulator/fake_carrier_server.h"
+#include "support/fixtures.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
+
+using namespace pw;
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kDaemon = PW_DAEMON;
+const std::string kCtl = PW_CTL;
+
+// The fake Kuaidi100 on its own thread, as a remote service would be.
+struct RemoteCarrier {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  FakeCarrierServer server{io, "E2E-CUSTOMER", "E2E-KEY"};
+  std::thread thread;
+  RemoteCarrier() {
+    server.start();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~RemoteCarrier() {
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+};
+
+struct E2E : ::testing::Test {
+  test::TempDir dir;
+  fs::path socket = dir / "pw.sock";
+  fs::path alerts = dir / "alerts.jsonl";
+
+  fs::path writeConfig(const std::string& endpoint, const std::string& extra = "") {
+    return dir.write("pw.toml", "[daemon]\nstate_dir = \"state\"\ncontrol_socket = \"pw.sock\"\n"
+                                "alert_log = \"alerts.jsonl\"\n\n[poll]\ninterval = \"1h\"\n"
+                                "[carriers.kuaidi100]\nendpoint = \"" + endpoint + "\"\n"
+                                "customer = \"E2E-CUSTOMER\"\nkey = \"E2E-KEY\"\n\n"
+                                "[remedies]\nmessages = \"" + std::string(PW_CONF_DIR) +
+                                "/messages.toml\"\n" + extra);
+  }
+
+  test::RunResult ctl(std::vector<std::string> args, std::optional<std::string> stdinText = std::nullopt) {
+    std::vector<std::string> argv = {kCtl, "-s", socket.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv, dir.path(), std::move(stdinText));
+  }
+
+  std::unique_ptr<test::Subprocess> startDaemon(const fs::path& config) {
+    auto d = std::make_unique<test::Subprocess>(std::vector<std::string>{kDaemon, "-c", config.string()},
+                                                dir.path());
+    EXPECT_TRUE(test::waitFor([&] { return ctl({"status"}).status == 0 || !d->running(); }, seconds(20),
+                              "the daemon to answer status"))
+        << d->err();
+    return d;
+  }
+
+  boost::json::array tasksJson(const std::string& state = "open") {
+    auto r = ctl({"--json", "tasks", "--state", state});
+    if (r.status != 0) return {};
+    return boost::json::parse(r.out).at("arguments").at("tasks").as_array();
+  }
+
+  std::vector<boost::json::object> alertLines() {
+    std::vector<boost::json::object> out;
+    std::istringstream in(test::readFile(alerts));
+    std::string line;
+    while (std::getline(in, line)) out.push_back(boost::json::parse(line).as_object());
+    return out;
+  }
+};
+
+std::string parcelLine(const std::string& num, const std::string& shippedAt) {
+  return R"({"tracking_number":")" + num + R"(","carrier":"yuantong","destination":{"province":"浙江省","city":"杭州市","district":"西湖区","address":"文三路 1 号"},"shipped_at":")" +
+         shippedAt + R"(","order_value":99.5,"buyer_id":"b-1"})";
+}
+
+// A history whose last scan is `hoursAgo` hours old, in Kuaidi100's local time.
+std::string stalledBody(const std::string& num, int hoursAgo) {
+  auto now = floor<seconds>(system_clock::now());
+  auto local = [](sys_seconds t) { return formatLocalDateTime(t, TimeZone::shanghai()); };
+  return test::kuaidi100Body(num, {{local(now - hours(hoursAgo + 10)), "【广州市】 广州白云区公司 已揽收", "103"},
+                                   {local(now - hours(hoursAgo)), "【杭州市】 快件已到达 杭州转运中心", "0"}});
+}
+
+}  // namespace
+
+TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
+  RemoteCarrier carrier;
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
+  carrier.server.setResponse("YT1000000000002", stalledBody("YT1000000000002", 2));
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+
+  std::string file = parcelLine("YT1000000000001", shipped) + "\n" + parcelLine("YT1000000000002", shipped) +
+                     "\n{broken\n\n" + R"({"tracking_number":"YT1000000000003","carrier":"yuantong"})" + "\n";
+  auto tracked = ctl({"track", "-"}, file);
+  EXPECT_EQ(tracked.status, 1) << "a rejected line makes the exit code non-zero";
+  EXPECT_EQ(tracked.out,
+            "line 1: YT1000000000001 registered\n"
+            "line 2: YT1000000000002 registered\n"
+            "line 5: YT1000000000003 rejected: field 'destination': missing\n");
+  EXPECT_NE(tracked.err.find("line 3: rejected: not JSON"), std::string::npos) << tracked.err;
+
+  ASSERT_TRUE(test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
+  auto task = tasksJson().at(0).as_object();
+  EXPECT_EQ(task.at("tracking_number"), "YT1000000000001");
+  EXPECT_EQ(task.at("kind"), "stalled");
+  EXPECT_EQ(task.at("state"), "open");
+  EXPECT_EQ(task.at("remedy"), "soothe_and_wait");
+  EXPECT_NE(task.at("message").as_string().find("杭州转运中心"), std::string::npos);
+  for (auto key : {"id", "created_at"}) EXPECT_TRUE(task.contains(key));
+
+  auto human = ctl({"tasks"});
+  EXPECT_EQ(human.status, 0);
+  EXPECT_NE(human.out.find("YT1000000000001     stalled"), std::string::npos) << human.out;
+
+  ASSERT_TRUE(test::waitFor([&] { return fs::exists(alerts) && alertLines().size() == 1; }, seconds(5),
+                            "the alert line"));
+  auto line = alertLines().at(0);
+  EXPECT_EQ(line.at("event"), "task_raised");
+  EXPECT_EQ(line.at("kind"), "stalled");
+  EXPECT_EQ(line.at("tracking_number"), "YT1000000000001");
+  EXPECT_EQ(line.at("carrier"), "yuantong");
+  for (auto key : {"ts", "remedy", "message"}) EXPECT_TRUE(line.contains(key)) << key;
+
+  for (const auto& r : carrier.server.requests()) EXPECT_TRUE(r.signature_ok);
+
+  // A rerun polls again but raises nothing twice.
+  auto rerun = ctl({"rerun", "--all"});
+  EXPECT_EQ(rerun.status, 0);
+  EXPECT_EQ(rerun.out, "queued 2 parcel(s) for polling and detection now\n");
+  ASSERT_TRUE(test::waitFor([&] { return carrier.server.requestCount() >= 4; }, seconds(10), "re-polls"));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(tasksJson("all").size(), 1u);
+  EXPECT_EQ(alertLines().size(), 1u);
+
+  auto status = ctl({"--json", "status"});
+  ASSERT_EQ(status.status, 0);
+  auto st = boost::json::parse(status.out).at("arguments").as_object();
+  EXPECT_EQ(st.at("parcels").as_int64(), 2);
+  EXPECT_EQ(st.at("open_exceptions").as_int64(), 1);
+
+  daemon->signal(SIGTERM);
+  auto code = daemon->wait(seconds(10));
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << daemon->err();
+  EXPECT_FALSE(fs::exists(socket)) << "the socket is removed on the way out";
+}
+
+TEST_F(E2E, RestartAfterKillNineKeepsTasksAndRaisesNothingTwice) {
+  RemoteCarrier carrier;
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
+  auto config = writeConfig(carrier.server.queryUrl());
+  {
+    auto daemon = startDaemon(config);
+    ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
+    ASSERT_TRUE(test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
+    daemon->signal(SIGKILL);
+    daemon->wait(seconds(5));
+  }
+  auto daemon = startDaemon(config);  // replaces the stale socket
+  EXPECT_EQ(tasksJson().size(), 1u);
+  ASSERT_EQ(ctl({"rerun", "YT1000000000001"}).status, 0);
+  ASSERT_TRUE(test::waitFor([&] { return carrier.server.requestCount() >= 2; }, seconds(10), "a re-poll"));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(tasksJson("all").size(), 1u);
+  EXPECT_EQ(alertLines().size(), 1u);
+}
+
+TEST_F(E2E, EmbeddedDefaultShowsAStalledParcelWithinAMinute) {
+  // The quick-start configuration, copied so its ../state lands in the temp dir.
+  fs::create_directories(dir / "conf/simulator");
+  for (auto f : {"parcelwatch.toml", "messages.toml", "simulator/samples.json"})
+    fs::copy_file(fs::path(PW_CONF_DIR) / f, dir / "conf" / f);
+  auto started = steady_clock::now();
+  test::Subprocess daemon({kDaemon, "-c", (dir / "conf/parcelwatch.toml").string()}, dir.path());
+  socket = dir / "state/parcelwatch.sock";
+  alerts = dir / "state/alerts.jsonl";
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        for (const auto& t : tasksJson())
+          if (t.at("kind") == "stalled") return true;
+        return false;
+      },
+      seconds(60), "a stalled task from the embedded default"))
+      << daemon.err();
+  EXPECT_LT(steady_clock::now() - started, seconds(60));
+  bool alerted = false;
+  for (const auto& l : alertLines()) alerted = alerted || l.at("kind") == "stalled";
+  EXPECT_TRUE(alerted);
+  EXPECT_NE(daemon.err().find("TASK_RAISED"), std::string::npos);
+  auto status = ctl({"status"});
+  EXPECT_EQ(status.status, 0);
+  EXPECT_NE(status.out.find("parcels          6"), std::string::npos) << status.out;
+  daemon.signal(SIGINT);
+  EXPECT_EQ(daemon.wait(seconds(10)), 0);
+}
+
+TEST_F(E2E, BadConfigStopsStartUpWithFileLineAndExit78) {
+  auto config = writeConfig("http://127.0.0.1:1/", "[detect]\nstalled_after = \"0s\"\n");
+  auto r = test::run({kDaemon, "-c", config.string()}, dir.path());
+  EXPECT_EQ(r.status, 78);
+  EXPECT_EQ(r.err, "parcelwatchd: bad configuration:\n" + config.string() +
+                       ":16:17: detect.stalled_after: must be between 1m and 60d\n");
+
+  auto syntax = dir.write("syntax.toml", "[daemon\n");
+  r = test::run({kDaemon, "-c", syntax.string()}, dir.path());
+  EXPECT_EQ(r.status, 78);
+  EXPECT_NE(r.err.find(syntax.string() + ":1:"), std::string::npos) << r.err;
+
+  r = test::run({kDaemon, "--check-config", config.string()}, dir.path());
+  EXPECT_EQ(r.status, 1);
+  r = test::run({kDaemon, "--check-config", writeConfig("http://127.0.0.1:1/").string()}, dir.path());
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, (dir / "pw.toml").string() + ": configuration OK\n");
+  EXPECT_EQ(test::run({kDaemon, "--no-such-flag"}, dir.path()).status, 64);
+}
+
+TEST_F(E2E, SecondInstanceOnTheSameSocketIsRefused) {
+  RemoteCarrier carrier;
+  auto config = writeConfig(carrier.server.queryUrl());
+  auto first = startDaemon(config);
+  auto second = test::run({kDaemon, "-c", config.string()}, dir.path(), std::nullopt, seconds(10));
+  EXPECT_NE(second.status, 0);
+  EXPECT_NE(second.err.find("another parcelwatchd is already listening on " + socket.string()),
+            std::string::npos)
+      << second.err;
+  EXPECT_TRUE(first->running());
+  EXPECT_EQ(ctl({"status"}).status, 0);
+}
+
+TEST_F(E2E, CtlExitCodes) {
+  EXPECT_EQ(ctl({"status"}).status, 69) << "daemon unreachable";
+  EXPECT_EQ(ctl({"frobnicate"}).status, 64);
+  EXPECT_EQ(ctl({}).status, 64);
+
+  RemoteCarrier carrier;
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+  EXPECT_EQ(ctl({"rerun"}).status, 64);
+  auto r = ctl({"rerun", "YT9999999999999"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: rerun: no parcel YT9999999999999 is tracked\n");
+  r = ctl({"--json", "rerun", "YT9999999999999"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, R"({"result":1,"text":"rerun: no parcel YT9999999999999 is tracked"})" "\n");
+  r = ctl({"tasks", "--state", "bogus"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(ctl({"track", (dir / "missing.jsonl").string()}).status, 66);
+  EXPECT_EQ(ctl({"commands"}).status, 0);
+}

@@ -1,0 +1,222 @@
+// The control socket over a real Unix socket: framing, bad input, limits.
+#include "control/control_client.h"
+#include "control/unix_control_server.h"
+
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace pw;
+using namespace pw::control;
+using namespace std::chrono;
+
+namespace {
+
+// A raw client, to send exactly the bytes a test wants.
+class RawClient {
+ public:
+  explicit RawClient(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool send(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  // One line, or "" on EOF/timeout.
+  std::string line(milliseconds timeout = seconds(5)) {
+    auto deadline = steady_clock::now() + timeout;
+    while (true) {
+      auto nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string l = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return l;
+      }
+      auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+      if (left <= 0) return "";
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) return "";
+      char tmp[4096];
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) return "";
+      buf_.append(tmp, static_cast<size_t>(n));
+    }
+  }
+  bool closedByPeer(milliseconds timeout = seconds(5)) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    char c;
+    // 0 is an orderly close; a reset (the server closed with our bytes unread) is a close too.
+    return ::recv(fd_, &c, 1, 0) <= 0;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
+
+struct ControlTest : ::testing::Test {
+  test::TempDir dir;
+  std::string path = (dir / "run/pw.sock").string();
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  CommandRegistry registry;
+  std::unique_ptr<UnixControlServer> server;
+  std::thread thread;
+
+  void startServer(ServerLimits limits = {}) {
+    registry.add("echo", "answers its arguments", [](const boost::json::object& a) {
+      return ok("echo", a);
+    });
+    server = std::make_unique<UnixControlServer>(io, registry, path, limits);
+    auto r = server->start();
+    ASSERT_TRUE(r) << r.error().message;
+    thread = std::thread([this] { io.run(); });
+  }
+  ~ControlTest() override {
+    if (thread.joinable()) {
+      boost::asio::post(io, [this] { server->stop(); });
+      work.reset();
+      io.stop();
+      thread.join();
+    }
+  }
+};
+
+}  // namespace
+
+TEST_F(ControlTest, RequestsAndAnswersOverTheSocket) {
+  startServer();
+  auto a = call(path, {"echo", boost::json::object{{"x", 1}}}, seconds(5));
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->result, kSuccess);
+  EXPECT_EQ(a->arguments.at("x").as_int64(), 1);
+  EXPECT_EQ(call(path, {"nosuch", {}}, seconds(5))->result, kUnsupported);
+  EXPECT_EQ(call(path, {"help", {}}, seconds(5))->result, kSuccess);
+}
+
+TEST_F(ControlTest, SocketIsGroupReadableOnly) {
+  startServer();
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+}
+
+TEST_F(ControlTest, BadJsonGetsAnErrorAndTheConnectionStaysUsable) {
+  startServer();
+  RawClient c(path);
+  ASSERT_TRUE(c.connected());
+  c.send("{not json\n");
+  auto a = parseAnswer(c.line()).value();
+  EXPECT_EQ(a.result, kError);
+  EXPECT_EQ(a.text.rfind("request is not valid JSON", 0), 0u);
+  c.send("[]\n\n   \n{\"command\":\"echo\"}\r\n");
+  EXPECT_EQ(parseAnswer(c.line()).value().text, "request must be a JSON object");
+  EXPECT_EQ(parseAnswer(c.line()).value().result, kSuccess);
+  c.send(std::string("\xff\xfe\x00\x01\n", 5));
+  EXPECT_EQ(parseAnswer(c.line()).value().result, kError);
+}
+
+TEST_F(ControlTest, OversizedRequestIsRefusedAndClosed) {
+  startServer();
+  RawClient c(path);
+  c.send(std::string(kMaxRequestBytes + 100, 'x'));
+  auto a = parseAnswer(c.line()).value();
+  EXPECT_EQ(a.result, kError);
+  EXPECT_EQ(a.text, "request larger than 1048576 bytes");
+  EXPECT_TRUE(c.closedByPeer());
+}
+
+TEST_F(ControlTest, IdleClientIsTimedOut) {
+  startServer({.idle_timeout = seconds(1), .max_clients = 32});
+  RawClient c(path);
+  c.send("{\"command\":");  // half a request, then silence
+  auto a = parseAnswer(c.line(seconds(4))).value();
+  EXPECT_EQ(a.result, kError);
+  EXPECT_EQ(a.text, "timed out waiting for a command (1s)");
+  EXPECT_TRUE(c.closedByPeer());
+}
+
+TEST_F(ControlTest, TooManyClientsAreTurnedAway) {
+  startServer({.idle_timeout = seconds(10), .max_clients = 2});
+  RawClient a(path), b(path);
+  ASSERT_TRUE(a.connected() && b.connected());
+  a.send("{\"command\":\"echo\"}\n");
+  b.send("{\"command\":\"echo\"}\n");
+  ASSERT_FALSE(a.line().empty());
+  ASSERT_FALSE(b.line().empty());
+  RawClient c(path);
+  auto answer = parseAnswer(c.line()).value();
+  EXPECT_EQ(answer.text, "too many control clients (limit 2), try again");
+}
+
+TEST_F(ControlTest, SecondServerOnTheSameSocketIsRefused) {
+  startServer();
+  boost::asio::io_context other;
+  UnixControlServer second(other, registry, path);
+  auto r = second.start();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "another parcelwatchd is already listening on " + path);
+  EXPECT_EQ(call(path, {"echo", {}}, seconds(5))->result, kSuccess);  // first one unharmed
+}
+
+TEST_F(ControlTest, StaleSocketIsReplacedAndAPlainFileIsNot) {
+  {
+    // A socket file nobody listens on, as a crash leaves it.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ::close(fd);
+  }
+  startServer();
+  EXPECT_EQ(call(path, {"echo", {}}, seconds(5))->result, kSuccess);
+
+  boost::asio::io_context other;
+  auto plain = dir.write("plain", "x");
+  UnixControlServer bad(other, registry, plain);
+  EXPECT_EQ(bad.start().error().message, plain.string() + " exists and is not a socket");
+}
+
+TEST(ControlClient, UnreachableAndTimeout) {
+  test::TempDir dir;
+  auto r = call(dir / "none.sock", {"status", {}}, seconds(2));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  // A listener that never answers.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  auto p = (dir / "mute.sock").string();
+  std::strncpy(addr.sun_path, p.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::listen(fd, 4);
+  r = call(p, {"status", {}}, milliseconds(300));
+  ::close(fd);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::transient);
+}

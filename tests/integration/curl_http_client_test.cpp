@@ -1,0 +1,152 @@
+// CurlHttpClient over real HTTP on 127.0.0.1 against the Beast fake carrier,
+// both on one io_context as in the daemon.
+#include "net/curl_http_client.h"
+
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "simulator/fake_carrier_server.h"
+#include "support/fixtures.h"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+using namespace pw;
+using namespace std::chrono;
+
+namespace {
+
+struct CurlTest : ::testing::Test {
+  boost::asio::io_context io;
+  FakeCarrierServer server{io, "CUST", "KEY"};
+  std::uint16_t port = server.start();
+  CurlLimits limits = [] {
+    CurlLimits l;
+    l.connect_timeout = milliseconds(2000);
+    l.total_timeout = milliseconds(1500);
+    l.max_body_bytes = 64 * 1024;
+    return l;
+  }();
+  CurlHttpClient client{io, limits};
+  Kuaidi100Codec codec{{server.queryUrl(), "CUST", "KEY", TimeZone::shanghai()}};
+  Parcel parcel = test::sampleParcel();
+
+  Result<HttpResponse> fetch(HttpRequest req, milliseconds timeout = seconds(10)) {
+    std::optional<Result<HttpResponse>> out;
+    client.send(std::move(req), [&](Result<HttpResponse> r) { out = std::move(r); });
+    auto deadline = steady_clock::now() + timeout;
+    while (!out && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+    if (!out) return makeError(ErrorCode::internal, "test: no callback within the deadline");
+    return std::move(*out);
+  }
+};
+
+}  // namespace
+
+TEST_F(CurlTest, SignedQueryIsAcceptedAndParsed) {
+  server.setResponse(parcel.tracking_number,
+                     test::kuaidi100Body(parcel.tracking_number,
+                                         {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"}}));
+  auto r = fetch(codec.buildQuery(parcel));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  auto snap = codec.parseQuery(*r).value();
+  ASSERT_EQ(snap.events.size(), 1u);
+  EXPECT_EQ(snap.events[0].kind, EventKind::picked_up);
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].target, "/poll/query.do");
+  EXPECT_TRUE(reqs[0].signature_ok);
+  EXPECT_EQ(reqs[0].form.at("customer"), "CUST");
+}
+
+TEST_F(CurlTest, WrongKeyGetsTheCarriersSignatureError) {
+  Kuaidi100Codec wrong{{server.queryUrl(), "CUST", "WRONG", TimeZone::shanghai()}};
+  auto r = fetch(wrong.buildQuery(parcel));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(server.requests().at(0).signature_ok);
+  EXPECT_EQ(codec.parseQuery(*r).error().message, "kuaidi100 returnCode 503: 验证签名失败");
+}
+
+TEST_F(CurlTest, UnknownNumberIsNoResult) {
+  auto r = fetch(codec.buildQuery(parcel));
+  EXPECT_EQ(codec.parseQuery(r.value()).error().code, ErrorCode::no_result);
+}
+
+TEST_F(CurlTest, ServerErrorsAndRetryAfter) {
+  server.pushFault({.http_status = 502});
+  auto r = fetch(codec.buildQuery(parcel)).value();
+  EXPECT_EQ(r.status, 502);
+  EXPECT_EQ(codec.parseQuery(r).error().code, ErrorCode::transient);
+  server.pushFault({.http_status = 429, .retry_after_seconds = 30});
+  r = fetch(codec.buildQuery(parcel)).value();
+  EXPECT_EQ(r.status, 429);
+  ASSERT_TRUE(r.retry_after);
+  EXPECT_EQ(*r.retry_after, seconds(30));
+}
+
+TEST_F(CurlTest, SlowServerTimesOut) {
+  server.pushFault({.delay = milliseconds(4000)});
+  auto start = steady_clock::now();
+  auto r = fetch(codec.buildQuery(parcel));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::transient);
+  EXPECT_NE(r.error().message.find("Timeout"), std::string::npos) << r.error().message;
+  EXPECT_LT(steady_clock::now() - start, milliseconds(3500));
+}
+
+TEST_F(CurlTest, HugeBodyIsCutOffAtTheCap) {
+  server.pushFault({.huge_body_bytes = 10 * 1024 * 1024});
+  auto r = fetch(codec.buildQuery(parcel));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message.rfind("response larger than 65536 bytes", 0), 0u) << r.error().message;
+}
+
+TEST_F(CurlTest, MalformedBodyIsACarrierError) {
+  server.pushFault({.body = std::string("{\"message\":\"ok\",\"data\":[")});
+  auto r = fetch(codec.buildQuery(parcel)).value();
+  EXPECT_EQ(codec.parseQuery(r).error().code, ErrorCode::carrier);
+}
+
+TEST_F(CurlTest, DroppedConnectionIsATransportError) {
+  server.pushFault({.drop_connection = true});
+  auto r = fetch(codec.buildQuery(parcel));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::transient);
+}
+
+TEST_F(CurlTest, ConnectionRefused) {
+  HttpRequest req = codec.buildQuery(parcel);
+  req.url = "http://127.0.0.1:1/poll/query.do";
+  auto r = fetch(req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::transient);
+}
+
+TEST_F(CurlTest, ManyConcurrentRequestsOnOneThread) {
+  constexpr int kRequests = 200;
+  int done = 0, ok = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    Parcel p = test::sampleParcel("YT" + std::to_string(1000000000000LL + i));
+    client.send(codec.buildQuery(p), [&](Result<HttpResponse> r) {
+      ++done;
+      if (r && r->status == 200) ++ok;
+    });
+  }
+  EXPECT_EQ(client.inFlight(), static_cast<size_t>(kRequests));
+  auto deadline = steady_clock::now() + seconds(20);
+  while (done < kRequests && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_EQ(done, kRequests);
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_EQ(client.inFlight(), 0u);
+  EXPECT_EQ(server.requestCount(), static_cast<size_t>(kRequests));
+}
+
+TEST_F(CurlTest, CancelAllDropsCallbacks) {
+  server.pushFault({.delay = milliseconds(500)});
+  bool called = false;
+  client.send(codec.buildQuery(parcel), [&](Result<HttpResponse>) { called = true; });
+  io.run_for(milliseconds(100));
+  client.cancelAll();
+  io.run_for(milliseconds(700));
+  EXPECT_FALSE(called);
+  EXPECT_EQ(client.inFlight(), 0u);
+}

@@ -1,0 +1,213 @@
+// The whole pipeline in one process: scheduler, curl, the fake carrier,
+// codec, detection, remedies, SQLite and the alert sink, with a hand-driven clock.
+#include "polling/polling_service.h"
+
+#include "config/config_loader.h"
+#include "net/curl_http_client.h"
+#include "simulator/fake_carrier_server.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+using namespace pw;
+using namespace std::chrono;
+using test::at;
+
+namespace {
+
+struct VectorSink : AlertSink {
+  std::vector<boost::json::object> lines;
+  bool fail = false;
+  bool emit(const boost::json::object& r) override {
+    if (fail) return false;
+    lines.push_back(r);
+    return true;
+  }
+};
+
+struct Pipeline : ::testing::Test {
+  test::TempDir dir;
+  boost::asio::io_context io;
+  FakeCarrierServer server{io, "CUST", "KEY"};
+  test::FakeClock clock{at("2024-05-04T00:00:00Z")};  // 2024-05-04 08:00 in Shanghai
+  std::unique_ptr<Store> store = Store::open(dir / "pw.db").value();
+  VectorSink alerts;
+  CurlHttpClient http{io, CurlLimits{}};
+  std::unique_ptr<PollingService> service;
+
+  Pipeline() {
+    server.start();
+    auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
+    cfg.simulator.enabled = false;
+    cfg.kuaidi100 = {server.queryUrl(), "CUST", "KEY", TimeZone::shanghai()};
+    cfg.poll.interval = hours(1);
+    cfg.poll.max_in_flight = 4;
+    service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
+                                               std::make_shared<const Config>(cfg));
+  }
+
+  void runUntilIdle() {
+    auto deadline = steady_clock::now() + seconds(20);
+    io.run_for(milliseconds(20));
+    while (!service->idle() && steady_clock::now() < deadline) io.run_for(milliseconds(20));
+    io.run_for(milliseconds(20));
+    ASSERT_TRUE(service->idle()) << "pipeline did not settle";
+  }
+
+  void stalledHistory(const std::string& num) {
+    server.setResponse(num, test::kuaidi100Body(num, {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                                                      {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"}}));
+  }
+};
+
+}  // namespace
+
+TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  auto tracked = service->track({test::sampleParcel()});
+  ASSERT_TRUE(tracked[0].ok && tracked[0].inserted);
+  runUntilIdle();
+
+  auto tasks = service->tasks({}).value();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].kind, ExceptionKind::stalled);
+  EXPECT_NE(tasks[0].message.zh_cn.find("2024-05-01 18:40"), std::string::npos) << tasks[0].message.zh_cn;
+  EXPECT_NE(tasks[0].message.zh_cn.find("杭州转运中心"), std::string::npos);
+  ASSERT_EQ(alerts.lines.size(), 1u);
+  EXPECT_EQ(alerts.lines[0].at("event"), "task_raised");
+  EXPECT_EQ(alerts.lines[0].at("kind"), "stalled");
+  EXPECT_EQ(alerts.lines[0].at("tracking_number"), "YT1234567890123");
+  EXPECT_TRUE(server.requests().at(0).signature_ok);
+
+  // Reruns and re-polls of the same history change nothing.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(service->rerun("YT1234567890123").value(), 1u);
+    runUntilIdle();
+  }
+  EXPECT_EQ(service->tasks({}).value().size(), 1u);
+  EXPECT_EQ(alerts.lines.size(), 1u);
+  EXPECT_EQ(server.requestCount(), 4u);
+  EXPECT_EQ(store->counts().value().events, 2);
+}
+
+TEST_F(Pipeline, ParcelMovingAgainResolvesTheStall) {
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  service->track({test::sampleParcel()});
+  runUntilIdle();
+  server.setResponse("YT1234567890123",
+                     test::kuaidi100Body("YT1234567890123",
+                                         {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                                          {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"},
+                                          {"2024-05-04 07:00:00", "【杭州市】 快件离开 杭州转运中心", "0"}}));
+  service->rerun(std::nullopt).value();
+  runUntilIdle();
+  EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
+  ASSERT_EQ(alerts.lines.size(), 2u);
+  EXPECT_EQ(alerts.lines[1].at("event"), "exception_resolved");
+}
+
+TEST_F(Pipeline, ScheduleHonoursIntervalAndStopsAtFinalStage) {
+  ASSERT_TRUE(service->start());
+  server.setResponse("YT1234567890123",
+                     test::kuaidi100Body("YT1234567890123", {{"2024-05-03 11:30:00", "已揽收", "103"}}));
+  service->track({test::sampleParcel()});
+  runUntilIdle();
+  EXPECT_EQ(server.requestCount(), 1u);
+  clock.advance(minutes(59));
+  io.run_for(milliseconds(1200));  // a scheduler tick
+  EXPECT_EQ(server.requestCount(), 1u);
+  clock.advance(minutes(1));
+  io.run_for(milliseconds(1200));
+  runUntilIdle();
+  EXPECT_EQ(server.requestCount(), 2u);
+  server.setResponse("YT1234567890123",
+                     test::kuaidi100Body("YT1234567890123", {{"2024-05-03 11:30:00", "已揽收", "103"},
+                                                             {"2024-05-04 09:00:00", "已签收，本人签收", "301"}},
+                                         "3"));
+  clock.advance(hours(1));
+  io.run_for(milliseconds(1200));
+  runUntilIdle();
+  EXPECT_EQ(server.requestCount(), 3u);
+  EXPECT_TRUE(store->pollTargets().value().empty());
+  clock.advance(hours(5));
+  io.run_for(milliseconds(1200));
+  EXPECT_EQ(server.requestCount(), 3u);
+}
+
+TEST_F(Pipeline, FailuresAreCountedAndRetriedNotFatal) {
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  server.pushFault({.http_status = 503});
+  service->track({test::sampleParcel()});
+  runUntilIdle();
+  auto st = service->status().value();
+  EXPECT_EQ(st.counters.polls_failed, 1u);
+  EXPECT_TRUE(service->tasks({}).value().empty());
+  clock.advance(minutes(5));  // retry_after_failure in conf/parcelwatch.toml is 1m
+  io.run_for(milliseconds(1200));
+  runUntilIdle();
+  EXPECT_EQ(service->status().value().counters.polls_ok, 1u);
+  EXPECT_EQ(service->tasks({}).value().size(), 1u);
+}
+
+TEST_F(Pipeline, NoResultStillDetectsNotPickedUp) {
+  ASSERT_TRUE(service->start());
+  service->track({test::sampleParcel("YD4310000000003", "2024-05-02T00:00:00Z")});
+  runUntilIdle();
+  auto tasks = service->tasks({}).value();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].kind, ExceptionKind::not_picked_up);
+  EXPECT_EQ(service->status().value().counters.polls_no_result, 1u);
+}
+
+TEST_F(Pipeline, AlertsAFailedWriteLeftBehindAreWrittenLater) {
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  alerts.fail = true;
+  service->track({test::sampleParcel()});
+  runUntilIdle();
+  EXPECT_TRUE(alerts.lines.empty());
+  EXPECT_EQ(store->unalertedTasks().value().size(), 1u);
+  alerts.fail = false;
+  io.run_for(milliseconds(1200));  // the next tick retries
+  ASSERT_EQ(alerts.lines.size(), 1u);
+  EXPECT_TRUE(store->unalertedTasks().value().empty());
+}
+
+TEST_F(Pipeline, MaxInFlightIsRespected) {
+  ASSERT_TRUE(service->start());
+  server.setPermanentFault(FakeFault{.delay = milliseconds(200)});
+  std::vector<Parcel> ps;
+  for (int i = 0; i < 12; ++i) ps.push_back(test::sampleParcel("YT" + std::to_string(2000000000000LL + i)));
+  service->track(ps);
+  size_t peak = 0;
+  auto deadline = steady_clock::now() + seconds(10);
+  while (steady_clock::now() < deadline) {
+    io.run_for(milliseconds(10));
+    peak = std::max(peak, http.inFlight());
+    if (service->idle() && server.requestCount() == 12) break;
+  }
+  EXPECT_EQ(server.requestCount(), 12u);
+  EXPECT_LE(peak, 4u);
+  EXPECT_GE(peak, 2u);
+}
+
+TEST_F(Pipeline, StopDrainsInFlightPolls) {
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  server.pushFault({.delay = milliseconds(300)});
+  service->track({test::sampleParcel()});
+  io.run_for(milliseconds(100));
+  ASSERT_EQ(http.inFlight(), 1u);
+  bool drained = false;
+  service->stop(milliseconds(5000), [&] { drained = true; });
+  auto deadline = steady_clock::now() + seconds(5);
+  while (!drained && steady_clock::now() < deadline) io.run_for(milliseconds(20));
+  EXPECT_TRUE(drained);
+  EXPECT_EQ(service->tasks({}).value().size(), 1u);  // the poll finished and was stored
+  EXPECT_FALSE(service->rerun(std::nullopt));
+}

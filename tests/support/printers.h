@@ -1,0 +1,18 @@
+#pragma once
+// Lets GoogleTest print Result<T> values in failure messages (Boost's own
+// operator<< needs T to be printable, which most of our value types are not).
+#include "common/result.h"
+
+#include <ostream>
+
+namespace pw {
+
+template <class T>
+void PrintTo(const boost::system::result<T, Error>& r, std::ostream* os) {
+  if (r)
+    *os << "(value)";
+  else
+    *os << "(error " << toString(r.error().code) << ": " << r.error().message << ")";
+}
+
+}  // namespace pw

@@ -1,0 +1,129 @@
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+
+#include "carriers/md5.h"
+#include "common/time_format.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+#include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
+#include <gtest/gtest.h>
+
+using namespace pw;
+
+namespace {
+std::string data(const std::string& name) { return test::readFile(std::string(PW_TEST_DATA_DIR) + "/kuaidi100/" + name); }
+Kuaidi100Codec codec() { return Kuaidi100Codec({"https://example.invalid/poll/query.do", "CUST", "KEY", TimeZone::shanghai()}); }
+HttpResponse ok(std::string body) { return HttpResponse{200, std::move(body), std::nullopt, {}}; }
+}  // namespace
+
+TEST(Md5, KnownVectors) {
+  EXPECT_EQ(md5HexUpper(""), "D41D8CD98F00B204E9800998ECF8427E");
+  EXPECT_EQ(md5HexUpper("abc"), "900150983CD24FB0D6963F7D28E17F72");
+  EXPECT_EQ(md5HexUpper("快递"), md5HexUpper(std::string("\xe5\xbf\xab\xe9\x80\x92")));
+}
+
+TEST(Kuaidi100Codec, SignIsUpperMd5OfParamKeyCustomer) {
+  EXPECT_EQ(Kuaidi100Codec::sign(R"({"com":"yuantong","num":"YT1"})", "KEY", "CUST"),
+            md5HexUpper(R"({"com":"yuantong","num":"YT1"})" "KEY" "CUST"));
+}
+
+TEST(Kuaidi100Codec, BuildsASignedFormPost) {
+  auto p = test::sampleParcel();
+  p.phone = "1234";
+  auto req = codec().buildQuery(p);
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, "https://example.invalid/poll/query.do");
+  EXPECT_EQ(req.content_type, "application/x-www-form-urlencoded");
+  auto params = boost::urls::parse_query(req.body).value();
+  std::map<std::string, std::string> form;
+  for (auto q : params) form[q.key.decode()] = q.value.decode();
+  EXPECT_EQ(form["customer"], "CUST");
+  auto param = boost::json::parse(form["param"]).as_object();
+  EXPECT_EQ(param["com"], "yuantong");
+  EXPECT_EQ(param["num"], "YT1234567890123");
+  EXPECT_EQ(param["phone"], "1234");
+  EXPECT_EQ(param["resultv2"], "4");
+  EXPECT_EQ(form["sign"], Kuaidi100Codec::sign(form["param"], "KEY", "CUST"));
+}
+
+TEST(Kuaidi100Codec, ParsesAHistoryOldestFirstWithUtcTimes) {
+  auto snap = codec().parseQuery(ok(data("in_transit.json"))).value();
+  ASSERT_EQ(snap.events.size(), 4u);
+  EXPECT_TRUE(snap.warnings.empty());
+  EXPECT_FALSE(snap.carrier_stage);
+  EXPECT_EQ(snap.events[0].kind, EventKind::picked_up);
+  EXPECT_EQ(snap.events[0].local_time, "2024-05-01 11:30:00");
+  EXPECT_EQ(formatRfc3339(snap.events[0].time), "2024-05-01T03:30:00Z");
+  EXPECT_EQ(snap.events[1].kind, EventKind::arrived_hub);  // code 0 refined by the text
+  EXPECT_EQ(snap.events[2].kind, EventKind::departed_hub);
+  EXPECT_EQ(snap.events[3].kind, EventKind::arrived_hub);  // 1001 到达派件城市, refined by the text
+  EXPECT_EQ(snap.events[3].location, "浙江省杭州市");
+  EXPECT_EQ(snap.events[3].carrier_status, "1001");
+}
+
+TEST(Kuaidi100Codec, ClassifiesFreeTextWhenNoCodes) {
+  auto snap = codec().parseQuery(ok(data("signed_no_codes.json"))).value();
+  ASSERT_EQ(snap.events.size(), 4u);
+  EXPECT_EQ(snap.carrier_stage, ParcelStage::delivered);
+  EXPECT_EQ(snap.events[0].kind, EventKind::picked_up);
+  EXPECT_EQ(snap.events[1].kind, EventKind::arrived_hub);
+  EXPECT_EQ(snap.events[2].kind, EventKind::out_for_delivery);
+  EXPECT_EQ(snap.events[3].kind, EventKind::signed_);
+}
+
+TEST(Kuaidi100Codec, ErrorAnswersBecomeTypedErrors) {
+  auto r = codec().parseQuery(ok(data("no_result_500.json")));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::no_result);
+  EXPECT_EQ(r.error().message, "kuaidi100 returnCode 500: 查询无结果，请隔段时间再查");
+  r = codec().parseQuery(ok(data("bad_sign_503.json")));
+  EXPECT_EQ(r.error().code, ErrorCode::carrier);
+  EXPECT_EQ(r.error().message, "kuaidi100 returnCode 503: 验证签名失败");
+  r = codec().parseQuery(ok(data("key_expired_601.json")));
+  EXPECT_EQ(r.error().message, "kuaidi100 returnCode 601: POLL:KEY已过期");
+}
+
+TEST(Kuaidi100Codec, HttpStatusesAreClassified) {
+  EXPECT_EQ(codec().parseQuery({503, "", std::nullopt, {}}).error().code, ErrorCode::transient);
+  EXPECT_EQ(codec().parseQuery({429, "", std::nullopt, {}}).error().code, ErrorCode::transient);
+  EXPECT_EQ(codec().parseQuery({404, "", std::nullopt, {}}).error().message, "kuaidi100 HTTP 404");
+}
+
+TEST(Kuaidi100Codec, MalformedBodiesAreErrorsNotCrashes) {
+  for (auto name : {"not_json.html", "truncated.json", "data_not_array.json"}) {
+    auto r = codec().parseQuery(ok(data(name)));
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().code, ErrorCode::carrier) << name;
+  }
+  EXPECT_FALSE(codec().parseQuery(ok("")));
+  EXPECT_FALSE(codec().parseQuery(ok("[]")));
+  EXPECT_FALSE(codec().parseQuery(ok("\xff\xfe\x00garbage")));
+  EXPECT_FALSE(codec().parseQuery(ok(std::string(1 << 20, '['))));
+}
+
+TEST(Kuaidi100Codec, BadEventsAreDroppedOneByOneWithAReason) {
+  auto snap = codec().parseQuery(ok(data("wrong_types.json"))).value();
+  // Only the event with a usable time survives; its non-string context reads as empty.
+  ASSERT_EQ(snap.events.size(), 1u);
+  EXPECT_EQ(snap.events[0].description, "");
+  EXPECT_EQ(snap.warnings.size(), 4u);
+
+  snap = codec().parseQuery(ok(data("bad_times.json"))).value();
+  ASSERT_EQ(snap.events.size(), 1u);
+  EXPECT_EQ(snap.events[0].local_time, "2014/06/25 01:41:06");
+  ASSERT_EQ(snap.warnings.size(), 3u);
+  EXPECT_EQ(snap.warnings[0],
+            "data[0]: bad carrier time '2020-08-03 16:58:272': expected YYYY-MM-DD HH:MM:SS");
+}
+
+TEST(Kuaidi100Codec, EqualTimesKeepTheCarriersOrder) {
+  auto body = test::kuaidi100Body("YT1234567890123", {{"2024-05-01 10:00:00", "第一"},
+                                                     {"2024-05-01 10:00:00", "第二"},
+                                                     {"2024-05-01 09:00:00", "更早"}});
+  auto snap = codec().parseQuery(ok(body)).value();
+  ASSERT_EQ(snap.events.size(), 3u);
+  EXPECT_EQ(snap.events[0].description, "更早");
+  EXPECT_EQ(snap.events[1].description, "第一");
+  EXPECT_EQ(snap.events[2].description, "第二");
+}

@@ -1,0 +1,121 @@
+#include "config/config_loader.h"
+
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+using namespace pw;
+using namespace std::chrono;
+
+namespace {
+
+const char* kMessages = R"(
+[stalled]
+zh-CN = "包裹 {tracking_number} 已 {elapsed_hours} 小时未更新"
+en = "Parcel {tracking_number} has not moved for {elapsed_hours} hours"
+)";
+
+std::string base(const std::string& extra = "") {
+  return R"([daemon]
+state_dir = "state"
+control_socket = "state/pw.sock"
+alert_log = "state/alerts.jsonl"
+
+[carriers.kuaidi100]
+customer = "C"
+key = "K"
+
+[remedies]
+messages = "messages.toml"
+)" + extra;
+}
+
+struct ConfigFiles {
+  test::TempDir dir;
+  ConfigFiles() { dir.write("messages.toml", kMessages); }
+  Result<Config> load(const std::string& text) { return loadConfig(dir.write("pw.toml", text)); }
+  std::string error(const std::string& text) {
+    auto r = load(text);
+    return r ? "" : r.error().message;
+  }
+  std::string file() const { return (dir.path() / "pw.toml").string(); }
+};
+
+}  // namespace
+
+TEST(ConfigLoader, DefaultsAndRelativePaths) {
+  ConfigFiles f;
+  auto c = f.load(base()).value();
+  EXPECT_EQ(c.daemon.state_dir, f.dir.path() / "state");
+  EXPECT_EQ(c.daemon.control_socket, f.dir.path() / "state/pw.sock");
+  EXPECT_EQ(c.poll.interval, minutes(60));
+  EXPECT_EQ(c.rules.detection.stalled_after, hours(48));
+  EXPECT_EQ(c.rules.detection.not_picked_up_after, hours(24));
+  EXPECT_EQ(c.kuaidi100.zone.offset, hours(8));
+  EXPECT_TRUE(c.rules.templates.has(ExceptionKind::stalled));
+}
+
+TEST(ConfigLoader, OverridesFromTheIssueInterface) {
+  ConfigFiles f;
+  auto c = f.load(base("[poll]\ninterval = \"90s\"\nmax_in_flight = 4\n[detect]\nstalled_after = \"3d\"\n"))
+               .value();
+  EXPECT_EQ(c.poll.interval, seconds(90));
+  EXPECT_EQ(c.poll.max_in_flight, 4);
+  EXPECT_EQ(c.rules.detection.stalled_after, hours(72));
+}
+
+TEST(ConfigLoader, ErrorsNameFileLineColumnAndKey) {
+  ConfigFiles f;
+  EXPECT_EQ(f.error(base("[poll]\nintervl = \"90s\"\n")), f.file() + ":13:11: unknown key 'poll.intervl'");
+  EXPECT_EQ(f.error(base("[poll]\ninterval = \"90\"\n")),
+            f.file() + ":13:12: poll.interval: bad duration '90': missing unit after 90 (use a number "
+                       "with a unit s, m, h or d, e.g. \"90s\", \"48h\", \"1d12h\")");
+  EXPECT_EQ(f.error(base("[poll]\nmax_in_flight = 0\n")),
+            f.file() + ":13:17: poll.max_in_flight: must be between 1 and 1024");
+  EXPECT_EQ(f.error(base("[poll]\nmax_in_flight = \"many\"\n")),
+            f.file() + ":13:17: poll.max_in_flight: expected an integer");
+  EXPECT_EQ(f.error(base("[polling]\ninterval = \"1h\"\n")), f.file() + ":12:1: unknown section [polling]");
+  std::string zone = base();
+  zone.replace(zone.find("key = \"K\"\n"), 10, "key = \"K\"\ntimezone = \"Europe/Paris\"\n");
+  EXPECT_EQ(f.error(zone).rfind(f.file() + ":9:12: carriers.kuaidi100.timezone: unsupported time zone "
+                                           "'Europe/Paris'",
+                                0),
+            0u)
+      << f.error(zone);
+}
+
+TEST(ConfigLoader, SyntaxErrorsHavePositions) {
+  ConfigFiles f;
+  auto e = f.error("[daemon\nstate_dir = 1\n");
+  EXPECT_EQ(e.rfind(f.file() + ":1:", 0), 0u) << e;
+}
+
+TEST(ConfigLoader, MissingRequiredKeysAndFiles) {
+  ConfigFiles f;
+  EXPECT_EQ(f.error("[daemon]\nstate_dir = \"s\"\n"), f.file() + ": missing required key 'daemon.control_socket'");
+  EXPECT_EQ(loadConfig(f.dir.path() / "nope.toml").error().message,
+            (f.dir.path() / "nope.toml").string() + ": no such file");
+  std::string noKey = base();
+  noKey.replace(noKey.find("key = \"K\"\n"), 10, "");
+  EXPECT_EQ(f.error(noKey),
+            f.file() + ": carriers.kuaidi100: customer and key are required (or enable the simulator)");
+}
+
+TEST(ConfigLoader, BadTemplatesAreCaughtAtLoad) {
+  ConfigFiles f;
+  f.dir.write("messages.toml", "[stalled]\nzh-CN = \"{no_such_fact}\"\nen = \"x\"\n");
+  auto e = f.error(base());
+  EXPECT_EQ(e, (f.dir.path() / "messages.toml").string() +
+                   ":2:9: stalled.zh-CN: bad template: argument not found");
+  f.dir.write("messages.toml", "[stalld]\nzh-CN = \"x\"\nen = \"x\"\n");
+  EXPECT_EQ(f.error(base()), (f.dir.path() / "messages.toml").string() +
+                                 ":1:1: unknown exception kind [stalld]");
+}
+
+TEST(ConfigLoader, ShippedDefaultLoads) {
+  auto c = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->simulator.enabled);
+  EXPECT_TRUE(c->rules.templates.has(ExceptionKind::stalled));
+  EXPECT_TRUE(c->rules.templates.has(ExceptionKind::not_picked_up));
+}

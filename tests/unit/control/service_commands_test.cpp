@@ -1,0 +1,92 @@
+#include "control/service_commands.h"
+
+#include "support/printers.h"
+
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace pw;
+using namespace pw::control;
+namespace json = boost::json;
+
+namespace {
+
+// Only the seam the handlers use; the real service is covered by the integration tests.
+class MockService : public ServiceApi {
+ public:
+  MOCK_METHOD(Result<StatusReport>, status, (), (override));
+  MOCK_METHOD(std::vector<TrackResult>, track, (const std::vector<Parcel>&), (override));
+  MOCK_METHOD(Result<std::size_t>, rerun, (const std::optional<std::string>&), (override));
+  MOCK_METHOD(Result<std::vector<NotificationTask>>, tasks, (const TaskFilter&), (override));
+};
+
+const char* kParcel = R"({"tracking_number":"YT1234567890123","carrier":"yuantong",
+  "destination":{"province":"浙江省","city":"杭州市"},"shipped_at":"2024-05-01T10:00:00+08:00"})";
+
+struct Commands : ::testing::Test {
+  MockService service;
+  CommandRegistry reg;
+  Commands() { addServiceCommands(reg, service, "test"); }
+  Answer call(const std::string& cmd, const std::string& args) {
+    return reg.dispatch({cmd, json::parse(args).as_object()});
+  }
+};
+
+}  // namespace
+
+TEST_F(Commands, TrackRejectsBadItemsOnly) {
+  EXPECT_CALL(service, track(::testing::SizeIs(1))).WillOnce([](const std::vector<Parcel>& ps) {
+    return std::vector<TrackResult>{{ps[0].tracking_number, true, true, ""}};
+  });
+  auto a = call("track", std::string(R"({"parcels":[)") + kParcel + R"(,{"tracking_number":"x"}, 5]})");
+  EXPECT_EQ(a.result, kError);
+  EXPECT_EQ(a.text, "registered 1, already tracked 0, rejected 2");
+  auto& results = a.arguments.at("results").as_array();
+  EXPECT_EQ(results[0].at("status").as_string(), "registered");
+  EXPECT_EQ(results[1].at("status").as_string(), "rejected");
+  EXPECT_EQ(results[1].at("error").as_string(), "field 'tracking_number': must be 6 to 32 letters, digits or '-'");
+  EXPECT_EQ(results[2].at("error").as_string(), "a parcel must be a JSON object");
+}
+
+TEST_F(Commands, TrackArgumentErrors) {
+  EXPECT_EQ(call("track", "{}").text, "track needs \"parcels\": an array of parcel objects");
+  EXPECT_EQ(call("track", R"({"parcels":[]})").text, "track: \"parcels\" is empty");
+  EXPECT_EQ(call("track", R"({"parcel":{}})").text, "unknown argument 'parcel'");
+}
+
+TEST_F(Commands, RerunNeedsExactlyOneTarget) {
+  EXPECT_EQ(call("rerun", "{}").text, "rerun needs either \"tracking_number\" or \"all\": true");
+  EXPECT_EQ(call("rerun", R"({"all":true,"tracking_number":"YT1"})").text,
+            "rerun needs either \"tracking_number\" or \"all\": true");
+  EXPECT_EQ(call("rerun", R"({"all":"yes"})").text, "\"all\" must be true or false");
+  EXPECT_CALL(service, rerun(std::optional<std::string>("YT1234567890123")))
+      .WillOnce(::testing::Return(Result<std::size_t>(1)));
+  auto a = call("rerun", R"({"tracking_number":"YT1234567890123"})");
+  EXPECT_EQ(a.result, kSuccess);
+  EXPECT_EQ(a.arguments.at("queued").as_uint64(), 1u);
+  EXPECT_CALL(service, rerun(::testing::_))
+      .WillOnce(::testing::Return(Result<std::size_t>(makeError(ErrorCode::not_found, "no parcel X is tracked"))));
+  EXPECT_EQ(call("rerun", R"({"tracking_number":"X"})").text, "rerun: no parcel X is tracked");
+}
+
+TEST_F(Commands, TasksFilters) {
+  EXPECT_EQ(call("tasks", R"({"state":"closed"})").text,
+            "unknown task state 'closed' (open, acked, done, dismissed, all)");
+  EXPECT_EQ(call("tasks", R"({"kind":"lost"})").text, "unknown exception kind in \"kind\"");
+  EXPECT_EQ(call("tasks", R"({"limit":0})").text, "\"limit\" must be an integer from 1 to 100000");
+  EXPECT_CALL(service, tasks(::testing::_)).WillOnce([](const TaskFilter& f) {
+    EXPECT_EQ(f.state, std::nullopt);
+    EXPECT_EQ(f.kind, ExceptionKind::stalled);
+    NotificationTask t;
+    t.id = 7;
+    t.tracking_number = "YT1";
+    t.kind = ExceptionKind::stalled;
+    return Result<std::vector<NotificationTask>>(std::vector<NotificationTask>{t});
+  });
+  auto a = call("tasks", R"({"state":"all","kind":"stalled"})");
+  ASSERT_EQ(a.result, kSuccess);
+  auto& t = a.arguments.at("tasks").as_array().at(0).as_object();
+  for (auto key : {"id", "tracking_number", "kind", "remedy", "message", "created_at", "state"})
+    EXPECT_TRUE(t.contains(key)) << key;
+}
