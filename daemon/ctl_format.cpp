@@ -42,7 +42,8 @@ std::string formatStatus(const json::value& args) {
   std::ostringstream out;
   out << "version          " << field(o, "version") << "\n"
       << "uptime           " << field(o, "uptime") << "\n"
-      << "parcels          " << field(o, "parcels") << " (" << counts(o, "parcels_by_stage") << ")\n"
+      << "parcels          " << field(o, "parcels") << " (" << counts(o, "parcels_by_stage")
+      << ")\n"
       << "events           " << field(o, "events") << "\n"
       << "open exceptions  " << field(o, "open_exceptions") << " ("
       << counts(o, "open_exceptions_by_kind") << ")\n"
@@ -66,8 +67,9 @@ std::string formatTasks(const json::value& args) {
   for (const auto& t : tasks.get_array()) {
     if (!t.is_object()) continue;
     const auto& o = t.get_object();
-    out << pad(field(o, "id"), 6) << pad(field(o, "tracking_number"), 20) << pad(field(o, "kind"), 16)
-        << pad(field(o, "remedy"), 17) << pad(field(o, "state"), 8) << field(o, "created_at") << "\n"
+    out << pad(field(o, "id"), 6) << pad(field(o, "tracking_number"), 20)
+        << pad(field(o, "kind"), 16) << pad(field(o, "remedy"), 17) << pad(field(o, "state"), 8)
+        << field(o, "created_at") << "\n"
         << "      " << field(o, "detail") << "\n"
         << "      " << field(o, "message") << "\n";
   }

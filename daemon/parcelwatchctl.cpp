@@ -9,9 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <sysexits.h>
 #include <fstream>
 #include <iostream>
-#include <sysexits.h>
 
 namespace json = boost::json;
 using namespace pw;
@@ -27,9 +27,12 @@ struct Options {
 
 int exitFor(const Error& e) {
   switch (e.code) {
-    case ErrorCode::not_found: return EX_UNAVAILABLE;
-    case ErrorCode::transient: return EX_TEMPFAIL;
-    default: return EX_PROTOCOL;
+    case ErrorCode::not_found:
+      return EX_UNAVAILABLE;
+    case ErrorCode::transient:
+      return EX_TEMPFAIL;
+    default:
+      return EX_PROTOCOL;
   }
 }
 
@@ -51,7 +54,8 @@ int run(const Options& o, const control::Request& req,
     std::cerr << "parcelwatchctl: " << path.error().message << "\n";
     return EX_CONFIG;
   }
-  auto answer = control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
+  auto answer =
+      control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
   if (!answer) {
     std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
     return exitFor(answer.error());
@@ -92,7 +96,8 @@ int track(const Options& o, const std::string& file) {
     json::array parcels;
     for (auto& [line, v] : batch) parcels.push_back(v);
     control::Request req{"track", json::object{{"parcels", std::move(parcels)}}};
-    auto answer = control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
+    auto answer =
+        control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
     if (!answer) {
       std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
       exit = exitFor(answer.error());
@@ -101,7 +106,8 @@ int track(const Options& o, const std::string& file) {
     if (answer->result != control::kSuccess) exit = 1;
     if (o.json) std::cout << control::serializeAnswer(*answer) << "\n";
     const json::value* results = nullptr;
-    if (answer->arguments.is_object()) results = answer->arguments.get_object().if_contains("results");
+    if (answer->arguments.is_object())
+      results = answer->arguments.get_object().if_contains("results");
     if (!results || !results->is_array()) {
       if (!o.json) std::cerr << "error: " << answer->text << "\n";
       batch.clear();
@@ -112,7 +118,9 @@ int track(const Options& o, const std::string& file) {
         const auto& ro = r.get_object();
         size_t idx = static_cast<size_t>(ro.at("index").to_number<std::int64_t>());
         size_t line = idx < batch.size() ? batch[idx].first : 0;
-        std::string tn = ro.contains("tracking_number") ? std::string(ro.at("tracking_number").as_string()) : "?";
+        std::string tn = ro.contains("tracking_number")
+                             ? std::string(ro.at("tracking_number").as_string())
+                             : "?";
         std::string status(ro.at("status").as_string());
         std::cout << "line " << line << ": " << tn << " " << status;
         if (ro.contains("error")) std::cout << ": " << ro.at("error").as_string().c_str();
@@ -150,7 +158,9 @@ int main(int argc, char** argv) {
   cli.add_option("-s,--socket", o.socket, "control socket path");
   cli.add_option("-c,--config", o.config, "read the socket path from this parcelwatchd config");
   cli.add_flag("--json", o.json, "print the daemon's answer as JSON, unchanged");
-  cli.add_option("--timeout", o.timeout_s, "seconds to wait for the daemon")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+  cli.add_option("--timeout", o.timeout_s, "seconds to wait for the daemon")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
 
   auto* status = cli.add_subcommand("status", "daemon state and counters");
   auto* help = cli.add_subcommand("commands", "list the daemon's control commands");

@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
 #include <sysexits.h>
+#include <iostream>
 
 int main(int argc, char** argv) {
-  CLI::App cli{"parcelwatchd: watches parcels, detects logistics exceptions, raises buyer-notification tasks"};
+  CLI::App cli{
+      "parcelwatchd: watches parcels, detects logistics exceptions, raises buyer-notification "
+      "tasks"};
   std::string configFile = "/etc/parcelwatch/parcelwatch.toml";
   std::string checkFile;
   bool version = false;

@@ -13,7 +13,8 @@ AlertLog::AlertLog(std::filesystem::path path) : path_(std::move(path)) {
   std::filesystem::create_directories(path_.parent_path(), ec);
   file_ = std::fopen(path_.c_str(), "a");
   if (!file_)
-    throw std::runtime_error("cannot open alert log " + path_.string() + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot open alert log " + path_.string() + ": " +
+                             std::strerror(errno));
 }
 
 AlertLog::~AlertLog() {

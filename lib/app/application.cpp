@@ -10,12 +10,11 @@
 #include "simulator/sample_histories.h"
 #include "store/store.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include <stdexcept>
-
 
 namespace pw {
 namespace asio = boost::asio;
@@ -36,8 +35,8 @@ std::string statusLine(PollingService& service) {
 
 // The embedded default: serve the bundled sample histories on 127.0.0.1 and
 // register their parcels once, pinned to their first registration time.
-std::unique_ptr<FakeCarrierServer> startSimulator(asio::io_context& io, Config& config, Store& store,
-                                                  const Clock& clock) {
+std::unique_ptr<FakeCarrierServer> startSimulator(asio::io_context& io, Config& config,
+                                                  Store& store, const Clock& clock) {
   auto samples = SampleHistories::load(config.simulator.samples);
   if (!samples) throw std::runtime_error("simulator: " + samples.error().message);
   auto server = std::make_unique<FakeCarrierServer>(io, "parcelwatch-simulator", "simulator-key");

@@ -17,8 +17,8 @@ struct CarrierSnapshot {
   std::vector<TrackingEvent> events;  // oldest first
   /// Set when the carrier itself says the parcel reached a final state.
   std::optional<ParcelStage> carrier_stage;
-  std::string carrier_state;           // the carrier's own state code, for display
-  std::vector<std::string> warnings;   // events dropped, with the reason
+  std::string carrier_state;          // the carrier's own state code, for display
+  std::vector<std::string> warnings;  // events dropped, with the reason
 };
 
 class CarrierCodec {

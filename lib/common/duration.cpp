@@ -6,9 +6,10 @@ namespace pw {
 
 Result<Seconds> parseDuration(std::string_view text) {
   auto bad = [&](std::string why) {
-    return makeError(ErrorCode::invalid_input,
-                     "bad duration '" + std::string(text) + "': " + why +
-                         " (use a number with a unit s, m, h or d, e.g. \"90s\", \"48h\", \"1d12h\")");
+    return makeError(
+        ErrorCode::invalid_input,
+        "bad duration '" + std::string(text) + "': " + why +
+            " (use a number with a unit s, m, h or d, e.g. \"90s\", \"48h\", \"1d12h\")");
   };
   if (text.empty()) return bad("empty");
   long long total = 0;
@@ -25,11 +26,20 @@ Result<Seconds> parseDuration(std::string_view text) {
     if (i == text.size()) return bad("missing unit after " + std::to_string(value));
     long long unit = 0;
     switch (text[i]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      default: return bad(std::string("unknown unit '") + text[i] + "'");
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        return bad(std::string("unknown unit '") + text[i] + "'");
     }
     ++i;
     total += value * unit;

@@ -4,14 +4,22 @@ namespace pw {
 
 std::string_view toString(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid_input: return "invalid_input";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::transient: return "transient";
-    case ErrorCode::carrier: return "carrier";
-    case ErrorCode::no_result: return "no_result";
-    case ErrorCode::io: return "io";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::invalid_input:
+      return "invalid_input";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::conflict:
+      return "conflict";
+    case ErrorCode::transient:
+      return "transient";
+    case ErrorCode::carrier:
+      return "carrier";
+    case ErrorCode::no_result:
+      return "no_result";
+    case ErrorCode::io:
+      return "io";
+    case ErrorCode::internal:
+      return "internal";
   }
   return "internal";
 }

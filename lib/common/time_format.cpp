@@ -55,8 +55,7 @@ std::string civilText(Timestamp t, const char* fmt, bool withSeconds) {
   char buf[40];
   if (withSeconds) {
     std::snprintf(buf, sizeof buf, fmt, int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                  int(hms.hours().count()), int(hms.minutes().count()),
-                  int(hms.seconds().count()));
+                  int(hms.hours().count()), int(hms.minutes().count()), int(hms.seconds().count()));
   } else {
     std::snprintf(buf, sizeof buf, fmt, int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
                   int(hms.hours().count()), int(hms.minutes().count()));

@@ -30,7 +30,6 @@ struct KeySpec {
   Apply apply;
 };
 
-
 template <class F>
 Apply duration(F field, Seconds min, Seconds max) {
   return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
@@ -88,7 +87,8 @@ Apply boolean(F field) {
   };
 }
 
-#define FIELD(expr) [](Config & c) -> auto& { return c.expr; }
+#define FIELD(expr) \
+  [](Config & c) -> auto& { return c.expr; }
 
 const std::vector<KeySpec>& keys() {
   using namespace std::chrono;
@@ -152,8 +152,8 @@ const std::vector<KeySpec>& keys() {
   return kKeys;
 }
 
-const std::vector<std::string_view> kSections = {"daemon",    "poll",      "detect",  "carriers",
-                                                 "carriers.kuaidi100", "simulator", "remedies"};
+const std::vector<std::string_view> kSections = {
+    "daemon", "poll", "detect", "carriers", "carriers.kuaidi100", "simulator", "remedies"};
 
 struct Walker {
   const fs::path& file;
@@ -200,12 +200,14 @@ Result<MessageTemplates> loadMessages(const fs::path& file) {
     std::string kind(k.str());
     auto parsed = exceptionKindFromString(kind);
     if (!parsed || !node.is_table())
-      return makeError(ErrorCode::invalid_input, position(file, node.source()) +
-                                                     ": unknown exception kind [" + kind + "]");
+      return makeError(ErrorCode::invalid_input,
+                       position(file, node.source()) + ": unknown exception kind [" + kind + "]");
     MessageTemplate tpl;
     for (auto&& [lang, text] : *node.as_table()) {
-      std::string where = position(file, text.source()) + ": " + kind + "." + std::string(lang.str());
-      if (!text.is_string()) return makeError(ErrorCode::invalid_input, where + ": expected a string");
+      std::string where =
+          position(file, text.source()) + ": " + kind + "." + std::string(lang.str());
+      if (!text.is_string())
+        return makeError(ErrorCode::invalid_input, where + ": expected a string");
       std::string s = *text.value<std::string>();
       if (auto r = MessageTemplates::check(s); !r)
         return makeError(ErrorCode::invalid_input, where + ": " + r.error().message);
@@ -217,8 +219,8 @@ Result<MessageTemplates> loadMessages(const fs::path& file) {
         return makeError(ErrorCode::invalid_input, where + ": unknown language (zh-CN, en)");
     }
     if (tpl.zh_cn.empty() || tpl.en.empty())
-      return makeError(ErrorCode::invalid_input, position(file, node.source()) + ": [" + kind +
-                                                     "] needs both zh-CN and en");
+      return makeError(ErrorCode::invalid_input,
+                       position(file, node.source()) + ": [" + kind + "] needs both zh-CN and en");
     out.set(*parsed, std::move(tpl));
   }
   return out;
@@ -232,7 +234,8 @@ Result<Config> loadConfig(const fs::path& file) {
     root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
     std::string what(e.description());
-    if (!fs::exists(file)) return makeError(ErrorCode::invalid_input, file.string() + ": no such file");
+    if (!fs::exists(file))
+      return makeError(ErrorCode::invalid_input, file.string() + ": no such file");
     return makeError(ErrorCode::invalid_input, position(file, e.source()) + ": " + what);
   }
   Config config;
@@ -245,8 +248,8 @@ Result<Config> loadConfig(const fs::path& file) {
     return makeError(ErrorCode::invalid_input, all);
   }
   auto missing = [&](std::string_view key) {
-    return makeError(ErrorCode::invalid_input, file.string() + ": missing required key '" +
-                                                   std::string(key) + "'");
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": missing required key '" + std::string(key) + "'");
   };
   if (config.daemon.state_dir.empty()) return missing("daemon.state_dir");
   if (config.daemon.control_socket.empty()) return missing("daemon.control_socket");
@@ -257,12 +260,14 @@ Result<Config> loadConfig(const fs::path& file) {
     return makeError(ErrorCode::invalid_input,
                      file.string() + ": daemon.control_socket: path longer than 107 bytes: " +
                          config.daemon.control_socket.string());
-  if (config.simulator.enabled && config.simulator.samples.empty()) return missing("simulator.samples");
+  if (config.simulator.enabled && config.simulator.samples.empty())
+    return missing("simulator.samples");
   if (config.kuaidi100_enabled && !config.simulator.enabled &&
       (config.kuaidi100.customer.empty() || config.kuaidi100.key.empty()))
     return makeError(ErrorCode::invalid_input,
-                     file.string() + ": carriers.kuaidi100: customer and key are required "
-                                     "(or enable the simulator)");
+                     file.string() +
+                         ": carriers.kuaidi100: customer and key are required "
+                         "(or enable the simulator)");
   auto templates = loadMessages(config.messages);
   if (!templates) return templates.error();
   config.rules.templates = std::move(*templates);

@@ -15,7 +15,8 @@ Answer CommandRegistry::dispatch(const Request& request) const {
     list["help"] = "list the commands";
     for (const auto& [name, entry] : commands_) {
       list[name] = entry.help;
-      text += "\n  " + name + std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') + entry.help;
+      text +=
+          "\n  " + name + std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') + entry.help;
     }
     text += "\n  help        list the commands";
     return ok(text, boost::json::object{{"commands", list}});

@@ -39,13 +39,14 @@ Result<Answer> call(const std::filesystem::path& socketPath, const Request& requ
   });
   io.run_for(timeout);
   if (!connected && failure)
-    return makeError(ErrorCode::not_found,
-                     "cannot reach parcelwatchd at " + socketPath.string() + ": " + failure.message());
+    return makeError(ErrorCode::not_found, "cannot reach parcelwatchd at " + socketPath.string() +
+                                               ": " + failure.message());
   if (!done && !failure)
-    return makeError(ErrorCode::transient,
-                     "no answer from parcelwatchd within " + std::to_string(timeout.count()) + " ms");
+    return makeError(ErrorCode::transient, "no answer from parcelwatchd within " +
+                                               std::to_string(timeout.count()) + " ms");
   if (!done)
-    return makeError(ErrorCode::invalid_input, "connection to parcelwatchd failed: " + failure.message());
+    return makeError(ErrorCode::invalid_input,
+                     "connection to parcelwatchd failed: " + failure.message());
   auto nl = in.find('\n');
   return parseAnswer(std::string_view(in).substr(0, nl));
 }

@@ -47,7 +47,8 @@ Result<Answer> parseAnswer(std::string_view line) {
     return makeError(ErrorCode::invalid_input, "daemon answer has no integer \"result\"");
   Answer a;
   a.result = static_cast<int>(r->value().get_int64());
-  if (auto t = o.find("text"); t != o.end() && t->value().is_string()) a.text = t->value().get_string();
+  if (auto t = o.find("text"); t != o.end() && t->value().is_string())
+    a.text = t->value().get_string();
   if (auto args = o.find("arguments"); args != o.end()) a.arguments = args->value();
   return a;
 }

@@ -150,7 +150,8 @@ Answer tasks(ServiceApi& service, const json::object& args) {
       return error("unknown task state '" + state + "' (open, acked, done, dismissed, all)");
   }
   if (auto k = args.find("kind"); k != args.end()) {
-    auto kind = k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
+    auto kind =
+        k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
     if (!kind) return error("unknown exception kind in \"kind\"");
     f.kind = kind;
   }
@@ -179,7 +180,8 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
                [&service](const json::object& a) { return track(service, a); });
   registry.add("rerun", "poll and detect now: {\"tracking_number\": N} or {\"all\": true}",
                [&service](const json::object& a) { return rerun(service, a); });
-  registry.add("tasks", "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
+  registry.add("tasks",
+               "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
                [&service](const json::object& a) { return tasks(service, a); });
 }
 

@@ -1,11 +1,11 @@
 #include "control/unix_control_server.h"
 
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 namespace pw::control {
 namespace asio = boost::asio;
@@ -49,9 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start() { doRead(); }
 
-  void refuse(const std::string& why) {
-    write(Answer{kError, why, nullptr}, true);
-  }
+  void refuse(const std::string& why) { write(Answer{kError, why, nullptr}, true); }
 
  private:
   void doRead() {
@@ -65,23 +63,24 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     });
     asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, kMaxRequestBytes + 1), '\n',
-                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                             self->onRead(ec, n);
-                           });
+                           [self = shared_from_this()](boost::system::error_code ec,
+                                                       std::size_t n) { self->onRead(ec, n); });
   }
 
   void onRead(boost::system::error_code ec, std::size_t n) {
     timer_.cancel();
     if (timedOut_) {
       log()->info("CONTROL_TIMEOUT uid={} pid={}", uid_, pid_);
-      return write(Answer{kError, "timed out waiting for a command (" +
-                                      std::to_string(state_->limits.idle_timeout.count()) + "s)",
+      return write(Answer{kError,
+                          "timed out waiting for a command (" +
+                              std::to_string(state_->limits.idle_timeout.count()) + "s)",
                           nullptr},
                    true);
     }
     if (ec == asio::error::not_found) {
       log()->warn("CONTROL_REQUEST_TOO_LARGE uid={} pid={}", uid_, pid_);
-      return write(error("request larger than " + std::to_string(kMaxRequestBytes) + " bytes"), true);
+      return write(error("request larger than " + std::to_string(kMaxRequestBytes) + " bytes"),
+                   true);
     }
     if (ec) return;  // peer closed
     std::string line = buffer_.substr(0, n - 1);
@@ -90,7 +89,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (line.find_first_not_of(" \t") == std::string::npos) return doRead();
     auto req = parseRequest(line);
     if (!req) {
-      log()->info("CONTROL_BAD_REQUEST uid={} pid={} error=\"{}\"", uid_, pid_, req.error().message);
+      log()->info("CONTROL_BAD_REQUEST uid={} pid={} error=\"{}\"", uid_, pid_,
+                  req.error().message);
       return write(error(req.error().message), false);
     }
     log()->info("CONTROL_COMMAND command={} uid={} pid={}", req->command, uid_, pid_);
@@ -99,15 +99,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(const Answer& answer, bool closeAfter) {
     auto out = std::make_shared<std::string>(serializeAnswer(answer) + "\n");
-    asio::async_write(socket_, asio::buffer(*out),
-                      [self = shared_from_this(), out, closeAfter](boost::system::error_code ec, std::size_t) {
-                        if (ec || closeAfter) {
-                          boost::system::error_code ignored;
-                          self->socket_.close(ignored);
-                          return;
-                        }
-                        self->doRead();
-                      });
+    asio::async_write(
+        socket_, asio::buffer(*out),
+        [self = shared_from_this(), out, closeAfter](boost::system::error_code ec, std::size_t) {
+          if (ec || closeAfter) {
+            boost::system::error_code ignored;
+            self->socket_.close(ignored);
+            return;
+          }
+          self->doRead();
+        });
   }
 
   local::socket socket_;

@@ -22,8 +22,9 @@ std::optional<Finding> detectStall(const RuleInput& in) {
   f.evidence = {*last};
   f.threshold = in.policy.stalled_after;
   f.elapsed = elapsed;
-  f.detail = "in transit, no new scan for " + formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) +
-             " (threshold " + formatDuration(in.policy.stalled_after) + ")";
+  f.detail = "in transit, no new scan for " +
+             formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) + " (threshold " +
+             formatDuration(in.policy.stalled_after) + ")";
   return f;
 }
 

@@ -12,7 +12,7 @@ namespace pw {
 
 struct Finding {
   ExceptionKind kind = ExceptionKind::problem;
-  Timestamp since;                    // when the condition began to hold
+  Timestamp since;                      // when the condition began to hold
   std::vector<TrackingEvent> evidence;  // the events that fired it (may be empty)
   Seconds threshold{0};
   Seconds elapsed{0};  // time since the reference point the threshold is measured from

@@ -4,10 +4,14 @@ namespace pw {
 
 std::string_view toString(TaskState state) {
   switch (state) {
-    case TaskState::open: return "open";
-    case TaskState::acked: return "acked";
-    case TaskState::done: return "done";
-    case TaskState::dismissed: return "dismissed";
+    case TaskState::open:
+      return "open";
+    case TaskState::acked:
+      return "acked";
+    case TaskState::done:
+      return "done";
+    case TaskState::dismissed:
+      return "dismissed";
   }
   return "open";
 }

@@ -12,7 +12,8 @@ namespace json = boost::json;
 namespace {
 
 Error fieldError(std::string_view field, std::string_view what) {
-  return makeError(ErrorCode::invalid_input, "field '" + std::string(field) + "': " + std::string(what));
+  return makeError(ErrorCode::invalid_input,
+                   "field '" + std::string(field) + "': " + std::string(what));
 }
 
 // A required or optional string field; `maxLen` keeps hostile input out of the store.
@@ -28,7 +29,8 @@ Result<std::optional<std::string>> stringField(const json::object& o, std::strin
   if (!it->value().is_string()) return fieldError(name, "must be a string");
   std::string s(it->value().get_string());
   if (required && s.empty()) return fieldError(name, "must not be empty");
-  if (s.size() > maxLen) return fieldError(name, "longer than " + std::to_string(maxLen) + " bytes");
+  if (s.size() > maxLen)
+    return fieldError(name, "longer than " + std::to_string(maxLen) + " bytes");
   return std::optional<std::string>{std::move(s)};
 }
 
@@ -71,7 +73,8 @@ Result<Parcel> parcelFromJson(const json::value& v) {
   if (!carrier) return carrier.error();
   p.carrier = **carrier;
   if (!validCarrierCode(p.carrier))
-    return fieldError("carrier", "must be a lower-case Kuaidi100 company code such as \"yuantong\"");
+    return fieldError("carrier",
+                      "must be a lower-case Kuaidi100 company code such as \"yuantong\"");
 
   auto dest = o.find("destination");
   if (dest == o.end()) return fieldError("destination", "missing");

@@ -9,10 +9,10 @@ namespace pw {
 
 /// One scan as the carrier reported it, with its normalized meaning.
 struct TrackingEvent {
-  Timestamp time;              // UTC
-  std::string local_time;      // the carrier's original text, e.g. "2024-05-03 18:40:12"
-  std::string description;     // free text (Kuaidi100 `context`)
-  std::string location;        // area name when the carrier gives one, else empty
+  Timestamp time;           // UTC
+  std::string local_time;   // the carrier's original text, e.g. "2024-05-03 18:40:12"
+  std::string description;  // free text (Kuaidi100 `context`)
+  std::string location;     // area name when the carrier gives one, else empty
   EventKind kind = EventKind::unknown;
   std::string carrier_status;  // the carrier's own status code or name, if any
 

@@ -12,10 +12,10 @@
 //    the easy handle is removed before the user's callback runs.
 #include "net/curl_http_client.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <curl/curl.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <map>
@@ -106,7 +106,8 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     CURL* e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits_.connect_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(limits_.connect_timeout.count()));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(limits_.total_timeout.count()));
     // A server that trickles bytes is as bad as one that sends nothing.
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -121,10 +122,12 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     if (t->request.method == "POST") {
       curl_easy_setopt(e, CURLOPT_POST, 1L);
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.c_str());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.body.size()));
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(t->request.body.size()));
     }
     if (!t->request.content_type.empty())
-      t->headers = curl_slist_append(t->headers, ("Content-Type: " + t->request.content_type).c_str());
+      t->headers =
+          curl_slist_append(t->headers, ("Content-Type: " + t->request.content_type).c_str());
     for (const auto& [k, v] : t->request.headers)
       t->headers = curl_slist_append(t->headers, (k + ": " + v).c_str());
     if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
@@ -132,8 +135,8 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     CURLMcode rc = curl_multi_add_handle(multi_, e);
     if (rc != CURLM_OK) {
       auto cb = std::move(t->done);
-      fail(std::move(cb), makeError(ErrorCode::internal,
-                                    std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc)));
+      fail(std::move(cb), makeError(ErrorCode::internal, std::string("curl_multi_add_handle: ") +
+                                                             curl_multi_strerror(rc)));
       return;
     }
     transfers_.emplace(e, std::move(t));
@@ -276,15 +279,15 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t.started);
     if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-      fail(std::move(t.done), makeError(ErrorCode::carrier,
-                                        "response larger than " + std::to_string(t.max_body) +
-                                            " bytes from " + t.request.url));
+      fail(std::move(t.done),
+           makeError(ErrorCode::carrier, "response larger than " + std::to_string(t.max_body) +
+                                             " bytes from " + t.request.url));
       return;
     }
     if (code != CURLE_OK) {
       ErrorCode kind = ErrorCode::transient;
-      fail(std::move(t.done), makeError(kind, std::string(curl_easy_strerror(code)) + " (" +
-                                                  t.request.url + ")"));
+      fail(std::move(t.done),
+           makeError(kind, std::string(curl_easy_strerror(code)) + " (" + t.request.url + ")"));
       return;
     }
     HttpResponse r;
@@ -322,7 +325,9 @@ CurlHttpClient::~CurlHttpClient() {
   impl_->cancelAll();
 }
 
-void CurlHttpClient::send(HttpRequest request, Callback done) { impl_->send(std::move(request), std::move(done)); }
+void CurlHttpClient::send(HttpRequest request, Callback done) {
+  impl_->send(std::move(request), std::move(done));
+}
 void CurlHttpClient::cancelAll() { impl_->cancelAll(); }
 size_t CurlHttpClient::inFlight() const { return impl_->inFlight(); }
 void CurlHttpClient::setLimits(CurlLimits limits) { impl_->setLimits(std::move(limits)); }

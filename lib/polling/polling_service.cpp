@@ -5,8 +5,8 @@
 #include "polling/alert_record.h"
 #include "remedies/assessor.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 namespace pw {
 namespace asio = boost::asio;
@@ -22,8 +22,9 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
 
 }  // namespace
 
-PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& http, const Clock& clock,
-                               AlertSink& alerts, std::shared_ptr<const Config> config)
+PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& http,
+                               const Clock& clock, AlertSink& alerts,
+                               std::shared_ptr<const Config> config)
     : io_(io),
       store_(store),
       http_(http),
@@ -134,7 +135,8 @@ void PollingService::dispatch() {
 void PollingService::startPoll(std::int64_t parcelId) {
   auto parcel = store_.parcel(parcelId);
   if (!parcel) {
-    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId, parcel.error().message);
+    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
+                           parcel.error().message);
     schedule(parcelId, clock_.now() + config_->poll.retry_after_failure);
     return;
   }
@@ -151,7 +153,8 @@ void PollingService::startPoll(std::int64_t parcelId) {
   });
 }
 
-void PollingService::onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+void PollingService::onResponse(std::int64_t parcelId,
+                                const std::shared_ptr<const CarrierCodec>& codec,
                                 Result<HttpResponse> response) {
   if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
   auto log = logger("poll");
@@ -162,7 +165,8 @@ void PollingService::onResponse(std::int64_t parcelId, const std::shared_ptr<con
   if (response && response->retry_after && *response->retry_after > retryIn)
     retryIn = *response->retry_after;
 
-  Result<CarrierSnapshot> snap = response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
+  Result<CarrierSnapshot> snap =
+      response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
   if (response) counters_.last_latency = response->elapsed;
 
   if (!snap && snap.error().code == ErrorCode::no_result) {
@@ -174,8 +178,8 @@ void PollingService::onResponse(std::int64_t parcelId, const std::shared_ptr<con
   } else if (!snap) {
     ++counters_.polls_failed;
     std::string http = response ? std::to_string(response->status) : "-";
-    log->warn("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"", codec->name(), tn,
-              http, formatDuration(retryIn), snap.error().message);
+    log->warn("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"", codec->name(),
+              tn, http, formatDuration(retryIn), snap.error().message);
     if (auto r = store_.recordPollFailure(parcelId, now, snap.error().message); !r)
       logger("store")->error("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message);
     schedule(parcelId, now + retryIn);
@@ -184,15 +188,15 @@ void PollingService::onResponse(std::int64_t parcelId, const std::shared_ptr<con
     ++counters_.polls_ok;
   }
   for (const auto& w : snap->warnings)
-    logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", codec->name(), tn, w);
+    logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", codec->name(), tn,
+                            w);
 
   auto config = config_;
   std::optional<ParcelStage> carrierStage = snap->carrier_stage;
-  auto outcome = store_.commitPoll(
-      parcelId, snap->events, snap->carrier_state, now,
-      [&](const Parcel& p, const Timeline& timeline) {
-        return assess(p, timeline, carrierStage, config->rules, now);
-      });
+  auto outcome = store_.commitPoll(parcelId, snap->events, snap->carrier_state, now,
+                                   [&](const Parcel& p, const Timeline& timeline) {
+                                     return assess(p, timeline, carrierStage, config->rules, now);
+                                   });
   if (!outcome) {
     ++counters_.polls_failed;
     logger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", tn, outcome.error().message);
@@ -206,8 +210,8 @@ void PollingService::onResponse(std::int64_t parcelId, const std::shared_ptr<con
   for (const auto& task : outcome->raised) {
     ++counters_.tasks_raised;
     logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
-                           task.tracking_number, toString(task.kind), toString(task.suggestion.remedy),
-                           task.id, task.detail);
+                           task.tracking_number, toString(task.kind),
+                           toString(task.suggestion.remedy), task.id, task.detail);
     if (alerts_.emit(taskRaisedRecord(task, now)))
       written.push_back(task.id);
     else
@@ -239,7 +243,8 @@ void PollingService::finishPoll(std::int64_t parcelId) {
 void PollingService::emitPendingAlerts() {
   auto pending = store_.unalertedTasks();
   if (!pending) {
-    logger("store")->error("STORE_READ_FAILED what=unalerted_tasks error={}", pending.error().message);
+    logger("store")->error("STORE_READ_FAILED what=unalerted_tasks error={}",
+                           pending.error().message);
     return;
   }
   Timestamp now = clock_.now();

@@ -36,7 +36,8 @@ std::string facilityIn(const std::string& d) {
 }
 
 std::string bracketed(const std::string& d) {
-  for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"【", "】"}, {"[", "]"}}) {
+  for (auto [open, close] :
+       {std::pair<std::string_view, std::string_view>{"【", "】"}, {"[", "]"}}) {
     auto a = d.find(open);
     if (a == std::string::npos) continue;
     a += open.size();

@@ -40,9 +40,9 @@ Message MessageTemplates::render(ExceptionKind kind, const MessageFacts& facts) 
 }
 
 Result<std::string> MessageTemplates::check(const std::string& text) {
-  MessageFacts sample{"YT0000000000",          "圆通速递",          "YTO Express",
-                      "2024-05-03 18:40",      "杭州转运中心",      "快件已到达杭州转运中心",
-                      "61",                    "2024-05-02 10:00", "2024-05-08"};
+  MessageFacts sample{
+      "YT0000000000",           "圆通速递", "YTO Express",      "2024-05-03 18:40", "杭州转运中心",
+      "快件已到达杭州转运中心", "61",       "2024-05-02 10:00", "2024-05-08"};
   return renderText(text, sample);
 }
 

@@ -16,7 +16,7 @@ namespace pw {
 
 struct MessageFacts {
   std::string tracking_number;
-  std::string carrier_name;     // in Chinese; English messages get carrier_name_en
+  std::string carrier_name;  // in Chinese; English messages get carrier_name_en
   std::string carrier_name_en;
   std::string last_scan_time;
   std::string last_scan_place;

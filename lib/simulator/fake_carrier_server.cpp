@@ -55,9 +55,8 @@ struct FakeCarrierServer::State {
     }
     std::string body;
     const std::string& param = rec.form["param"];
-    rec.signature_ok =
-        !param.empty() && rec.form["customer"] == customer &&
-        rec.form["sign"] == Kuaidi100Codec::sign(param, key, customer);
+    rec.signature_ok = !param.empty() && rec.form["customer"] == customer &&
+                       rec.form["sign"] == Kuaidi100Codec::sign(param, key, customer);
     std::lock_guard lock(mu);
     if (!rec.signature_ok) {
       body = kBadSign;
@@ -106,10 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void doRead() {
     req_ = {};
     stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(stream_, buffer_, req_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->onRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, req_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -119,7 +117,8 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(fault.http_status), req_.version());
     res->set(http::field::server, "parcelwatch-fake-kuaidi100");
     res->set(http::field::content_type, "application/json;charset=UTF-8");
-    if (fault.retry_after_seconds) res->set(http::field::retry_after, std::to_string(*fault.retry_after_seconds));
+    if (fault.retry_after_seconds)
+      res->set(http::field::retry_after, std::to_string(*fault.retry_after_seconds));
     if (fault.body)
       res->body() = *fault.body;
     else if (fault.huge_body_bytes)
@@ -145,10 +144,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void respond(std::shared_ptr<http::response<http::string_body>> res, bool drop) {
     if (drop) return close();
     stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec || res->need_eof()) return self->close();
-      self->doRead();
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || res->need_eof()) return self->close();
+                        self->doRead();
+                      });
   }
 
   void close() {

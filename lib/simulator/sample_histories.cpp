@@ -47,7 +47,8 @@ Result<SampleHistories> SampleHistories::load(const std::filesystem::path& file)
   int index = 0;
   for (const auto& item : root.at("parcels").as_array()) {
     std::string where = "parcels[" + std::to_string(index++) + "]";
-    if (!item.is_object() || !item.as_object().contains("parcel")) return bad(where + ": missing parcel");
+    if (!item.is_object() || !item.as_object().contains("parcel"))
+      return bad(where + ": missing parcel");
     json::object p = item.at("parcel").as_object();
     p["shipped_at"] = "1970-01-01T00:00:00Z";  // replaced when anchored
     auto parcel = parcelFromJson(p);
@@ -64,7 +65,8 @@ Result<SampleHistories> SampleHistories::load(const std::filesystem::path& file)
         const auto& eo = e.as_object();
         auto after = parseDuration(str(eo, "after"));
         if (!after) return bad(where + ".events.after: " + after.error().message);
-        sp.events.push_back({*after, str(eo, "context"), str(eo, "areaName"), str(eo, "statusCode")});
+        sp.events.push_back(
+            {*after, str(eo, "context"), str(eo, "areaName"), str(eo, "statusCode")});
       }
     }
     out.parcels_.push_back(std::move(sp));
@@ -97,10 +99,14 @@ std::optional<std::string> SampleHistories::render(const std::string& num, Times
       data.push_back(std::move(e));
     }
     if (!any) return std::nullopt;
-    json::object body{{"message", "ok"},          {"nu", num},
-                      {"ischeck", state == "3" ? "1" : "0"}, {"condition", "F00"},
-                      {"com", sp.parcel.carrier}, {"status", "200"},
-                      {"state", state},           {"data", std::move(data)}};
+    json::object body{{"message", "ok"},
+                      {"nu", num},
+                      {"ischeck", state == "3" ? "1" : "0"},
+                      {"condition", "F00"},
+                      {"com", sp.parcel.carrier},
+                      {"status", "200"},
+                      {"state", state},
+                      {"data", std::move(data)}};
     return json::serialize(body);
   }
   return std::nullopt;

@@ -53,9 +53,9 @@ Parcel readParcel(SQLite::Statement& st) {
   if (!st.getColumn(10).isNull()) p.buyer_id = st.getColumn(10).getString();
   if (!st.getColumn(11).isNull()) p.phone = st.getColumn(11).getString();
   std::string stage = st.getColumn(12).getString();
-  for (auto s : {ParcelStage::awaiting_pickup, ParcelStage::in_transit, ParcelStage::out_for_delivery,
-                 ParcelStage::awaiting_collection, ParcelStage::delivered, ParcelStage::returning,
-                 ParcelStage::returned})
+  for (auto s : {ParcelStage::awaiting_pickup, ParcelStage::in_transit,
+                 ParcelStage::out_for_delivery, ParcelStage::awaiting_collection,
+                 ParcelStage::delivered, ParcelStage::returning, ParcelStage::returned})
     if (toString(s) == stage) p.stage = s;
   return p;
 }
@@ -71,7 +71,8 @@ NotificationTask readTask(SQLite::Statement& st) {
   t.tracking_number = st.getColumn(2).getString();
   t.carrier = st.getColumn(3).getString();
   t.kind = exceptionKindFromString(st.getColumn(4).getString()).value_or(ExceptionKind::problem);
-  t.suggestion.remedy = remedyFromString(st.getColumn(5).getString()).value_or(Remedy::manual_review);
+  t.suggestion.remedy =
+      remedyFromString(st.getColumn(5).getString()).value_or(Remedy::manual_review);
   t.suggestion.reason = st.getColumn(6).getString();
   t.message = {st.getColumn(7).getString(), st.getColumn(8).getString()};
   t.state = taskStateFromString(st.getColumn(9).getString()).value_or(TaskState::open);
@@ -103,7 +104,8 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& file) {
     int version = db->execAndGet("PRAGMA user_version").getInt();
     const auto& steps = store::migrations();
     if (version > static_cast<int>(steps.size()))
-      return makeError(ErrorCode::io, file.string() + ": schema version " + std::to_string(version) +
+      return makeError(ErrorCode::io, file.string() + ": schema version " +
+                                          std::to_string(version) +
                                           " is newer than this parcelwatchd knows (" +
                                           std::to_string(steps.size()) + ")");
     for (size_t i = static_cast<size_t>(version); i < steps.size(); ++i) {
@@ -118,11 +120,12 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& file) {
 
 Result<Store::AddOutcome> Store::addParcel(const Parcel& p, Timestamp now) {
   return guarded("add parcel", [&]() -> Result<AddOutcome> {
-    SQLite::Statement ins(*db_,
-                          "INSERT INTO parcels (tracking_number, carrier, province, city, district, "
-                          "address, shipped_at, promised_by, order_value, buyer_id, phone, "
-                          "registered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-                          "ON CONFLICT (tracking_number, carrier) DO NOTHING");
+    SQLite::Statement ins(
+        *db_,
+        "INSERT INTO parcels (tracking_number, carrier, province, city, district, "
+        "address, shipped_at, promised_by, order_value, buyer_id, phone, "
+        "registered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (tracking_number, carrier) DO NOTHING");
     ins.bind(1, p.tracking_number);
     ins.bind(2, p.carrier);
     ins.bind(3, p.destination.province);
@@ -208,7 +211,8 @@ Result<Timeline> Store::timeline(std::int64_t parcelId) {
   });
 }
 
-Result<PollOutcome> Store::commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,
+Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
+                                      const std::vector<TrackingEvent>& events,
                                       const std::string& carrierState, Timestamp now,
                                       const AssessFn& assess) {
   return guarded("commit poll", [&]() -> Result<PollOutcome> {
@@ -243,8 +247,8 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId, const std::vector<T
     // without an open exception of their kind open one and raise its task.
     std::map<std::string, std::int64_t> open;
     {
-      SQLite::Statement q(*db_,
-                          "SELECT kind, id FROM exceptions WHERE parcel_id=? AND resolved_at IS NULL");
+      SQLite::Statement q(
+          *db_, "SELECT kind, id FROM exceptions WHERE parcel_id=? AND resolved_at IS NULL");
       q.bind(1, static_cast<int64_t>(parcelId));
       while (q.executeStep()) open[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
     }
@@ -338,7 +342,8 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId, const std::vector<T
   });
 }
 
-Result<void> Store::recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error) {
+Result<void> Store::recordPollFailure(std::int64_t parcelId, Timestamp now,
+                                      const std::string& error) {
   return guarded("record poll failure", [&]() -> Result<void> {
     SQLite::Statement up(*db_,
                          "UPDATE parcels SET last_polled_at=?, last_error=?, "

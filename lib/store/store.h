@@ -40,8 +40,8 @@ struct PollTarget {
 struct PollOutcome {
   int new_events = 0;
   ParcelStage stage = ParcelStage::awaiting_pickup;
-  std::vector<NotificationTask> raised;     // tasks created by this poll
-  std::vector<ExceptionKind> resolved;      // exceptions that stopped holding
+  std::vector<NotificationTask> raised;  // tasks created by this poll
+  std::vector<ExceptionKind> resolved;   // exceptions that stopped holding
 };
 
 struct StoreCounts {

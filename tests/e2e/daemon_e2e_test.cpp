@@ -6,10 +6,10 @@
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
+#include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include <csignal>
 #include <thread>
@@ -46,25 +46,29 @@ struct E2E : ::testing::Test {
   fs::path alerts = dir / "alerts.jsonl";
 
   fs::path writeConfig(const std::string& endpoint, const std::string& extra = "") {
-    return dir.write("pw.toml", "[daemon]\nstate_dir = \"state\"\ncontrol_socket = \"pw.sock\"\n"
-                                "alert_log = \"alerts.jsonl\"\n\n[poll]\ninterval = \"1h\"\n"
-                                "[carriers.kuaidi100]\nendpoint = \"" + endpoint + "\"\n"
-                                "customer = \"E2E-CUSTOMER\"\nkey = \"E2E-KEY\"\n\n"
-                                "[remedies]\nmessages = \"" + std::string(PW_CONF_DIR) +
-                                "/messages.toml\"\n" + extra);
+    return dir.write("pw.toml",
+                     "[daemon]\nstate_dir = \"state\"\ncontrol_socket = \"pw.sock\"\n"
+                     "alert_log = \"alerts.jsonl\"\n\n[poll]\ninterval = \"1h\"\n"
+                     "[carriers.kuaidi100]\nendpoint = \"" +
+                         endpoint +
+                         "\"\n"
+                         "customer = \"E2E-CUSTOMER\"\nkey = \"E2E-KEY\"\n\n"
+                         "[remedies]\nmessages = \"" +
+                         std::string(PW_CONF_DIR) + "/messages.toml\"\n" + extra);
   }
 
-  test::RunResult ctl(std::vector<std::string> args, std::optional<std::string> stdinText = std::nullopt) {
+  test::RunResult ctl(std::vector<std::string> args,
+                      std::optional<std::string> stdinText = std::nullopt) {
     std::vector<std::string> argv = {kCtl, "-s", socket.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run(argv, dir.path(), std::move(stdinText));
   }
 
   std::unique_ptr<test::Subprocess> startDaemon(const fs::path& config) {
-    auto d = std::make_unique<test::Subprocess>(std::vector<std::string>{kDaemon, "-c", config.string()},
-                                                dir.path());
-    EXPECT_TRUE(test::waitFor([&] { return ctl({"status"}).status == 0 || !d->running(); }, seconds(20),
-                              "the daemon to answer status"))
+    auto d = std::make_unique<test::Subprocess>(
+        std::vector<std::string>{kDaemon, "-c", config.string()}, dir.path());
+    EXPECT_TRUE(test::waitFor([&] { return ctl({"status"}).status == 0 || !d->running(); },
+                              seconds(20), "the daemon to answer status"))
         << d->err();
     return d;
   }
@@ -85,7 +89,8 @@ struct E2E : ::testing::Test {
 };
 
 std::string parcelLine(const std::string& num, const std::string& shippedAt) {
-  return R"({"tracking_number":")" + num + R"(","carrier":"yuantong","destination":{"province":"浙江省","city":"杭州市","district":"西湖区","address":"文三路 1 号"},"shipped_at":")" +
+  return R"({"tracking_number":")" + num +
+         R"(","carrier":"yuantong","destination":{"province":"浙江省","city":"杭州市","district":"西湖区","address":"文三路 1 号"},"shipped_at":")" +
          shippedAt + R"(","order_value":99.5,"buyer_id":"b-1"})";
 }
 
@@ -93,8 +98,9 @@ std::string parcelLine(const std::string& num, const std::string& shippedAt) {
 std::string stalledBody(const std::string& num, int hoursAgo) {
   auto now = floor<seconds>(system_clock::now());
   auto local = [](sys_seconds t) { return formatLocalDateTime(t, TimeZone::shanghai()); };
-  return test::kuaidi100Body(num, {{local(now - hours(hoursAgo + 10)), "【广州市】 广州白云区公司 已揽收", "103"},
-                                   {local(now - hours(hoursAgo)), "【杭州市】 快件已到达 杭州转运中心", "0"}});
+  return test::kuaidi100Body(
+      num, {{local(now - hours(hoursAgo + 10)), "【广州市】 广州白云区公司 已揽收", "103"},
+            {local(now - hours(hoursAgo)), "【杭州市】 快件已到达 杭州转运中心", "0"}});
 }
 
 }  // namespace
@@ -106,8 +112,9 @@ TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
   carrier.server.setResponse("YT1000000000002", stalledBody("YT1000000000002", 2));
   auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
 
-  std::string file = parcelLine("YT1000000000001", shipped) + "\n" + parcelLine("YT1000000000002", shipped) +
-                     "\n{broken\n\n" + R"({"tracking_number":"YT1000000000003","carrier":"yuantong"})" + "\n";
+  std::string file = parcelLine("YT1000000000001", shipped) + "\n" +
+                     parcelLine("YT1000000000002", shipped) + "\n{broken\n\n" +
+                     R"({"tracking_number":"YT1000000000003","carrier":"yuantong"})" + "\n";
   auto tracked = ctl({"track", "-"}, file);
   EXPECT_EQ(tracked.status, 1) << "a rejected line makes the exit code non-zero";
   EXPECT_EQ(tracked.out,
@@ -116,7 +123,8 @@ TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
             "line 5: YT1000000000003 rejected: field 'destination': missing\n");
   EXPECT_NE(tracked.err.find("line 3: rejected: not JSON"), std::string::npos) << tracked.err;
 
-  ASSERT_TRUE(test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
+  ASSERT_TRUE(
+      test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
   auto task = tasksJson().at(0).as_object();
   EXPECT_EQ(task.at("tracking_number"), "YT1000000000001");
   EXPECT_EQ(task.at("kind"), "stalled");
@@ -129,8 +137,8 @@ TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
   EXPECT_EQ(human.status, 0);
   EXPECT_NE(human.out.find("YT1000000000001     stalled"), std::string::npos) << human.out;
 
-  ASSERT_TRUE(test::waitFor([&] { return fs::exists(alerts) && alertLines().size() == 1; }, seconds(5),
-                            "the alert line"));
+  ASSERT_TRUE(test::waitFor([&] { return fs::exists(alerts) && alertLines().size() == 1; },
+                            seconds(5), "the alert line"));
   auto line = alertLines().at(0);
   EXPECT_EQ(line.at("event"), "task_raised");
   EXPECT_EQ(line.at("kind"), "stalled");
@@ -144,7 +152,8 @@ TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
   auto rerun = ctl({"rerun", "--all"});
   EXPECT_EQ(rerun.status, 0);
   EXPECT_EQ(rerun.out, "queued 2 parcel(s) for polling and detection now\n");
-  ASSERT_TRUE(test::waitFor([&] { return carrier.server.requestCount() >= 4; }, seconds(10), "re-polls"));
+  ASSERT_TRUE(
+      test::waitFor([&] { return carrier.server.requestCount() >= 4; }, seconds(10), "re-polls"));
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(tasksJson("all").size(), 1u);
   EXPECT_EQ(alertLines().size(), 1u);
@@ -170,14 +179,16 @@ TEST_F(E2E, RestartAfterKillNineKeepsTasksAndRaisesNothingTwice) {
   {
     auto daemon = startDaemon(config);
     ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
-    ASSERT_TRUE(test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
+    ASSERT_TRUE(
+        test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
     daemon->signal(SIGKILL);
     daemon->wait(seconds(5));
   }
   auto daemon = startDaemon(config);  // replaces the stale socket
   EXPECT_EQ(tasksJson().size(), 1u);
   ASSERT_EQ(ctl({"rerun", "YT1000000000001"}).status, 0);
-  ASSERT_TRUE(test::waitFor([&] { return carrier.server.requestCount() >= 2; }, seconds(10), "a re-poll"));
+  ASSERT_TRUE(
+      test::waitFor([&] { return carrier.server.requestCount() >= 2; }, seconds(10), "a re-poll"));
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(tasksJson("all").size(), 1u);
   EXPECT_EQ(alertLines().size(), 1u);
@@ -226,7 +237,8 @@ TEST_F(E2E, BadConfigStopsStartUpWithFileLineAndExit78) {
 
   r = test::run({kDaemon, "--check-config", config.string()}, dir.path());
   EXPECT_EQ(r.status, 1);
-  r = test::run({kDaemon, "--check-config", writeConfig("http://127.0.0.1:1/").string()}, dir.path());
+  r = test::run({kDaemon, "--check-config", writeConfig("http://127.0.0.1:1/").string()},
+                dir.path());
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, (dir / "pw.toml").string() + ": configuration OK\n");
   EXPECT_EQ(test::run({kDaemon, "--no-such-flag"}, dir.path()).status, 64);
@@ -258,7 +270,8 @@ TEST_F(E2E, CtlExitCodes) {
   EXPECT_EQ(r.err, "error: rerun: no parcel YT9999999999999 is tracked\n");
   r = ctl({"--json", "rerun", "YT9999999999999"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.out, R"({"result":1,"text":"rerun: no parcel YT9999999999999 is tracked"})" "\n");
+  EXPECT_EQ(r.out, R"({"result":1,"text":"rerun: no parcel YT9999999999999 is tracked"})"
+                   "\n");
   r = ctl({"tasks", "--state", "bogus"});
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(ctl({"track", (dir / "missing.jsonl").string()}).status, 66);

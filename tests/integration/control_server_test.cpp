@@ -5,16 +5,16 @@
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
+#include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <thread>
 #include <unistd.h>
+#include <thread>
 
 using namespace pw;
 using namespace pw::control;
@@ -87,9 +87,8 @@ struct ControlTest : ::testing::Test {
   std::thread thread;
 
   void startServer(ServerLimits limits = {}) {
-    registry.add("echo", "answers its arguments", [](const boost::json::object& a) {
-      return ok("echo", a);
-    });
+    registry.add("echo", "answers its arguments",
+                 [](const boost::json::object& a) { return ok("echo", a); });
     server = std::make_unique<UnixControlServer>(io, registry, path, limits);
     auto r = server->start();
     ASSERT_TRUE(r) << r.error().message;

@@ -6,8 +6,8 @@
 #include "simulator/fake_carrier_server.h"
 #include "support/fixtures.h"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 using namespace pw;
 using namespace std::chrono;
@@ -97,7 +97,8 @@ TEST_F(CurlTest, HugeBodyIsCutOffAtTheCap) {
   server.pushFault({.huge_body_bytes = 10 * 1024 * 1024});
   auto r = fetch(codec.buildQuery(parcel));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message.rfind("response larger than 65536 bytes", 0), 0u) << r.error().message;
+  EXPECT_EQ(r.error().message.rfind("response larger than 65536 bytes", 0), 0u)
+      << r.error().message;
 }
 
 TEST_F(CurlTest, MalformedBodyIsACarrierError) {

@@ -8,8 +8,8 @@
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 using namespace pw;
 using namespace std::chrono;
@@ -57,8 +57,10 @@ struct Pipeline : ::testing::Test {
   }
 
   void stalledHistory(const std::string& num) {
-    server.setResponse(num, test::kuaidi100Body(num, {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
-                                                      {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"}}));
+    server.setResponse(
+        num, test::kuaidi100Body(
+                 num, {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                       {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"}}));
   }
 };
 
@@ -74,7 +76,8 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
   auto tasks = service->tasks({}).value();
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].kind, ExceptionKind::stalled);
-  EXPECT_NE(tasks[0].message.zh_cn.find("2024-05-01 18:40"), std::string::npos) << tasks[0].message.zh_cn;
+  EXPECT_NE(tasks[0].message.zh_cn.find("2024-05-01 18:40"), std::string::npos)
+      << tasks[0].message.zh_cn;
   EXPECT_NE(tasks[0].message.zh_cn.find("杭州转运中心"), std::string::npos);
   ASSERT_EQ(alerts.lines.size(), 1u);
   EXPECT_EQ(alerts.lines[0].at("event"), "task_raised");
@@ -98,11 +101,12 @@ TEST_F(Pipeline, ParcelMovingAgainResolvesTheStall) {
   stalledHistory("YT1234567890123");
   service->track({test::sampleParcel()});
   runUntilIdle();
-  server.setResponse("YT1234567890123",
-                     test::kuaidi100Body("YT1234567890123",
-                                         {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
-                                          {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"},
-                                          {"2024-05-04 07:00:00", "【杭州市】 快件离开 杭州转运中心", "0"}}));
+  server.setResponse(
+      "YT1234567890123",
+      test::kuaidi100Body("YT1234567890123",
+                          {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                           {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"},
+                           {"2024-05-04 07:00:00", "【杭州市】 快件离开 杭州转运中心", "0"}}));
   service->rerun(std::nullopt).value();
   runUntilIdle();
   EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
@@ -112,8 +116,9 @@ TEST_F(Pipeline, ParcelMovingAgainResolvesTheStall) {
 
 TEST_F(Pipeline, ScheduleHonoursIntervalAndStopsAtFinalStage) {
   ASSERT_TRUE(service->start());
-  server.setResponse("YT1234567890123",
-                     test::kuaidi100Body("YT1234567890123", {{"2024-05-03 11:30:00", "已揽收", "103"}}));
+  server.setResponse(
+      "YT1234567890123",
+      test::kuaidi100Body("YT1234567890123", {{"2024-05-03 11:30:00", "已揽收", "103"}}));
   service->track({test::sampleParcel()});
   runUntilIdle();
   EXPECT_EQ(server.requestCount(), 1u);
@@ -125,8 +130,9 @@ TEST_F(Pipeline, ScheduleHonoursIntervalAndStopsAtFinalStage) {
   runUntilIdle();
   EXPECT_EQ(server.requestCount(), 2u);
   server.setResponse("YT1234567890123",
-                     test::kuaidi100Body("YT1234567890123", {{"2024-05-03 11:30:00", "已揽收", "103"},
-                                                             {"2024-05-04 09:00:00", "已签收，本人签收", "301"}},
+                     test::kuaidi100Body("YT1234567890123",
+                                         {{"2024-05-03 11:30:00", "已揽收", "103"},
+                                          {"2024-05-04 09:00:00", "已签收，本人签收", "301"}},
                                          "3"));
   clock.advance(hours(1));
   io.run_for(milliseconds(1200));
@@ -182,7 +188,8 @@ TEST_F(Pipeline, MaxInFlightIsRespected) {
   ASSERT_TRUE(service->start());
   server.setPermanentFault(FakeFault{.delay = milliseconds(200)});
   std::vector<Parcel> ps;
-  for (int i = 0; i < 12; ++i) ps.push_back(test::sampleParcel("YT" + std::to_string(2000000000000LL + i)));
+  for (int i = 0; i < 12; ++i)
+    ps.push_back(test::sampleParcel("YT" + std::to_string(2000000000000LL + i)));
   service->track(ps);
   size_t peak = 0;
   auto deadline = steady_clock::now() + seconds(10);

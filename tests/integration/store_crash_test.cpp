@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 using namespace pw;
 using namespace std::chrono;
@@ -54,7 +54,8 @@ TEST(StoreCrash, KillNineLosesNothingCommittedAndLeavesNothingHalfWritten) {
   kill(child, SIGKILL);
   int status;
   waitpid(child, &status, 0);
-  while (read(pipefd[0], &n, sizeof n) == sizeof n) acknowledged = n;  // drain what was sent before death
+  while (read(pipefd[0], &n, sizeof n) == sizeof n)
+    acknowledged = n;  // drain what was sent before death
   close(pipefd[0]);
   ASSERT_TRUE(WIFSIGNALED(status));
   ASSERT_GE(acknowledged, 40);

@@ -110,9 +110,12 @@ TEST_F(StoreTest, UnalertedTasksSurviveUntilMarked) {
 }
 
 TEST_F(StoreTest, FinalStageLeavesTheSchedule) {
-  store->commitPoll(id, history, "3", at("2024-05-04T00:00:00Z"), [](const Parcel&, const Timeline&) {
-    return Assessment{ParcelStage::delivered, {}};
-  }).value();
+  store
+      ->commitPoll(id, history, "3", at("2024-05-04T00:00:00Z"),
+                   [](const Parcel&, const Timeline&) {
+                     return Assessment{ParcelStage::delivered, {}};
+                   })
+      .value();
   EXPECT_TRUE(store->pollTargets().value().empty());
   EXPECT_EQ(store->parcel(id).value().stage, ParcelStage::delivered);
 }

@@ -30,9 +30,14 @@ std::string kuaidi100Body(const std::string& num, const std::vector<K100Event>& 
     if (!it->areaName.empty()) e["areaName"] = it->areaName;
     data.push_back(std::move(e));
   }
-  boost::json::object body{{"message", "ok"},  {"nu", num},     {"ischeck", state == "3" ? "1" : "0"},
-                           {"condition", "F00"}, {"com", com}, {"status", "200"},
-                           {"state", state},     {"data", std::move(data)}};
+  boost::json::object body{{"message", "ok"},
+                           {"nu", num},
+                           {"ischeck", state == "3" ? "1" : "0"},
+                           {"condition", "F00"},
+                           {"com", com},
+                           {"status", "200"},
+                           {"state", state},
+                           {"data", std::move(data)}};
   return boost::json::serialize(body);
 }
 
@@ -44,8 +49,8 @@ std::string kuaidi100Body(const std::string& num, const std::vector<K100Event>& 
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (condition()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "timed out after " << timeout.count() << " ms waiting for "
-                                       << what;
+  return ::testing::AssertionFailure()
+         << "timed out after " << timeout.count() << " ms waiting for " << what;
 }
 
 }  // namespace pw::test

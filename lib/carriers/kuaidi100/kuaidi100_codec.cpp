@@ -33,7 +33,8 @@ std::string scalarText(const json::object& o, std::string_view key) {
 }
 
 Error carrierAnswer(std::string_view returnCode, std::string_view message) {
-  std::string text = "kuaidi100 returnCode " + std::string(returnCode) + ": " + std::string(message);
+  std::string text =
+      "kuaidi100 returnCode " + std::string(returnCode) + ": " + std::string(message);
   if (returnCode == "500") return makeError(ErrorCode::no_result, text);
   if (returnCode == "501" || returnCode == "502") return makeError(ErrorCode::transient, text);
   return makeError(ErrorCode::carrier, text);

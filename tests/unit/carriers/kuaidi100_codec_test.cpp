@@ -5,15 +5,20 @@
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
+#include <gtest/gtest.h>
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
-#include <gtest/gtest.h>
 
 using namespace pw;
 
 namespace {
-std::string data(const std::string& name) { return test::readFile(std::string(PW_TEST_DATA_DIR) + "/kuaidi100/" + name); }
-Kuaidi100Codec codec() { return Kuaidi100Codec({"https://example.invalid/poll/query.do", "CUST", "KEY", TimeZone::shanghai()}); }
+std::string data(const std::string& name) {
+  return test::readFile(std::string(PW_TEST_DATA_DIR) + "/kuaidi100/" + name);
+}
+Kuaidi100Codec codec() {
+  return Kuaidi100Codec(
+      {"https://example.invalid/poll/query.do", "CUST", "KEY", TimeZone::shanghai()});
+}
 HttpResponse ok(std::string body) { return HttpResponse{200, std::move(body), std::nullopt, {}}; }
 }  // namespace
 
@@ -25,7 +30,9 @@ TEST(Md5, KnownVectors) {
 
 TEST(Kuaidi100Codec, SignIsUpperMd5OfParamKeyCustomer) {
   EXPECT_EQ(Kuaidi100Codec::sign(R"({"com":"yuantong","num":"YT1"})", "KEY", "CUST"),
-            md5HexUpper(R"({"com":"yuantong","num":"YT1"})" "KEY" "CUST"));
+            md5HexUpper(R"({"com":"yuantong","num":"YT1"})"
+                        "KEY"
+                        "CUST"));
 }
 
 TEST(Kuaidi100Codec, BuildsASignedFormPost) {
@@ -119,8 +126,8 @@ TEST(Kuaidi100Codec, BadEventsAreDroppedOneByOneWithAReason) {
 
 TEST(Kuaidi100Codec, EqualTimesKeepTheCarriersOrder) {
   auto body = test::kuaidi100Body("YT1234567890123", {{"2024-05-01 10:00:00", "第一"},
-                                                     {"2024-05-01 10:00:00", "第二"},
-                                                     {"2024-05-01 09:00:00", "更早"}});
+                                                      {"2024-05-01 10:00:00", "第二"},
+                                                      {"2024-05-01 09:00:00", "更早"}});
   auto snap = codec().parseQuery(ok(body)).value();
   ASSERT_EQ(snap.events.size(), 3u);
   EXPECT_EQ(snap.events[0].description, "更早");

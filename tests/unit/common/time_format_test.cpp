@@ -14,9 +14,9 @@ TEST(TimeFormat, Rfc3339WithOffsetsAndFractions) {
 }
 
 TEST(TimeFormat, Rfc3339RejectsNonsense) {
-  for (auto bad : {"", "2024-05-06", "2024-05-06T12:00:00", "2024-13-01T00:00:00Z",
-                   "2024-02-30T00:00:00Z", "2024-05-06T25:00:00Z", "2024-05-06T12:00:00+8",
-                   "2024-05-06T12:00:00Zjunk"}) {
+  for (auto bad :
+       {"", "2024-05-06", "2024-05-06T12:00:00", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z",
+        "2024-05-06T25:00:00Z", "2024-05-06T12:00:00+8", "2024-05-06T12:00:00Zjunk"}) {
     EXPECT_FALSE(parseRfc3339(bad)) << bad;
   }
 }
@@ -33,7 +33,8 @@ TEST(TimeFormat, CarrierTimesSeenInTheWild) {
   // Slashes and missing seconds are read; a third seconds digit is not.
   EXPECT_EQ(formatRfc3339(parseLocalDateTime("2014/06/25 01:41:06", z).value()),
             "2014-06-24T17:41:06Z");
-  EXPECT_EQ(formatRfc3339(parseLocalDateTime("2024-05-06 12:00", z).value()), "2024-05-06T04:00:00Z");
+  EXPECT_EQ(formatRfc3339(parseLocalDateTime("2024-05-06 12:00", z).value()),
+            "2024-05-06T04:00:00Z");
   auto bad = parseLocalDateTime("2020-08-03 16:58:272", z);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message,

@@ -57,8 +57,11 @@ TEST(ConfigLoader, DefaultsAndRelativePaths) {
 
 TEST(ConfigLoader, OverridesFromTheIssueInterface) {
   ConfigFiles f;
-  auto c = f.load(base("[poll]\ninterval = \"90s\"\nmax_in_flight = 4\n[detect]\nstalled_after = \"3d\"\n"))
-               .value();
+  auto c =
+      f
+          .load(base(
+              "[poll]\ninterval = \"90s\"\nmax_in_flight = 4\n[detect]\nstalled_after = \"3d\"\n"))
+          .value();
   EXPECT_EQ(c.poll.interval, seconds(90));
   EXPECT_EQ(c.poll.max_in_flight, 4);
   EXPECT_EQ(c.rules.detection.stalled_after, hours(72));
@@ -66,21 +69,25 @@ TEST(ConfigLoader, OverridesFromTheIssueInterface) {
 
 TEST(ConfigLoader, ErrorsNameFileLineColumnAndKey) {
   ConfigFiles f;
-  EXPECT_EQ(f.error(base("[poll]\nintervl = \"90s\"\n")), f.file() + ":13:11: unknown key 'poll.intervl'");
+  EXPECT_EQ(f.error(base("[poll]\nintervl = \"90s\"\n")),
+            f.file() + ":13:11: unknown key 'poll.intervl'");
   EXPECT_EQ(f.error(base("[poll]\ninterval = \"90\"\n")),
-            f.file() + ":13:12: poll.interval: bad duration '90': missing unit after 90 (use a number "
-                       "with a unit s, m, h or d, e.g. \"90s\", \"48h\", \"1d12h\")");
+            f.file() +
+                ":13:12: poll.interval: bad duration '90': missing unit after 90 (use a number "
+                "with a unit s, m, h or d, e.g. \"90s\", \"48h\", \"1d12h\")");
   EXPECT_EQ(f.error(base("[poll]\nmax_in_flight = 0\n")),
             f.file() + ":13:17: poll.max_in_flight: must be between 1 and 1024");
   EXPECT_EQ(f.error(base("[poll]\nmax_in_flight = \"many\"\n")),
             f.file() + ":13:17: poll.max_in_flight: expected an integer");
-  EXPECT_EQ(f.error(base("[polling]\ninterval = \"1h\"\n")), f.file() + ":12:1: unknown section [polling]");
+  EXPECT_EQ(f.error(base("[polling]\ninterval = \"1h\"\n")),
+            f.file() + ":12:1: unknown section [polling]");
   std::string zone = base();
   zone.replace(zone.find("key = \"K\"\n"), 10, "key = \"K\"\ntimezone = \"Europe/Paris\"\n");
-  EXPECT_EQ(f.error(zone).rfind(f.file() + ":9:12: carriers.kuaidi100.timezone: unsupported time zone "
-                                           "'Europe/Paris'",
-                                0),
-            0u)
+  EXPECT_EQ(
+      f.error(zone).rfind(f.file() + ":9:12: carriers.kuaidi100.timezone: unsupported time zone "
+                                     "'Europe/Paris'",
+                          0),
+      0u)
       << f.error(zone);
 }
 
@@ -92,13 +99,15 @@ TEST(ConfigLoader, SyntaxErrorsHavePositions) {
 
 TEST(ConfigLoader, MissingRequiredKeysAndFiles) {
   ConfigFiles f;
-  EXPECT_EQ(f.error("[daemon]\nstate_dir = \"s\"\n"), f.file() + ": missing required key 'daemon.control_socket'");
+  EXPECT_EQ(f.error("[daemon]\nstate_dir = \"s\"\n"),
+            f.file() + ": missing required key 'daemon.control_socket'");
   EXPECT_EQ(loadConfig(f.dir.path() / "nope.toml").error().message,
             (f.dir.path() / "nope.toml").string() + ": no such file");
   std::string noKey = base();
   noKey.replace(noKey.find("key = \"K\"\n"), 10, "");
-  EXPECT_EQ(f.error(noKey),
-            f.file() + ": carriers.kuaidi100: customer and key are required (or enable the simulator)");
+  EXPECT_EQ(
+      f.error(noKey),
+      f.file() + ": carriers.kuaidi100: customer and key are required (or enable the simulator)");
 }
 
 TEST(ConfigLoader, BadTemplatesAreCaughtAtLoad) {
@@ -108,8 +117,8 @@ TEST(ConfigLoader, BadTemplatesAreCaughtAtLoad) {
   EXPECT_EQ(e, (f.dir.path() / "messages.toml").string() +
                    ":2:9: stalled.zh-CN: bad template: argument not found");
   f.dir.write("messages.toml", "[stalld]\nzh-CN = \"x\"\nen = \"x\"\n");
-  EXPECT_EQ(f.error(base()), (f.dir.path() / "messages.toml").string() +
-                                 ":1:1: unknown exception kind [stalld]");
+  EXPECT_EQ(f.error(base()),
+            (f.dir.path() / "messages.toml").string() + ":1:1: unknown exception kind [stalld]");
 }
 
 TEST(ConfigLoader, ShippedDefaultLoads) {
@@ -118,4 +127,11 @@ TEST(ConfigLoader, ShippedDefaultLoads) {
   EXPECT_TRUE(c->simulator.enabled);
   EXPECT_TRUE(c->rules.templates.has(ExceptionKind::stalled));
   EXPECT_TRUE(c->rules.templates.has(ExceptionKind::not_picked_up));
+}
+
+TEST(ConfigLoader, ShippedProductionExampleLoads) {
+  auto c = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.production.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(c->simulator.enabled);
+  EXPECT_EQ(c->daemon.control_socket, "/run/parcelwatch/parcelwatch.sock");
 }

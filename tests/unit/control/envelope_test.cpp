@@ -1,8 +1,8 @@
-#include "control/command_registry.h"
 #include "control/envelope.h"
+#include "control/command_registry.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 using namespace pw;
 using namespace pw::control;
@@ -18,7 +18,8 @@ TEST(Envelope, RejectsBadRequestsWithReasons) {
   EXPECT_EQ(parseRequest("{").error().message.rfind("request is not valid JSON", 0), 0u);
   EXPECT_EQ(parseRequest("[1]").error().message, "request must be a JSON object");
   EXPECT_EQ(parseRequest("{}").error().message, "request needs a \"command\" string");
-  EXPECT_EQ(parseRequest(R"({"command":""})").error().message, "request needs a \"command\" string");
+  EXPECT_EQ(parseRequest(R"({"command":""})").error().message,
+            "request needs a \"command\" string");
   EXPECT_EQ(parseRequest(R"({"command":"x","arguments":[]})").error().message,
             "\"arguments\" must be an object");
   EXPECT_EQ(parseRequest(R"({"command":"x","argument":{}})").error().message,
@@ -36,7 +37,8 @@ TEST(Envelope, AnswersRoundTrip) {
 
 TEST(CommandRegistry, UnknownCommandsHelpAndExceptions) {
   CommandRegistry reg;
-  reg.add("boom", "throws", [](const boost::json::object&) -> Answer { throw std::runtime_error("kaput"); });
+  reg.add("boom", "throws",
+          [](const boost::json::object&) -> Answer { throw std::runtime_error("kaput"); });
   auto a = reg.dispatch({"nosuch", {}});
   EXPECT_EQ(a.result, kUnsupported);
   EXPECT_EQ(a.text, "unknown command 'nosuch', try 'help'");

@@ -2,9 +2,9 @@
 
 #include "support/printers.h"
 
-#include <boost/json.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 using namespace pw;
 using namespace pw::control;
@@ -39,13 +39,15 @@ TEST_F(Commands, TrackRejectsBadItemsOnly) {
   EXPECT_CALL(service, track(::testing::SizeIs(1))).WillOnce([](const std::vector<Parcel>& ps) {
     return std::vector<TrackResult>{{ps[0].tracking_number, true, true, ""}};
   });
-  auto a = call("track", std::string(R"({"parcels":[)") + kParcel + R"(,{"tracking_number":"x"}, 5]})");
+  auto a =
+      call("track", std::string(R"({"parcels":[)") + kParcel + R"(,{"tracking_number":"x"}, 5]})");
   EXPECT_EQ(a.result, kError);
   EXPECT_EQ(a.text, "registered 1, already tracked 0, rejected 2");
   auto& results = a.arguments.at("results").as_array();
   EXPECT_EQ(results[0].at("status").as_string(), "registered");
   EXPECT_EQ(results[1].at("status").as_string(), "rejected");
-  EXPECT_EQ(results[1].at("error").as_string(), "field 'tracking_number': must be 6 to 32 letters, digits or '-'");
+  EXPECT_EQ(results[1].at("error").as_string(),
+            "field 'tracking_number': must be 6 to 32 letters, digits or '-'");
   EXPECT_EQ(results[2].at("error").as_string(), "a parcel must be a JSON object");
 }
 
@@ -66,7 +68,8 @@ TEST_F(Commands, RerunNeedsExactlyOneTarget) {
   EXPECT_EQ(a.result, kSuccess);
   EXPECT_EQ(a.arguments.at("queued").as_uint64(), 1u);
   EXPECT_CALL(service, rerun(::testing::_))
-      .WillOnce(::testing::Return(Result<std::size_t>(makeError(ErrorCode::not_found, "no parcel X is tracked"))));
+      .WillOnce(::testing::Return(
+          Result<std::size_t>(makeError(ErrorCode::not_found, "no parcel X is tracked"))));
   EXPECT_EQ(call("rerun", R"({"tracking_number":"X"})").text, "rerun: no parcel X is tracked");
 }
 

@@ -1,6 +1,6 @@
+#include "detection/stall_rule.h"
 #include "detection/detector.h"
 #include "detection/not_picked_up_rule.h"
-#include "detection/stall_rule.h"
 #include "model/parcel_stage.h"
 #include "support/fixtures.h"
 

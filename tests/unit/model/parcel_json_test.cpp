@@ -2,8 +2,8 @@
 
 #include "common/time_format.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 using namespace pw;
 namespace json = boost::json;
@@ -34,7 +34,8 @@ TEST(ParcelJson, ParsesTheDocumentedObject) {
 }
 
 TEST(ParcelJson, NamesTheBadField) {
-  EXPECT_EQ(errorFor([](auto& o) { o.erase("tracking_number"); }), "field 'tracking_number': missing");
+  EXPECT_EQ(errorFor([](auto& o) { o.erase("tracking_number"); }),
+            "field 'tracking_number': missing");
   EXPECT_EQ(errorFor([](auto& o) { o["tracking_number"] = "YT 123"; }),
             "field 'tracking_number': must be 6 to 32 letters, digits or '-'");
   EXPECT_EQ(errorFor([](auto& o) { o["carrier"] = 7; }), "field 'carrier': must be a string");
@@ -45,7 +46,8 @@ TEST(ParcelJson, NamesTheBadField) {
   EXPECT_EQ(errorFor([](auto& o) { o["destination"].as_object()["floor"] = "3"; }),
             "field 'destination.floor': unknown field");
   EXPECT_EQ(errorFor([](auto& o) { o["shipped_at"] = "yesterday"; }),
-            "field 'shipped_at': bad time 'yesterday': expected RFC 3339 such as 2024-05-06T12:00:00+08:00");
+            "field 'shipped_at': bad time 'yesterday': expected RFC 3339 such as "
+            "2024-05-06T12:00:00+08:00");
   EXPECT_EQ(errorFor([](auto& o) { o["promised_by"] = "2024-04-01T00:00:00Z"; }),
             "field 'promised_by': is before shipped_at");
   EXPECT_EQ(errorFor([](auto& o) { o["order_value"] = -1; }), "field 'order_value': must be >= 0");

@@ -12,13 +12,16 @@ namespace {
 
 AssessmentRules rules() {
   AssessmentRules r;
-  r.templates.set(ExceptionKind::stalled,
-                  {"包裹{tracking_number}最后一条物流信息是{last_scan_time}在「{last_scan_place}」，已{elapsed_hours}小时未更新（{carrier_name}）",
-                   "{carrier_name} parcel {tracking_number}: last scan {last_scan_time} at {last_scan_place}"});
+  r.templates.set(
+      ExceptionKind::stalled,
+      {"包裹{tracking_number}最后一条物流信息是{last_scan_time}在「{last_scan_place}」，已{elapsed_"
+       "hours}小时未更新（{carrier_name}）",
+       "{carrier_name} parcel {tracking_number}: last scan {last_scan_time} at {last_scan_place}"});
   return r;
 }
 
-TrackingEvent scan(const std::string& utc, EventKind kind, std::string text, std::string area = "") {
+TrackingEvent scan(const std::string& utc, EventKind kind, std::string text,
+                   std::string area = "") {
   TrackingEvent e;
   e.time = at(utc);
   e.kind = kind;
@@ -32,15 +35,17 @@ TrackingEvent scan(const std::string& utc, EventKind kind, std::string text, std
 TEST(Assessor, StalledMessageNamesLastScanTimeAndPlace) {
   auto parcel = test::sampleParcel();
   Timeline t = {scan("2024-05-01T04:00:00Z", EventKind::picked_up, "【广州市】 已揽收"),
-                scan("2024-05-01T10:40:00Z", EventKind::arrived_hub, "【杭州市】 快件已到达 杭州转运中心",
-                     "浙江省杭州市")};
+                scan("2024-05-01T10:40:00Z", EventKind::arrived_hub,
+                     "【杭州市】 快件已到达 杭州转运中心", "浙江省杭州市")};
   auto a = assess(parcel, t, std::nullopt, rules(), at("2024-05-03T23:40:00Z"));
   EXPECT_EQ(a.stage, ParcelStage::in_transit);
   ASSERT_EQ(a.issues.size(), 1u);
   EXPECT_EQ(a.issues[0].message.zh_cn,
-            "包裹YT1234567890123最后一条物流信息是2024-05-01 18:40在「浙江省杭州市 杭州转运中心」，已61小时未更新（圆通速递）");
+            "包裹YT1234567890123最后一条物流信息是2024-05-01 18:40在「浙江省杭州市 "
+            "杭州转运中心」，已61小时未更新（圆通速递）");
   EXPECT_EQ(a.issues[0].message.en,
-            "YTO Express parcel YT1234567890123: last scan 2024-05-01 18:40 at 浙江省杭州市 杭州转运中心");
+            "YTO Express parcel YT1234567890123: last scan 2024-05-01 18:40 at 浙江省杭州市 "
+            "杭州转运中心");
   EXPECT_EQ(a.issues[0].suggestion.remedy, Remedy::soothe_and_wait);
 }
 
@@ -72,9 +77,11 @@ TEST(Assessor, KindWithoutTemplateStillGetsAPlainLine) {
 }
 
 TEST(PlaceOf, PrefersAreaAndFacility) {
-  EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::arrived_hub, "【杭州市】 快件已到达 杭州转运中心")),
+  EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::arrived_hub,
+                         "【杭州市】 快件已到达 杭州转运中心")),
             "杭州市 杭州转运中心");
-  EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::in_transit, "[广州市] 运输中")), "广州市");
+  EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::in_transit, "[广州市] 运输中")),
+            "广州市");
   EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::in_transit, "运输中", "湖北省武汉市")),
             "湖北省武汉市");
   EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::in_transit, "运输中")), "运输中");
