@@ -1,28 +1,22 @@
 #include "common/result.h"
 
-namespace pw {
+#include "common/enum_names.h"
 
-std::string_view toString(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid_input:
-      return "invalid_input";
-    case ErrorCode::not_found:
-      return "not_found";
-    case ErrorCode::conflict:
-      return "conflict";
-    case ErrorCode::transient:
-      return "transient";
-    case ErrorCode::carrier:
-      return "carrier";
-    case ErrorCode::no_result:
-      return "no_result";
-    case ErrorCode::io:
-      return "io";
-    case ErrorCode::internal:
-      return "internal";
-  }
-  return "internal";
-}
+namespace pw {
+namespace {
+constexpr EnumNames<ErrorCode, 8> kNames{{
+    {ErrorCode::invalid_input, "invalid_input"},
+    {ErrorCode::not_found, "not_found"},
+    {ErrorCode::conflict, "conflict"},
+    {ErrorCode::transient, "transient"},
+    {ErrorCode::carrier, "carrier"},
+    {ErrorCode::no_result, "no_result"},
+    {ErrorCode::io, "io"},
+    {ErrorCode::internal, "internal"},
+}};
+}  // namespace
+
+std::string_view toString(ErrorCode code) { return kNames.name(code); }
 
 void throw_exception_from_error(Error const& e, boost::source_location const&) {
   throw ErrorException(e);

@@ -1,11 +1,10 @@
 #include "model/event_kind.h"
 
-#include <array>
-#include <utility>
+#include "common/enum_names.h"
 
 namespace pw {
 namespace {
-constexpr std::array<std::pair<EventKind, std::string_view>, 17> kNames = {{
+constexpr EnumNames<EventKind, 17> kNames{{
     {EventKind::unknown, "unknown"},
     {EventKind::info_received, "info_received"},
     {EventKind::picked_up, "picked_up"},
@@ -26,17 +25,8 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 17> kNames = {{
 }};
 }  // namespace
 
-std::string_view toString(EventKind kind) {
-  for (auto& [k, name] : kNames)
-    if (k == kind) return name;
-  return "unknown";
-}
-
-std::optional<EventKind> eventKindFromString(std::string_view text) {
-  for (auto& [k, name] : kNames)
-    if (name == text) return k;
-  return std::nullopt;
-}
+std::string_view toString(EventKind kind) { return kNames.name(kind); }
+std::optional<EventKind> eventKindFromString(std::string_view text) { return kNames.parse(text); }
 
 bool isPhysicalScan(EventKind kind) {
   return kind != EventKind::unknown && kind != EventKind::info_received;

@@ -1,11 +1,10 @@
 #include "model/exception_kind.h"
 
-#include <array>
-#include <utility>
+#include "common/enum_names.h"
 
 namespace pw {
 namespace {
-constexpr std::array<std::pair<ExceptionKind, std::string_view>, 14> kNames = {{
+constexpr EnumNames<ExceptionKind, 14> kNames{{
     {ExceptionKind::invalid_number, "invalid_number"},
     {ExceptionKind::not_picked_up, "not_picked_up"},
     {ExceptionKind::stalled, "stalled"},
@@ -23,16 +22,9 @@ constexpr std::array<std::pair<ExceptionKind, std::string_view>, 14> kNames = {{
 }};
 }  // namespace
 
-std::string_view toString(ExceptionKind kind) {
-  for (auto& [k, name] : kNames)
-    if (k == kind) return name;
-  return "problem";
-}
-
+std::string_view toString(ExceptionKind kind) { return kNames.name(kind); }
 std::optional<ExceptionKind> exceptionKindFromString(std::string_view text) {
-  for (auto& [k, name] : kNames)
-    if (name == text) return k;
-  return std::nullopt;
+  return kNames.parse(text);
 }
 
 }  // namespace pw

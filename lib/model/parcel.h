@@ -29,6 +29,7 @@ enum class ParcelStage {
 };
 
 std::string_view toString(ParcelStage stage);
+std::optional<ParcelStage> parcelStageFromString(std::string_view text);
 bool isFinal(ParcelStage stage);
 
 struct Parcel {

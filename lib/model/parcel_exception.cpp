@@ -1,25 +1,18 @@
 #include "model/parcel_exception.h"
 
+#include "common/enum_names.h"
+
 namespace pw {
+namespace {
+constexpr EnumNames<TaskState, 4> kNames{{
+    {TaskState::open, "open"},
+    {TaskState::acked, "acked"},
+    {TaskState::done, "done"},
+    {TaskState::dismissed, "dismissed"},
+}};
+}  // namespace
 
-std::string_view toString(TaskState state) {
-  switch (state) {
-    case TaskState::open:
-      return "open";
-    case TaskState::acked:
-      return "acked";
-    case TaskState::done:
-      return "done";
-    case TaskState::dismissed:
-      return "dismissed";
-  }
-  return "open";
-}
-
-std::optional<TaskState> taskStateFromString(std::string_view text) {
-  for (auto s : {TaskState::open, TaskState::acked, TaskState::done, TaskState::dismissed})
-    if (toString(s) == text) return s;
-  return std::nullopt;
-}
+std::string_view toString(TaskState state) { return kNames.name(state); }
+std::optional<TaskState> taskStateFromString(std::string_view text) { return kNames.parse(text); }
 
 }  // namespace pw

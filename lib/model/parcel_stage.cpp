@@ -1,25 +1,24 @@
 #include "model/parcel_stage.h"
 
+#include "common/enum_names.h"
+
 namespace pw {
 
-std::string_view toString(ParcelStage stage) {
-  switch (stage) {
-    case ParcelStage::awaiting_pickup:
-      return "awaiting_pickup";
-    case ParcelStage::in_transit:
-      return "in_transit";
-    case ParcelStage::out_for_delivery:
-      return "out_for_delivery";
-    case ParcelStage::awaiting_collection:
-      return "awaiting_collection";
-    case ParcelStage::delivered:
-      return "delivered";
-    case ParcelStage::returning:
-      return "returning";
-    case ParcelStage::returned:
-      return "returned";
-  }
-  return "in_transit";
+namespace {
+constexpr EnumNames<ParcelStage, 7> kNames{{
+    {ParcelStage::awaiting_pickup, "awaiting_pickup"},
+    {ParcelStage::in_transit, "in_transit"},
+    {ParcelStage::out_for_delivery, "out_for_delivery"},
+    {ParcelStage::awaiting_collection, "awaiting_collection"},
+    {ParcelStage::delivered, "delivered"},
+    {ParcelStage::returning, "returning"},
+    {ParcelStage::returned, "returned"},
+}};
+}  // namespace
+
+std::string_view toString(ParcelStage stage) { return kNames.name(stage); }
+std::optional<ParcelStage> parcelStageFromString(std::string_view text) {
+  return kNames.parse(text);
 }
 
 bool isFinal(ParcelStage stage) {

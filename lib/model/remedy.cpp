@@ -1,11 +1,10 @@
 #include "model/remedy.h"
 
-#include <array>
-#include <utility>
+#include "common/enum_names.h"
 
 namespace pw {
 namespace {
-constexpr std::array<std::pair<Remedy, std::string_view>, 10> kNames = {{
+constexpr EnumNames<Remedy, 10> kNames{{
     {Remedy::soothe_and_wait, "soothe_and_wait"},
     {Remedy::contact_carrier, "contact_carrier"},
     {Remedy::redeliver, "redeliver"},
@@ -19,16 +18,7 @@ constexpr std::array<std::pair<Remedy, std::string_view>, 10> kNames = {{
 }};
 }  // namespace
 
-std::string_view toString(Remedy remedy) {
-  for (auto& [r, name] : kNames)
-    if (r == remedy) return name;
-  return "manual_review";
-}
-
-std::optional<Remedy> remedyFromString(std::string_view text) {
-  for (auto& [r, name] : kNames)
-    if (name == text) return r;
-  return std::nullopt;
-}
+std::string_view toString(Remedy remedy) { return kNames.name(remedy); }
+std::optional<Remedy> remedyFromString(std::string_view text) { return kNames.parse(text); }
 
 }  // namespace pw

@@ -52,11 +52,7 @@ Parcel readParcel(SQLite::Statement& st) {
   if (!st.getColumn(9).isNull()) p.order_value = st.getColumn(9).getDouble();
   if (!st.getColumn(10).isNull()) p.buyer_id = st.getColumn(10).getString();
   if (!st.getColumn(11).isNull()) p.phone = st.getColumn(11).getString();
-  std::string stage = st.getColumn(12).getString();
-  for (auto s : {ParcelStage::awaiting_pickup, ParcelStage::in_transit,
-                 ParcelStage::out_for_delivery, ParcelStage::awaiting_collection,
-                 ParcelStage::delivered, ParcelStage::returning, ParcelStage::returned})
-    if (toString(s) == stage) p.stage = s;
+  p.stage = parcelStageFromString(st.getColumn(12).getString()).value_or(ParcelStage::in_transit);
   return p;
 }
 
