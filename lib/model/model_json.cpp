@@ -16,6 +16,9 @@ json::object eventToJson(const TrackingEvent& e) {
   o["description"] = e.description;
   o["location"] = e.location;
   if (!e.carrier_status.empty()) o["carrier_status"] = e.carrier_status;
+  if (e.reason != EventReason::none) o["reason"] = toString(e.reason);
+  if (e.signer_type != SignerType::none) o["signer_type"] = toString(e.signer_type);
+  if (!e.signer.empty()) o["signer"] = e.signer;
   return o;
 }
 

@@ -32,6 +32,10 @@ ParcelStage stageOf(const Timeline& timeline, bool carrierSaysDelivered) {
   for (auto it = timeline.rbegin(); it != timeline.rend(); ++it) {
     switch (it->kind) {
       case EventKind::signed_:
+        // A locker or station "signing" holds the parcel for the buyer; it
+        // is delivered when they collect it.
+        if (it->signer_type == SignerType::locker || it->signer_type == SignerType::station)
+          return ParcelStage::awaiting_collection;
         return ParcelStage::delivered;
       case EventKind::returned:
         return ParcelStage::returned;

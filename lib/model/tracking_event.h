@@ -1,5 +1,6 @@
 #pragma once
 #include "common/clock.h"
+#include "model/event_detail.h"
 #include "model/event_kind.h"
 
 #include <string>
@@ -15,6 +16,9 @@ struct TrackingEvent {
   std::string location;     // area name when the carrier gives one, else empty
   EventKind kind = EventKind::unknown;
   std::string carrier_status;  // the carrier's own status code or name, if any
+  EventReason reason = EventReason::none;
+  SignerType signer_type = SignerType::none;  // set on `signed_` events
+  std::string signer;                         // the signer as written, e.g. "门卫"
 
   bool operator==(const TrackingEvent&) const = default;
 };

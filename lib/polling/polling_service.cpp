@@ -203,8 +203,9 @@ void PollingService::onResponse(std::int64_t parcelId,
     schedule(parcelId, now + retryIn);
     return finishPoll(parcelId);
   }
-  log->info("POLL_OK carrier={} parcel={} events={} new={} stage={}", codec->name(), tn,
-            snap->events.size(), outcome->new_events, toString(outcome->stage));
+  log->info("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", codec->name(),
+            tn, snap->events.size(), outcome->new_events, outcome->rewritten,
+            toString(outcome->stage));
 
   std::vector<std::int64_t> written;
   for (const auto& task : outcome->raised) {

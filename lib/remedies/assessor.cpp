@@ -63,7 +63,10 @@ Assessment assess(const Parcel& parcel, const Timeline& timeline,
                   Timestamp now) {
   Assessment out;
   out.stage = stageOf(timeline, false);
-  if (carrierStage && isFinal(*carrierStage)) out.stage = *carrierStage;
+  // The carrier's "signed" state covers a locker or station taking the
+  // parcel in; the timeline knows the buyer has not collected it yet.
+  if (carrierStage && isFinal(*carrierStage) && out.stage != ParcelStage::awaiting_collection)
+    out.stage = *carrierStage;
   RuleInput in{parcel, timeline, out.stage, rules.detection, now};
   for (auto& f : detect(in)) {
     Issue issue;

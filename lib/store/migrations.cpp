@@ -77,6 +77,12 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_by_state ON tasks(state, created_at);
 CREATE INDEX tasks_unalerted ON tasks(id) WHERE alerted_at IS NULL;
 )sql",
+      // 2: what a scan says beyond its kind (who signed, why it failed).
+      R"sql(
+ALTER TABLE events ADD COLUMN reason      TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE events ADD COLUMN signer_type TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE events ADD COLUMN signer      TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kSteps;
 }

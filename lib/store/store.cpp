@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <set>
+#include <tuple>
 
 namespace pw {
 namespace fs = std::filesystem;
@@ -188,9 +189,10 @@ Result<Parcel> Store::parcel(std::int64_t id) {
 
 Result<Timeline> Store::timeline(std::int64_t parcelId) {
   return guarded("load timeline", [&]() -> Result<Timeline> {
-    SQLite::Statement q(*db_,
-                        "SELECT time, local_time, description, location, kind, carrier_status "
-                        "FROM events WHERE parcel_id=? ORDER BY time, id");
+    SQLite::Statement q(
+        *db_,
+        "SELECT time, local_time, description, location, kind, carrier_status, "
+        "reason, signer_type, signer FROM events WHERE parcel_id=? ORDER BY time, id");
     q.bind(1, static_cast<int64_t>(parcelId));
     Timeline out;
     while (q.executeStep()) {
@@ -201,6 +203,9 @@ Result<Timeline> Store::timeline(std::int64_t parcelId) {
       e.location = q.getColumn(3).getString();
       e.kind = eventKindFromString(q.getColumn(4).getString()).value_or(EventKind::unknown);
       e.carrier_status = q.getColumn(5).getString();
+      e.reason = eventReasonFromString(q.getColumn(6).getString()).value_or(EventReason::none);
+      e.signer_type = signerTypeFromString(q.getColumn(7).getString()).value_or(SignerType::none);
+      e.signer = q.getColumn(8).getString();
       out.push_back(std::move(e));
     }
     return out;
@@ -214,11 +219,12 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
   return guarded("commit poll", [&]() -> Result<PollOutcome> {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     PollOutcome out;
+    out.rewritten = dropRewrittenEvents(parcelId, events);
     {
       SQLite::Statement ins(*db_,
                             "INSERT INTO events (parcel_id, time, local_time, description, "
-                            "location, kind, carrier_status, first_seen_at) "
-                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+                            "location, kind, carrier_status, reason, signer_type, signer, "
+                            "first_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
       for (const auto& e : events) {
         ins.bind(1, static_cast<int64_t>(parcelId));
         ins.bind(2, static_cast<int64_t>(secs(e.time)));
@@ -227,7 +233,10 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
         ins.bind(5, e.location);
         ins.bind(6, std::string(toString(e.kind)));
         ins.bind(7, e.carrier_status);
-        ins.bind(8, static_cast<int64_t>(secs(now)));
+        ins.bind(8, std::string(toString(e.reason)));
+        ins.bind(9, std::string(toString(e.signer_type)));
+        ins.bind(10, e.signer);
+        ins.bind(11, static_cast<int64_t>(secs(now)));
         out.new_events += ins.exec();
         ins.reset();
       }
@@ -336,6 +345,36 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
     tx.commit();
     return out;
   });
+}
+
+int Store::dropRewrittenEvents(std::int64_t parcelId, const std::vector<TrackingEvent>& events) {
+  // Every answer carries the full history. A stored event whose time appears
+  // in the answer but whose text or place does not was rewritten by the
+  // carrier: the new version replaces it. Events absent from the answer
+  // altogether are kept, since some carriers trim old history.
+  if (events.empty()) return 0;
+  std::set<std::int64_t> times;
+  std::set<std::tuple<std::int64_t, std::string, std::string>> current;
+  for (const auto& e : events) {
+    times.insert(secs(e.time));
+    current.emplace(secs(e.time), e.description, e.location);
+  }
+  SQLite::Statement q(*db_, "SELECT id, time, description, location FROM events WHERE parcel_id=?");
+  q.bind(1, static_cast<int64_t>(parcelId));
+  std::vector<std::int64_t> stale;
+  while (q.executeStep()) {
+    std::int64_t t = q.getColumn(1).getInt64();
+    if (!times.count(t)) continue;
+    if (!current.count({t, q.getColumn(2).getString(), q.getColumn(3).getString()}))
+      stale.push_back(q.getColumn(0).getInt64());
+  }
+  SQLite::Statement del(*db_, "DELETE FROM events WHERE id=?");
+  for (auto id : stale) {
+    del.bind(1, static_cast<int64_t>(id));
+    del.exec();
+    del.reset();
+  }
+  return static_cast<int>(stale.size());
 }
 
 Result<void> Store::recordPollFailure(std::int64_t parcelId, Timestamp now,

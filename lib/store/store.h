@@ -39,6 +39,7 @@ struct PollTarget {
 
 struct PollOutcome {
   int new_events = 0;
+  int rewritten = 0;  // stored events the carrier's answer replaced
   ParcelStage stage = ParcelStage::awaiting_pickup;
   std::vector<NotificationTask> raised;  // tasks created by this poll
   std::vector<ExceptionKind> resolved;   // exceptions that stopped holding
@@ -100,6 +101,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<SQLite::Database> db);
+  int dropRewrittenEvents(std::int64_t parcelId, const std::vector<TrackingEvent>& events);
   std::unique_ptr<SQLite::Database> db_;
 };
 

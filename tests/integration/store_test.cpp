@@ -74,6 +74,36 @@ TEST_F(StoreTest, SameHistoryTwiceAddsNothing) {
   EXPECT_EQ(store->counts().value().events, 2);
 }
 
+TEST_F(StoreTest, RewrittenEventReplacesTheOldOneAndTrimmedHistoryIsKept) {
+  commit(history, {}).value();
+  auto rewritten = history;
+  rewritten[1].description = "到达杭州转运中心（更正）";
+  auto out = commit({rewritten[1]}, {}).value();  // the answer also drops the first event
+  EXPECT_EQ(out.new_events, 1);
+  EXPECT_EQ(out.rewritten, 1);
+  auto t = store->timeline(id).value();
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].description, "已揽收");
+  EXPECT_EQ(t[1].description, "到达杭州转运中心（更正）");
+  EXPECT_EQ(commit({}, {}).value().rewritten, 0);  // an empty answer removes nothing
+  EXPECT_EQ(store->timeline(id).value().size(), 2u);
+}
+
+TEST_F(StoreTest, EventDetailsRoundTrip) {
+  auto e = ev("2024-05-02T04:00:00Z", EventKind::signed_, "已签收，签收人：门卫");
+  e.signer_type = SignerType::reception;
+  e.signer = "门卫";
+  e.reason = EventReason::none;
+  auto f = ev("2024-05-02T03:00:00Z", EventKind::delivery_failed, "电话无人接听");
+  f.reason = EventReason::no_contact;
+  commit({e, f}, {}).value();
+  auto t = store->timeline(id).value();
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].reason, EventReason::no_contact);
+  EXPECT_EQ(t[1].signer_type, SignerType::reception);
+  EXPECT_EQ(t[1].signer, "门卫");
+}
+
 TEST_F(StoreTest, OneOpenExceptionAndOneTaskPerKind) {
   auto first = commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
   ASSERT_EQ(first.raised.size(), 1u);
@@ -137,7 +167,7 @@ TEST_F(StoreTest, ReopenKeepsDataAndSchemaVersion) {
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
   EXPECT_EQ(store->quickCheck().value(), "ok");
   SQLite::Database db((dir / "pw.db").string());
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 

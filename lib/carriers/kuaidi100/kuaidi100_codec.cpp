@@ -2,6 +2,7 @@
 
 #include "carriers/kuaidi100/kuaidi100_status.h"
 #include "carriers/md5.h"
+#include "carriers/normalize.h"
 #include "carriers/text_classifier.h"
 #include "common/time_format.h"
 
@@ -40,18 +41,37 @@ Error carrierAnswer(std::string_view returnCode, std::string_view message) {
   return makeError(ErrorCode::carrier, text);
 }
 
-EventKind classify(const std::string& statusCode, const std::string& statusName,
-                   const std::string& context) {
-  std::optional<EventKind> coded = kuaidi100::kindForStatusCode(statusCode);
-  if (!coded && !statusName.empty()) coded = kuaidi100::kindForStatusName(statusName);
-  EventKind fromText = classifyText(context);
-  if (!coded) return fromText;
-  // A generic "在途" code says less than the text ("到达杭州转运中心").
-  if (*coded == EventKind::in_transit &&
-      (fromText == EventKind::arrived_hub || fromText == EventKind::departed_hub ||
-       fromText == EventKind::arrived_delivery_station))
-    return fromText;
-  return *coded;
+// The carrier's code says what happened; the text often says more (which
+// hub, who signed, why it failed). Codes win on the kind, except that a
+// generic "在途" is refined by the text.
+void classify(const std::string& statusCode, const std::string& statusName, TrackingEvent& ev) {
+  std::optional<kuaidi100::CodeMeaning> coded = kuaidi100::meaningOfStatusCode(statusCode);
+  if (!coded && !statusName.empty()) {
+    if (auto k = kuaidi100::kindForStatusName(statusName)) coded = kuaidi100::CodeMeaning{*k};
+  }
+  TextClass text = classifyText(ev.description);
+  if (!coded) {
+    ev.kind = text.kind;
+    ev.reason = text.reason;
+    ev.signer_type = text.signer_type;
+    ev.signer = text.signer;
+    return;
+  }
+  ev.kind = coded->kind;
+  if (ev.kind == EventKind::in_transit &&
+      (text.kind == EventKind::arrived_hub || text.kind == EventKind::departed_hub ||
+       text.kind == EventKind::arrived_delivery_station))
+    ev.kind = text.kind;
+  ev.reason = coded->reason;
+  if (ev.kind == text.kind && text.reason != EventReason::none && text.reason != EventReason::other)
+    ev.reason = text.reason;
+  if (ev.kind == EventKind::signed_) {
+    ev.signer = text.signer;
+    // The text names the signer more precisely than the code ("菜鸟驿站代签收").
+    ev.signer_type = text.signer_type != SignerType::unknown && text.signer_type != SignerType::none
+                         ? text.signer_type
+                         : coded->signer;
+  }
 }
 
 }  // namespace
@@ -141,13 +161,12 @@ Result<CarrierSnapshot> Kuaidi100Codec::parseBody(std::string_view body) const {
     std::string code = scalarText(e, "statusCode");
     std::string name = scalarText(e, "status");
     ev.carrier_status = code.empty() ? name : code;
-    ev.kind = classify(code, name, ev.description);
+    classify(code, name, ev);
     snap.events.push_back(std::move(ev));
   }
-  // Newest first on the wire; reverse so equal times keep the carrier's order, then sort.
+  // Newest first on the wire; reverse so equal times keep the carrier's order.
   std::reverse(snap.events.begin(), snap.events.end());
-  std::stable_sort(snap.events.begin(), snap.events.end(),
-                   [](const TrackingEvent& a, const TrackingEvent& b) { return a.time < b.time; });
+  normalizeTimeline(snap.events);
   return snap;
 }
 

@@ -4,52 +4,51 @@
 
 namespace pw::kuaidi100 {
 
-// Kuaidi100's documented state codes and resultv2=4 sub-codes (see README).
-std::optional<EventKind> kindForStatusCode(std::string_view code) {
-  static constexpr std::pair<std::string_view, EventKind> kCodes[] = {
-      {"1", EventKind::picked_up},
-      {"101", EventKind::info_received},
-      {"102", EventKind::info_received},
-      {"103", EventKind::picked_up},
-      {"0", EventKind::in_transit},
-      {"1001", EventKind::in_transit},
-      {"1002", EventKind::in_transit},
-      {"1003", EventKind::redirected},
-      {"5", EventKind::out_for_delivery},
-      {"501", EventKind::stored_for_pickup},
-      {"3", EventKind::signed_},
-      {"301", EventKind::signed_},
-      {"302", EventKind::signed_},
-      {"303", EventKind::signed_},
-      {"304", EventKind::signed_},
-      {"2", EventKind::problem},
-      {"201", EventKind::problem},
-      {"202", EventKind::problem},
-      {"203", EventKind::refused},
-      {"204", EventKind::delivery_failed},
-      {"205", EventKind::stored_for_pickup},
-      {"206", EventKind::delivery_failed},
-      {"207", EventKind::problem},
-      {"208", EventKind::problem},
-      {"209", EventKind::problem},
-      {"210", EventKind::problem},
-      {"4", EventKind::returned},
-      {"401", EventKind::returned},
-      {"14", EventKind::refused},
-      {"6", EventKind::returning},
-      {"7", EventKind::redirected},
-      {"8", EventKind::customs},
-      {"10", EventKind::customs},
-      {"11", EventKind::customs},
-      {"12", EventKind::customs},
-      {"13", EventKind::customs},
-      {"1101", EventKind::customs},
-      {"1102", EventKind::customs},
-      {"1103", EventKind::customs},
-      {"1104", EventKind::customs},
+// Kuaidi100's documented state codes and resultv2=4 sub-codes.
+std::optional<CodeMeaning> meaningOfStatusCode(std::string_view code) {
+  using K = EventKind;
+  using R = EventReason;
+  using S = SignerType;
+  static const std::pair<std::string_view, CodeMeaning> kCodes[] = {
+      {"1", {K::picked_up}},
+      {"101", {K::info_received}},  // 已下单
+      {"102", {K::info_received}},  // 待揽收
+      {"103", {K::picked_up}},
+      {"0", {K::in_transit}},
+      {"1001", {K::in_transit}},  // 到达派件城市
+      {"1002", {K::in_transit}},  // 干线
+      {"1003", {K::redirected}},  // 转递: sent on to a new address
+      {"5", {K::out_for_delivery}},
+      {"501", {K::stored_for_pickup}},  // 投柜或驿站
+      {"3", {K::signed_}},
+      {"301", {K::signed_, R::none, S::self}},
+      {"302", {K::signed_}},                            // 派件异常后签收
+      {"303", {K::signed_, R::none, S::proxy_person}},  // 代签
+      {"304", {K::signed_, R::none, S::self}},          // 已从快递柜或驿站取出签收
+      {"2", {K::problem, R::other}},
+      {"201", {K::problem, R::delayed}},  // 超时未签收
+      {"202", {K::problem, R::delayed}},  // 超时未更新
+      {"203", {K::refused, R::refused}},
+      {"204", {K::delivery_failed, R::other}},
+      {"205", {K::stored_for_pickup, R::delayed}},  // 柜或驿站超时未取
+      {"206", {K::delivery_failed, R::no_contact}},
+      {"207", {K::problem, R::out_of_area}},
+      {"208", {K::problem, R::delayed}},  // 滞留
+      {"209", {K::problem, R::damaged}},
+      {"210", {K::problem, R::other}},  // 销单
+      {"4", {K::returned}},
+      {"401", {K::returned}},
+      {"14", {K::refused, R::refused}},
+      {"6", {K::returning}},
+      {"7", {K::redirected}},
+      {"8", {K::customs}},
+      {"10", {K::customs}},
+      {"11", {K::customs}},
+      {"12", {K::customs, R::customs_released}},
+      {"13", {K::customs, R::customs_hold}},
   };
-  for (auto& [c, k] : kCodes)
-    if (c == code) return k;
+  for (const auto& [c, m] : kCodes)
+    if (c == code) return m;
   return std::nullopt;
 }
 
@@ -66,6 +65,7 @@ std::optional<EventKind> kindForStatusName(std::string_view name) {
       {"清关", EventKind::customs},
       {"拒签", EventKind::refused},
       {"投柜或驿站", EventKind::stored_for_pickup},
+      {"干线", EventKind::in_transit},
   };
   for (auto& [n, k] : kNames)
     if (n == name) return k;

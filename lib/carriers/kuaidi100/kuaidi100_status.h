@@ -1,4 +1,5 @@
 #pragma once
+#include "model/event_detail.h"
 #include "model/event_kind.h"
 #include "model/parcel.h"
 
@@ -7,8 +8,16 @@
 
 namespace pw::kuaidi100 {
 
-/// Event kind for a `statusCode` (resultv2=4) or a base `state`; nullopt when unknown.
-std::optional<EventKind> kindForStatusCode(std::string_view code);
+/// What a Kuaidi100 code says; reason and signer are `none`/`unknown` when the
+/// code does not say.
+struct CodeMeaning {
+  EventKind kind = EventKind::unknown;
+  EventReason reason = EventReason::none;
+  SignerType signer = SignerType::unknown;
+};
+
+/// Meaning of a `statusCode` (resultv2=4) or a base `state`; nullopt when unknown.
+std::optional<CodeMeaning> meaningOfStatusCode(std::string_view code);
 /// Event kind for a status name such as "在途" (resultv2=1).
 std::optional<EventKind> kindForStatusName(std::string_view name);
 /// Final stage for a parcel-level `state`: 3 signed, 4/14 returned.

@@ -29,5 +29,5 @@ TEST(TextClassifier, CommonCarrierVocabulary) {
       {"待签收", EventKind::unknown},
       {"", EventKind::unknown},
   };
-  for (const auto& c : cases) EXPECT_EQ(classifyText(c.text), c.kind) << c.text;
+  for (const auto& c : cases) EXPECT_EQ(classifyText(c.text).kind, c.kind) << c.text;
 }
