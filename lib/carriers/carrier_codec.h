@@ -19,6 +19,7 @@ struct CarrierSnapshot {
   std::optional<ParcelStage> carrier_stage;
   std::string carrier_state;          // the carrier's own state code, for display
   std::vector<std::string> warnings;  // events dropped, with the reason
+  bool invalid_number = false;        // the carrier says the number does not exist
 };
 
 class CarrierCodec {
@@ -27,6 +28,9 @@ class CarrierCodec {
   virtual std::string_view name() const = 0;
   virtual HttpRequest buildQuery(const Parcel& parcel) const = 0;
   virtual Result<CarrierSnapshot> parseQuery(const HttpResponse& response) const = 0;
+  /// For aggregators that must be told about a number before they track it
+  /// (17TRACK); a query answered with ErrorCode::not_registered sends this.
+  virtual std::optional<HttpRequest> buildRegistration(const Parcel&) const { return std::nullopt; }
 };
 
 }  // namespace pw

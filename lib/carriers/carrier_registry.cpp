@@ -7,9 +7,7 @@ void CarrierRegistry::add(std::shared_ptr<const CarrierCodec> codec) {
 }
 
 std::shared_ptr<const CarrierCodec> CarrierRegistry::codecFor(const Parcel&) const {
-  // Every parcel carries a Kuaidi100 company code; with several aggregators
-  // this becomes a lookup in the carrier-code mapping table.
-  auto it = codecs_.find("kuaidi100");
+  auto it = codecs_.find(default_);
   return it == codecs_.end() ? nullptr : it->second;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Which codec serves a parcel is configuration. The skeleton has one
-// aggregator (Kuaidi100); the registry is the seam the others plug into.
+// Which aggregator serves a parcel is configuration (carriers.default); every
+// parcel records its carrier as a Kuaidi100 company code and each codec maps
+// it to its own vocabulary (carrier_codes.h).
 #include "carriers/carrier_codec.h"
 
 #include <map>
@@ -12,12 +13,15 @@ namespace pw {
 class CarrierRegistry {
  public:
   void add(std::shared_ptr<const CarrierCodec> codec);
+  /// The aggregator that serves parcels (by codec name).
+  void setDefault(std::string name) { default_ = std::move(name); }
   /// The codec that serves this parcel's carrier code, or nullptr.
   std::shared_ptr<const CarrierCodec> codecFor(const Parcel& parcel) const;
   bool empty() const { return codecs_.empty(); }
 
  private:
   std::map<std::string, std::shared_ptr<const CarrierCodec>, std::less<>> codecs_;
+  std::string default_ = "kuaidi100";
 };
 
 }  // namespace pw

@@ -4,13 +4,14 @@
 
 namespace pw {
 namespace {
-constexpr EnumNames<ErrorCode, 8> kNames{{
+constexpr EnumNames<ErrorCode, 9> kNames{{
     {ErrorCode::invalid_input, "invalid_input"},
     {ErrorCode::not_found, "not_found"},
     {ErrorCode::conflict, "conflict"},
     {ErrorCode::transient, "transient"},
     {ErrorCode::carrier, "carrier"},
     {ErrorCode::no_result, "no_result"},
+    {ErrorCode::not_registered, "not_registered"},
     {ErrorCode::io, "io"},
     {ErrorCode::internal, "internal"},
 }};

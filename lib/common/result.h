@@ -15,10 +15,11 @@ enum class ErrorCode {
   invalid_input,  // the caller's data is wrong; retrying will not help
   not_found,
   conflict,
-  transient,  // network, timeouts, 5xx, 429: worth retrying later
-  carrier,    // the carrier answered with an error of its own
-  no_result,  // the carrier knows nothing of this number (yet)
-  io,         // local storage or file system
+  transient,       // network, timeouts, 5xx, 429: worth retrying later
+  carrier,         // the carrier answered with an error of its own
+  no_result,       // the carrier knows nothing of this number (yet)
+  not_registered,  // the aggregator must be told about the number first
+  io,              // local storage or file system
   internal,
 };
 

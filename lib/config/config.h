@@ -2,6 +2,8 @@
 // The daemon's configuration as one immutable value. It is built from a TOML
 // file by loadConfig() and only ever replaced whole, never edited in place.
 #include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "carriers/kuaidiniao/kuaidiniao_codec.h"
+#include "carriers/seventeen_track/seventeen_track_codec.h"
 #include "remedies/assessor.h"
 
 #include <cstddef>
@@ -37,8 +39,14 @@ struct Config {
   std::filesystem::path source;  // the file this came from
   DaemonSettings daemon;
   PollSettings poll;
+  /// The aggregator that serves parcels: kuaidi100, kuaidiniao or 17track.
+  std::string default_aggregator = "kuaidi100";
   bool kuaidi100_enabled = true;
   Kuaidi100Settings kuaidi100;
+  bool kuaidiniao_enabled = false;
+  KuaidiniaoSettings kuaidiniao;
+  bool seventeen_track_enabled = false;
+  SeventeenTrackSettings seventeen_track;
   SimulatorSettings simulator;
   std::filesystem::path messages;
   AssessmentRules rules;  // thresholds, remedy policy and loaded message templates

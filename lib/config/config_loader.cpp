@@ -141,6 +141,48 @@ const std::vector<KeySpec>& keys() {
          c.kuaidi100.zone = *z;
          return std::nullopt;
        }},
+      {"carriers.default", "string", "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         if (*s != "kuaidi100" && *s != "kuaidiniao" && *s != "17track")
+           return "must be kuaidi100, kuaidiniao or 17track";
+         c.default_aggregator = *s;
+         return std::nullopt;
+       }},
+      {"carriers.kuaidiniao.enabled", "bool", "query Kuaidiniao",
+       boolean(FIELD(kuaidiniao_enabled))},
+      {"carriers.kuaidiniao.endpoint", "string", "EbusinessOrderHandle.aspx URL",
+       string(FIELD(kuaidiniao.endpoint), false)},
+      {"carriers.kuaidiniao.business_id", "string", "EBusinessID",
+       string(FIELD(kuaidiniao.business_id), true)},
+      {"carriers.kuaidiniao.app_key", "string", "AppKey (secret)",
+       string(FIELD(kuaidiniao.app_key), true)},
+      {"carriers.kuaidiniao.request_type", "string",
+       "1002 (instant query) or 8001 (in-transit monitor)",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s || (*s != "1002" && *s != "8001"))
+           return "must be \"1002\" or \"8001\"";
+         c.kuaidiniao.request_type = *s;
+         return std::nullopt;
+       }},
+      {"carriers.kuaidiniao.timezone", "string", "zone of the carrier's local times",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         auto z = TimeZone::fromName(*s);
+         if (!z) return z.error().message;
+         c.kuaidiniao.zone = *z;
+         return std::nullopt;
+       }},
+      {"carriers.17track.enabled", "bool", "query 17TRACK (cross-border)",
+       boolean(FIELD(seventeen_track_enabled))},
+      {"carriers.17track.endpoint", "string",
+       "API base URL, e.g. https://api.17track.net/track/v2.2",
+       string(FIELD(seventeen_track.endpoint), false)},
+      {"carriers.17track.token", "string", "17token header value (secret)",
+       string(FIELD(seventeen_track.token), true)},
       {"simulator.enabled", "bool", "serve the bundled simulated Kuaidi100 on 127.0.0.1",
        boolean(FIELD(simulator.enabled))},
       {"simulator.port", "integer", "port for the simulator, 0 for any free one",
@@ -268,6 +310,19 @@ Result<Config> loadConfig(const fs::path& file) {
                      file.string() +
                          ": carriers.kuaidi100: customer and key are required "
                          "(or enable the simulator)");
+  if (config.kuaidiniao_enabled &&
+      (config.kuaidiniao.business_id.empty() || config.kuaidiniao.app_key.empty()))
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": carriers.kuaidiniao: business_id and app_key are required");
+  if (config.seventeen_track_enabled && config.seventeen_track.token.empty())
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": carriers.17track: token is required");
+  bool defaultEnabled = (config.default_aggregator == "kuaidi100" && config.kuaidi100_enabled) ||
+                        (config.default_aggregator == "kuaidiniao" && config.kuaidiniao_enabled) ||
+                        (config.default_aggregator == "17track" && config.seventeen_track_enabled);
+  if (!defaultEnabled)
+    return makeError(ErrorCode::invalid_input, file.string() + ": carriers.default: '" +
+                                                   config.default_aggregator + "' is not enabled");
   auto templates = loadMessages(config.messages);
   if (!templates) return templates.error();
   config.rules.templates = std::move(*templates);

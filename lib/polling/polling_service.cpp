@@ -1,6 +1,8 @@
 #include "polling/polling_service.h"
 
 #include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "carriers/kuaidiniao/kuaidiniao_codec.h"
+#include "carriers/seventeen_track/seventeen_track_codec.h"
 #include "common/duration.h"
 #include "polling/alert_record.h"
 #include "remedies/assessor.h"
@@ -36,6 +38,11 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
       started_at_(clock.now()) {
   if (config_->kuaidi100_enabled)
     registry_.add(std::make_shared<Kuaidi100Codec>(config_->kuaidi100));
+  if (config_->kuaidiniao_enabled)
+    registry_.add(std::make_shared<KuaidiniaoCodec>(config_->kuaidiniao));
+  if (config_->seventeen_track_enabled)
+    registry_.add(std::make_shared<SeventeenTrackCodec>(config_->seventeen_track));
+  registry_.setDefault(config_->default_aggregator);
 }
 
 PollingService::~PollingService() = default;
@@ -175,6 +182,18 @@ void PollingService::onResponse(std::int64_t parcelId,
     ++counters_.polls_no_result;
     log->debug("POLL_NO_RESULT carrier={} parcel={}", codec->name(), tn);
     snap = CarrierSnapshot{};
+  } else if (!snap && snap.error().code == ErrorCode::not_registered && parcel) {
+    if (auto reg = codec->buildRegistration(*parcel)) {
+      log->info("REGISTERING carrier={} parcel={}", codec->name(), tn);
+      http_.send(std::move(*reg),
+                 [log, tn, name = std::string(codec->name())](Result<HttpResponse> r) {
+                   if (!r || r->status != 200)
+                     log->warn("REGISTER_FAILED carrier={} parcel={} error=\"{}\"", name, tn,
+                               r ? "HTTP " + std::to_string(r->status) : r.error().message);
+                 });
+    }
+    schedule(parcelId, now + retryIn);
+    return finishPoll(parcelId);
   } else if (!snap) {
     ++counters_.polls_failed;
     std::string http = response ? std::to_string(response->status) : "-";

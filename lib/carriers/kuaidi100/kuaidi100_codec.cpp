@@ -1,9 +1,9 @@
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 
+#include "carriers/json_text.h"
 #include "carriers/kuaidi100/kuaidi100_status.h"
 #include "carriers/md5.h"
 #include "carriers/normalize.h"
-#include "carriers/text_classifier.h"
 #include "common/time_format.h"
 
 #include <boost/json.hpp>
@@ -21,57 +21,12 @@ std::string formEncode(std::string_view s) {
   return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
-// Kuaidi100 sends every scalar as a string, but integrators have seen numbers;
-// accept both, anything else reads as empty.
-std::string scalarText(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return {};
-  const auto& v = it->value();
-  if (v.is_string()) return std::string(v.get_string());
-  if (v.is_int64()) return std::to_string(v.get_int64());
-  if (v.is_uint64()) return std::to_string(v.get_uint64());
-  return {};
-}
-
 Error carrierAnswer(std::string_view returnCode, std::string_view message) {
   std::string text =
       "kuaidi100 returnCode " + std::string(returnCode) + ": " + std::string(message);
   if (returnCode == "500") return makeError(ErrorCode::no_result, text);
   if (returnCode == "501" || returnCode == "502") return makeError(ErrorCode::transient, text);
   return makeError(ErrorCode::carrier, text);
-}
-
-// The carrier's code says what happened; the text often says more (which
-// hub, who signed, why it failed). Codes win on the kind, except that a
-// generic "在途" is refined by the text.
-void classify(const std::string& statusCode, const std::string& statusName, TrackingEvent& ev) {
-  std::optional<kuaidi100::CodeMeaning> coded = kuaidi100::meaningOfStatusCode(statusCode);
-  if (!coded && !statusName.empty()) {
-    if (auto k = kuaidi100::kindForStatusName(statusName)) coded = kuaidi100::CodeMeaning{*k};
-  }
-  TextClass text = classifyText(ev.description);
-  if (!coded) {
-    ev.kind = text.kind;
-    ev.reason = text.reason;
-    ev.signer_type = text.signer_type;
-    ev.signer = text.signer;
-    return;
-  }
-  ev.kind = coded->kind;
-  if (ev.kind == EventKind::in_transit &&
-      (text.kind == EventKind::arrived_hub || text.kind == EventKind::departed_hub ||
-       text.kind == EventKind::arrived_delivery_station))
-    ev.kind = text.kind;
-  ev.reason = coded->reason;
-  if (ev.kind == text.kind && text.reason != EventReason::none && text.reason != EventReason::other)
-    ev.reason = text.reason;
-  if (ev.kind == EventKind::signed_) {
-    ev.signer = text.signer;
-    // The text names the signer more precisely than the code ("菜鸟驿站代签收").
-    ev.signer_type = text.signer_type != SignerType::unknown && text.signer_type != SignerType::none
-                         ? text.signer_type
-                         : coded->signer;
-  }
 }
 
 }  // namespace
@@ -161,7 +116,11 @@ Result<CarrierSnapshot> Kuaidi100Codec::parseBody(std::string_view body) const {
     std::string code = scalarText(e, "statusCode");
     std::string name = scalarText(e, "status");
     ev.carrier_status = code.empty() ? name : code;
-    classify(code, name, ev);
+    std::optional<CodeMeaning> coded = kuaidi100::meaningOfStatusCode(code);
+    if (!coded && !name.empty()) {
+      if (auto k = kuaidi100::kindForStatusName(name)) coded = CodeMeaning{*k};
+    }
+    classifyEvent(coded, ev);
     snap.events.push_back(std::move(ev));
   }
   // Newest first on the wire; reverse so equal times keep the carrier's order.

@@ -1,20 +1,11 @@
 #pragma once
-#include "model/event_detail.h"
-#include "model/event_kind.h"
+#include "carriers/code_meaning.h"
 #include "model/parcel.h"
 
 #include <optional>
 #include <string_view>
 
 namespace pw::kuaidi100 {
-
-/// What a Kuaidi100 code says; reason and signer are `none`/`unknown` when the
-/// code does not say.
-struct CodeMeaning {
-  EventKind kind = EventKind::unknown;
-  EventReason reason = EventReason::none;
-  SignerType signer = SignerType::unknown;
-};
 
 /// Meaning of a `statusCode` (resultv2=4) or a base `state`; nullopt when unknown.
 std::optional<CodeMeaning> meaningOfStatusCode(std::string_view code);
