@@ -124,6 +124,10 @@ int track(const Options& o, const std::string& file) {
         std::string status(ro.at("status").as_string());
         std::cout << "line " << line << ": " << tn << " " << status;
         if (ro.contains("error")) std::cout << ": " << ro.at("error").as_string().c_str();
+        if (ro.contains("carrier_guessed"))
+          std::cout << " (carrier guessed: " << ro.at("carrier_guessed").as_string().c_str() << ")";
+        if (ro.contains("warning"))
+          std::cout << " (" << ro.at("warning").as_string().c_str() << ")";
         std::cout << "\n";
       }
     }

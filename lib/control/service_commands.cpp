@@ -1,5 +1,6 @@
 #include "control/service_commands.h"
 
+#include "carriers/tracking_number.h"
 #include "common/duration.h"
 #include "model/model_json.h"
 #include "model/parcel_json.h"
@@ -83,6 +84,22 @@ Answer track(ServiceApi& service, const json::object& args) {
             tn != items[i].get_object().end() && tn->value().is_string())
           results[i]["tracking_number"] = tn->value().get_string();
       continue;
+    }
+    if (p->carrier.empty()) {
+      auto candidates = guessCarriers(p->tracking_number);
+      if (candidates.empty()) {
+        results[i]["status"] = "rejected";
+        results[i]["tracking_number"] = p->tracking_number;
+        results[i]["error"] =
+            "field 'carrier': missing, and no known carrier's format fits the number";
+        continue;
+      }
+      p->carrier = candidates.front();
+      results[i]["carrier_guessed"] = p->carrier;
+    } else if (auto check = checkTrackingNumber(p->carrier, p->tracking_number); !check.plausible) {
+      // Registered all the same: the detector raises invalid_number, and a
+      // merchant may know better than our table.
+      results[i]["warning"] = "number does not fit the carrier: " + check.reason;
     }
     validIndex.push_back(i);
     valid.push_back(std::move(*p));

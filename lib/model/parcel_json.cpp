@@ -69,10 +69,11 @@ Result<Parcel> parcelFromJson(const json::value& v) {
   if (!validTrackingNumber(p.tracking_number))
     return fieldError("tracking_number", "must be 6 to 32 letters, digits or '-'");
 
-  auto carrier = stringField(o, "carrier", true, 32);
+  // The carrier may be left out; the caller guesses it from the number.
+  auto carrier = stringField(o, "carrier", false, 32);
   if (!carrier) return carrier.error();
-  p.carrier = **carrier;
-  if (!validCarrierCode(p.carrier))
+  p.carrier = carrier->value_or("");
+  if (!p.carrier.empty() && !validCarrierCode(p.carrier))
     return fieldError("carrier",
                       "must be a lower-case Kuaidi100 company code such as \"yuantong\"");
 

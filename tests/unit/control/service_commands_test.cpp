@@ -51,6 +51,24 @@ TEST_F(Commands, TrackRejectsBadItemsOnly) {
   EXPECT_EQ(results[2].at("error").as_string(), "a parcel must be a JSON object");
 }
 
+TEST_F(Commands, TrackGuessesAMissingCarrierAndWarnsOnAnOddNumber) {
+  EXPECT_CALL(service, track(::testing::SizeIs(2))).WillOnce([](const std::vector<Parcel>& ps) {
+    EXPECT_EQ(ps[0].carrier, "jtexpress");
+    return std::vector<TrackResult>{{ps[0].tracking_number, true, true, ""},
+                                    {ps[1].tracking_number, true, true, ""}};
+  });
+  auto a = call("track", R"({"parcels":[
+    {"tracking_number":"JT0000000000004","destination":{"province":"四川省","city":"成都市"},"shipped_at":"2024-05-01T10:00:00+08:00"},
+    {"tracking_number":"YT0000000000004","carrier":"zhongtong","destination":{"province":"四川省","city":"成都市"},"shipped_at":"2024-05-01T10:00:00+08:00"},
+    {"tracking_number":"ABCDEFG","destination":{"province":"四川省","city":"成都市"},"shipped_at":"2024-05-01T10:00:00+08:00"}]})");
+  auto& r = a.arguments.at("results").as_array();
+  EXPECT_EQ(r[0].at("carrier_guessed").as_string(), "jtexpress");
+  EXPECT_EQ(r[1].at("warning").as_string(),
+            "number does not fit the carrier: zhongtong numbers are 12 or 14 digits");
+  EXPECT_EQ(r[2].at("error").as_string(),
+            "field 'carrier': missing, and no known carrier's format fits the number");
+}
+
 TEST_F(Commands, TrackArgumentErrors) {
   EXPECT_EQ(call("track", "{}").text, "track needs \"parcels\": an array of parcel objects");
   EXPECT_EQ(call("track", R"({"parcels":[]})").text, "track: \"parcels\" is empty");

@@ -39,6 +39,7 @@ TEST(ParcelJson, NamesTheBadField) {
   EXPECT_EQ(errorFor([](auto& o) { o["tracking_number"] = "YT 123"; }),
             "field 'tracking_number': must be 6 to 32 letters, digits or '-'");
   EXPECT_EQ(errorFor([](auto& o) { o["carrier"] = 7; }), "field 'carrier': must be a string");
+  EXPECT_EQ(errorFor([](auto& o) { o.erase("carrier"); }), "") << "the caller guesses it";
   EXPECT_EQ(errorFor([](auto& o) { o["carrier"] = "YTO"; }),
             "field 'carrier': must be a lower-case Kuaidi100 company code such as \"yuantong\"");
   EXPECT_EQ(errorFor([](auto& o) { o["destination"].as_object().erase("city"); }),
