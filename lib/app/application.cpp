@@ -6,6 +6,7 @@
 #include "control/unix_control_server.h"
 #include "net/curl_http_client.h"
 #include "polling/polling_service.h"
+#include "push/push_listener.h"
 #include "simulator/fake_carrier_server.h"
 #include "simulator/sample_histories.h"
 #include "store/store.h"
@@ -111,6 +112,12 @@ int Application::run() {
 
   if (auto r = service.start(); !r) throw std::runtime_error(r.error().message);
 
+  std::unique_ptr<PushListener> push;
+  if (!config_.push_listen.empty()) {
+    push = std::make_unique<PushListener>(io, service, *config);
+    if (auto r = push->start(config_.push_listen); !r) throw std::runtime_error(r.error().message);
+  }
+
   SystemdNotifier notifier;
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void()> waitSignal;
@@ -129,6 +136,7 @@ int Application::run() {
       spdlog::info("SHUTDOWN signal={}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
       notifier.stopping();
       control.stop();
+      if (push) push->stop();
       if (simulator) simulator->stop();
       service.stop(kDrainGrace, [&] {
         signals.cancel();

@@ -48,6 +48,8 @@ struct Config {
   bool seventeen_track_enabled = false;
   SeventeenTrackSettings seventeen_track;
   SimulatorSettings simulator;
+  /// "host:port" for the push listener; empty: no listener.
+  std::string push_listen;
   std::filesystem::path messages;
   AssessmentRules rules;  // thresholds, remedy policy and loaded message templates
 };

@@ -132,6 +132,13 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(kuaidi100.customer), true)},
       {"carriers.kuaidi100.key", "string", "Kuaidi100 API key (secret)",
        string(FIELD(kuaidi100.key), true)},
+      {"carriers.kuaidi100.callback_url", "string",
+       "subscribe new parcels to pushes at this URL (the push listener's /push/kuaidi100)",
+       string(FIELD(kuaidi100.callback_url), true)},
+      {"carriers.kuaidi100.salt", "string", "signs subscription pushes (secret)",
+       string(FIELD(kuaidi100.salt), true)},
+      {"push.listen", "string", "host:port of the push listener, e.g. \"127.0.0.1:8900\"",
+       string(FIELD(push_listen), true)},
       {"carriers.kuaidi100.timezone", "string", "zone of the carrier's local times",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
@@ -194,8 +201,16 @@ const std::vector<KeySpec>& keys() {
   return kKeys;
 }
 
-const std::vector<std::string_view> kSections = {
-    "daemon", "poll", "detect", "carriers", "carriers.kuaidi100", "simulator", "remedies"};
+const std::vector<std::string_view> kSections = {"daemon",
+                                                 "poll",
+                                                 "detect",
+                                                 "carriers",
+                                                 "carriers.kuaidi100",
+                                                 "carriers.kuaidiniao",
+                                                 "carriers.17track",
+                                                 "simulator",
+                                                 "remedies",
+                                                 "push"};
 
 struct Walker {
   const fs::path& file;

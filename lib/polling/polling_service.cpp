@@ -206,25 +206,39 @@ void PollingService::onResponse(std::int64_t parcelId,
   } else {
     ++counters_.polls_ok;
   }
-  for (const auto& w : snap->warnings)
-    logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", codec->name(), tn,
-                            w);
+  if (!parcel) {
+    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
+                           parcel.error().message);
+    schedule(parcelId, now + retryIn);
+    return finishPoll(parcelId);
+  }
+  auto outcome = applySnapshot(parcelId, *parcel, codec->name(), *snap, now);
+  if (!outcome) {
+    ++counters_.polls_failed;
+    schedule(parcelId, now + retryIn);
+  }
+  finishPoll(parcelId);
+}
 
+Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const Parcel& parcel,
+                                                  std::string_view source,
+                                                  const CarrierSnapshot& snap, Timestamp now) {
+  auto log = logger("poll");
+  const std::string& tn = parcel.tracking_number;
+  for (const auto& w : snap.warnings)
+    logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, tn, w);
   auto config = config_;
-  std::optional<ParcelStage> carrierStage = snap->carrier_stage;
-  auto outcome = store_.commitPoll(parcelId, snap->events, snap->carrier_state, now,
+  std::optional<ParcelStage> carrierStage = snap.carrier_stage;
+  auto outcome = store_.commitPoll(parcelId, snap.events, snap.carrier_state, now,
                                    [&](const Parcel& p, const Timeline& timeline) {
                                      return assess(p, timeline, carrierStage, config->rules, now);
                                    });
   if (!outcome) {
-    ++counters_.polls_failed;
     logger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", tn, outcome.error().message);
-    schedule(parcelId, now + retryIn);
-    return finishPoll(parcelId);
+    return outcome.error();
   }
-  log->info("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", codec->name(),
-            tn, snap->events.size(), outcome->new_events, outcome->rewritten,
-            toString(outcome->stage));
+  log->info("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", source, tn,
+            snap.events.size(), outcome->new_events, outcome->rewritten, toString(outcome->stage));
 
   std::vector<std::int64_t> written;
   for (const auto& task : outcome->raised) {
@@ -239,18 +253,61 @@ void PollingService::onResponse(std::int64_t parcelId,
   }
   for (auto kind : outcome->resolved) {
     logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
-    if (parcel) alerts_.emit(exceptionResolvedRecord(tn, parcel->carrier, kind, now));
+    alerts_.emit(exceptionResolvedRecord(tn, parcel.carrier, kind, now));
   }
   if (!written.empty()) {
     if (auto r = store_.markAlerted(written, now); !r)
       logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
   }
   if (isFinal(outcome->stage)) {
+    unschedule(parcelId);
     log->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn, toString(outcome->stage));
-  } else {
+  } else if (!stopping_) {
     schedule(parcelId, now + config_->poll.interval);
   }
-  finishPoll(parcelId);
+  return outcome;
+}
+
+Result<PollOutcome> PollingService::acceptPush(std::string_view source,
+                                               const std::string& trackingNumber,
+                                               const CarrierSnapshot& snapshot) {
+  auto parcel = store_.findParcel(trackingNumber);
+  if (!parcel) return parcel.error();
+  if (!*parcel)
+    return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
+  ++counters_.pushes;
+  return applySnapshot((*parcel)->id, **parcel, source, snapshot, clock_.now());
+}
+
+Result<void> PollingService::correctCarrier(const std::string& trackingNumber,
+                                            const std::string& carrier) {
+  auto parcel = store_.findParcel(trackingNumber);
+  if (!parcel) return parcel.error();
+  if (!*parcel)
+    return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
+  if ((*parcel)->carrier == carrier) return {};
+  logger("poll")->warn("CARRIER_CORRECTED parcel={} from={} to={}", trackingNumber,
+                       (*parcel)->carrier, carrier);
+  return store_.updateCarrier((*parcel)->id, carrier);
+}
+
+void PollingService::subscribe(const Parcel& parcel) {
+  if (!config_->kuaidi100_enabled || config_->kuaidi100.callback_url.empty()) return;
+  Kuaidi100Codec codec(config_->kuaidi100);
+  auto log = logger("poll");
+  std::string tn = parcel.tracking_number;
+  http_.send(codec.buildSubscription(parcel), [log, tn](Result<HttpResponse> r) {
+    // 200 subscribed; 501 already subscribed. Polling goes on either way.
+    std::string body = r ? r->body : r.error().message;
+    bool ok =
+        r && r->status == 200 &&
+        (body.find("\"200\"") != std::string::npos || body.find("\"501\"") != std::string::npos);
+    if (ok)
+      log->info("SUBSCRIBED carrier=kuaidi100 parcel={}", tn);
+    else
+      log->warn("SUBSCRIBE_FAILED carrier=kuaidi100 parcel={} answer=\"{}\"", tn,
+                body.substr(0, 200));
+  });
 }
 
 void PollingService::finishPoll(std::int64_t parcelId) {
@@ -314,6 +371,7 @@ std::vector<TrackResult> PollingService::track(const std::vector<Parcel>& parcel
       if (added->inserted) {
         logger("poll")->info("PARCEL_TRACKED parcel={} carrier={}", p.tracking_number, p.carrier);
         if (!stopping_) schedule(added->id, now);
+        subscribe(p);
       }
     }
     out.push_back(std::move(r));

@@ -49,6 +49,14 @@ class PollingService final : public ServiceApi {
   Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) override;
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
 
+  /// A full history pushed by an aggregator: merged, detected and committed
+  /// like a poll result. Returns only after the commit, so acknowledging the
+  /// push afterwards can never lose it. not_found if the number is not tracked.
+  Result<PollOutcome> acceptPush(std::string_view source, const std::string& trackingNumber,
+                                 const CarrierSnapshot& snapshot);
+  /// Kuaidi100 found the parcel's carrier code was wrong (autoCheck/comNew).
+  Result<void> correctCarrier(const std::string& trackingNumber, const std::string& carrier);
+
  private:
   void schedule(std::int64_t parcelId, Timestamp due);
   void unschedule(std::int64_t parcelId);
@@ -59,6 +67,11 @@ class PollingService final : public ServiceApi {
   void onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
                   Result<HttpResponse> response);
   void finishPoll(std::int64_t parcelId);
+  /// Commit + alerts + rescheduling for one snapshot; shared by polls and pushes.
+  Result<PollOutcome> applySnapshot(std::int64_t parcelId, const Parcel& parcel,
+                                    std::string_view source, const CarrierSnapshot& snap,
+                                    Timestamp now);
+  void subscribe(const Parcel& parcel);
   void emitPendingAlerts();
   void maybeDrained();
 

@@ -23,6 +23,7 @@ struct PollCounters {
   std::uint64_t polls_no_result = 0;
   std::uint64_t polls_failed = 0;
   std::uint64_t tasks_raised = 0;
+  std::uint64_t pushes = 0;
   std::uint64_t alert_write_failures = 0;
   std::chrono::milliseconds last_latency{0};
 };

@@ -377,6 +377,16 @@ int Store::dropRewrittenEvents(std::int64_t parcelId, const std::vector<Tracking
   return static_cast<int>(stale.size());
 }
 
+Result<void> Store::updateCarrier(std::int64_t parcelId, const std::string& carrier) {
+  return guarded("update carrier", [&]() -> Result<void> {
+    SQLite::Statement up(*db_, "UPDATE parcels SET carrier=? WHERE id=?");
+    up.bind(1, carrier);
+    up.bind(2, static_cast<int64_t>(parcelId));
+    up.exec();
+    return {};
+  });
+}
+
 Result<void> Store::recordPollFailure(std::int64_t parcelId, Timestamp now,
                                       const std::string& error) {
   return guarded("record poll failure", [&]() -> Result<void> {

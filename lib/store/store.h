@@ -89,6 +89,8 @@ class Store {
                                  const AssessFn& assess);
   /// Counts a failed poll against the parcel (no events, no detection).
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error);
+  /// Replaces a parcel's carrier code (the aggregator corrected it).
+  Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier);
 
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter);
   /// Tasks whose alert-log line was not yet confirmed written (e.g. after a crash).

@@ -8,9 +8,11 @@
 
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
+#include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace pw {
 namespace json = boost::json;
@@ -127,6 +129,67 @@ Result<CarrierSnapshot> Kuaidi100Codec::parseBody(std::string_view body) const {
   std::reverse(snap.events.begin(), snap.events.end());
   normalizeTimeline(snap.events);
   return snap;
+}
+
+HttpRequest Kuaidi100Codec::buildSubscription(const Parcel& parcel) const {
+  json::object parameters{{"callbackurl", settings_.callback_url}, {"resultv2", "4"}};
+  if (!settings_.salt.empty()) parameters["salt"] = settings_.salt;
+  if (parcel.phone) parameters["phone"] = *parcel.phone;
+  json::object param{{"company", parcel.carrier},
+                     {"number", parcel.tracking_number},
+                     {"key", settings_.key},
+                     {"parameters", std::move(parameters)}};
+  HttpRequest req;
+  req.url = settings_.subscribe_endpoint;
+  req.content_type = "application/x-www-form-urlencoded";
+  req.body = "schema=json&param=" + formEncode(json::serialize(param));
+  return req;
+}
+
+Result<Kuaidi100Push> Kuaidi100Codec::parsePush(std::string_view formBody) const {
+  auto params = boost::urls::parse_query(formBody);
+  if (!params) return makeError(ErrorCode::invalid_input, "kuaidi100 push: not a form body");
+  boost::urls::encoding_opts opt;
+  opt.space_as_plus = true;
+  std::string param, signature;
+  for (auto p : *params) {
+    std::string key = p.key.decode(opt);
+    if (key == "param") param = p.value.decode(opt);
+    if (key == "sign") signature = p.value.decode(opt);
+  }
+  if (param.empty()) return makeError(ErrorCode::invalid_input, "kuaidi100 push: no param");
+  if (!settings_.salt.empty()) {
+    std::string expected = md5HexUpper(param + settings_.salt);
+    std::string got = signature;
+    for (auto& c : got) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (got != expected)
+      return makeError(ErrorCode::invalid_input, "kuaidi100 push: sign does not match");
+  }
+  boost::system::error_code ec;
+  json::value root = json::parse(param, ec);
+  if (ec || !root.is_object())
+    return makeError(ErrorCode::invalid_input, "kuaidi100 push: param is not a JSON object");
+  const auto& o = root.get_object();
+  Kuaidi100Push push;
+  push.status = scalarText(o, "status");
+  push.message = scalarText(o, "message");
+  push.carrier_new = scalarText(o, "comNew");
+  auto last = o.find("lastResult");
+  if (last == o.end() || !last->value().is_object())
+    return makeError(ErrorCode::invalid_input, "kuaidi100 push: no lastResult object");
+  const auto& lr = last->value().get_object();
+  push.tracking_number = scalarText(lr, "nu");
+  push.carrier = scalarText(lr, "com");
+  if (push.tracking_number.empty())
+    return makeError(ErrorCode::invalid_input, "kuaidi100 push: lastResult has no nu");
+  // An abort ("3天查询无记录") may come with no usable history at all.
+  if (lr.contains("data")) push.snapshot = parseBody(json::serialize(lr));
+  return push;
+}
+
+std::string Kuaidi100Codec::pushReply(bool ok, std::string_view message) {
+  return json::serialize(json::object{
+      {"result", ok}, {"returnCode", ok ? "200" : "500"}, {"message", ok ? "成功" : message}});
 }
 
 }  // namespace pw

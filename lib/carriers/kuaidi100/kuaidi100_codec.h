@@ -12,6 +12,19 @@ struct Kuaidi100Settings {
   std::string customer;
   std::string key;
   TimeZone zone = TimeZone::shanghai();
+  std::string subscribe_endpoint = "https://poll.kuaidi100.com/poll";
+  std::string callback_url;  // empty: no subscriptions, polling only
+  std::string salt;          // signs pushes: sign = MD5(param + salt)
+};
+
+/// One subscription push (poll callback).
+struct Kuaidi100Push {
+  std::string status;   // polling, shutdown, abort, updateall
+  std::string message;  // e.g. "3天查询无记录", "60天无变化"
+  std::string tracking_number;
+  std::string carrier;      // `com` of lastResult
+  std::string carrier_new;  // comNew when Kuaidi100 corrected the carrier code
+  Result<CarrierSnapshot> snapshot = CarrierSnapshot{};
 };
 
 class Kuaidi100Codec final : public CarrierCodec {
@@ -28,6 +41,13 @@ class Kuaidi100Codec final : public CarrierCodec {
 
   /// Parses a response body alone (no HTTP status), e.g. a recorded file.
   Result<CarrierSnapshot> parseBody(std::string_view body) const;
+
+  /// Subscribes a number to pushes at settings.callback_url.
+  HttpRequest buildSubscription(const Parcel& parcel) const;
+  /// Verifies (sign = MD5(param + salt)) and parses a push's form body.
+  Result<Kuaidi100Push> parsePush(std::string_view formBody) const;
+  /// The answer Kuaidi100 expects within 20 s.
+  static std::string pushReply(bool ok, std::string_view message);
 
  private:
   Kuaidi100Settings settings_;

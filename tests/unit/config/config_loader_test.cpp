@@ -135,3 +135,28 @@ TEST(ConfigLoader, ShippedProductionExampleLoads) {
   EXPECT_FALSE(c->simulator.enabled);
   EXPECT_EQ(c->daemon.control_socket, "/run/parcelwatch/parcelwatch.sock");
 }
+
+TEST(ConfigLoader, AggregatorsAndPush) {
+  ConfigFiles f;
+  auto c = f.load(base(R"([carriers]
+default = "kuaidiniao"
+[carriers.kuaidiniao]
+enabled = true
+business_id = "1234567"
+app_key = "K"
+[carriers.17track]
+enabled = true
+token = "T"
+[push]
+listen = "127.0.0.1:8900"
+)"))
+               .value();
+  EXPECT_EQ(c.default_aggregator, "kuaidiniao");
+  EXPECT_EQ(c.kuaidiniao.request_type, "8001");
+  EXPECT_EQ(c.seventeen_track.token, "T");
+  EXPECT_EQ(c.push_listen, "127.0.0.1:8900");
+  EXPECT_EQ(f.error(base("[carriers]\ndefault = \"17track\"\n")),
+            f.file() + ": carriers.default: '17track' is not enabled");
+  EXPECT_EQ(f.error(base("[carriers.kuaidiniao]\nenabled = true\n")),
+            f.file() + ": carriers.kuaidiniao: business_id and app_key are required");
+}

@@ -1,0 +1,243 @@
+#include "push/push_listener.h"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace pw {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kMaxPushBytes = 4 * 1024 * 1024;
+constexpr auto kReadTimeout = std::chrono::seconds(10);
+
+std::shared_ptr<spdlog::logger> log() {
+  if (auto l = spdlog::get("push")) return l;
+  auto l = spdlog::default_logger()->clone("push");
+  spdlog::register_logger(l);
+  return l;
+}
+
+}  // namespace
+
+struct PushListener::State {
+  State(asio::io_context& io, PollingService& s, const Config& c)
+      : io(io),
+        acceptor(io),
+        service(s),
+        kuaidi100(c.kuaidi100),
+        kuaidiniao(c.kuaidiniao),
+        seventeen(c.seventeen_track),
+        seventeen_key(c.seventeen_track.token) {}
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  PollingService& service;
+  Kuaidi100Codec kuaidi100;
+  KuaidiniaoCodec kuaidiniao;
+  SeventeenTrackCodec seventeen;
+  std::string seventeen_key;
+  bool running = false;
+
+  // Commits one parcel's snapshot; true when it is safe to acknowledge.
+  bool commit(std::string_view source, const std::string& number,
+              const Result<CarrierSnapshot>& snap) {
+    if (!snap) {
+      if (snap.error().code == ErrorCode::no_result) return true;  // nothing to store yet
+      log()->warn("PUSH_BAD_SNAPSHOT source={} parcel={} error=\"{}\"", source, number,
+                  snap.error().message);
+      return true;  // resending the same body will not make it parse
+    }
+    auto r = service.acceptPush(source, number, *snap);
+    if (r) return true;
+    if (r.error().code == ErrorCode::not_found) {
+      log()->warn("PUSH_UNKNOWN_PARCEL source={} parcel={}", source, number);
+      return true;
+    }
+    log()->error("PUSH_COMMIT_FAILED source={} parcel={} error=\"{}\"", source, number,
+                 r.error().message);
+    return false;
+  }
+
+  std::pair<http::status, std::string> handle(const http::request<http::string_body>& req) {
+    std::string target(req.target());
+    if (req.method() != http::verb::post) return {http::status::method_not_allowed, "POST only\n"};
+    if (target == "/push/kuaidi100") {
+      auto push = kuaidi100.parsePush(req.body());
+      if (!push) {
+        log()->warn("PUSH_REJECTED source=kuaidi100 error=\"{}\"", push.error().message);
+        return {http::status::ok, Kuaidi100Codec::pushReply(false, push.error().message)};
+      }
+      if (!push->carrier_new.empty() && push->carrier_new != push->carrier) {
+        if (auto r = service.correctCarrier(push->tracking_number, push->carrier_new); !r)
+          log()->warn("CARRIER_CORRECTION_FAILED parcel={} error=\"{}\"", push->tracking_number,
+                      r.error().message);
+      }
+      if (push->status == "abort")
+        log()->warn("PUSH_ABORT source=kuaidi100 parcel={} message=\"{}\"", push->tracking_number,
+                    push->message);
+      bool ok = commit("kuaidi100", push->tracking_number, push->snapshot);
+      return {http::status::ok,
+              Kuaidi100Codec::pushReply(ok, ok ? "" : "store unavailable, retry")};
+    }
+    if (target == "/push/kuaidiniao") {
+      auto items = kuaidiniao.parsePush(req.body());
+      Timestamp now = SystemClock().now();
+      if (!items) {
+        log()->warn("PUSH_REJECTED source=kuaidiniao error=\"{}\"", items.error().message);
+        return {http::status::ok, kuaidiniao.pushReply(false, items.error().message, now)};
+      }
+      bool ok = true;
+      for (const auto& item : *items)
+        ok = commit("kuaidiniao", item.tracking_number, item.snapshot) && ok;
+      return {http::status::ok,
+              kuaidiniao.pushReply(ok, ok ? "" : "store unavailable, retry", now)};
+    }
+    if (target == "/push/17track") {
+      std::string sign(req["sign"]);
+      if (sign != seventeenTrackSign(req.body(), seventeen_key)) {
+        log()->warn("PUSH_REJECTED source=17track error=\"sign does not match\"");
+        return {http::status::unauthorized, "{\"error\":\"sign does not match\"}"};
+      }
+      auto batch = seventeen.parseBatch(req.body());
+      if (!batch) {
+        log()->warn("PUSH_REJECTED source=17track error=\"{}\"", batch.error().message);
+        return {http::status::bad_request, "{\"error\":\"unreadable body\"}"};
+      }
+      bool ok = true;
+      for (const auto& [number, snap] : *batch) ok = commit("17track", number, snap) && ok;
+      if (!ok) return {http::status::service_unavailable, "{\"error\":\"retry\"}"};
+      return {http::status::ok, "{\"ok\":true}"};
+    }
+    return {http::status::not_found, "no such push endpoint\n"};
+  }
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<PushListener::State> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+  void start() { doRead(); }
+
+ private:
+  void doRead() {
+    parser_.emplace();
+    parser_->body_limit(kMaxPushBytes);
+    stream_.expires_after(kReadTimeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      log()->warn("PUSH_TOO_LARGE limit={}", kMaxPushBytes);
+      return respond(http::status::payload_too_large, "push larger than 4 MiB\n", false);
+    }
+    if (ec) return close();
+    auto req = parser_->release();
+    auto [status, body] = state_->handle(req);
+    respond(status, std::move(body), req.keep_alive());
+  }
+
+  void respond(http::status status, std::string body, bool keepAlive) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->set(http::field::content_type, "application/json;charset=UTF-8");
+    res->body() = std::move(body);
+    res->keep_alive(keepAlive);
+    res->prepare_payload();
+    stream_.expires_after(kReadTimeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || res->need_eof()) return self->close();
+                        self->doRead();
+                      });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<PushListener::State> state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+void doAccept(std::shared_ptr<PushListener::State> state) {
+  state->acceptor.async_accept([state](beast::error_code ec, tcp::socket socket) {
+    if (!state->running || ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), state)->start();
+    doAccept(state);
+  });
+}
+
+}  // namespace
+
+PushListener::PushListener(asio::io_context& io, PollingService& service, const Config& config)
+    : state_(std::make_shared<State>(io, service, config)) {}
+
+PushListener::~PushListener() { stop(); }
+
+Result<std::uint16_t> PushListener::start(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return makeError(ErrorCode::invalid_input,
+                     "push.listen: expected host:port, got '" + listen + "'");
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(listen.substr(0, colon), ec);
+  if (ec)
+    return makeError(ErrorCode::invalid_input, "push.listen: bad address in '" + listen + "'");
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return makeError(ErrorCode::invalid_input, "push.listen: bad port in '" + listen + "'");
+  tcp::endpoint ep(address, static_cast<std::uint16_t>(port));
+  state_->acceptor.open(ep.protocol(), ec);
+  if (!ec) state_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) state_->acceptor.bind(ep, ec);
+  if (!ec) state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return makeError(ErrorCode::io, "push listener on " + listen + ": " + ec.message());
+  state_->running = true;
+  doAccept(state_);
+  std::uint16_t bound = state_->acceptor.local_endpoint().port();
+  log()->info("PUSH_LISTENING address={} port={}", listen.substr(0, colon), bound);
+  return bound;
+}
+
+void PushListener::stop() {
+  if (!state_->running) return;
+  state_->running = false;
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
+}
+
+std::string PushListener::seventeenTrackSign(std::string_view body, std::string_view key) {
+  std::string material(body);
+  material.append("/").append(key);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(material.data(), material.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace pw
