@@ -1,5 +1,7 @@
 #include "carriers/normalize.h"
 
+#include "carriers/gazetteer.h"
+
 #include <algorithm>
 
 namespace pw {
@@ -11,9 +13,26 @@ bool isMovement(EventKind k) {
          k == EventKind::departed_hub || k == EventKind::arrived_delivery_station;
 }
 
+// The area field is the carrier's own statement of place; the text fills in
+// what it leaves out, unless the text points to another province.
+Place locate(const TrackingEvent& e) {
+  const Gazetteer& g = Gazetteer::builtin();
+  Place area = e.location.empty() ? Place{} : g.locate(e.location);
+  if (!area.city.empty() && !area.district.empty()) return area;
+  Place text = g.locate(e.description);
+  if (text.empty()) return area;
+  if (area.empty()) return text;
+  if (text.province != area.province) return area;
+  if (area.city.empty()) return text;
+  if (text.city == area.city && area.district.empty()) area.district = text.district;
+  return area;
+}
+
 }  // namespace
 
 void normalizeTimeline(std::vector<TrackingEvent>& events) {
+  for (auto& e : events)
+    if (e.place.empty()) e.place = locate(e);
   std::stable_sort(events.begin(), events.end(),
                    [](const TrackingEvent& a, const TrackingEvent& b) { return a.time < b.time; });
   // The same scan twice in one answer (seen with several carriers) counts once.

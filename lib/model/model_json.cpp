@@ -19,6 +19,9 @@ json::object eventToJson(const TrackingEvent& e) {
   if (e.reason != EventReason::none) o["reason"] = toString(e.reason);
   if (e.signer_type != SignerType::none) o["signer_type"] = toString(e.signer_type);
   if (!e.signer.empty()) o["signer"] = e.signer;
+  if (!e.place.empty())
+    o["place"] = json::object{
+        {"province", e.place.province}, {"city", e.place.city}, {"district", e.place.district}};
   return o;
 }
 

@@ -2,6 +2,7 @@
 #include "common/clock.h"
 #include "model/event_detail.h"
 #include "model/event_kind.h"
+#include "model/place.h"
 
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct TrackingEvent {
   EventReason reason = EventReason::none;
   SignerType signer_type = SignerType::none;  // set on `signed_` events
   std::string signer;                         // the signer as written, e.g. "门卫"
+  Place place;  // from the area field or the text, through the gazetteer
 
   bool operator==(const TrackingEvent&) const = default;
 };

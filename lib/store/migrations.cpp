@@ -83,6 +83,12 @@ ALTER TABLE events ADD COLUMN reason      TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE events ADD COLUMN signer_type TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE events ADD COLUMN signer      TEXT NOT NULL DEFAULT '';
 )sql",
+      // 3: where each scan happened (for misroute and false-signature rules).
+      R"sql(
+ALTER TABLE events ADD COLUMN province TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN city     TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN district TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kSteps;
 }

@@ -189,10 +189,10 @@ Result<Parcel> Store::parcel(std::int64_t id) {
 
 Result<Timeline> Store::timeline(std::int64_t parcelId) {
   return guarded("load timeline", [&]() -> Result<Timeline> {
-    SQLite::Statement q(
-        *db_,
-        "SELECT time, local_time, description, location, kind, carrier_status, "
-        "reason, signer_type, signer FROM events WHERE parcel_id=? ORDER BY time, id");
+    SQLite::Statement q(*db_,
+                        "SELECT time, local_time, description, location, kind, carrier_status, "
+                        "reason, signer_type, signer, province, city, district FROM events "
+                        "WHERE parcel_id=? ORDER BY time, id");
     q.bind(1, static_cast<int64_t>(parcelId));
     Timeline out;
     while (q.executeStep()) {
@@ -206,6 +206,8 @@ Result<Timeline> Store::timeline(std::int64_t parcelId) {
       e.reason = eventReasonFromString(q.getColumn(6).getString()).value_or(EventReason::none);
       e.signer_type = signerTypeFromString(q.getColumn(7).getString()).value_or(SignerType::none);
       e.signer = q.getColumn(8).getString();
+      e.place = {q.getColumn(9).getString(), q.getColumn(10).getString(),
+                 q.getColumn(11).getString()};
       out.push_back(std::move(e));
     }
     return out;
@@ -224,7 +226,8 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
       SQLite::Statement ins(*db_,
                             "INSERT INTO events (parcel_id, time, local_time, description, "
                             "location, kind, carrier_status, reason, signer_type, signer, "
-                            "first_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+                            "province, city, district, first_seen_at) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
       for (const auto& e : events) {
         ins.bind(1, static_cast<int64_t>(parcelId));
         ins.bind(2, static_cast<int64_t>(secs(e.time)));
@@ -236,7 +239,10 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
         ins.bind(8, std::string(toString(e.reason)));
         ins.bind(9, std::string(toString(e.signer_type)));
         ins.bind(10, e.signer);
-        ins.bind(11, static_cast<int64_t>(secs(now)));
+        ins.bind(11, e.place.province);
+        ins.bind(12, e.place.city);
+        ins.bind(13, e.place.district);
+        ins.bind(14, static_cast<int64_t>(secs(now)));
         out.new_events += ins.exec();
         ins.reset();
       }

@@ -94,6 +94,7 @@ TEST_F(StoreTest, EventDetailsRoundTrip) {
   e.signer_type = SignerType::reception;
   e.signer = "门卫";
   e.reason = EventReason::none;
+  e.place = {"浙江省", "杭州市", "西湖区"};
   auto f = ev("2024-05-02T03:00:00Z", EventKind::delivery_failed, "电话无人接听");
   f.reason = EventReason::no_contact;
   commit({e, f}, {}).value();
@@ -102,6 +103,7 @@ TEST_F(StoreTest, EventDetailsRoundTrip) {
   EXPECT_EQ(t[0].reason, EventReason::no_contact);
   EXPECT_EQ(t[1].signer_type, SignerType::reception);
   EXPECT_EQ(t[1].signer, "门卫");
+  EXPECT_EQ(t[1].place, (Place{"浙江省", "杭州市", "西湖区"}));
 }
 
 TEST_F(StoreTest, OneOpenExceptionAndOneTaskPerKind) {
@@ -167,7 +169,7 @@ TEST_F(StoreTest, ReopenKeepsDataAndSchemaVersion) {
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
   EXPECT_EQ(store->quickCheck().value(), "ok");
   SQLite::Database db((dir / "pw.db").string());
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 

@@ -5,6 +5,8 @@
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
+#include "support/printers.h"
+
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
@@ -67,6 +69,8 @@ TEST(Kuaidi100Codec, ParsesAHistoryOldestFirstWithUtcTimes) {
   EXPECT_EQ(snap.events[3].kind, EventKind::arrived_hub);  // 1001 到达派件城市, refined by the text
   EXPECT_EQ(snap.events[3].location, "浙江省杭州市");
   EXPECT_EQ(snap.events[3].carrier_status, "1001");
+  EXPECT_EQ(snap.events[0].place, (Place{"广东省", "广州市", "白云区"}));  // district from the text
+  EXPECT_EQ(snap.events[3].place, (Place{"浙江省", "杭州市", ""}));
 }
 
 TEST(Kuaidi100Codec, ClassifiesFreeTextWhenNoCodes) {

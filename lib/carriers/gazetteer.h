@@ -1,0 +1,52 @@
+#pragma once
+// Finds the province, city and district a scan names, using China's
+// administrative divisions (conf/gazetteer/divisions.tsv, compiled into the
+// library). Full names ("杭州市") and common short names ("杭州", "浙江",
+// "内蒙古") are recognised, so a hub named after a city ("杭州转运中心") is
+// located in that city. A place it cannot pin down stays empty: an unknown
+// place is better than a wrong one for misroute detection.
+#include "model/place.h"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace pw {
+
+class Gazetteer {
+ public:
+  /// The divisions compiled into the library.
+  static const Gazetteer& builtin();
+  /// Parses the TSV format of conf/gazetteer/divisions.tsv.
+  static Gazetteer parse(std::string_view tsv);
+
+  /// The place a text names; an area field such as "江苏,苏州市,相城区" works too.
+  /// The first city named wins ("从 广州 发往 杭州" is in Guangzhou).
+  Place locate(std::string_view text) const;
+  std::size_t size() const { return divisions_.size(); }
+
+ private:
+  struct Division {
+    std::string code;
+    char level = 'd';  // p, c, d
+    std::string name;
+    std::size_t parent = npos;
+  };
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  struct Match {
+    std::size_t pos;
+    std::size_t division;
+  };
+  void index(const std::string& name, std::size_t division, bool alias);
+  std::vector<Match> scan(std::string_view text) const;
+  Place placeOf(std::size_t division) const;
+
+  std::vector<Division> divisions_;
+  // name -> (division, is an alias)
+  std::unordered_map<std::string, std::vector<std::pair<std::size_t, bool>>> names_;
+  std::size_t max_name_bytes_ = 0;
+};
+
+}  // namespace pw
