@@ -1,6 +1,7 @@
 // Figures for the README (tests/bench/README.md): Kuaidi100 parse+classify,
 // detection, and one full poll round through curl, the fake carrier and SQLite.
 #include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "config/config_loader.h"
 #include "model/parcel_stage.h"
 #include "net/curl_http_client.h"
@@ -13,6 +14,7 @@
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 
 using namespace pw;
 using namespace std::chrono;
@@ -48,6 +50,23 @@ void BM_Kuaidi100ParseTenEvents(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * 10), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Kuaidi100ParseTenEvents);
+
+void BM_KuaidiniaoParseTenEvents(benchmark::State& state) {
+  KuaidiniaoCodec codec({"http://x", "1", "K", "8001", TimeZone::shanghai()});
+  // Reuse the Kuaidi100 texts in Kuaidiniao's shape (oldest first).
+  auto k100 = boost::json::parse(tenEventBody("75312345678901")).as_object();
+  boost::json::array traces;
+  auto& data = k100["data"].as_array();
+  for (auto it = data.rbegin(); it != data.rend(); ++it)
+    traces.push_back(
+        boost::json::object{{"AcceptTime", it->at("time")}, {"AcceptStation", it->at("context")}});
+  std::string body = boost::json::serialize(boost::json::object{
+      {"Success", true}, {"State", "2"}, {"LogisticCode", "75312345678901"}, {"Traces", traces}});
+  for (auto _ : state) benchmark::DoNotOptimize(codec.parseBody(body));
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * 10), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_KuaidiniaoParseTenEvents);
 
 void BM_AssessTenEventTimeline(benchmark::State& state) {
   Kuaidi100Codec codec({"http://x", "C", "K", TimeZone::shanghai()});

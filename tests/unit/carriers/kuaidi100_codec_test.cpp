@@ -113,6 +113,28 @@ TEST(Kuaidi100Codec, MalformedBodiesAreErrorsNotCrashes) {
   EXPECT_FALSE(codec().parseQuery(ok(std::string(1 << 20, '['))));
 }
 
+TEST(Kuaidi100Codec, GbkAndHugeBodiesAreClearErrorsOrParsed) {
+  // "已签收" in GBK: not UTF-8, so not JSON text; said so, never misread.
+  std::string gbk =
+      "{\"message\":\"ok\",\"status\":\"200\",\"data\":[{\"time\":\"2024-05-01 "
+      "10:00:00\",\"context\":\"\xd2\xd1\xc7\xa9\xca\xd5\"}]}";
+  auto r = codec().parseQuery(ok(gbk));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::carrier);
+  EXPECT_EQ(r.error().message.rfind("kuaidi100 answer is not JSON", 0), 0u) << r.error().message;
+
+  // 10 MB of events: parsed, bounded only by the HTTP layer's size cap.
+  std::vector<test::K100Event> many;
+  for (int i = 0; i < 60000; ++i)
+    many.push_back(
+        {"2024-05-01 10:00:00", "【杭州市】 快件已到达 杭州转运中心 " + std::to_string(i)});
+  std::string huge = test::kuaidi100Body("YT1234567890123", many);
+  ASSERT_GT(huge.size(), 5u << 20);
+  auto snap = codec().parseQuery(ok(huge));
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->events.size(), 60000u);
+}
+
 TEST(Kuaidi100Codec, BadEventsAreDroppedOneByOneWithAReason) {
   auto snap = codec().parseQuery(ok(data("wrong_types.json"))).value();
   // Only the event with a usable time survives; its non-string context reads as empty.
