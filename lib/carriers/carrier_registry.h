@@ -15,6 +15,8 @@ class CarrierRegistry {
   void add(std::shared_ptr<const CarrierCodec> codec);
   /// The aggregator that serves parcels (by codec name).
   void setDefault(std::string name) { default_ = std::move(name); }
+  /// The aggregator for international postal items (UPU S10 numbers), if any.
+  void setCrossBorder(std::string name) { cross_border_ = std::move(name); }
   /// The codec that serves this parcel's carrier code, or nullptr.
   std::shared_ptr<const CarrierCodec> codecFor(const Parcel& parcel) const;
   bool empty() const { return codecs_.empty(); }
@@ -22,6 +24,7 @@ class CarrierRegistry {
  private:
   std::map<std::string, std::shared_ptr<const CarrierCodec>, std::less<>> codecs_;
   std::string default_ = "kuaidi100";
+  std::string cross_border_;
 };
 
 }  // namespace pw

@@ -41,6 +41,8 @@ struct Config {
   PollSettings poll;
   /// The aggregator that serves parcels: kuaidi100, kuaidiniao or 17track.
   std::string default_aggregator = "kuaidi100";
+  /// The aggregator for international postal items (UPU S10 numbers); empty: the default.
+  std::string cross_border_aggregator;
   bool kuaidi100_enabled = true;
   Kuaidi100Settings kuaidi100;
   bool kuaidiniao_enabled = false;

@@ -157,6 +157,16 @@ const std::vector<KeySpec>& keys() {
          c.default_aggregator = *s;
          return std::nullopt;
        }},
+      {"carriers.cross_border", "string",
+       "aggregator for international postal items (UPU S10 numbers), e.g. 17track",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         if (*s != "kuaidi100" && *s != "kuaidiniao" && *s != "17track")
+           return "must be kuaidi100, kuaidiniao or 17track";
+         c.cross_border_aggregator = *s;
+         return std::nullopt;
+       }},
       {"carriers.kuaidiniao.enabled", "bool", "query Kuaidiniao",
        boolean(FIELD(kuaidiniao_enabled))},
       {"carriers.kuaidiniao.endpoint", "string", "EbusinessOrderHandle.aspx URL",
@@ -335,6 +345,15 @@ Result<Config> loadConfig(const fs::path& file) {
   bool defaultEnabled = (config.default_aggregator == "kuaidi100" && config.kuaidi100_enabled) ||
                         (config.default_aggregator == "kuaidiniao" && config.kuaidiniao_enabled) ||
                         (config.default_aggregator == "17track" && config.seventeen_track_enabled);
+  auto enabled = [&](const std::string& name) {
+    return (name == "kuaidi100" && config.kuaidi100_enabled) ||
+           (name == "kuaidiniao" && config.kuaidiniao_enabled) ||
+           (name == "17track" && config.seventeen_track_enabled);
+  };
+  if (!config.cross_border_aggregator.empty() && !enabled(config.cross_border_aggregator))
+    return makeError(ErrorCode::invalid_input, file.string() + ": carriers.cross_border: '" +
+                                                   config.cross_border_aggregator +
+                                                   "' is not enabled");
   if (!defaultEnabled)
     return makeError(ErrorCode::invalid_input, file.string() + ": carriers.default: '" +
                                                    config.default_aggregator + "' is not enabled");

@@ -43,6 +43,7 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
   if (config_->seventeen_track_enabled)
     registry_.add(std::make_shared<SeventeenTrackCodec>(config_->seventeen_track));
   registry_.setDefault(config_->default_aggregator);
+  registry_.setCrossBorder(config_->cross_border_aggregator);
 }
 
 PollingService::~PollingService() = default;

@@ -155,6 +155,8 @@ listen = "127.0.0.1:8900"
   EXPECT_EQ(c.kuaidiniao.request_type, "8001");
   EXPECT_EQ(c.seventeen_track.token, "T");
   EXPECT_EQ(c.push_listen, "127.0.0.1:8900");
+  EXPECT_EQ(f.error(base("[carriers]\ncross_border = \"17track\"\n")),
+            f.file() + ": carriers.cross_border: '17track' is not enabled");
   EXPECT_EQ(f.error(base("[carriers]\ndefault = \"17track\"\n")),
             f.file() + ": carriers.default: '17track' is not enabled");
   EXPECT_EQ(f.error(base("[carriers.kuaidiniao]\nenabled = true\n")),
