@@ -4,6 +4,7 @@
 #include "carriers/kuaidi100/kuaidi100_status.h"
 #include "carriers/md5.h"
 #include "carriers/normalize.h"
+#include "carriers/wire.h"
 #include "common/time_format.h"
 
 #include <boost/json.hpp>
@@ -18,10 +19,6 @@ namespace pw {
 namespace json = boost::json;
 
 namespace {
-
-std::string formEncode(std::string_view s) {
-  return boost::urls::encode(s, boost::urls::unreserved_chars);
-}
 
 Error carrierAnswer(std::string_view returnCode, std::string_view message) {
   std::string text =
@@ -62,19 +59,14 @@ HttpRequest Kuaidi100Codec::buildQuery(const Parcel& parcel) const {
 }
 
 Result<CarrierSnapshot> Kuaidi100Codec::parseQuery(const HttpResponse& response) const {
-  if (response.status == 429 || response.status == 408 || response.status >= 500)
-    return makeError(ErrorCode::transient, "kuaidi100 HTTP " + std::to_string(response.status));
-  if (response.status != 200)
-    return makeError(ErrorCode::carrier, "kuaidi100 HTTP " + std::to_string(response.status));
+  if (auto e = httpStatusError(response, "kuaidi100")) return *e;
   return parseBody(response.body);
 }
 
 Result<CarrierSnapshot> Kuaidi100Codec::parseBody(std::string_view body) const {
-  boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return makeError(ErrorCode::carrier, "kuaidi100 answer is not JSON: " + ec.message());
-  if (!root.is_object()) return makeError(ErrorCode::carrier, "kuaidi100 answer is not an object");
-  const auto& o = root.get_object();
+  auto root = parseJsonObject(body, "kuaidi100");
+  if (!root) return root.error();
+  const auto& o = root->get_object();
 
   // Errors come as {"result": false, "returnCode": "500", "message": "查询无结果..."}.
   if (o.contains("returnCode") && !o.contains("data")) {

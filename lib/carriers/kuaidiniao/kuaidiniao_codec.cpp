@@ -6,6 +6,7 @@
 #include "carriers/kuaidiniao/kuaidiniao_status.h"
 #include "carriers/md5.h"
 #include "carriers/normalize.h"
+#include "carriers/wire.h"
 #include "common/time_format.h"
 
 #include <boost/json.hpp>
@@ -17,10 +18,6 @@ namespace pw {
 namespace json = boost::json;
 
 namespace {
-
-std::string formEncode(std::string_view s) {
-  return boost::urls::encode(s, boost::urls::unreserved_chars);
-}
 
 bool noTracesYet(std::string_view reason) {
   for (auto w : {"暂无轨迹", "没有物流轨迹", "无轨迹", "查询无结果", "no trace"})
@@ -53,19 +50,14 @@ HttpRequest KuaidiniaoCodec::buildQuery(const Parcel& parcel) const {
 }
 
 Result<CarrierSnapshot> KuaidiniaoCodec::parseQuery(const HttpResponse& response) const {
-  if (response.status == 429 || response.status == 408 || response.status >= 500)
-    return makeError(ErrorCode::transient, "kuaidiniao HTTP " + std::to_string(response.status));
-  if (response.status != 200)
-    return makeError(ErrorCode::carrier, "kuaidiniao HTTP " + std::to_string(response.status));
+  if (auto e = httpStatusError(response, "kuaidiniao")) return *e;
   return parseBody(response.body);
 }
 
 Result<CarrierSnapshot> KuaidiniaoCodec::parseBody(std::string_view body) const {
-  boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return makeError(ErrorCode::carrier, "kuaidiniao answer is not JSON: " + ec.message());
-  if (!root.is_object()) return makeError(ErrorCode::carrier, "kuaidiniao answer is not an object");
-  return parseTracingData(root.get_object());
+  auto root = parseJsonObject(body, "kuaidiniao");
+  if (!root) return root.error();
+  return parseTracingData(root->get_object());
 }
 
 Result<CarrierSnapshot> KuaidiniaoCodec::parseTracingData(const json::object& o) const {

@@ -4,6 +4,7 @@
 #include "carriers/json_text.h"
 #include "carriers/normalize.h"
 #include "carriers/seventeen_track/seventeen_track_status.h"
+#include "carriers/wire.h"
 #include "common/time_format.h"
 
 #include <boost/json.hpp>
@@ -114,10 +115,7 @@ std::optional<HttpRequest> SeventeenTrackCodec::buildRegistration(const Parcel& 
 }
 
 Result<CarrierSnapshot> SeventeenTrackCodec::parseQuery(const HttpResponse& response) const {
-  if (response.status == 429 || response.status == 408 || response.status >= 500)
-    return makeError(ErrorCode::transient, "17track HTTP " + std::to_string(response.status));
-  if (response.status != 200)
-    return makeError(ErrorCode::carrier, "17track HTTP " + std::to_string(response.status));
+  if (auto e = httpStatusError(response, "17track")) return *e;
   auto batch = parseBatch(response.body);
   if (!batch) return batch.error();
   if (batch->empty()) return makeError(ErrorCode::carrier, "17track answer lists no number");
@@ -126,11 +124,9 @@ Result<CarrierSnapshot> SeventeenTrackCodec::parseQuery(const HttpResponse& resp
 
 Result<std::vector<std::pair<std::string, Result<CarrierSnapshot>>>>
 SeventeenTrackCodec::parseBatch(std::string_view body) const {
-  boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return makeError(ErrorCode::carrier, "17track answer is not JSON: " + ec.message());
-  if (!root.is_object()) return makeError(ErrorCode::carrier, "17track answer is not an object");
-  const auto& o = root.get_object();
+  auto root = parseJsonObject(body, "17track");
+  if (!root) return root.error();
+  const auto& o = root->get_object();
   std::string code = scalarText(o, "code");
   if (!code.empty() && code != "0") return makeError(ErrorCode::carrier, "17track code " + code);
   const json::object* data = objectAt(o, "data");
