@@ -55,4 +55,13 @@ void normalizeTimeline(std::vector<TrackingEvent>& events) {
   }
 }
 
+void normalizeDestination(Parcel& parcel) {
+  auto& d = parcel.destination;
+  Place p = Gazetteer::builtin().locate(d.province + d.city + d.district);
+  if (p.city.empty()) return;
+  d.province = p.province;
+  d.city = p.city;
+  if (!p.district.empty()) d.district = p.district;
+}
+
 }  // namespace pw

@@ -1,5 +1,6 @@
 #include "control/service_commands.h"
 
+#include "carriers/normalize.h"
 #include "carriers/tracking_number.h"
 #include "common/duration.h"
 #include "model/model_json.h"
@@ -101,6 +102,7 @@ Answer track(ServiceApi& service, const json::object& args) {
       // merchant may know better than our table.
       results[i]["warning"] = "number does not fit the carrier: " + check.reason;
     }
+    normalizeDestination(*p);
     validIndex.push_back(i);
     valid.push_back(std::move(*p));
   }

@@ -6,16 +6,19 @@ namespace pw {
 
 std::optional<Finding> detectNotPickedUp(const RuleInput& in) {
   if (in.stage != ParcelStage::awaiting_pickup) return std::nullopt;
+  // A number the carrier does not know at all is invalid_number's case.
+  if (in.timeline.empty() && (in.facts.no_result || in.facts.invalid_number)) return std::nullopt;
   Seconds elapsed = in.now - in.parcel.shipped_at;
-  if (elapsed < in.policy.not_picked_up_after) return std::nullopt;
+  Seconds threshold = effectiveThreshold(in, in.policy.not_picked_up_after, in.parcel.shipped_at);
+  if (elapsed < threshold) return std::nullopt;
   Finding f;
   f.kind = ExceptionKind::not_picked_up;
-  f.since = in.parcel.shipped_at + in.policy.not_picked_up_after;
+  f.since = in.parcel.shipped_at + threshold;
   for (const auto& e : in.timeline) f.evidence.push_back(e);  // info_received lines, if any
-  f.threshold = in.policy.not_picked_up_after;
+  f.threshold = threshold;
   f.elapsed = elapsed;
   f.detail = "no pickup scan " + formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) +
-             " after shipping (threshold " + formatDuration(in.policy.not_picked_up_after) + ")";
+             " after shipping (threshold " + formatDuration(threshold) + ")";
   return f;
 }
 

@@ -6,6 +6,13 @@
 
 namespace pw {
 
+/// What the carrier said about the number itself, beside the events.
+struct CarrierFacts {
+  bool no_result = false;        // "查询无结果" / no traces yet
+  bool invalid_number = false;   // the carrier says the number does not exist
+  bool number_format_ok = true;  // fits its carrier's number format
+};
+
 /// Everything a rule may look at. Rules are pure functions of this value.
 struct RuleInput {
   const Parcel& parcel;
@@ -13,6 +20,18 @@ struct RuleInput {
   ParcelStage stage;
   const DetectionPolicy& policy;
   Timestamp now;
+  CarrierFacts facts = {};
+  bool buyer_claims_not_received = false;
 };
+
+/// `base` stretched for a remote destination, plus the part of [from, now)
+/// that falls in a holiday.
+Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from);
+
+/// The newest event of one of `kinds`, or nullptr.
+const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> kinds);
+
+/// True for scans that mean the parcel is being delivered in its destination city.
+bool isDeliveryStage(EventKind k);
 
 }  // namespace pw

@@ -15,16 +15,17 @@ std::optional<Finding> detectStall(const RuleInput& in) {
   }
   if (!last) return std::nullopt;
   Seconds elapsed = in.now - last->time;
-  if (elapsed < in.policy.stalled_after) return std::nullopt;
+  Seconds threshold = effectiveThreshold(in, in.policy.stalled_after, last->time);
+  if (elapsed < threshold) return std::nullopt;
   Finding f;
   f.kind = ExceptionKind::stalled;
-  f.since = last->time + in.policy.stalled_after;
+  f.since = last->time + threshold;
   f.evidence = {*last};
-  f.threshold = in.policy.stalled_after;
+  f.threshold = threshold;
   f.elapsed = elapsed;
   f.detail = "in transit, no new scan for " +
              formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) + " (threshold " +
-             formatDuration(in.policy.stalled_after) + ")";
+             formatDuration(threshold) + ")";
   return f;
 }
 

@@ -3,6 +3,7 @@
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 #include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "carriers/seventeen_track/seventeen_track_codec.h"
+#include "carriers/tracking_number.h"
 #include "common/duration.h"
 #include "polling/alert_record.h"
 #include "remedies/assessor.h"
@@ -173,6 +174,7 @@ void PollingService::onResponse(std::int64_t parcelId,
   if (response && response->retry_after && *response->retry_after > retryIn)
     retryIn = *response->retry_after;
 
+  bool noResult = false;
   Result<CarrierSnapshot> snap =
       response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
   if (response) counters_.last_latency = response->elapsed;
@@ -183,6 +185,7 @@ void PollingService::onResponse(std::int64_t parcelId,
     ++counters_.polls_no_result;
     log->debug("POLL_NO_RESULT carrier={} parcel={}", codec->name(), tn);
     snap = CarrierSnapshot{};
+    noResult = true;
   } else if (!snap && snap.error().code == ErrorCode::not_registered && parcel) {
     if (auto reg = codec->buildRegistration(*parcel)) {
       log->info("REGISTERING carrier={} parcel={}", codec->name(), tn);
@@ -213,7 +216,7 @@ void PollingService::onResponse(std::int64_t parcelId,
     schedule(parcelId, now + retryIn);
     return finishPoll(parcelId);
   }
-  auto outcome = applySnapshot(parcelId, *parcel, codec->name(), *snap, now);
+  auto outcome = applySnapshot(parcelId, *parcel, codec->name(), *snap, now, noResult);
   if (!outcome) {
     ++counters_.polls_failed;
     schedule(parcelId, now + retryIn);
@@ -223,16 +226,22 @@ void PollingService::onResponse(std::int64_t parcelId,
 
 Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const Parcel& parcel,
                                                   std::string_view source,
-                                                  const CarrierSnapshot& snap, Timestamp now) {
+                                                  const CarrierSnapshot& snap, Timestamp now,
+                                                  bool noResult) {
   auto log = logger("poll");
   const std::string& tn = parcel.tracking_number;
   for (const auto& w : snap.warnings)
     logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, tn, w);
   auto config = config_;
-  std::optional<ParcelStage> carrierStage = snap.carrier_stage;
+  AssessContext context;
+  context.carrier_stage = snap.carrier_stage;
+  context.facts.no_result = noResult;
+  context.facts.invalid_number = snap.invalid_number;
+  context.facts.number_format_ok =
+      checkTrackingNumber(parcel.carrier, parcel.tracking_number).plausible;
   auto outcome = store_.commitPoll(parcelId, snap.events, snap.carrier_state, now,
                                    [&](const Parcel& p, const Timeline& timeline) {
-                                     return assess(p, timeline, carrierStage, config->rules, now);
+                                     return assess(p, timeline, context, config->rules, now);
                                    });
   if (!outcome) {
     logger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", tn, outcome.error().message);

@@ -70,7 +70,7 @@ class PollingService final : public ServiceApi {
   /// Commit + alerts + rescheduling for one snapshot; shared by polls and pushes.
   Result<PollOutcome> applySnapshot(std::int64_t parcelId, const Parcel& parcel,
                                     std::string_view source, const CarrierSnapshot& snap,
-                                    Timestamp now);
+                                    Timestamp now, bool noResult = false);
   void subscribe(const Parcel& parcel);
   void emitPendingAlerts();
   void maybeDrained();

@@ -58,16 +58,22 @@ std::string placeOf(const TrackingEvent& e) {
   return e.description;
 }
 
-Assessment assess(const Parcel& parcel, const Timeline& timeline,
-                  std::optional<ParcelStage> carrierStage, const AssessmentRules& rules,
-                  Timestamp now) {
+Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessContext& context,
+                  const AssessmentRules& rules, Timestamp now) {
+  const std::optional<ParcelStage>& carrierStage = context.carrier_stage;
   Assessment out;
   out.stage = stageOf(timeline, false);
   // The carrier's "signed" state covers a locker or station taking the
   // parcel in; the timeline knows the buyer has not collected it yet.
   if (carrierStage && isFinal(*carrierStage) && out.stage != ParcelStage::awaiting_collection)
     out.stage = *carrierStage;
-  RuleInput in{parcel, timeline, out.stage, rules.detection, now};
+  RuleInput in{parcel,
+               timeline,
+               out.stage,
+               rules.detection,
+               now,
+               context.facts,
+               context.buyer_claims_not_received};
   for (auto& f : detect(in)) {
     Issue issue;
     issue.suggestion = suggestRemedy(f, parcel, rules.remedy);
@@ -82,7 +88,11 @@ Assessment assess(const Parcel& parcel, const Timeline& timeline,
       facts.last_scan_time = formatLocalMinutes(last.time, rules.display_zone);
       facts.last_scan_place = placeOf(last);
       facts.last_scan_text = last.description;
+      for (const auto& e : f.evidence)
+        if (e.kind == EventKind::signed_) facts.signer = e.signer.empty() ? "代收人" : e.signer;
     }
+    if (parcel.promised_by)
+      facts.promised_by = formatLocalMinutes(*parcel.promised_by, rules.display_zone);
     facts.expected_date =
         formatLocalMinutes(now + std::chrono::hours(48), rules.display_zone).substr(0, 10);
     issue.message = rules.templates.render(f.kind, facts);

@@ -5,6 +5,7 @@
 // tests run it directly.
 #include "common/time_zone.h"
 #include "detection/detection_policy.h"
+#include "detection/rule_input.h"
 #include "model/assessment.h"
 #include "model/finding.h"
 #include "model/parcel.h"
@@ -24,9 +25,15 @@ struct AssessmentRules {
   TimeZone display_zone = TimeZone::shanghai();  // times in messages are the buyer's local time
 };
 
-Assessment assess(const Parcel& parcel, const Timeline& timeline,
-                  std::optional<ParcelStage> carrierStage, const AssessmentRules& rules,
-                  Timestamp now);
+/// What the poll (or push) knows beside the timeline.
+struct AssessContext {
+  std::optional<ParcelStage> carrier_stage;  // the carrier's own final state, if any
+  CarrierFacts facts;
+  bool buyer_claims_not_received = false;
+};
+
+Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessContext& context,
+                  const AssessmentRules& rules, Timestamp now);
 
 /// "杭州转运中心" from an event: its area name, else the text in 【】 or [],
 /// else the description itself.

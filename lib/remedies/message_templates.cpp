@@ -16,6 +16,8 @@ Result<std::string> renderText(const std::string& text, const MessageFacts& f) {
   args.push_back(fmt::arg("elapsed_hours", f.elapsed_hours));
   args.push_back(fmt::arg("shipped_at", f.shipped_at));
   args.push_back(fmt::arg("expected_date", f.expected_date));
+  args.push_back(fmt::arg("signer", f.signer));
+  args.push_back(fmt::arg("promised_by", f.promised_by));
   try {
     return fmt::vformat(text, args);
   } catch (const fmt::format_error& e) {
@@ -42,7 +44,8 @@ Message MessageTemplates::render(ExceptionKind kind, const MessageFacts& facts) 
 Result<std::string> MessageTemplates::check(const std::string& text) {
   MessageFacts sample{
       "YT0000000000",           "圆通速递", "YTO Express",      "2024-05-03 18:40", "杭州转运中心",
-      "快件已到达杭州转运中心", "61",       "2024-05-02 10:00", "2024-05-08"};
+      "快件已到达杭州转运中心", "61",       "2024-05-02 10:00", "2024-05-08",       "门卫",
+      "2024-05-05 23:59"};
   return renderText(text, sample);
 }
 

@@ -3,7 +3,7 @@
 // code, so after-sales teams can word them. Placeholders are fmt named
 // arguments: {tracking_number}, {carrier_name}, {last_scan_time},
 // {last_scan_place}, {last_scan_text}, {elapsed_hours}, {shipped_at},
-// {expected_date}. A template that fmt cannot render is rejected when the
+// {expected_date}, {signer}, {promised_by}. A template that fmt cannot render is rejected when the
 // configuration loads, never when a message is due.
 #include "common/result.h"
 #include "model/exception_kind.h"
@@ -24,6 +24,8 @@ struct MessageFacts {
   std::string elapsed_hours;
   std::string shipped_at;
   std::string expected_date;
+  std::string signer;       // who signed, as the carrier wrote it
+  std::string promised_by;  // local time, when the parcel has a promise
 };
 
 struct MessageTemplate {

@@ -75,8 +75,7 @@ void BM_AssessTenEventTimeline(benchmark::State& state) {
   auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
   auto parcel = test::sampleParcel();
   auto now = test::at("2024-05-09T00:00:00Z");
-  for (auto _ : state)
-    benchmark::DoNotOptimize(assess(parcel, snap.events, std::nullopt, cfg.rules, now));
+  for (auto _ : state) benchmark::DoNotOptimize(assess(parcel, snap.events, {}, cfg.rules, now));
   state.counters["timelines/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }

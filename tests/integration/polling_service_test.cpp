@@ -160,14 +160,37 @@ TEST_F(Pipeline, FailuresAreCountedAndRetriedNotFatal) {
   EXPECT_EQ(service->tasks({}).value().size(), 1u);
 }
 
-TEST_F(Pipeline, NoResultStillDetectsNotPickedUp) {
+TEST_F(Pipeline, NoResultForADayIsAnInvalidNumber) {
   ASSERT_TRUE(service->start());
-  service->track({test::sampleParcel("YD4310000000003", "2024-05-02T00:00:00Z")});
+  service->track({test::sampleParcel("YT4310000000003", "2024-05-02T00:00:00Z")});
+  runUntilIdle();
+  auto tasks = service->tasks({}).value();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].kind, ExceptionKind::invalid_number);
+  EXPECT_EQ(service->status().value().counters.polls_no_result, 1u);
+}
+
+TEST_F(Pipeline, OrderDataWithoutPickupIsNotPickedUp) {
+  ASSERT_TRUE(service->start());
+  server.setResponse("YT4310000000003",
+                     test::kuaidi100Body("YT4310000000003",
+                                         {{"2024-05-02 09:00:00", "商家已下单，等待揽收", "101"}}));
+  service->track({test::sampleParcel("YT4310000000003", "2024-05-02T00:00:00Z")});
   runUntilIdle();
   auto tasks = service->tasks({}).value();
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].kind, ExceptionKind::not_picked_up);
-  EXPECT_EQ(service->status().value().counters.polls_no_result, 1u);
+}
+
+TEST_F(Pipeline, NumberThatCannotBeItsCarriersIsFlaggedAtOnce) {
+  ASSERT_TRUE(service->start());
+  auto p = test::sampleParcel("12345678",
+                              "2024-05-03T23:00:00Z");  // yuantong numbers are YT + 13 digits
+  service->track({p});
+  runUntilIdle();
+  auto tasks = service->tasks({}).value();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].kind, ExceptionKind::invalid_number);
 }
 
 TEST_F(Pipeline, AlertsAFailedWriteLeftBehindAreWrittenLater) {

@@ -26,7 +26,12 @@ struct Fixture {
   Timeline timeline;
   std::vector<Finding> at(const std::string& now) {
     RuleInput in{parcel, timeline, stageOf(timeline), policy, test::at(now)};
-    return detect(in);
+    // Only the two rules under test; the others have their own tests.
+    std::vector<Finding> out;
+    for (auto& f : detect(in))
+      if (f.kind == ExceptionKind::stalled || f.kind == ExceptionKind::not_picked_up)
+        out.push_back(f);
+    return out;
   }
 };
 

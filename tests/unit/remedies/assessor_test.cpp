@@ -37,7 +37,7 @@ TEST(Assessor, StalledMessageNamesLastScanTimeAndPlace) {
   Timeline t = {scan("2024-05-01T04:00:00Z", EventKind::picked_up, "【广州市】 已揽收"),
                 scan("2024-05-01T10:40:00Z", EventKind::arrived_hub,
                      "【杭州市】 快件已到达 杭州转运中心", "浙江省杭州市")};
-  auto a = assess(parcel, t, std::nullopt, rules(), at("2024-05-03T23:40:00Z"));
+  auto a = assess(parcel, t, {}, rules(), at("2024-05-03T23:40:00Z"));
   EXPECT_EQ(a.stage, ParcelStage::in_transit);
   ASSERT_EQ(a.issues.size(), 1u);
   EXPECT_EQ(a.issues[0].message.zh_cn,
@@ -53,7 +53,7 @@ TEST(Assessor, StallRemedyEscalatesWithTheGap) {
   auto parcel = test::sampleParcel();
   Timeline t = {scan("2024-05-01T04:00:00Z", EventKind::picked_up, "已揽收")};
   auto remedyAt = [&](const std::string& now) {
-    return assess(parcel, t, std::nullopt, rules(), at(now)).issues.at(0).suggestion.remedy;
+    return assess(parcel, t, {}, rules(), at(now)).issues.at(0).suggestion.remedy;
   };
   EXPECT_EQ(remedyAt("2024-05-03T04:00:00Z"), Remedy::soothe_and_wait);  // 48 h
   EXPECT_EQ(remedyAt("2024-05-05T04:00:00Z"), Remedy::contact_carrier);  // 96 h
@@ -63,13 +63,14 @@ TEST(Assessor, StallRemedyEscalatesWithTheGap) {
 TEST(Assessor, CarrierFinalStateWins) {
   auto parcel = test::sampleParcel();
   Timeline t = {scan("2024-05-01T04:00:00Z", EventKind::picked_up, "已揽收")};
-  auto a = assess(parcel, t, ParcelStage::delivered, rules(), at("2024-05-09T00:00:00Z"));
+  auto a =
+      assess(parcel, t, AssessContext{ParcelStage::delivered}, rules(), at("2024-05-09T00:00:00Z"));
   EXPECT_EQ(a.stage, ParcelStage::delivered);
   EXPECT_TRUE(a.issues.empty());
 }
 
 TEST(Assessor, KindWithoutTemplateStillGetsAPlainLine) {
-  auto a = assess(test::sampleParcel(), {}, std::nullopt, rules(), at("2024-05-03T00:00:00Z"));
+  auto a = assess(test::sampleParcel(), {}, {}, rules(), at("2024-05-03T00:00:00Z"));
   ASSERT_EQ(a.issues.size(), 1u);
   EXPECT_EQ(a.issues[0].finding.kind, ExceptionKind::not_picked_up);
   EXPECT_EQ(a.issues[0].message.zh_cn, "not_picked_up: YT1234567890123");

@@ -1,0 +1,32 @@
+#include "detection/rule_input.h"
+
+#include <algorithm>
+
+namespace pw {
+
+Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from) {
+  Seconds t = base;
+  const auto& remote = in.policy.remote_provinces;
+  if (std::find(remote.begin(), remote.end(), in.parcel.destination.province) != remote.end())
+    t = Seconds(static_cast<long long>(static_cast<double>(t.count()) * in.policy.remote_factor));
+  for (const auto& [a, b] : in.policy.holidays) {
+    Timestamp lo = std::max(a, from), hi = std::min(b, std::max(in.now, from + t));
+    if (hi > lo) t += hi - lo;
+  }
+  return t;
+}
+
+const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> kinds) {
+  for (auto it = t.rbegin(); it != t.rend(); ++it)
+    for (auto k : kinds)
+      if (it->kind == k) return &*it;
+  return nullptr;
+}
+
+bool isDeliveryStage(EventKind k) {
+  return k == EventKind::arrived_delivery_station || k == EventKind::out_for_delivery ||
+         k == EventKind::stored_for_pickup || k == EventKind::signed_ ||
+         k == EventKind::delivery_failed;
+}
+
+}  // namespace pw

@@ -1,0 +1,31 @@
+#pragma once
+// One rule per exception kind, each a pure function of RuleInput in its own
+// file; the names are the exception kinds' (an interface). detectStall and
+// detectNotPickedUp have their own headers for historical reasons.
+#include "detection/not_picked_up_rule.h"
+#include "detection/rule_input.h"
+#include "detection/stall_rule.h"
+#include "model/finding.h"
+
+#include <optional>
+
+namespace pw {
+
+std::optional<Finding> detectInvalidNumber(const RuleInput& in);
+std::optional<Finding> detectDeliveryOverdue(const RuleInput& in);
+std::optional<Finding> detectDeliveryFailed(const RuleInput& in);
+std::optional<Finding> detectPickupOverdue(const RuleInput& in);
+std::optional<Finding> detectRefused(const RuleInput& in);
+std::optional<Finding> detectReturned(const RuleInput& in);
+std::optional<Finding> detectCustomsHold(const RuleInput& in);
+std::optional<Finding> detectProblem(const RuleInput& in);
+std::optional<Finding> detectMisrouted(const RuleInput& in);
+std::optional<Finding> detectProxySigned(const RuleInput& in);
+std::optional<Finding> detectFalseSigned(const RuleInput& in);
+std::optional<Finding> detectPromiseAtRisk(const RuleInput& in);
+
+/// A finding of `kind` with the common fields filled in.
+Finding makeFinding(ExceptionKind kind, Timestamp since, std::vector<TrackingEvent> evidence,
+                    Seconds threshold, Seconds elapsed, std::string detail);
+
+}  // namespace pw
