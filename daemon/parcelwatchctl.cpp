@@ -2,6 +2,7 @@
 // one request each; people get text, scripts get the daemon's answer with
 // --json. Exit codes (sysexits.h): 0 ok, 1 the daemon answered an error,
 // 64 usage, 65 bad input file, 69 daemon unreachable, 75 timeout.
+#include "analyzer/analyzer.h"
 #include "config/config_loader.h"
 #include "control/control_client.h"
 #include "ctl_format.h"
@@ -153,6 +154,36 @@ int track(const Options& o, const std::string& file) {
   return exit;
 }
 
+// Offline: no daemon. One JSON line per case on stdout; errors name the file.
+int analyze(const Options& o, const std::vector<std::string>& files) {
+  std::string configFile = o.config.empty() ? "/etc/parcelwatch/parcelwatch.toml" : o.config;
+  auto config = loadConfig(configFile);
+  if (!config) {
+    std::cerr << "parcelwatchctl analyze: the thresholds and message templates come from the "
+                 "configuration (-c FILE):\n"
+              << config.error().message << "\n";
+    return EX_CONFIG;
+  }
+  int exit = 0;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << file << ": cannot open\n";
+      exit = EX_NOINPUT;
+      continue;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto verdict = analyzeCase(text, *config);
+    if (!verdict) {
+      std::cerr << file << ": " << verdict.error().message << "\n";
+      exit = EX_DATAERR;
+      continue;
+    }
+    std::cout << json::serialize(*verdict) << "\n";
+  }
+  return exit;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,12 +218,18 @@ int main(int argc, char** argv) {
   tasks->add_option("--tracking-number", number, "only this parcel");
   tasks->add_option("--limit", limit, "at most this many");
 
+  std::vector<std::string> caseFiles;
+  auto* analyzeCmd = cli.add_subcommand(
+      "analyze", "offline: run a recorded case through detection and remedies (no daemon)");
+  analyzeCmd->add_option("CASE", caseFiles, "case files (JSON)")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : EX_USAGE;
   }
 
+  if (analyzeCmd->parsed()) return analyze(o, caseFiles);
   if (status->parsed()) return run(o, {"status", {}}, &ctl::formatStatus);
   if (help->parsed()) return run(o, {"help", {}});
   if (trackCmd->parsed()) return track(o, trackFile);

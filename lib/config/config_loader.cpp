@@ -1,6 +1,7 @@
 #include "config/config_loader.h"
 
 #include "common/duration.h"
+#include "common/time_format.h"
 
 #include <toml++/toml.h>
 
@@ -123,6 +124,38 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(poll.retry_after_failure), seconds(1), hours(24))},
       {"detect.stalled_after", "duration", "in transit with no new scan for this long",
        duration(FIELD(rules.detection.stalled_after), minutes(1), hours(24 * 60))},
+      {"detect.holidays", "array",
+       "holiday periods as \"YYYY-MM-DD/YYYY-MM-DD\" (inclusive, local dates); gaps inside do not "
+       "count",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         const auto* arr = n.as_array();
+         if (!arr) return "expected an array of \"YYYY-MM-DD/YYYY-MM-DD\" strings";
+         c.rules.detection.holidays.clear();
+         for (const auto& item : *arr) {
+           auto s = item.value<std::string>();
+           auto slash = s ? s->find('/') : std::string::npos;
+           if (!s || slash == std::string::npos)
+             return "expected \"YYYY-MM-DD/YYYY-MM-DD\" strings";
+           auto from = parseLocalDateTime(s->substr(0, slash) + " 00:00", TimeZone::shanghai());
+           auto to = parseLocalDateTime(s->substr(slash + 1) + " 00:00", TimeZone::shanghai());
+           if (!from || !to || *to < *from) return "bad holiday period '" + *s + "'";
+           c.rules.detection.holidays.emplace_back(*from, *to + std::chrono::hours(24));
+         }
+         return std::nullopt;
+       }},
+      {"detect.delivery_overdue_after", "duration",
+       "out for delivery with nothing after it for this long",
+       duration(FIELD(rules.detection.delivery_overdue_after), minutes(1), hours(24 * 60))},
+      {"detect.pickup_overdue_after", "duration", "waiting at a locker or station this long",
+       duration(FIELD(rules.detection.pickup_overdue_after), minutes(1), hours(24 * 60))},
+      {"detect.invalid_number_after", "duration",
+       "carrier still has no record this long after shipping",
+       duration(FIELD(rules.detection.invalid_number_after), minutes(1), hours(24 * 60))},
+      {"detect.false_sign_window", "duration",
+       "a signature this soon after a failed attempt is suspect",
+       duration(FIELD(rules.detection.false_sign_window), minutes(1), hours(24))},
+      {"detect.promise_margin", "duration", "warn this long before promised_by if not in the city",
+       duration(FIELD(rules.detection.promise_margin), minutes(1), hours(24 * 14))},
       {"detect.not_picked_up_after", "duration", "no pickup scan this long after shipped_at",
        duration(FIELD(rules.detection.not_picked_up_after), minutes(1), hours(24 * 60))},
       {"carriers.kuaidi100.enabled", "bool", "query Kuaidi100", boolean(FIELD(kuaidi100_enabled))},
