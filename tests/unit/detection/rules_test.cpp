@@ -89,6 +89,7 @@ TEST(Rules, DeliveryOverdueAndFailed) {
 TEST(Rules, PickupOverdueAndProxySigned) {
   Case c;
   c.timeline = {ev("2024-05-01T04:00:00Z", kPickup),
+                ev("2024-05-02T02:00:00Z", EventKind::out_for_delivery, "杭州市"),
                 ev("2024-05-02T04:00:00Z", EventKind::signed_, "杭州市", SignerType::station)};
   EXPECT_TRUE(c.fires(ExceptionKind::proxy_signed, "2024-05-02T05:00:00Z"));
   EXPECT_FALSE(c.fires(ExceptionKind::pickup_overdue, "2024-05-03T04:00:00Z"));
