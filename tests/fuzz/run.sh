@@ -19,14 +19,14 @@ seed_dir() {
 }
 mkdir -p build-fuzz/corpus build-fuzz/logs
 pids=()
+status=0  # a target that finds a crash must not stop the others
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t"
   build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
     -print_final_stats=1 "build-fuzz/corpus/$t" "$(seed_dir "$t")" >"build-fuzz/logs/$t.log" 2>&1 &
   pids+=($!)
-  if [ ${#pids[@]} -ge "$(nproc)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+  if [ ${#pids[@]} -ge "$(nproc)" ]; then wait "${pids[0]}" || status=1; pids=("${pids[@]:1}"); fi
 done
-status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 for t in "${targets[@]}"; do
   echo "== $t: $(grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "build-fuzz/logs/$t.log" | tail -1)"
