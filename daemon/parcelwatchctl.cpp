@@ -210,6 +210,11 @@ int main(int argc, char** argv) {
   rerun->add_option("TRACKING_NUMBER", rerunNumber, "one parcel");
   rerun->add_flag("--all", rerunAll, "every active parcel");
 
+  std::string claimNumber, claimNote;
+  auto* claimCmd = cli.add_subcommand("claim", "record a buyer's \"not received\" report");
+  claimCmd->add_option("TRACKING_NUMBER", claimNumber, "the parcel")->required();
+  claimCmd->add_option("--note", claimNote, "what the buyer said");
+
   std::string state = "open", kind, number;
   int limit = 0;
   auto* tasks = cli.add_subcommand("tasks", "list buyer-notification tasks");
@@ -244,6 +249,11 @@ int main(int argc, char** argv) {
     else
       args["tracking_number"] = rerunNumber;
     return run(o, {"rerun", std::move(args)});
+  }
+  if (claimCmd->parsed()) {
+    json::object args{{"tracking_number", claimNumber}};
+    if (!claimNote.empty()) args["note"] = claimNote;
+    return run(o, {"claim", std::move(args)});
   }
   if (tasks->parsed()) {
     json::object args{{"state", state}};

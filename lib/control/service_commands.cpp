@@ -190,6 +190,24 @@ Answer tasks(ServiceApi& service, const json::object& args) {
   return ok(std::to_string(r->size()) + " task(s)", json::object{{"tasks", std::move(arr)}});
 }
 
+Answer claim(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"tracking_number", "note"})) return error(*bad);
+  auto tn = args.find("tracking_number");
+  if (tn == args.end() || !tn->value().is_string() || tn->value().get_string().empty())
+    return error("claim needs \"tracking_number\"");
+  std::string note;
+  if (auto n = args.find("note"); n != args.end()) {
+    if (!n->value().is_string() || n->value().get_string().size() > 1000)
+      return error("\"note\" must be a string of at most 1000 bytes");
+    note = n->value().get_string();
+  }
+  auto r = service.claim(std::string(tn->value().get_string()), note);
+  if (!r) return error("claim: " + r.error().message);
+  return ok(
+      "claim recorded; the buyer has " + std::to_string(*r) + " recent claim(s); parcel re-checked",
+      json::object{{"buyer_claims", *r}});
+}
+
 }  // namespace
 
 void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version) {
@@ -199,6 +217,8 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
                [&service](const json::object& a) { return track(service, a); });
   registry.add("rerun", "poll and detect now: {\"tracking_number\": N} or {\"all\": true}",
                [&service](const json::object& a) { return rerun(service, a); });
+  registry.add("claim", "record a buyer's \"not received\" report: {\"tracking_number\", \"note\"}",
+               [&service](const json::object& a) { return claim(service, a); });
   registry.add("tasks",
                "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
                [&service](const json::object& a) { return tasks(service, a); });

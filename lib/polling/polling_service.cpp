@@ -239,6 +239,11 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
   context.facts.invalid_number = snap.invalid_number;
   context.facts.number_format_ok =
       checkTrackingNumber(parcel.carrier, parcel.tracking_number).plausible;
+  if (auto claimed = store_.hasClaim(parcelId)) context.buyer_claims_not_received = *claimed;
+  if (parcel.buyer_id) {
+    if (auto n = store_.buyerClaims(*parcel.buyer_id, now - config->rules.remedy.claim_window))
+      context.buyer_claims = *n;
+  }
   auto outcome = store_.commitPoll(parcelId, snap.events, snap.carrier_state, now,
                                    [&](const Parcel& p, const Timeline& timeline) {
                                      return assess(p, timeline, context, config->rules, now);
@@ -287,6 +292,26 @@ Result<PollOutcome> PollingService::acceptPush(std::string_view source,
     return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
   ++counters_.pushes;
   return applySnapshot((*parcel)->id, **parcel, source, snapshot, clock_.now());
+}
+
+Result<std::size_t> PollingService::claim(const std::string& trackingNumber,
+                                          const std::string& note) {
+  auto parcel = store_.findParcel(trackingNumber);
+  if (!parcel) return parcel.error();
+  if (!*parcel)
+    return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
+  if (auto r = store_.addClaim((*parcel)->id, note, clock_.now()); !r) return r.error();
+  logger("detect")->warn("BUYER_CLAIM parcel={} buyer={} note=\"{}\"", trackingNumber,
+                         (*parcel)->buyer_id.value_or("-"), note);
+  int count = 0;
+  if ((*parcel)->buyer_id) {
+    auto n =
+        store_.buyerClaims(*(*parcel)->buyer_id, clock_.now() - config_->rules.remedy.claim_window);
+    if (n) count = *n;
+  }
+  // Re-detect now so false_signed (and its task) follows the claim.
+  if (auto r = rerun(trackingNumber); !r) return r.error();
+  return static_cast<std::size_t>(count);
 }
 
 Result<void> PollingService::correctCarrier(const std::string& trackingNumber,

@@ -48,6 +48,7 @@ class PollingService final : public ServiceApi {
   std::vector<TrackResult> track(const std::vector<Parcel>& parcels) override;
   Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) override;
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
+  Result<std::size_t> claim(const std::string& trackingNumber, const std::string& note) override;
 
   /// A full history pushed by an aggregator: merged, detected and committed
   /// like a poll result. Returns only after the commit, so acknowledging the

@@ -48,6 +48,9 @@ class ServiceApi {
   /// Returns how many were queued.
   virtual Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) = 0;
   virtual Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) = 0;
+  /// Records a buyer's "not received" claim and re-detects the parcel;
+  /// returns the buyer's recent claim count.
+  virtual Result<std::size_t> claim(const std::string& trackingNumber, const std::string& note) = 0;
 };
 
 }  // namespace pw

@@ -76,7 +76,7 @@ Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessCo
                context.buyer_claims_not_received};
   for (auto& f : detect(in)) {
     Issue issue;
-    issue.suggestion = suggestRemedy(f, parcel, rules.remedy);
+    issue.suggestion = suggestRemedy(f, parcel, rules.remedy, context.buyer_claims);
     MessageFacts facts;
     facts.tracking_number = parcel.tracking_number;
     facts.carrier_name = carrierDisplayName(parcel.carrier);

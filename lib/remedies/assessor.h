@@ -30,6 +30,7 @@ struct AssessContext {
   std::optional<ParcelStage> carrier_stage;  // the carrier's own final state, if any
   CarrierFacts facts;
   bool buyer_claims_not_received = false;
+  int buyer_claims = 0;  // this buyer's recent claims, any parcel
 };
 
 Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessContext& context,

@@ -4,7 +4,8 @@
 
 namespace pw {
 
-Suggestion suggestRemedy(const Finding& f, const Parcel&, const RemedyPolicy& policy) {
+Suggestion suggestRemedy(const Finding& f, const Parcel&, const RemedyPolicy& policy,
+                         int buyerClaims) {
   std::string gap = formatDuration(std::chrono::floor<std::chrono::hours>(f.elapsed));
   EventReason reason = f.evidence.empty() ? EventReason::none : f.evidence.back().reason;
   switch (f.kind) {
@@ -68,6 +69,11 @@ Suggestion suggestRemedy(const Finding& f, const Parcel&, const RemedyPolicy& po
       return {Remedy::remind_pickup,
               "signed for by someone else: tell the buyer who holds it and where to collect it"};
     case ExceptionKind::false_signed:
+      if (buyerClaims >= policy.repeated_claims)
+        return {Remedy::manual_review,
+                std::to_string(buyerClaims) +
+                    " not-received claims by this buyer recently: get the carrier's evidence "
+                    "(signature, photo, station record) before any refund"};
       if (f.detail.rfind("signed in ", 0) == 0 || f.detail.rfind("scans continue", 0) == 0)
         return {Remedy::reship,
                 "the track shows it did not reach the buyer: satisfy the buyer first (reship or "

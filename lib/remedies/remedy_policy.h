@@ -14,8 +14,14 @@ struct RemedyPolicy {
   /// After this long without a scan a parcel is treated as lost (Route and
   /// the platforms use 7 days for domestic parcels).
   Seconds presume_lost_after = std::chrono::hours(7 * 24);
+  /// A buyer with this many "not received" claims in `claim_window` gets a
+  /// manual review instead of an automatic refund or reship.
+  int repeated_claims = 3;
+  Seconds claim_window = std::chrono::hours(30 * 24);
 };
 
-Suggestion suggestRemedy(const Finding& finding, const Parcel& parcel, const RemedyPolicy& policy);
+/// `buyerClaims`: this buyer's "not received" claims within the policy's window.
+Suggestion suggestRemedy(const Finding& finding, const Parcel& parcel, const RemedyPolicy& policy,
+                         int buyerClaims = 0);
 
 }  // namespace pw

@@ -89,6 +89,18 @@ ALTER TABLE events ADD COLUMN province TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN city     TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN district TEXT NOT NULL DEFAULT '';
 )sql",
+      // 4: buyers' "not received" claims (feed false_signed and the buyer's history).
+      R"sql(
+CREATE TABLE claims (
+  id          INTEGER PRIMARY KEY,
+  parcel_id   INTEGER NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
+  buyer_id    TEXT,
+  note        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX claims_by_buyer ON claims(buyer_id, created_at);
+CREATE INDEX claims_by_parcel ON claims(parcel_id);
+)sql",
   };
   return kSteps;
 }

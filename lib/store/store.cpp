@@ -452,6 +452,38 @@ Result<void> Store::markAlerted(const std::vector<std::int64_t>& ids, Timestamp 
   });
 }
 
+Result<void> Store::addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) {
+  return guarded("add claim", [&]() -> Result<void> {
+    SQLite::Statement ins(*db_,
+                          "INSERT INTO claims (parcel_id, buyer_id, note, created_at) "
+                          "SELECT id, buyer_id, ?, ? FROM parcels WHERE id=?");
+    ins.bind(1, note);
+    ins.bind(2, static_cast<int64_t>(secs(now)));
+    ins.bind(3, static_cast<int64_t>(parcelId));
+    if (ins.exec() != 1)
+      return makeError(ErrorCode::not_found, "no parcel with id " + std::to_string(parcelId));
+    return {};
+  });
+}
+
+Result<bool> Store::hasClaim(std::int64_t parcelId) {
+  return guarded("read claims", [&]() -> Result<bool> {
+    SQLite::Statement q(*db_, "SELECT 1 FROM claims WHERE parcel_id=? LIMIT 1");
+    q.bind(1, static_cast<int64_t>(parcelId));
+    return q.executeStep();
+  });
+}
+
+Result<int> Store::buyerClaims(const std::string& buyerId, Timestamp since) {
+  return guarded("read claims", [&]() -> Result<int> {
+    SQLite::Statement q(*db_, "SELECT COUNT(*) FROM claims WHERE buyer_id=? AND created_at>=?");
+    q.bind(1, buyerId);
+    q.bind(2, static_cast<int64_t>(secs(since)));
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  });
+}
+
 Result<StoreCounts> Store::counts() {
   return guarded("count", [&]() -> Result<StoreCounts> {
     StoreCounts c;

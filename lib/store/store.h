@@ -97,6 +97,12 @@ class Store {
   Result<std::vector<NotificationTask>> unalertedTasks();
   Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
 
+  /// Records a buyer's "not received" claim for a parcel.
+  Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now);
+  Result<bool> hasClaim(std::int64_t parcelId);
+  /// Claims by this buyer (any parcel) since `since`.
+  Result<int> buyerClaims(const std::string& buyerId, Timestamp since);
+
   Result<StoreCounts> counts();
   /// PRAGMA quick_check: "ok" or the first problems found.
   Result<std::string> quickCheck();

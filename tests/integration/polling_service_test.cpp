@@ -241,3 +241,35 @@ TEST_F(Pipeline, StopDrainsInFlightPolls) {
   EXPECT_EQ(service->tasks({}).value().size(), 1u);  // the poll finished and was stored
   EXPECT_FALSE(service->rerun(std::nullopt));
 }
+
+TEST_F(Pipeline, BuyerClaimRaisesFalseSignedAndRepeatedClaimsGoToManualReview) {
+  ASSERT_TRUE(service->start());
+  auto delivered = [&](const std::string& num) {
+    server.setResponse(
+        num, test::kuaidi100Body(
+                 num,
+                 {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103", "广东省广州市"},
+                  {"2024-05-02 09:00:00", "【杭州市】 派件员 正在为您派件", "5", "浙江省杭州市"},
+                  {"2024-05-02 10:00:00", "【杭州市】 快件已签收，签收人：本人签收", "301",
+                   "浙江省杭州市"}},
+                 "3"));
+  };
+  std::vector<std::string> numbers = {"YT5000000000001", "YT5000000000002", "YT5000000000003"};
+  for (const auto& n : numbers) {
+    delivered(n);
+    service->track({test::sampleParcel(n)});  // all bought by buyer-1
+  }
+  runUntilIdle();
+  EXPECT_TRUE(service->tasks({}).value().empty()) << "clean deliveries";
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    ASSERT_EQ(service->claim(numbers[i], "买家说没收到").value(), i + 1);
+    runUntilIdle();
+  }
+  auto tasks = service->tasks({}).value();
+  ASSERT_EQ(tasks.size(), 3u);
+  for (const auto& t : tasks) EXPECT_EQ(t.kind, ExceptionKind::false_signed);
+  EXPECT_EQ(tasks[0].suggestion.remedy, Remedy::contact_carrier)
+      << "first claim, clean track: verify";
+  EXPECT_EQ(tasks[2].suggestion.remedy, Remedy::manual_review) << "third claim this month";
+  EXPECT_FALSE(service->claim("YT9999999999999", ""));
+}

@@ -19,6 +19,7 @@ class MockService : public ServiceApi {
   MOCK_METHOD(std::vector<TrackResult>, track, (const std::vector<Parcel>&), (override));
   MOCK_METHOD(Result<std::size_t>, rerun, (const std::optional<std::string>&), (override));
   MOCK_METHOD(Result<std::vector<NotificationTask>>, tasks, (const TaskFilter&), (override));
+  MOCK_METHOD(Result<std::size_t>, claim, (const std::string&, const std::string&), (override));
 };
 
 const char* kParcel = R"({"tracking_number":"YT1234567890123","carrier":"yuantong",
