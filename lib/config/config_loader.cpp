@@ -88,6 +88,20 @@ Apply boolean(F field) {
   };
 }
 
+// { name = factor, ... } with factors in (0, 10].
+std::optional<std::string> factors(const toml::node& n, std::map<std::string, double>& out) {
+  const auto* table = n.as_table();
+  if (!table) return "expected a table such as { name = 1.5 }";
+  out.clear();
+  for (auto&& [k, v] : *table) {
+    if (!v.is_number()) return "'" + std::string(k.str()) + "' must be a number";
+    double f = v.is_integer() ? double(*v.value<long long>()) : *v.value<double>();
+    if (f <= 0 || f > 10) return "'" + std::string(k.str()) + "' must be in (0, 10]";
+    out[std::string(k.str())] = f;
+  }
+  return std::nullopt;
+}
+
 #define FIELD(expr) \
   [](Config & c) -> auto& { return c.expr; }
 
@@ -124,6 +138,24 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(poll.retry_after_failure), seconds(1), hours(24))},
       {"detect.stalled_after", "duration", "in transit with no new scan for this long",
        duration(FIELD(rules.detection.stalled_after), minutes(1), hours(24 * 60))},
+      {"detect.province_factor", "table",
+       "threshold multipliers by destination province, e.g. { \"西藏自治区\" = 2.0 }",
+       [](const toml::node& n, Config& c, const Ctx&) {
+         return factors(n, c.rules.detection.province_factor);
+       }},
+      {"detect.carrier_factor", "table",
+       "threshold multipliers by carrier code, e.g. { ems = 1.5 }",
+       [](const toml::node& n, Config& c, const Ctx&) {
+         return factors(n, c.rules.detection.carrier_factor);
+       }},
+      {"remedies.high_value", "float", "orders worth this much need approval before reship/refund",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         if (!n.is_number()) return "expected a number";
+         double v = n.is_integer() ? double(*n.value<long long>()) : *n.value<double>();
+         if (v < 0) return "must be >= 0";
+         c.rules.remedy.high_value = v;
+         return std::nullopt;
+       }},
       {"detect.holidays", "array",
        "holiday periods as \"YYYY-MM-DD/YYYY-MM-DD\" (inclusive, local dates); gaps inside do not "
        "count",
@@ -264,6 +296,14 @@ struct Walker {
   void walk(const toml::table& table, const std::string& prefix) {
     for (auto&& [k, node] : table) {
       std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      const KeySpec* mapSpec = nullptr;
+      for (const auto& s : keys())
+        if (s.key == key && s.type == "table") mapSpec = &s;
+      if (node.is_table() && mapSpec) {
+        if (auto err = mapSpec->apply(node, config, ctx))
+          errors.push_back(position(file, node.source()) + ": " + key + ": " + *err);
+        continue;
+      }
       if (node.is_table()) {
         bool known = false;
         for (auto s : kSections) known = known || s == key;

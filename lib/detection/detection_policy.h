@@ -4,6 +4,7 @@
 // scans) and by any holiday the gap overlaps (春节 stops much of the network).
 #include "common/clock.h"
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,10 +23,11 @@ struct DetectionPolicy {
   /// Warn when less than this is left before promised_by and the parcel is
   /// not yet in the destination city.
   Seconds promise_margin = std::chrono::hours(24);
-  /// Thresholds are multiplied by this for destinations in remote provinces.
-  double remote_factor = 1.5;
-  std::vector<std::string> remote_provinces = {"新疆维吾尔自治区", "西藏自治区", "青海省",
-                                               "内蒙古自治区"};
+  /// Thresholds are multiplied by these for destinations in these provinces
+  /// (remote regions have longer normal gaps) and for these carriers.
+  std::map<std::string, double> province_factor = {
+      {"新疆维吾尔自治区", 1.5}, {"西藏自治区", 1.5}, {"青海省", 1.5}, {"内蒙古自治区", 1.5}};
+  std::map<std::string, double> carrier_factor;
   /// Holiday periods [from, to); the part of a gap inside one does not count.
   std::vector<std::pair<Timestamp, Timestamp>> holidays;
 };

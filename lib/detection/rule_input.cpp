@@ -6,9 +6,14 @@ namespace pw {
 
 Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from) {
   Seconds t = base;
-  const auto& remote = in.policy.remote_provinces;
-  if (std::find(remote.begin(), remote.end(), in.parcel.destination.province) != remote.end())
-    t = Seconds(static_cast<long long>(static_cast<double>(t.count()) * in.policy.remote_factor));
+  double factor = 1.0;
+  if (auto it = in.policy.province_factor.find(in.parcel.destination.province);
+      it != in.policy.province_factor.end())
+    factor *= it->second;
+  if (auto it = in.policy.carrier_factor.find(in.parcel.carrier);
+      it != in.policy.carrier_factor.end())
+    factor *= it->second;
+  t = Seconds(static_cast<long long>(static_cast<double>(t.count()) * factor));
   for (const auto& [a, b] : in.policy.holidays) {
     Timestamp lo = std::max(a, from), hi = std::min(b, std::max(in.now, from + t));
     if (hi > lo) t += hi - lo;

@@ -4,8 +4,9 @@
 
 namespace pw {
 
-Suggestion suggestRemedy(const Finding& f, const Parcel&, const RemedyPolicy& policy,
-                         int buyerClaims) {
+namespace {
+
+Suggestion byKind(const Finding& f, const RemedyPolicy& policy, int buyerClaims) {
   std::string gap = formatDuration(std::chrono::floor<std::chrono::hours>(f.elapsed));
   EventReason reason = f.evidence.empty() ? EventReason::none : f.evidence.back().reason;
   switch (f.kind) {
@@ -90,6 +91,20 @@ Suggestion suggestRemedy(const Finding& f, const Parcel&, const RemedyPolicy& po
               "the promised time is close: tell the buyer the real expected date now"};
   }
   return {Remedy::manual_review, std::string(toString(f.kind)) + ": review by hand"};
+}
+
+}  // namespace
+
+Suggestion suggestRemedy(const Finding& f, const Parcel& parcel, const RemedyPolicy& policy,
+                         int buyerClaims) {
+  Suggestion s = byKind(f, policy, buyerClaims);
+  bool costly = s.remedy == Remedy::reship || s.remedy == Remedy::refund ||
+                s.remedy == Remedy::recall_and_refund || s.remedy == Remedy::compensate;
+  if (costly && policy.high_value > 0 && parcel.order_value &&
+      *parcel.order_value >= policy.high_value)
+    s.reason += " (order value " + std::to_string(static_cast<long long>(*parcel.order_value)) +
+                ": needs approval)";
+  return s;
 }
 
 }  // namespace pw

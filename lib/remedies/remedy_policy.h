@@ -17,6 +17,9 @@ struct RemedyPolicy {
   /// A buyer with this many "not received" claims in `claim_window` gets a
   /// manual review instead of an automatic refund or reship.
   int repeated_claims = 3;
+  /// Orders worth at least this need a person's approval before a reship,
+  /// refund or compensation (0: never).
+  double high_value = 2000;
   Seconds claim_window = std::chrono::hours(30 * 24);
 };
 

@@ -162,3 +162,24 @@ listen = "127.0.0.1:8900"
   EXPECT_EQ(f.error(base("[carriers.kuaidiniao]\nenabled = true\n")),
             f.file() + ": carriers.kuaidiniao: business_id and app_key are required");
 }
+
+TEST(ConfigLoader, OverridesPerProvinceAndCarrier) {
+  ConfigFiles f;
+  auto c = f.load(base(R"(
+[detect]
+province_factor = { "西藏自治区" = 2.0 }
+carrier_factor = { ems = 1.5 }
+holidays = ["2026-02-15/2026-02-23"]
+)"))
+               .value();
+  EXPECT_EQ(c.rules.detection.province_factor.size(), 1u);
+  EXPECT_DOUBLE_EQ(c.rules.detection.province_factor.at("西藏自治区"), 2.0);
+  EXPECT_DOUBLE_EQ(c.rules.detection.carrier_factor.at("ems"), 1.5);
+  ASSERT_EQ(c.rules.detection.holidays.size(), 1u);
+  EXPECT_EQ(c.rules.detection.holidays[0].second - c.rules.detection.holidays[0].first,
+            std::chrono::hours(24 * 9));
+  EXPECT_EQ(f.error(base("[detect]\ncarrier_factor = { ems = 0 }\n")),
+            f.file() + ":13:18: detect.carrier_factor: 'ems' must be in (0, 10]");
+  EXPECT_EQ(f.error(base("[detect]\nholidays = [\"2026-02-30/2026-03-01\"]\n")),
+            f.file() + ":13:12: detect.holidays: bad holiday period '2026-02-30/2026-03-01'");
+}

@@ -87,3 +87,17 @@ TEST(PlaceOf, PrefersAreaAndFacility) {
             "湖北省武汉市");
   EXPECT_EQ(placeOf(scan("2024-05-01T00:00:00Z", EventKind::in_transit, "运输中")), "运输中");
 }
+
+TEST(Assessor, CarrierFactorAndHighValueApproval) {
+  auto parcel = test::sampleParcel();
+  parcel.order_value = 5000;
+  Timeline t = {scan("2024-05-01T04:00:00Z", EventKind::picked_up, "已揽收")};
+  auto r = rules();
+  r.detection.carrier_factor["yuantong"] = 2.0;  // 96 h for this carrier
+  EXPECT_TRUE(assess(parcel, t, {}, r, at("2024-05-04T04:00:00Z")).issues.empty());
+  auto a = assess(parcel, t, {}, r, at("2024-05-09T04:00:00Z"));
+  ASSERT_EQ(a.issues.size(), 1u);
+  EXPECT_EQ(a.issues[0].suggestion.remedy, Remedy::reship);
+  EXPECT_NE(a.issues[0].suggestion.reason.find("(order value 5000: needs approval)"),
+            std::string::npos);
+}
