@@ -2,8 +2,9 @@
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include "httpd/http_listener.h"
+
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 namespace pw {
@@ -27,22 +28,18 @@ std::shared_ptr<spdlog::logger> log() {
 }  // namespace
 
 struct PushListener::State {
-  State(asio::io_context& io, PollingService& s, const Config& c)
-      : io(io),
-        acceptor(io),
-        service(s),
+  State(PollingService& s, const Config& c)
+      : service(s),
         kuaidi100(c.kuaidi100),
         kuaidiniao(c.kuaidiniao),
         seventeen(c.seventeen_track),
         seventeen_key(c.seventeen_track.token) {}
-  asio::io_context& io;
-  tcp::acceptor acceptor;
+  std::unique_ptr<HttpListener> listener;
   PollingService& service;
   Kuaidi100Codec kuaidi100;
   KuaidiniaoCodec kuaidiniao;
   SeventeenTrackCodec seventeen;
   std::string seventeen_key;
-  bool running = false;
 
   // Commits one parcel's snapshot; true when it is safe to acknowledge.
   bool commit(std::string_view source, const std::string& number,
@@ -118,73 +115,19 @@ struct PushListener::State {
   }
 };
 
-namespace {
-
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, std::shared_ptr<PushListener::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
-  void start() { doRead(); }
-
- private:
-  void doRead() {
-    parser_.emplace();
-    parser_->body_limit(kMaxPushBytes);
-    stream_.expires_after(kReadTimeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
-  }
-
-  void onRead(beast::error_code ec) {
-    if (ec == http::error::body_limit) {
-      log()->warn("PUSH_TOO_LARGE limit={}", kMaxPushBytes);
-      return respond(http::status::payload_too_large, "push larger than 4 MiB\n", false);
-    }
-    if (ec) return close();
-    auto req = parser_->release();
-    auto [status, body] = state_->handle(req);
-    respond(status, std::move(body), req.keep_alive());
-  }
-
-  void respond(http::status status, std::string body, bool keepAlive) {
-    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
-    res->set(http::field::content_type, "application/json;charset=UTF-8");
-    res->body() = std::move(body);
-    res->keep_alive(keepAlive);
-    res->prepare_payload();
-    stream_.expires_after(kReadTimeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || res->need_eof()) return self->close();
-                        self->doRead();
-                      });
-  }
-
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
-  }
-
-  beast::tcp_stream stream_;
-  std::shared_ptr<PushListener::State> state_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-};
-
-void doAccept(std::shared_ptr<PushListener::State> state) {
-  state->acceptor.async_accept([state](beast::error_code ec, tcp::socket socket) {
-    if (!state->running || ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), state)->start();
-    doAccept(state);
-  });
-}
-
-}  // namespace
-
 PushListener::PushListener(asio::io_context& io, PollingService& service, const Config& config)
-    : state_(std::make_shared<State>(io, service, config)) {}
+    : state_(std::make_shared<State>(service, config)) {
+  HttpListenerLimits limits;
+  limits.max_body_bytes = kMaxPushBytes;
+  limits.io_timeout = kReadTimeout;
+  state_->listener = std::make_unique<HttpListener>(
+      io,
+      [state = state_.get()](const HttpListener::Request& req) {
+        auto [status, body] = state->handle(req);
+        return makeReply(static_cast<int>(status), std::move(body));
+      },
+      limits);
+}
 
 PushListener::~PushListener() { stop(); }
 
@@ -205,25 +148,12 @@ Result<std::uint16_t> PushListener::start(const std::string& listen) {
   }
   if (port < 0 || port > 65535)
     return makeError(ErrorCode::invalid_input, "push.listen: bad port in '" + listen + "'");
-  tcp::endpoint ep(address, static_cast<std::uint16_t>(port));
-  state_->acceptor.open(ep.protocol(), ec);
-  if (!ec) state_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) state_->acceptor.bind(ep, ec);
-  if (!ec) state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return makeError(ErrorCode::io, "push listener on " + listen + ": " + ec.message());
-  state_->running = true;
-  doAccept(state_);
-  std::uint16_t bound = state_->acceptor.local_endpoint().port();
-  log()->info("PUSH_LISTENING address={} port={}", listen.substr(0, colon), bound);
-  return bound;
+  auto bound = state_->listener->start(tcp::endpoint(address, static_cast<std::uint16_t>(port)));
+  if (!bound) return makeError(ErrorCode::io, "push listener: " + bound.error().message);
+  log()->info("PUSH_LISTENING address={} port={}", listen.substr(0, colon), *bound);
+  return *bound;
 }
-
-void PushListener::stop() {
-  if (!state_->running) return;
-  state_->running = false;
-  beast::error_code ignored;
-  state_->acceptor.close(ignored);
-}
+void PushListener::stop() { state_->listener->stop(); }
 
 std::string PushListener::seventeenTrackSign(std::string_view body, std::string_view key) {
   std::string material(body);

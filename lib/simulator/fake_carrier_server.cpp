@@ -1,21 +1,18 @@
 #include "simulator/fake_carrier_server.h"
 
 #include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "httpd/http_listener.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
 
 #include <deque>
 #include <mutex>
+#include <stdexcept>
 
 namespace pw {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -28,9 +25,9 @@ constexpr const char* kBadRequest =
 
 struct FakeCarrierServer::State {
   State(asio::io_context& io, std::string c, std::string k)
-      : io(io), acceptor(io), customer(std::move(c)), key(std::move(k)) {}
+      : io(io), customer(std::move(c)), key(std::move(k)) {}
   asio::io_context& io;
-  tcp::acceptor acceptor;
+  std::unique_ptr<HttpListener> listener;
   std::string customer;
   std::string key;
   std::uint16_t port = 0;
@@ -43,7 +40,7 @@ struct FakeCarrierServer::State {
   std::vector<RecordedRequest> log;
 
   // Builds the answer and the fault for one request (thread-safe).
-  std::pair<std::string, FakeFault> answer(const http::request<http::string_body>& req) {
+  std::pair<std::string, FakeFault> answer(const HttpListener::Request& req) {
     RecordedRequest rec;
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
@@ -94,110 +91,49 @@ struct FakeCarrierServer::State {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, std::shared_ptr<FakeCarrierServer::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)), timer_(stream_.get_executor()) {}
-
-  void start() { doRead(); }
-
- private:
-  void doRead() {
-    req_ = {};
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(
-        stream_, buffer_, req_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
-  }
-
-  void onRead(beast::error_code ec) {
-    if (ec) return close();
-    auto [body, fault] = state_->answer(req_);
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(fault.http_status), req_.version());
-    res->set(http::field::server, "parcelwatch-fake-kuaidi100");
-    res->set(http::field::content_type, "application/json;charset=UTF-8");
-    if (fault.retry_after_seconds)
-      res->set(http::field::retry_after, std::to_string(*fault.retry_after_seconds));
-    if (fault.body)
-      res->body() = *fault.body;
-    else if (fault.huge_body_bytes)
-      res->body() = std::string(fault.huge_body_bytes, 'x');
-    else if (fault.http_status != 200)
-      res->body() = "<html><body>error " + std::to_string(fault.http_status) + "</body></html>";
-    else
-      res->body() = std::move(body);
-    res->keep_alive(req_.keep_alive());
-    res->prepare_payload();
-    bool drop = fault.drop_connection;
-    if (fault.delay.count() > 0) {
-      timer_.expires_after(fault.delay);
-      timer_.async_wait([self = shared_from_this(), res, drop](beast::error_code wec) {
-        if (wec) return;
-        self->respond(res, drop);
-      });
-    } else {
-      respond(res, drop);
-    }
-  }
-
-  void respond(std::shared_ptr<http::response<http::string_body>> res, bool drop) {
-    if (drop) return close();
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || res->need_eof()) return self->close();
-                        self->doRead();
-                      });
-  }
-
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
-  }
-
-  beast::tcp_stream stream_;
-  std::shared_ptr<FakeCarrierServer::State> state_;
-  asio::steady_timer timer_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> req_;
-};
-
-void doAccept(std::shared_ptr<FakeCarrierServer::State> state) {
-  state->acceptor.async_accept([state](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), state)->start();
-    doAccept(state);
-  });
+HttpReply toReply(std::string body, const FakeFault& fault) {
+  HttpReply r;
+  r.status = fault.http_status;
+  r.delay = fault.delay;
+  r.drop_connection = fault.drop_connection;
+  if (fault.retry_after_seconds)
+    r.headers.emplace_back("Retry-After", std::to_string(*fault.retry_after_seconds));
+  if (fault.body)
+    r.body = *fault.body;
+  else if (fault.huge_body_bytes)
+    r.body = std::string(fault.huge_body_bytes, 'x');
+  else if (fault.http_status != 200)
+    r.body = "<html><body>error " + std::to_string(fault.http_status) + "</body></html>";
+  else
+    r.body = std::move(body);
+  return r;
 }
 
 }  // namespace
 
 FakeCarrierServer::FakeCarrierServer(asio::io_context& io, std::string customer, std::string key)
-    : state_(std::make_shared<State>(io, std::move(customer), std::move(key))) {}
+    : state_(std::make_shared<State>(io, std::move(customer), std::move(key))) {
+  HttpListenerLimits limits;
+  limits.server_name = "parcelwatch-fake-kuaidi100";
+  state_->listener = std::make_unique<HttpListener>(
+      io,
+      [state = state_.get()](const HttpListener::Request& req) {
+        auto [body, fault] = state->answer(req);
+        return toReply(std::move(body), fault);
+      },
+      limits);
+}
 
 FakeCarrierServer::~FakeCarrierServer() { stop(); }
 
 std::uint16_t FakeCarrierServer::start(std::uint16_t port) {
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
-  state_->acceptor.open(ep.protocol());
-  state_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  state_->acceptor.bind(ep);
-  state_->acceptor.listen();
-  state_->port = state_->acceptor.local_endpoint().port();
-  doAccept(state_);
+  auto bound = state_->listener->start(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  if (!bound) throw std::runtime_error("fake carrier: " + bound.error().message);
+  state_->port = *bound;
   return state_->port;
 }
 
-void FakeCarrierServer::stop() {
-  // The acceptor belongs to the io_context's thread; closing from another
-  // thread is only safe once that thread has stopped, which is how tests use it.
-  asio::post(state_->io, [state = state_] {
-    beast::error_code ignored;
-    state->acceptor.close(ignored);
-  });
-}
+void FakeCarrierServer::stop() { state_->listener->stop(); }
 
 std::string FakeCarrierServer::queryUrl() const {
   return "http://127.0.0.1:" + std::to_string(state_->port) + "/poll/query.do";
