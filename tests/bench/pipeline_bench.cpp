@@ -87,15 +87,18 @@ BENCHMARK(BM_AssessTenEventTimeline);
 // a different "now", so the figure is timelines per second on one core.
 void BM_DetectMillionTimelines(benchmark::State& state) {
   const EventKind shapes[][10] = {
-      {EventKind::info_received, EventKind::picked_up, EventKind::departed_hub, EventKind::arrived_hub,
+      {EventKind::info_received, EventKind::picked_up, EventKind::departed_hub,
+       EventKind::arrived_hub, EventKind::departed_hub, EventKind::arrived_hub,
+       EventKind::arrived_delivery_station, EventKind::out_for_delivery, EventKind::delivery_failed,
+       EventKind::out_for_delivery},
+      {EventKind::picked_up, EventKind::departed_hub, EventKind::arrived_hub,
+       EventKind::departed_hub, EventKind::arrived_hub, EventKind::in_transit,
+       EventKind::in_transit, EventKind::arrived_hub, EventKind::departed_hub,
+       EventKind::arrived_hub},
+      {EventKind::picked_up, EventKind::departed_hub, EventKind::arrived_hub,
        EventKind::departed_hub, EventKind::arrived_hub, EventKind::arrived_delivery_station,
-       EventKind::out_for_delivery, EventKind::delivery_failed, EventKind::out_for_delivery},
-      {EventKind::picked_up, EventKind::departed_hub, EventKind::arrived_hub, EventKind::departed_hub,
-       EventKind::arrived_hub, EventKind::in_transit, EventKind::in_transit, EventKind::arrived_hub,
-       EventKind::departed_hub, EventKind::arrived_hub},
-      {EventKind::picked_up, EventKind::departed_hub, EventKind::arrived_hub, EventKind::departed_hub,
-       EventKind::arrived_hub, EventKind::arrived_delivery_station, EventKind::out_for_delivery,
-       EventKind::stored_for_pickup, EventKind::signed_, EventKind::signed_},
+       EventKind::out_for_delivery, EventKind::stored_for_pickup, EventKind::signed_,
+       EventKind::signed_},
       {EventKind::picked_up, EventKind::departed_hub, EventKind::arrived_hub, EventKind::customs,
        EventKind::customs, EventKind::in_transit, EventKind::arrived_hub, EventKind::problem,
        EventKind::returning, EventKind::returned},
@@ -112,8 +115,9 @@ void BM_DetectMillionTimelines(benchmark::State& state) {
       e.time = test::at("2024-05-01T00:00:00Z") + std::chrono::hours(5 * k + i % 7);
       e.kind = shapes[i % 4][k];
       e.place.city = cities[(k + i) % 5];
-      e.signer_type = e.kind == EventKind::signed_ ? (k == 8 ? SignerType::station : SignerType::self)
-                                                    : SignerType::none;
+      e.signer_type = e.kind == EventKind::signed_
+                          ? (k == 8 ? SignerType::station : SignerType::self)
+                          : SignerType::none;
       t.push_back(e);
     }
     parcels.push_back(p);
@@ -131,8 +135,8 @@ void BM_DetectMillionTimelines(benchmark::State& state) {
     }
   }
   benchmark::DoNotOptimize(findings);
-  state.counters["timelines/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 1e6, benchmark::Counter::kIsRate);
+  state.counters["timelines/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 1e6,
+                                                     benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DetectMillionTimelines)->Unit(benchmark::kMillisecond)->Iterations(3);
 

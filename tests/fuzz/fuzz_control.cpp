@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
   auto req = pw::control::parseRequest(line);
   if (req) {
-    if (auto it = req->arguments.find("parcels"); it != req->arguments.end() && it->value().is_array())
+    if (auto it = req->arguments.find("parcels");
+        it != req->arguments.end() && it->value().is_array())
       for (const auto& p : it->value().get_array()) (void)pw::parcelFromJson(p);
   }
   return 0;
