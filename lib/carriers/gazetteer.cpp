@@ -104,12 +104,18 @@ void Gazetteer::index(const std::string& name, std::size_t division, bool alias)
     if (d == division) return;
   v.emplace_back(division, alias);
   max_name_bytes_ = std::max(max_name_bytes_, name.size());
+  first_chars_[name.substr(0, charLength(static_cast<unsigned char>(name[0])))] = true;
 }
 
 std::vector<Gazetteer::Match> Gazetteer::scan(std::string_view text) const {
   std::vector<Match> out;
   std::size_t i = 0;
   while (i < text.size()) {
+    std::size_t step = charLength(static_cast<unsigned char>(text[i]));
+    if (!first_chars_.count(text.substr(i, step))) {  // most positions start no name
+      i += step;
+      continue;
+    }
     // Longest name starting here.
     std::size_t best = 0;
     const std::vector<std::pair<std::size_t, bool>>* found = nullptr;
@@ -118,7 +124,7 @@ std::vector<Gazetteer::Match> Gazetteer::scan(std::string_view text) const {
       j += charLength(static_cast<unsigned char>(text[j]));
       len = j - i;
       if (len > max_name_bytes_) break;
-      auto it = names_.find(std::string(text.substr(i, len)));
+      auto it = names_.find(text.substr(i, len));
       if (it != names_.end()) {
         best = len;
         found = &it->second;

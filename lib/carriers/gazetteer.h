@@ -43,9 +43,19 @@ class Gazetteer {
   std::vector<Match> scan(std::string_view text) const;
   Place placeOf(std::size_t division) const;
 
+  // Lookups by string_view without building a string per probe (the scan
+  // probes every position and length of every event's text).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using NameMap = std::unordered_map<std::string, std::vector<std::pair<std::size_t, bool>>, Hash,
+                                     std::equal_to<>>;
+
   std::vector<Division> divisions_;
-  // name -> (division, is an alias)
-  std::unordered_map<std::string, std::vector<std::pair<std::size_t, bool>>> names_;
+  NameMap names_;  // name -> (division, is an alias)
+  std::unordered_map<std::string, bool, Hash, std::equal_to<>>
+      first_chars_;  // a name starts with it
   std::size_t max_name_bytes_ = 0;
 };
 
