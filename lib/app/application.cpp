@@ -15,6 +15,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace pw {
@@ -23,6 +30,55 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kDrainGrace = std::chrono::seconds(5);
+
+// One daemon per state folder: a second one is refused before it touches the
+// database or the control socket (Kea's rule, after CVE-2025-32801). The lock
+// dies with the process, so a crash never leaves a stale lock behind.
+class InstanceLock {
+ public:
+  explicit InstanceLock(const std::filesystem::path& file) {
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd_ < 0)
+      throw std::runtime_error("cannot open lock file " + file.string() + ": " +
+                               std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      char pid[32] = {};
+      ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
+      std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "?";
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      ::close(fd_);
+      throw std::runtime_error("another parcelwatchd (pid " + holder +
+                               ") is running on state_dir " + file.parent_path().string());
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      // The lock holds all the same; the pid is only for the message above.
+    }
+  }
+  ~InstanceLock() { ::close(fd_); }
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Anyone who can enter the socket's folder can connect; refuse a folder more
+// open than 0750 rather than serve the control channel to every local user.
+void checkSocketFolder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    throw std::runtime_error("cannot stat control socket folder " + dir.string());
+  if (st.st_mode & 0027) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw std::runtime_error("control socket folder " + dir.string() + " is mode " + mode +
+                             "; it must not be more open than 0750 (chmod 750 " + dir.string() +
+                             ")");
+  }
+}
 
 std::string statusLine(PollingService& service) {
   auto s = service.status();
@@ -76,12 +132,17 @@ Application::Application(Config config) : config_(std::move(config)) {}
 int Application::run() {
   SystemClock clock;
   asio::io_context io;
+  // Files and folders the daemon creates are not world-readable (the socket's
+  // folder in particular).
+  ::umask(0027);
 
   std::error_code ec;
   std::filesystem::create_directories(config_.daemon.state_dir, ec);
   if (ec)
     throw std::runtime_error("cannot create state_dir " + config_.daemon.state_dir.string() + ": " +
                              ec.message());
+  InstanceLock lock(config_.daemon.state_dir / "parcelwatchd.lock");
+  checkSocketFolder(config_.daemon.control_socket.parent_path());
   auto dbPath = config_.daemon.state_dir / "parcelwatch.db";
   auto store = Store::open(dbPath);
   if (!store) throw std::runtime_error(store.error().message);

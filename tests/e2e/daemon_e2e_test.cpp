@@ -250,11 +250,29 @@ TEST_F(E2E, SecondInstanceOnTheSameSocketIsRefused) {
   auto first = startDaemon(config);
   auto second = test::run({kDaemon, "-c", config.string()}, dir.path(), std::nullopt, seconds(10));
   EXPECT_NE(second.status, 0);
-  EXPECT_NE(second.err.find("another parcelwatchd is already listening on " + socket.string()),
+  EXPECT_NE(second.err.find("another parcelwatchd (pid " + std::to_string(first->pid()) +
+                            ") is running on state_dir " + (dir / "state").string()),
             std::string::npos)
       << second.err;
   EXPECT_TRUE(first->running());
   EXPECT_EQ(ctl({"status"}).status, 0);
+}
+
+TEST_F(E2E, SocketFolderMoreOpenThan0750IsRefused) {
+  fs::create_directories(dir / "open");
+  fs::permissions(dir / "open", fs::perms(0755));
+  auto config = writeConfig("http://127.0.0.1:1/");
+  std::string text = test::readFile(config);
+  const std::string from = "control_socket = \"pw.sock\"";
+  text.replace(text.find(from), from.size(), "control_socket = \"open/pw.sock\"");
+  dir.write("pw.toml", text);
+  auto r = test::run({kDaemon, "-c", config.string()}, dir.path(), std::nullopt,
+                     std::chrono::seconds(10));
+  EXPECT_EQ(r.status, 70);
+  EXPECT_NE(r.err.find("control socket folder " + (dir / "open").string() +
+                       " is mode 0755; it must not be more open than 0750"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(E2E, CtlExitCodes) {
