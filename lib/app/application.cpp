@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -180,6 +181,10 @@ int Application::run() {
   }
 
   SystemdNotifier notifier;
+  // The watchdog is pinged from the event loop itself, so a stuck loop (not
+  // just a dead process) gets the service restarted.
+  asio::steady_timer watchdog(io);
+  std::function<void()> pet;
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void()> waitSignal;
   waitSignal = [&] {
@@ -201,11 +206,23 @@ int Application::run() {
       if (simulator) simulator->stop();
       service.stop(kDrainGrace, [&] {
         signals.cancel();
+        watchdog.cancel();
         io.stop();
       });
     });
   };
   waitSignal();
+
+  if (auto interval = notifier.watchdogInterval(); interval.count() > 0) {
+    pet = [&, half = interval / 2] {
+      notifier.watchdog();
+      watchdog.expires_after(half);
+      watchdog.async_wait([&](boost::system::error_code wec) {
+        if (!wec) pet();
+      });
+    };
+    pet();
+  }
 
   notifier.ready(statusLine(service));
   spdlog::info("READY version={} socket={} alert_log={}", PARCELWATCH_VERSION,

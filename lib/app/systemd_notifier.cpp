@@ -9,5 +9,12 @@ void SystemdNotifier::ready(const std::string& status) {
 }
 void SystemdNotifier::stopping() { sd_notify(0, "STOPPING=1"); }
 void SystemdNotifier::status(const std::string& text) { sd_notify(0, ("STATUS=" + text).c_str()); }
+void SystemdNotifier::watchdog() { sd_notify(0, "WATCHDOG=1"); }
+
+std::chrono::microseconds SystemdNotifier::watchdogInterval() const {
+  uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0) return std::chrono::microseconds(usec);
+  return std::chrono::microseconds(0);
+}
 
 }  // namespace pw

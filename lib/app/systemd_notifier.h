@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <string>
 
 namespace pw {
@@ -9,6 +10,9 @@ class SystemdNotifier {
   void ready(const std::string& status);
   void stopping();
   void status(const std::string& text);
+  void watchdog();
+  /// The watchdog interval systemd asked for (WatchdogSec=), or zero.
+  std::chrono::microseconds watchdogInterval() const;
 };
 
 }  // namespace pw

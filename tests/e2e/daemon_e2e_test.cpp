@@ -11,7 +11,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <csignal>
+#include <cstring>
 #include <thread>
 
 using namespace pw;
@@ -294,4 +298,44 @@ TEST_F(E2E, CtlExitCodes) {
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(ctl({"track", (dir / "missing.jsonl").string()}).status, 66);
   EXPECT_EQ(ctl({"commands"}).status, 0);
+}
+
+// sd_notify without systemd: a datagram socket as NOTIFY_SOCKET, as systemd would.
+TEST_F(E2E, NotifiesReadyWatchdogAndStopping) {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = (dir / "notify.sock").string();
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto readAll = [&](std::chrono::milliseconds within) {
+    std::string all;
+    auto deadline = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) all.append(buf, static_cast<size_t>(n)).push_back('\n');
+    }
+    return all;
+  };
+  RemoteCarrier carrier;
+  test::Subprocess daemon({kDaemon, "-c", writeConfig(carrier.server.queryUrl()).string()},
+                          dir.path(), std::nullopt,
+                          {"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=400000"});
+  std::string got = readAll(std::chrono::milliseconds(1500));
+  EXPECT_NE(got.find("READY=1"), std::string::npos) << got << daemon.err();
+  EXPECT_NE(got.find("STATUS=watching 0 parcels, 0 open exceptions"), std::string::npos) << got;
+  int pings = 0;
+  for (auto at = got.find("WATCHDOG=1"); at != std::string::npos;
+       at = got.find("WATCHDOG=1", at + 1))
+    ++pings;
+  EXPECT_GE(pings, 3) << "pinged every 200 ms";
+  daemon.signal(SIGTERM);
+  got = readAll(std::chrono::milliseconds(800));
+  EXPECT_NE(got.find("STOPPING=1"), std::string::npos) << got;
+  EXPECT_EQ(daemon.wait(std::chrono::seconds(5)), 0);
+  ::close(fd);
 }
