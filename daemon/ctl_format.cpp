@@ -76,4 +76,32 @@ std::string formatTasks(const json::value& args) {
   return out.str();
 }
 
+std::string formatParcel(const json::value& args) {
+  if (!args.is_object()) return "";
+  const auto& o = args.get_object();
+  std::ostringstream out;
+  if (auto p = o.if_contains("parcel"); p && p->is_object()) {
+    const auto& po = p->get_object();
+    out << field(po, "tracking_number") << "  " << field(po, "carrier") << "  "
+        << field(po, "stage") << "\n";
+    if (auto d = po.if_contains("destination"); d && d->is_object())
+      out << "to " << field(d->get_object(), "province") << field(d->get_object(), "city")
+          << field(d->get_object(), "district") << "  shipped " << field(po, "shipped_at") << "\n";
+  }
+  out << "\nevents:\n";
+  if (auto e = o.if_contains("events"); e && e->is_array())
+    for (const auto& ev : e->get_array())
+      out << "  " << field(ev.get_object(), "local_time") << "  "
+          << pad(field(ev.get_object(), "kind"), 25) << field(ev.get_object(), "description")
+          << "\n";
+  out << "\nexceptions:\n";
+  if (auto x = o.if_contains("exceptions"); x && x->is_array())
+    for (const auto& ex : x->get_array())
+      out << "  " << pad(field(ex.get_object(), "kind"), 17)
+          << (ex.get_object().at("open").as_bool() ? "open      " : "resolved  ")
+          << field(ex.get_object(), "detail") << "\n";
+  out << "\n" << formatTasks(args);
+  return out.str();
+}
+
 }  // namespace pw::ctl

@@ -210,6 +210,25 @@ int main(int argc, char** argv) {
   rerun->add_option("TRACKING_NUMBER", rerunNumber, "one parcel");
   rerun->add_flag("--all", rerunAll, "every active parcel");
 
+  std::string parcelNumber;
+  auto* parcelCmd = cli.add_subcommand("parcel", "one parcel: timeline, exceptions, tasks");
+  parcelCmd->add_option("TRACKING_NUMBER", parcelNumber, "the parcel")->required();
+
+  std::int64_t taskId = 0;
+  std::string taskState, taskOutcome;
+  auto* taskCmd = cli.add_subcommand("task", "act on a task: task ID ack|done|dismiss");
+  taskCmd->add_option("ID", taskId, "task id")->required();
+  taskCmd->add_option("STATE", taskState, "ack, done or dismiss")
+      ->required()
+      ->check(CLI::IsMember({"ack", "done", "dismiss"}));
+  taskCmd->add_option("--outcome", taskOutcome, "what was done, e.g. \"reshipped SF123\"");
+
+  std::string untrackNumber;
+  auto* untrackCmd = cli.add_subcommand("untrack", "stop watching a parcel and forget it");
+  untrackCmd->add_option("TRACKING_NUMBER", untrackNumber, "the parcel")->required();
+
+  auto* versionCmd = cli.add_subcommand("version", "the daemon's version");
+
   std::string claimNumber, claimNote;
   auto* claimCmd = cli.add_subcommand("claim", "record a buyer's \"not received\" report");
   claimCmd->add_option("TRACKING_NUMBER", claimNumber, "the parcel")->required();
@@ -250,6 +269,17 @@ int main(int argc, char** argv) {
       args["tracking_number"] = rerunNumber;
     return run(o, {"rerun", std::move(args)});
   }
+  if (parcelCmd->parsed())
+    return run(o, {"parcel", json::object{{"tracking_number", parcelNumber}}}, &ctl::formatParcel);
+  if (taskCmd->parsed()) {
+    std::string state = taskState == "ack" ? "acked" : taskState == "done" ? "done" : "dismissed";
+    json::object args{{"id", taskId}, {"state", state}};
+    if (!taskOutcome.empty()) args["outcome"] = taskOutcome;
+    return run(o, {"task", std::move(args)});
+  }
+  if (untrackCmd->parsed())
+    return run(o, {"untrack", json::object{{"tracking_number", untrackNumber}}});
+  if (versionCmd->parsed()) return run(o, {"version", {}});
   if (claimCmd->parsed()) {
     json::object args{{"tracking_number", claimNumber}};
     if (!claimNote.empty()) args["note"] = claimNote;

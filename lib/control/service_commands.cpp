@@ -3,6 +3,7 @@
 #include "carriers/normalize.h"
 #include "carriers/tracking_number.h"
 #include "common/duration.h"
+#include "common/time_format.h"
 #include "model/model_json.h"
 #include "model/parcel_json.h"
 
@@ -208,6 +209,65 @@ Answer claim(ServiceApi& service, const json::object& args) {
       json::object{{"buyer_claims", *r}});
 }
 
+Answer parcelDetails(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"tracking_number"})) return error(*bad);
+  auto tn = args.find("tracking_number");
+  if (tn == args.end() || !tn->value().is_string())
+    return error("parcel needs \"tracking_number\"");
+  auto d = service.parcel(std::string(tn->value().get_string()));
+  if (!d) return error("parcel: " + d.error().message);
+  json::array events, exceptions, tasks;
+  for (const auto& e : d->timeline) events.push_back(eventToJson(e));
+  for (const auto& x : d->exceptions) {
+    auto o = findingToJson(x.finding);
+    o["id"] = x.id;
+    o["open"] = x.open;
+    o["opened_at"] = formatRfc3339(x.opened_at);
+    if (x.resolved_at) o["resolved_at"] = formatRfc3339(*x.resolved_at);
+    exceptions.push_back(std::move(o));
+  }
+  for (const auto& t : d->tasks) tasks.push_back(taskToJson(t));
+  return ok(d->parcel.tracking_number + ": " + std::string(toString(d->parcel.stage)) + ", " +
+                std::to_string(d->timeline.size()) + " events",
+            json::object{{"parcel", parcelToJson(d->parcel)},
+                         {"events", std::move(events)},
+                         {"exceptions", std::move(exceptions)},
+                         {"tasks", std::move(tasks)}});
+}
+
+Answer task(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"id", "state", "outcome"})) return error(*bad);
+  auto id = args.find("id");
+  if (id == args.end() || !id->value().is_int64() || id->value().get_int64() < 1)
+    return error("task needs \"id\": a task id");
+  auto st = args.find("state");
+  std::optional<TaskState> state;
+  if (st != args.end() && st->value().is_string())
+    state = taskStateFromString(st->value().get_string());
+  if (!state || *state == TaskState::open)
+    return error("task needs \"state\": acked, done or dismissed");
+  std::string outcome;
+  if (auto o = args.find("outcome"); o != args.end()) {
+    if (!o->value().is_string() || o->value().get_string().size() > 1000)
+      return error("\"outcome\" must be a string of at most 1000 bytes");
+    outcome = o->value().get_string();
+  }
+  auto t = service.setTaskState(id->value().get_int64(), *state, outcome);
+  if (!t) return error("task: " + t.error().message);
+  return ok("task " + std::to_string(t->id) + " is " + std::string(toString(t->state)),
+            json::object{{"task", taskToJson(*t)}});
+}
+
+Answer untrack(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {"tracking_number"})) return error(*bad);
+  auto tn = args.find("tracking_number");
+  if (tn == args.end() || !tn->value().is_string())
+    return error("untrack needs \"tracking_number\"");
+  if (auto r = service.untrack(std::string(tn->value().get_string())); !r)
+    return error("untrack: " + r.error().message);
+  return ok("no longer watching " + std::string(tn->value().get_string()));
+}
+
 }  // namespace
 
 void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version) {
@@ -219,6 +279,15 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
                [&service](const json::object& a) { return rerun(service, a); });
   registry.add("claim", "record a buyer's \"not received\" report: {\"tracking_number\", \"note\"}",
                [&service](const json::object& a) { return claim(service, a); });
+  registry.add("version", "the daemon's version", [version](const json::object&) {
+    return ok(version, json::object{{"version", version}});
+  });
+  registry.add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}",
+               [&service](const json::object& a) { return parcelDetails(service, a); });
+  registry.add("task", "act on a task: {\"id\", \"state\": acked|done|dismissed, \"outcome\"}",
+               [&service](const json::object& a) { return task(service, a); });
+  registry.add("untrack", "stop watching a parcel and forget it: {\"tracking_number\"}",
+               [&service](const json::object& a) { return untrack(service, a); });
   registry.add("tasks",
                "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
                [&service](const json::object& a) { return tasks(service, a); });

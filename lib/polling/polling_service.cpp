@@ -166,6 +166,8 @@ void PollingService::onResponse(std::int64_t parcelId,
                                 const std::shared_ptr<const CarrierCodec>& codec,
                                 Result<HttpResponse> response) {
   if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
+  if (auto still = store_.parcel(parcelId); !still && still.error().code == ErrorCode::not_found)
+    return finishPoll(parcelId);  // untracked while the request was out
   auto log = logger("poll");
   Timestamp now = clock_.now();
   auto parcel = store_.parcel(parcelId);
@@ -312,6 +314,54 @@ Result<std::size_t> PollingService::claim(const std::string& trackingNumber,
   // Re-detect now so false_signed (and its task) follows the claim.
   if (auto r = rerun(trackingNumber); !r) return r.error();
   return static_cast<std::size_t>(count);
+}
+
+Result<ParcelDetails> PollingService::parcel(const std::string& trackingNumber) {
+  auto p = store_.findParcel(trackingNumber);
+  if (!p) return p.error();
+  if (!*p) return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
+  ParcelDetails d;
+  d.parcel = **p;
+  auto timeline = store_.timeline(d.parcel.id);
+  if (!timeline) return timeline.error();
+  d.timeline = std::move(*timeline);
+  auto exceptions = store_.exceptions(d.parcel.id);
+  if (!exceptions) return exceptions.error();
+  d.exceptions = std::move(*exceptions);
+  TaskFilter f;
+  f.state.reset();
+  f.tracking_number = trackingNumber;
+  auto tasks = store_.tasks(f);
+  if (!tasks) return tasks.error();
+  d.tasks = std::move(*tasks);
+  return d;
+}
+
+Result<NotificationTask> PollingService::setTaskState(std::int64_t taskId, TaskState state,
+                                                      const std::string& outcome) {
+  Timestamp now = clock_.now();
+  auto task = store_.setTaskState(taskId, state, outcome, now);
+  if (!task) return task.error();
+  logger("detect")->info("TASK_UPDATED task={} parcel={} state={} outcome=\"{}\"", taskId,
+                         task->tracking_number, toString(state), outcome);
+  auto record = taskRaisedRecord(*task, now);
+  record["event"] = "task_updated";
+  record["outcome"] = outcome;
+  record["state"] = toString(state);
+  alerts_.emit(record);
+  return task;
+}
+
+Result<void> PollingService::untrack(const std::string& trackingNumber) {
+  auto p = store_.findParcel(trackingNumber);
+  if (!p) return p.error();
+  if (!*p) return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
+  std::int64_t id = (*p)->id;
+  unschedule(id);
+  rerun_after_flight_.erase(id);
+  if (auto r = store_.removeParcel(id); !r) return r.error();
+  logger("poll")->info("PARCEL_UNTRACKED parcel={}", trackingNumber);
+  return {};
 }
 
 Result<void> PollingService::correctCarrier(const std::string& trackingNumber,

@@ -49,6 +49,10 @@ class PollingService final : public ServiceApi {
   Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) override;
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
   Result<std::size_t> claim(const std::string& trackingNumber, const std::string& note) override;
+  Result<ParcelDetails> parcel(const std::string& trackingNumber) override;
+  Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
+                                        const std::string& outcome) override;
+  Result<void> untrack(const std::string& trackingNumber) override;
 
   /// A full history pushed by an aggregator: merged, detected and committed
   /// like a poll result. Returns only after the commit, so acknowledging the

@@ -39,6 +39,13 @@ struct StatusReport {
   std::string database_check;
 };
 
+struct ParcelDetails {
+  Parcel parcel;
+  Timeline timeline;
+  std::vector<ParcelException> exceptions;
+  std::vector<NotificationTask> tasks;
+};
+
 class ServiceApi {
  public:
   virtual ~ServiceApi() = default;
@@ -51,6 +58,11 @@ class ServiceApi {
   /// Records a buyer's "not received" claim and re-detects the parcel;
   /// returns the buyer's recent claim count.
   virtual Result<std::size_t> claim(const std::string& trackingNumber, const std::string& note) = 0;
+  virtual Result<ParcelDetails> parcel(const std::string& trackingNumber) = 0;
+  virtual Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
+                                                const std::string& outcome) = 0;
+  /// Stops watching a parcel and forgets it.
+  virtual Result<void> untrack(const std::string& trackingNumber) = 0;
 };
 
 }  // namespace pw

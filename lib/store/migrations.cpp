@@ -101,6 +101,10 @@ CREATE TABLE claims (
 CREATE INDEX claims_by_buyer ON claims(buyer_id, created_at);
 CREATE INDEX claims_by_parcel ON claims(parcel_id);
 )sql",
+      // 5: what an agent did about a task.
+      R"sql(
+ALTER TABLE tasks ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kSteps;
 }

@@ -452,6 +452,69 @@ Result<void> Store::markAlerted(const std::vector<std::int64_t>& ids, Timestamp 
   });
 }
 
+Result<NotificationTask> Store::setTaskState(std::int64_t taskId, TaskState state,
+                                             const std::string& outcome, Timestamp now) {
+  return guarded("update task", [&]() -> Result<NotificationTask> {
+    SQLite::Statement up(*db_, "UPDATE tasks SET state=?, outcome=?, updated_at=? WHERE id=?");
+    up.bind(1, std::string(toString(state)));
+    up.bind(2, outcome);
+    up.bind(3, static_cast<int64_t>(secs(now)));
+    up.bind(4, static_cast<int64_t>(taskId));
+    if (up.exec() != 1) return makeError(ErrorCode::not_found, "no task " + std::to_string(taskId));
+    SQLite::Statement q(*db_,
+                        std::string("SELECT ") + kTaskColumns +
+                            " FROM tasks t JOIN parcels p ON p.id = t.parcel_id WHERE t.id=?");
+    q.bind(1, static_cast<int64_t>(taskId));
+    q.executeStep();
+    return readTask(q);
+  });
+}
+
+Result<std::vector<ParcelException>> Store::exceptions(std::int64_t parcelId) {
+  return guarded("list exceptions", [&]() -> Result<std::vector<ParcelException>> {
+    SQLite::Statement q(
+        *db_,
+        "SELECT id, kind, since, threshold, elapsed, detail, opened_at, resolved_at "
+        "FROM exceptions WHERE parcel_id=? ORDER BY id DESC");
+    q.bind(1, static_cast<int64_t>(parcelId));
+    std::vector<ParcelException> out;
+    while (q.executeStep()) {
+      ParcelException e;
+      e.id = q.getColumn(0).getInt64();
+      e.parcel_id = parcelId;
+      e.finding.kind =
+          exceptionKindFromString(q.getColumn(1).getString()).value_or(ExceptionKind::problem);
+      e.finding.since = fromSecs(q.getColumn(2).getInt64());
+      e.finding.threshold = Seconds(q.getColumn(3).getInt64());
+      e.finding.elapsed = Seconds(q.getColumn(4).getInt64());
+      e.finding.detail = q.getColumn(5).getString();
+      e.opened_at = fromSecs(q.getColumn(6).getInt64());
+      e.open = q.getColumn(7).isNull();
+      if (!e.open) e.resolved_at = fromSecs(q.getColumn(7).getInt64());
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+Result<void> Store::removeParcel(std::int64_t parcelId) {
+  return guarded("remove parcel", [&]() -> Result<void> {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    // Children first: the foreign keys would cascade, but claims and tasks are explicit here.
+    for (auto table : {"claims", "tasks", "exceptions", "events"}) {
+      SQLite::Statement del(*db_, std::string("DELETE FROM ") + table + " WHERE parcel_id=?");
+      del.bind(1, static_cast<int64_t>(parcelId));
+      del.exec();
+    }
+    SQLite::Statement del(*db_, "DELETE FROM parcels WHERE id=?");
+    del.bind(1, static_cast<int64_t>(parcelId));
+    if (del.exec() != 1)
+      return makeError(ErrorCode::not_found, "no parcel " + std::to_string(parcelId));
+    tx.commit();
+    return {};
+  });
+}
+
 Result<void> Store::addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) {
   return guarded("add claim", [&]() -> Result<void> {
     SQLite::Statement ins(*db_,

@@ -97,6 +97,14 @@ class Store {
   Result<std::vector<NotificationTask>> unalertedTasks();
   Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
 
+  /// Moves a task to acked, done or dismissed with what was done.
+  Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
+                                        const std::string& outcome, Timestamp now);
+  /// Exceptions of a parcel, open and resolved, newest first.
+  Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId);
+  /// Forgets a parcel with its events, exceptions, tasks and claims.
+  Result<void> removeParcel(std::int64_t parcelId);
+
   /// Records a buyer's "not received" claim for a parcel.
   Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now);
   Result<bool> hasClaim(std::int64_t parcelId);

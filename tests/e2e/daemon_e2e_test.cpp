@@ -339,3 +339,37 @@ TEST_F(E2E, NotifiesReadyWatchdogAndStopping) {
   EXPECT_EQ(daemon.wait(std::chrono::seconds(5)), 0);
   ::close(fd);
 }
+
+TEST_F(E2E, ParcelTaskUntrackAndVersionCommands) {
+  RemoteCarrier carrier;
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+  ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
+  ASSERT_TRUE(
+      test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
+
+  auto p = ctl({"parcel", "YT1000000000001"});
+  EXPECT_EQ(p.status, 0);
+  EXPECT_NE(p.out.find("YT1000000000001  yuantong  in_transit"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("stalled          open"), std::string::npos) << p.out;
+  auto pj = boost::json::parse(ctl({"--json", "parcel", "YT1000000000001"}).out).at("arguments");
+  EXPECT_EQ(pj.at("events").as_array().size(), 2u);
+  EXPECT_EQ(pj.at("exceptions").as_array().at(0).at("kind"), "stalled");
+  EXPECT_EQ(pj.at("parcel").at("destination").at("city"), "杭州市");
+
+  auto id = std::to_string(tasksJson().at(0).at("id").as_int64());
+  EXPECT_EQ(ctl({"task", id, "ack", "--outcome", "called the buyer"}).out,
+            "task " + id + " is acked\n");
+  EXPECT_EQ(ctl({"task", id, "reopen"}).status, 64);
+  EXPECT_EQ(ctl({"task", "9999", "done"}).err, "error: task: no task 9999\n");
+  ASSERT_TRUE(
+      test::waitFor([&] { return alertLines().size() == 2; }, seconds(5), "the task_updated line"));
+  EXPECT_EQ(alertLines().at(1).at("event"), "task_updated");
+  EXPECT_EQ(alertLines().at(1).at("outcome"), "called the buyer");
+
+  EXPECT_EQ(ctl({"untrack", "YT1000000000001"}).out, "no longer watching YT1000000000001\n");
+  EXPECT_EQ(ctl({"parcel", "YT1000000000001"}).status, 1);
+  EXPECT_EQ(ctl({"untrack", "YT1000000000001"}).status, 1);
+  EXPECT_EQ(ctl({"version"}).out, "0.1.0\n");
+}

@@ -20,6 +20,10 @@ class MockService : public ServiceApi {
   MOCK_METHOD(Result<std::size_t>, rerun, (const std::optional<std::string>&), (override));
   MOCK_METHOD(Result<std::vector<NotificationTask>>, tasks, (const TaskFilter&), (override));
   MOCK_METHOD(Result<std::size_t>, claim, (const std::string&, const std::string&), (override));
+  MOCK_METHOD(Result<ParcelDetails>, parcel, (const std::string&), (override));
+  MOCK_METHOD(Result<NotificationTask>, setTaskState, (std::int64_t, TaskState, const std::string&),
+              (override));
+  MOCK_METHOD(Result<void>, untrack, (const std::string&), (override));
 };
 
 const char* kParcel = R"({"tracking_number":"YT1234567890123","carrier":"yuantong",
