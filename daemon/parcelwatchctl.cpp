@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
   untrackCmd->add_option("TRACKING_NUMBER", untrackNumber, "the parcel")->required();
 
   auto* versionCmd = cli.add_subcommand("version", "the daemon's version");
+  auto* reopenCmd = cli.add_subcommand("reopen-logs", "reopen the alert log (for logrotate)");
 
   std::string claimNumber, claimNote;
   auto* claimCmd = cli.add_subcommand("claim", "record a buyer's \"not received\" report");
@@ -280,6 +281,7 @@ int main(int argc, char** argv) {
   if (untrackCmd->parsed())
     return run(o, {"untrack", json::object{{"tracking_number", untrackNumber}}});
   if (versionCmd->parsed()) return run(o, {"version", {}});
+  if (reopenCmd->parsed()) return run(o, {"reopen-logs", {}});
   if (claimCmd->parsed()) {
     json::object args{{"tracking_number", claimNumber}};
     if (!claimNote.empty()) args["note"] = claimNote;

@@ -169,6 +169,13 @@ int Application::run() {
 
   control::CommandRegistry registry;
   control::addServiceCommands(registry, service, PARCELWATCH_VERSION);
+  registry.add("reopen-logs", "reopen the alert log (after logrotate moved it)",
+               [&alerts](const boost::json::object&) {
+                 if (!alerts.reopen())
+                   return control::error("cannot reopen " + alerts.path().string());
+                 spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
+                 return control::ok("reopened " + alerts.path().string());
+               });
   control::UnixControlServer control(io, registry, config_.daemon.control_socket);
   if (auto r = control.start(); !r) throw std::runtime_error(r.error().message);
 

@@ -372,4 +372,13 @@ TEST_F(E2E, ParcelTaskUntrackAndVersionCommands) {
   EXPECT_EQ(ctl({"parcel", "YT1000000000001"}).status, 1);
   EXPECT_EQ(ctl({"untrack", "YT1000000000001"}).status, 1);
   EXPECT_EQ(ctl({"version"}).out, "0.1.0\n");
+
+  // logrotate's move-then-reopen: new lines go to the new file, none are lost.
+  fs::rename(alerts, dir / "alerts.jsonl.1");
+  EXPECT_EQ(ctl({"reopen-logs"}).out, "reopened " + alerts.string() + "\n");
+  carrier.server.setResponse("YT1000000000002", stalledBody("YT1000000000002", 60));
+  ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000002", shipped) + "\n").status, 0);
+  ASSERT_TRUE(test::waitFor([&] { return fs::exists(alerts) && alertLines().size() == 1; },
+                            seconds(10), "the next alert in the new file"));
+  EXPECT_EQ(alertLines().at(0).at("tracking_number"), "YT1000000000002");
 }
