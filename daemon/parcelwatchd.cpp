@@ -16,9 +16,12 @@ int main(int argc, char** argv) {
   std::string configFile = "/etc/parcelwatch/parcelwatch.toml";
   std::string checkFile;
   bool version = false;
+  bool printDefaults = false;
   cli.add_option("-c,--config", configFile, "configuration file")->capture_default_str();
   cli.add_option("--check-config", checkFile, "validate FILE, print the result and exit 0 or 1");
   cli.add_flag("-V,--version", version, "print the version and exit");
+  cli.add_flag("--print-defaults", printDefaults,
+               "print a complete commented configuration and exit");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,6 +29,10 @@ int main(int argc, char** argv) {
   }
   if (version) {
     std::cout << "parcelwatchd " << PARCELWATCH_VERSION << "\n";
+    return 0;
+  }
+  if (printDefaults) {
+    std::cout << pw::printDefaults();
     return 0;
   }
   if (!checkFile.empty()) {

@@ -5,7 +5,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <optional>
 
 namespace pw {
@@ -276,6 +278,61 @@ const std::vector<KeySpec>& keys() {
   return kKeys;
 }
 
+// Defaults as TOML text, for --print-defaults. An empty string means "no
+// default" and prints commented out. A test checks every key has an entry.
+const std::map<std::string_view, std::string_view>& defaults() {
+  static const std::map<std::string_view, std::string_view> kDefaults = {
+      {"daemon.state_dir", "\"/var/lib/parcelwatch\""},
+      {"daemon.control_socket", "\"/run/parcelwatch/parcelwatch.sock\""},
+      {"daemon.alert_log", "\"/var/log/parcelwatch/alerts.jsonl\""},
+      {"daemon.log_level", "\"info\""},
+      {"poll.interval", "\"1h\""},
+      {"poll.max_in_flight", "16"},
+      {"poll.connect_timeout", "\"5s\""},
+      {"poll.request_timeout", "\"20s\""},
+      {"poll.max_response_bytes", "4194304"},
+      {"poll.retry_after_failure", "\"5m\""},
+      {"detect.stalled_after", "\"48h\""},
+      {"detect.not_picked_up_after", "\"24h\""},
+      {"detect.invalid_number_after", "\"24h\""},
+      {"detect.delivery_overdue_after", "\"24h\""},
+      {"detect.pickup_overdue_after", "\"48h\""},
+      {"detect.false_sign_window", "\"30m\""},
+      {"detect.promise_margin", "\"24h\""},
+      {"detect.province_factor",
+       "{ \"新疆维吾尔自治区\" = 1.5, \"西藏自治区\" = 1.5, \"青海省\" = 1.5, \"内蒙古自治区\" = "
+       "1.5 }"},
+      {"detect.carrier_factor", "{}"},
+      {"detect.holidays", "[]"},
+      {"remedies.high_value", "2000"},
+      {"remedies.messages", "\"messages.toml\""},
+      {"carriers.default", "\"kuaidi100\""},
+      {"carriers.cross_border", ""},
+      {"carriers.kuaidi100.enabled", "true"},
+      {"carriers.kuaidi100.endpoint", "\"https://poll.kuaidi100.com/poll/query.do\""},
+      {"carriers.kuaidi100.customer", ""},
+      {"carriers.kuaidi100.key", ""},
+      {"carriers.kuaidi100.callback_url", ""},
+      {"carriers.kuaidi100.salt", ""},
+      {"carriers.kuaidi100.timezone", "\"Asia/Shanghai\""},
+      {"carriers.kuaidiniao.enabled", "false"},
+      {"carriers.kuaidiniao.endpoint",
+       "\"https://api.kdniao.com/Ebusiness/EbusinessOrderHandle.aspx\""},
+      {"carriers.kuaidiniao.business_id", ""},
+      {"carriers.kuaidiniao.app_key", ""},
+      {"carriers.kuaidiniao.request_type", "\"8001\""},
+      {"carriers.kuaidiniao.timezone", "\"Asia/Shanghai\""},
+      {"carriers.17track.enabled", "false"},
+      {"carriers.17track.endpoint", "\"https://api.17track.net/track/v2.2\""},
+      {"carriers.17track.token", ""},
+      {"push.listen", ""},
+      {"simulator.enabled", "false"},
+      {"simulator.port", "0"},
+      {"simulator.samples", ""},
+  };
+  return kDefaults;
+}
+
 const std::vector<std::string_view> kSections = {"daemon",
                                                  "poll",
                                                  "detect",
@@ -367,6 +424,37 @@ Result<MessageTemplates> loadMessages(const fs::path& file) {
 }
 
 }  // namespace
+
+std::string printDefaults() {
+  std::string out =
+      "# parcelwatchd configuration: every key with its default (parcelwatchd --print-defaults).\n"
+      "# Keys without a default are commented out. Relative paths are relative to this file.\n";
+  std::vector<std::string> sections;
+  for (const auto& k : keys()) {
+    std::string section(k.key.substr(0, k.key.rfind('.')));
+    if (std::find(sections.begin(), sections.end(), section) == sections.end())
+      sections.push_back(section);
+  }
+  for (const auto& section : sections) {
+    out += "\n[" + section + "]\n";
+    for (const auto& k : keys()) {
+      if (k.key.substr(0, k.key.rfind('.')) != section) continue;
+      std::string name(k.key.substr(k.key.rfind('.') + 1));
+      auto d = defaults().find(k.key);
+      std::string value = d == defaults().end() ? "" : std::string(d->second);
+      out += "# " + std::string(k.doc) + " (" + std::string(k.type) + ")\n";
+      out += value.empty() ? "# " + name + " = \"\"\n" : name + " = " + value + "\n";
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> keysWithoutDefault() {
+  std::vector<std::string> out;
+  for (const auto& k : keys())
+    if (!defaults().count(k.key)) out.emplace_back(k.key);
+  return out;
+}
 
 Result<Config> loadConfig(const fs::path& file) {
   toml::table root;

@@ -7,11 +7,19 @@
 #include "config/config.h"
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace pw {
 
 /// Reads and validates a config file (and the message templates it names).
 /// Relative paths inside it are taken relative to the file's own folder.
 Result<Config> loadConfig(const std::filesystem::path& file);
+
+/// A complete, commented configuration with every key at its default
+/// (`parcelwatchd --print-defaults`; conf/parcelwatch.example.toml is this).
+std::string printDefaults();
+/// Keys the defaults table forgot (a test keeps this empty).
+std::vector<std::string> keysWithoutDefault();
 
 }  // namespace pw

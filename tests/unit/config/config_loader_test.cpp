@@ -183,3 +183,16 @@ holidays = ["2026-02-15/2026-02-23"]
   EXPECT_EQ(f.error(base("[detect]\nholidays = [\"2026-02-30/2026-03-01\"]\n")),
             f.file() + ":13:12: detect.holidays: bad holiday period '2026-02-30/2026-03-01'");
 }
+
+TEST(ConfigLoader, ExampleConfigIsPrintDefaultsAndValid) {
+  EXPECT_TRUE(keysWithoutDefault().empty()) << "every key needs a default entry";
+  std::string example = std::string(PW_CONF_DIR) + "/parcelwatch.example.toml";
+  EXPECT_EQ(test::readFile(example), printDefaults())
+      << "regenerate: build/daemon/parcelwatchd --print-defaults > conf/parcelwatch.example.toml";
+  // Every key in it is known and every value valid; only the credentials are left to fill in.
+  auto c = loadConfig(example);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(
+      c.error().message,
+      example + ": carriers.kuaidi100: customer and key are required (or enable the simulator)");
+}
