@@ -6,6 +6,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -65,6 +67,33 @@ Apply string(F field, bool allowEmpty) {
     if (!n.is_string()) return "expected a string";
     auto s = *n.value<std::string>();
     if (!allowEmpty && s.empty()) return "must not be empty";
+    field(c) = s;
+    return std::nullopt;
+  };
+}
+
+// A secret may stay out of the main file: "env:NAME" reads an environment
+// variable, "file:PATH" the first line of a file (relative to the config's
+// folder), so the config can be world-readable and kept in version control.
+template <class F>
+Apply secret(F field) {
+  return [=](const toml::node& n, Config& c, const Ctx& ctx) -> std::optional<std::string> {
+    if (!n.is_string()) return "expected a string (or \"env:NAME\", \"file:PATH\")";
+    std::string s = *n.value<std::string>();
+    if (s.rfind("env:", 0) == 0) {
+      const char* v = std::getenv(s.substr(4).c_str());
+      if (!v || !*v) return "environment variable " + s.substr(4) + " is not set";
+      s = v;
+    } else if (s.rfind("file:", 0) == 0) {
+      fs::path p = s.substr(5);
+      if (!p.is_absolute()) p = ctx.base / p;
+      std::ifstream in(p);
+      std::string line;
+      if (!in || !std::getline(in, line)) return "cannot read secret file " + p.string();
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty()) return "secret file " + p.string() + " is empty";
+      s = line;
+    }
     field(c) = s;
     return std::nullopt;
   };
@@ -197,13 +226,14 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(kuaidi100.endpoint), false)},
       {"carriers.kuaidi100.customer", "string", "Kuaidi100 customer id",
        string(FIELD(kuaidi100.customer), true)},
-      {"carriers.kuaidi100.key", "string", "Kuaidi100 API key (secret)",
-       string(FIELD(kuaidi100.key), true)},
+      {"carriers.kuaidi100.key", "string",
+       "Kuaidi100 API key (secret; \"env:NAME\" or \"file:PATH\" allowed)",
+       secret(FIELD(kuaidi100.key))},
       {"carriers.kuaidi100.callback_url", "string",
        "subscribe new parcels to pushes at this URL (the push listener's /push/kuaidi100)",
        string(FIELD(kuaidi100.callback_url), true)},
-      {"carriers.kuaidi100.salt", "string", "signs subscription pushes (secret)",
-       string(FIELD(kuaidi100.salt), true)},
+      {"carriers.kuaidi100.salt", "string",
+       "signs subscription pushes (secret; env:/file: allowed)", secret(FIELD(kuaidi100.salt))},
       {"push.listen", "string", "host:port of the push listener, e.g. \"127.0.0.1:8900\"",
        string(FIELD(push_listen), true)},
       {"carriers.kuaidi100.timezone", "string", "zone of the carrier's local times",
@@ -240,8 +270,8 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(kuaidiniao.endpoint), false)},
       {"carriers.kuaidiniao.business_id", "string", "EBusinessID",
        string(FIELD(kuaidiniao.business_id), true)},
-      {"carriers.kuaidiniao.app_key", "string", "AppKey (secret)",
-       string(FIELD(kuaidiniao.app_key), true)},
+      {"carriers.kuaidiniao.app_key", "string", "AppKey (secret; env:/file: allowed)",
+       secret(FIELD(kuaidiniao.app_key))},
       {"carriers.kuaidiniao.request_type", "string",
        "1002 (instant query) or 8001 (in-transit monitor)",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
@@ -265,8 +295,8 @@ const std::vector<KeySpec>& keys() {
       {"carriers.17track.endpoint", "string",
        "API base URL, e.g. https://api.17track.net/track/v2.2",
        string(FIELD(seventeen_track.endpoint), false)},
-      {"carriers.17track.token", "string", "17token header value (secret)",
-       string(FIELD(seventeen_track.token), true)},
+      {"carriers.17track.token", "string", "17token header value (secret; env:/file: allowed)",
+       secret(FIELD(seventeen_track.token))},
       {"simulator.enabled", "bool", "serve the bundled simulated Kuaidi100 on 127.0.0.1",
        boolean(FIELD(simulator.enabled))},
       {"simulator.port", "integer", "port for the simulator, 0 for any free one",

@@ -196,3 +196,24 @@ TEST(ConfigLoader, ExampleConfigIsPrintDefaultsAndValid) {
       c.error().message,
       example + ": carriers.kuaidi100: customer and key are required (or enable the simulator)");
 }
+
+TEST(ConfigLoader, SecretsFromEnvironmentOrFile) {
+  ConfigFiles f;
+  ::setenv("PW_TEST_K100_KEY", "from-env", 1);
+  f.dir.write("k100.salt", "from-file\n");
+  std::string text = base();
+  text.replace(text.find("key = \"K\"\n"), 10,
+               "key = \"env:PW_TEST_K100_KEY\"\nsalt = \"file:k100.salt\"\n");
+  auto c = f.load(text).value();
+  EXPECT_EQ(c.kuaidi100.key, "from-env");
+  EXPECT_EQ(c.kuaidi100.salt, "from-file");
+  std::string missing = base();
+  missing.replace(missing.find("key = \"K\"\n"), 10, "key = \"env:PW_TEST_NOT_SET\"\n");
+  EXPECT_EQ(
+      f.error(missing),
+      f.file() + ":8:7: carriers.kuaidi100.key: environment variable PW_TEST_NOT_SET is not set");
+  std::string nofile = base();
+  nofile.replace(nofile.find("key = \"K\"\n"), 10, "key = \"file:nope\"\n");
+  EXPECT_EQ(f.error(nofile), f.file() + ":8:7: carriers.kuaidi100.key: cannot read secret file " +
+                                 (f.dir.path() / "nope").string());
+}
