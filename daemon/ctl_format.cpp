@@ -53,7 +53,8 @@ std::string formatStatus(const json::value& args) {
       << "polls            " << field(o, "polls_ok") << " ok, " << field(o, "polls_no_result")
       << " no result yet, " << field(o, "polls_failed") << " failed; last latency "
       << field(o, "last_poll_latency_ms") << " ms\n"
-      << "tasks raised     " << field(o, "tasks_raised") << " since start\n";
+      << "tasks raised     " << field(o, "tasks_raised") << " since start\n"
+      << "pushes           " << field(o, "pushes") << " accepted since start\n";
   return out.str();
 }
 

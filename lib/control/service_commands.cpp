@@ -55,6 +55,7 @@ Answer status(ServiceApi& service, const std::string& version, const json::objec
       {"polls_no_result", r->counters.polls_no_result},
       {"polls_failed", r->counters.polls_failed},
       {"tasks_raised", r->counters.tasks_raised},
+      {"pushes", r->counters.pushes},
       {"last_poll_latency_ms", r->counters.last_latency.count()},
   };
   return ok("parcelwatchd " + version + " running for " + formatDuration(r->uptime) + ": " +

@@ -12,10 +12,6 @@ namespace pw {
 
 namespace {
 
-bool sameCity(const std::string& a, const std::string& b) {
-  return a == b || a + "市" == b || a == b + "市";
-}
-
 bool isMovement(EventKind k) {
   return k == EventKind::in_transit || k == EventKind::arrived_hub ||
          k == EventKind::departed_hub || k == EventKind::arrived_delivery_station ||

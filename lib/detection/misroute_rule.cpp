@@ -8,14 +8,6 @@
 
 namespace pw {
 
-namespace {
-
-bool sameCity(const std::string& a, const std::string& b) {
-  return a == b || a + "市" == b || a == b + "市";
-}
-
-}  // namespace
-
 std::optional<Finding> detectMisrouted(const RuleInput& in) {
   const std::string& dest = in.parcel.destination.city;
   const TrackingEvent* evidence = nullptr;

@@ -1,4 +1,7 @@
-#include "detection/not_picked_up_rule.h"
+// `not_picked_up`: shipped (the merchant printed a waybill) but no physical
+// scan `not_picked_up_after` later (default 24 h). Platforms penalise such
+// orders as false shipments, so this is the stall of the first stage.
+#include "detection/rules.h"
 
 #include "common/duration.h"
 

@@ -26,9 +26,7 @@ std::optional<Finding> detectPromiseAtRisk(const RuleInput& in) {
   const TrackingEvent* last =
       lastOf(in.timeline, {EventKind::picked_up, EventKind::in_transit, EventKind::arrived_hub,
                            EventKind::departed_hub, EventKind::arrived_delivery_station});
-  if (last && !dest.empty() &&
-      (last->place.city == dest || last->place.city + "市" == dest ||
-       last->place.city == dest + "市"))
+  if (last && !dest.empty() && sameCity(last->place.city, dest))
     return std::nullopt;  // already in the destination city
   return makeFinding(ExceptionKind::promise_at_risk, promised - in.policy.promise_margin, evidence,
                      in.policy.promise_margin, in.policy.promise_margin - left,

@@ -31,6 +31,9 @@ Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from);
 /// The newest event of one of `kinds`, or nullptr.
 const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> kinds);
 
+/// City names compare with or without the trailing 市 ("杭州" == "杭州市").
+bool sameCity(const std::string& a, const std::string& b);
+
 /// True for scans that mean the parcel is being delivered in its destination city.
 bool isDeliveryStage(EventKind k);
 

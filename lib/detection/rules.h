@@ -1,10 +1,7 @@
 #pragma once
 // One rule per exception kind, each a pure function of RuleInput in its own
-// file; the names are the exception kinds' (an interface). detectStall and
-// detectNotPickedUp have their own headers for historical reasons.
-#include "detection/not_picked_up_rule.h"
+// file; the names are the exception kinds' (an interface).
 #include "detection/rule_input.h"
-#include "detection/stall_rule.h"
 #include "model/finding.h"
 
 #include <optional>
@@ -12,6 +9,8 @@
 namespace pw {
 
 std::optional<Finding> detectInvalidNumber(const RuleInput& in);
+std::optional<Finding> detectNotPickedUp(const RuleInput& in);
+std::optional<Finding> detectStall(const RuleInput& in);
 std::optional<Finding> detectDeliveryOverdue(const RuleInput& in);
 std::optional<Finding> detectDeliveryFailed(const RuleInput& in);
 std::optional<Finding> detectPickupOverdue(const RuleInput& in);

@@ -1,4 +1,8 @@
-#include "detection/stall_rule.h"
+// `stalled`: the parcel has been picked up and is moving between sites, but no
+// new scan arrived for `stalled_after` (default 48 h, the after-sales teams'
+// "2 days without update"). Out-for-delivery, locker and final stages have
+// their own rules and are not stalls.
+#include "detection/rules.h"
 
 #include "common/duration.h"
 

@@ -166,11 +166,11 @@ void PollingService::onResponse(std::int64_t parcelId,
                                 const std::shared_ptr<const CarrierCodec>& codec,
                                 Result<HttpResponse> response) {
   if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
-  if (auto still = store_.parcel(parcelId); !still && still.error().code == ErrorCode::not_found)
+  auto parcel = store_.parcel(parcelId);
+  if (!parcel && parcel.error().code == ErrorCode::not_found)
     return finishPoll(parcelId);  // untracked while the request was out
   auto log = logger("poll");
   Timestamp now = clock_.now();
-  auto parcel = store_.parcel(parcelId);
   std::string tn = parcel ? parcel->tracking_number : std::to_string(parcelId);
   Seconds retryIn = config_->poll.retry_after_failure;
   if (response && response->retry_after && *response->retry_after > retryIn)

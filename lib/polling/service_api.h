@@ -29,14 +29,12 @@ struct PollCounters {
 };
 
 struct StatusReport {
-  std::string version;
   Seconds uptime{0};
   StoreCounts counts;
   std::size_t scheduled = 0;
   std::size_t in_flight = 0;
   std::size_t due_now = 0;
   PollCounters counters;
-  std::string database_check;
 };
 
 struct ParcelDetails {

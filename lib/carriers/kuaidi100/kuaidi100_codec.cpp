@@ -8,9 +8,7 @@
 #include "common/time_format.h"
 
 #include <boost/json.hpp>
-#include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 #include <cctype>

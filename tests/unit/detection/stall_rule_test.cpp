@@ -1,6 +1,5 @@
-#include "detection/stall_rule.h"
 #include "detection/detector.h"
-#include "detection/not_picked_up_rule.h"
+#include "detection/rules.h"
 #include "model/parcel_stage.h"
 #include "support/fixtures.h"
 
