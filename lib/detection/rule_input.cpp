@@ -28,10 +28,6 @@ const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> 
   return nullptr;
 }
 
-bool sameCity(const std::string& a, const std::string& b) {
-  return a == b || a + "市" == b || a == b + "市";
-}
-
 bool isDeliveryStage(EventKind k) {
   return k == EventKind::arrived_delivery_station || k == EventKind::out_for_delivery ||
          k == EventKind::stored_for_pickup || k == EventKind::signed_ ||

@@ -4,6 +4,9 @@
 #include "model/parcel.h"
 #include "model/tracking_event.h"
 
+#include <string_view>
+#include <utility>
+
 namespace pw {
 
 /// What the carrier said about the number itself, beside the events.
@@ -32,7 +35,12 @@ Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from);
 const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> kinds);
 
 /// City names compare with or without the trailing 市 ("杭州" == "杭州市").
-bool sameCity(const std::string& a, const std::string& b);
+/// Inline and allocation-free: misroute and false-sign rules call it per event.
+inline bool sameCity(std::string_view a, std::string_view b) {
+  constexpr std::string_view kShi = "市";
+  if (a.size() > b.size()) std::swap(a, b);
+  return a == b || (b.size() == a.size() + kShi.size() && b.starts_with(a) && b.ends_with(kShi));
+}
 
 /// True for scans that mean the parcel is being delivered in its destination city.
 bool isDeliveryStage(EventKind k);

@@ -211,3 +211,12 @@ TEST(NormalizeDestination, CanonicalNames) {
   normalizeDestination(p);
   EXPECT_EQ(p.destination.city, "奥林匹斯") << "unknown stays as written";
 }
+
+TEST(SameCity, WithOrWithoutShi) {
+  EXPECT_TRUE(sameCity("杭州", "杭州市"));
+  EXPECT_TRUE(sameCity("杭州市", "杭州"));
+  EXPECT_TRUE(sameCity("杭州市", "杭州市"));
+  EXPECT_FALSE(sameCity("杭州", "杭州湾"));
+  EXPECT_FALSE(sameCity("杭州市", "宁波市"));
+  EXPECT_FALSE(sameCity("", "市"));
+}
