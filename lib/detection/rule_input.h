@@ -39,7 +39,8 @@ const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> 
 inline bool sameCity(std::string_view a, std::string_view b) {
   constexpr std::string_view kShi = "市";
   if (a.size() > b.size()) std::swap(a, b);
-  return a == b || (b.size() == a.size() + kShi.size() && b.starts_with(a) && b.ends_with(kShi));
+  return a == b || (!a.empty() && b.size() == a.size() + kShi.size() && b.starts_with(a) &&
+                    b.ends_with(kShi));
 }
 
 /// True for scans that mean the parcel is being delivered in its destination city.
