@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace pw {
@@ -27,6 +28,11 @@ struct PollSettings {
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   /// After a failed poll, try again this soon (or as Retry-After says, if later).
   Seconds retry_after_failure = std::chrono::minutes(5);
+};
+
+struct ControlSettings {
+  /// Members may run changing commands; empty: the daemon's own group.
+  std::string group;
 };
 
 struct SimulatorSettings {
@@ -52,8 +58,14 @@ struct Config {
   SimulatorSettings simulator;
   /// "host:port" for the push listener; empty: no listener.
   std::string push_listen;
+  ControlSettings control;
+  /// "127.0.0.1:port" for Prometheus metrics; empty: none.
+  std::string metrics_listen;
   std::filesystem::path messages;
   AssessmentRules rules;  // thresholds, remedy policy and loaded message templates
+  /// Every key's effective value as TOML text (file or default), secrets
+  /// masked: what `config` shows and what a reload compares.
+  std::map<std::string, std::string> settings;
 };
 
 }  // namespace pw

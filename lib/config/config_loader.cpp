@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 
 namespace pw {
 namespace fs = std::filesystem;
@@ -28,9 +29,14 @@ struct Ctx {
 
 using Apply = std::function<std::optional<std::string>(const toml::node&, Config&, const Ctx&)>;
 
+enum Reload : bool { kRestart = false, kLive = true };
+
 struct KeySpec {
   std::string_view key;
-  std::string_view type;
+  std::string_view type;  // a "duration" is text such as "48h"; "secret" is masked on display
+  /// As TOML text, for --print-defaults and `config`; empty: no default.
+  std::string_view default_value;
+  Reload reload;  // whether a reload applies it, or it waits for a restart
   std::string_view doc;
   Apply apply;
 };
@@ -139,12 +145,14 @@ std::optional<std::string> factors(const toml::node& n, std::map<std::string, do
 const std::vector<KeySpec>& keys() {
   using namespace std::chrono;
   static const std::vector<KeySpec> kKeys = {
-      {"daemon.state_dir", "path", "folder for the SQLite database", path(FIELD(daemon.state_dir))},
-      {"daemon.control_socket", "path", "Unix socket parcelwatchctl talks to",
-       path(FIELD(daemon.control_socket))},
-      {"daemon.alert_log", "path", "JSON-lines file, one line per task raised",
+      {"daemon.state_dir", "path", "\"/var/lib/parcelwatch\"", kRestart,
+       "folder for the SQLite database", path(FIELD(daemon.state_dir))},
+      {"daemon.control_socket", "path", "\"/run/parcelwatch/parcelwatch.sock\"", kRestart,
+       "Unix socket parcelwatchctl talks to", path(FIELD(daemon.control_socket))},
+      {"daemon.alert_log", "path", "\"/var/log/parcelwatch/alerts.jsonl\"", kRestart,
+       "JSON-lines alert stream: exceptions and tasks raised, updated, resolved",
        path(FIELD(daemon.alert_log))},
-      {"daemon.log_level", "string", "trace, debug, info, warn, error",
+      {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
          if (!n.is_string() || !s) return "expected a string";
@@ -155,31 +163,35 @@ const std::vector<KeySpec>& keys() {
            }
          return "must be one of trace, debug, info, warn, error";
        }},
-      {"poll.interval", "duration", "how often each active parcel is queried",
+      {"poll.interval", "duration", "\"1h\"", kLive, "how often each active parcel is queried",
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
-      {"poll.max_in_flight", "integer", "carrier requests open at once",
+      {"poll.max_in_flight", "integer", "16", kLive, "carrier requests open at once",
        integer(FIELD(poll.max_in_flight), 1, 1024)},
-      {"poll.connect_timeout", "duration", "TCP+TLS connect limit per request",
+      {"poll.connect_timeout", "duration", "\"5s\"", kLive, "TCP+TLS connect limit per request",
        duration(FIELD(poll.connect_timeout), seconds(1), minutes(2))},
-      {"poll.request_timeout", "duration", "whole-request limit",
+      {"poll.request_timeout", "duration", "\"20s\"", kLive, "whole-request limit",
        duration(FIELD(poll.request_timeout), seconds(1), minutes(10))},
-      {"poll.max_response_bytes", "integer", "larger carrier answers are refused",
+      {"poll.max_response_bytes", "bytes", "4194304", kLive, "larger carrier answers are refused",
        integer(FIELD(poll.max_response_bytes), 1024, 256LL * 1024 * 1024)},
-      {"poll.retry_after_failure", "duration", "retry delay after a failed poll",
+      {"poll.retry_after_failure", "duration", "\"5m\"", kLive, "retry delay after a failed poll",
        duration(FIELD(poll.retry_after_failure), seconds(1), hours(24))},
-      {"detect.stalled_after", "duration", "in transit with no new scan for this long",
+      {"detect.stalled_after", "duration", "\"48h\"", kLive,
+       "in transit with no new scan for this long",
        duration(FIELD(rules.detection.stalled_after), minutes(1), hours(24 * 60))},
       {"detect.province_factor", "table",
-       "threshold multipliers by destination province, e.g. { \"西藏自治区\" = 2.0 }",
+       "{ \"新疆维吾尔自治区\" = 1.5, \"西藏自治区\" = 1.5, \"青海省\" = 1.5, \"内蒙古自治区\" = "
+       "1.5 }",
+       kLive, "threshold multipliers by destination province, e.g. { \"西藏自治区\" = 2.0 }",
        [](const toml::node& n, Config& c, const Ctx&) {
          return factors(n, c.rules.detection.province_factor);
        }},
-      {"detect.carrier_factor", "table",
+      {"detect.carrier_factor", "table", "{}", kLive,
        "threshold multipliers by carrier code, e.g. { ems = 1.5 }",
        [](const toml::node& n, Config& c, const Ctx&) {
          return factors(n, c.rules.detection.carrier_factor);
        }},
-      {"remedies.high_value", "float", "orders worth this much need approval before reship/refund",
+      {"remedies.high_value", "float", "2000", kLive,
+       "orders worth this much need approval before reship/refund",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          if (!n.is_number()) return "expected a number";
          double v = n.is_integer() ? double(*n.value<long long>()) : *n.value<double>();
@@ -187,7 +199,7 @@ const std::vector<KeySpec>& keys() {
          c.rules.remedy.high_value = v;
          return std::nullopt;
        }},
-      {"detect.holidays", "array",
+      {"detect.holidays", "array", "[]", kLive,
        "holiday periods as \"YYYY-MM-DD/YYYY-MM-DD\" (inclusive, local dates); gaps inside do not "
        "count",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
@@ -206,37 +218,58 @@ const std::vector<KeySpec>& keys() {
          }
          return std::nullopt;
        }},
-      {"detect.delivery_overdue_after", "duration",
+      {"detect.delivery_overdue_after", "duration", "\"24h\"", kLive,
        "out for delivery with nothing after it for this long",
        duration(FIELD(rules.detection.delivery_overdue_after), minutes(1), hours(24 * 60))},
-      {"detect.pickup_overdue_after", "duration", "waiting at a locker or station this long",
+      {"detect.pickup_overdue_after", "duration", "\"48h\"", kLive,
+       "waiting at a locker or station this long",
        duration(FIELD(rules.detection.pickup_overdue_after), minutes(1), hours(24 * 60))},
-      {"detect.invalid_number_after", "duration",
+      {"detect.invalid_number_after", "duration", "\"24h\"", kLive,
        "carrier still has no record this long after shipping",
        duration(FIELD(rules.detection.invalid_number_after), minutes(1), hours(24 * 60))},
-      {"detect.false_sign_window", "duration",
+      {"detect.false_sign_window", "duration", "\"30m\"", kLive,
        "a signature this soon after a failed attempt is suspect",
        duration(FIELD(rules.detection.false_sign_window), minutes(1), hours(24))},
-      {"detect.promise_margin", "duration", "warn this long before promised_by if not in the city",
+      {"detect.promise_margin", "duration", "\"24h\"", kLive,
+       "warn this long before promised_by if not in the city",
        duration(FIELD(rules.detection.promise_margin), minutes(1), hours(24 * 14))},
-      {"detect.not_picked_up_after", "duration", "no pickup scan this long after shipped_at",
+      {"detect.not_picked_up_after", "duration", "\"24h\"", kLive,
+       "no pickup scan this long after shipped_at",
        duration(FIELD(rules.detection.not_picked_up_after), minutes(1), hours(24 * 60))},
-      {"carriers.kuaidi100.enabled", "bool", "query Kuaidi100", boolean(FIELD(kuaidi100_enabled))},
-      {"carriers.kuaidi100.endpoint", "string", "poll/query.do URL",
-       string(FIELD(kuaidi100.endpoint), false)},
-      {"carriers.kuaidi100.customer", "string", "Kuaidi100 customer id",
+      {"carriers.kuaidi100.enabled", "bool", "true", kLive, "query Kuaidi100",
+       boolean(FIELD(kuaidi100_enabled))},
+      {"carriers.kuaidi100.endpoint", "string", "\"https://poll.kuaidi100.com/poll/query.do\"",
+       kLive, "poll/query.do URL", string(FIELD(kuaidi100.endpoint), false)},
+      {"carriers.kuaidi100.customer", "string", "", kLive, "Kuaidi100 customer id",
        string(FIELD(kuaidi100.customer), true)},
-      {"carriers.kuaidi100.key", "string",
+      {"carriers.kuaidi100.key", "secret", "", kLive,
        "Kuaidi100 API key (secret; \"env:NAME\" or \"file:PATH\" allowed)",
        secret(FIELD(kuaidi100.key))},
-      {"carriers.kuaidi100.callback_url", "string",
+      {"carriers.kuaidi100.callback_url", "string", "", kLive,
        "subscribe new parcels to pushes at this URL (the push listener's /push/kuaidi100)",
        string(FIELD(kuaidi100.callback_url), true)},
-      {"carriers.kuaidi100.salt", "string",
+      {"carriers.kuaidi100.salt", "secret", "", kLive,
        "signs subscription pushes (secret; env:/file: allowed)", secret(FIELD(kuaidi100.salt))},
-      {"push.listen", "string", "host:port of the push listener, e.g. \"127.0.0.1:8900\"",
-       string(FIELD(push_listen), true)},
-      {"carriers.kuaidi100.timezone", "string", "zone of the carrier's local times",
+      {"control.group", "string", "\"\"", kLive,
+       "group whose members may run changing commands (track, rerun, task, reload...); "
+       "empty: the daemon's own group. Root and the daemon's user always may",
+       string(FIELD(control.group), true)},
+      {"metrics.listen", "string", "\"\"", kRestart,
+       "127.0.0.1:PORT (or [::1]:PORT) to serve Prometheus metrics at /metrics; empty: off",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         if (!s->empty() && s->rfind("127.0.0.1:", 0) != 0 && s->rfind("[::1]:", 0) != 0 &&
+             s->rfind("localhost:", 0) != 0)
+           return "must be on localhost (127.0.0.1:PORT or [::1]:PORT); put a proxy in front to "
+                  "expose it";
+         c.metrics_listen = *s;
+         return std::nullopt;
+       }},
+      {"push.listen", "string", "", kRestart,
+       "host:port of the push listener, e.g. \"127.0.0.1:8900\"", string(FIELD(push_listen), true)},
+      {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
+       "zone of the carrier's local times",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
          if (!n.is_string() || !s) return "expected a string";
@@ -245,7 +278,8 @@ const std::vector<KeySpec>& keys() {
          c.kuaidi100.zone = *z;
          return std::nullopt;
        }},
-      {"carriers.default", "string", "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
+      {"carriers.default", "string", "\"kuaidi100\"", kLive,
+       "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
          if (!n.is_string() || !s) return "expected a string";
@@ -254,7 +288,7 @@ const std::vector<KeySpec>& keys() {
          c.default_aggregator = *s;
          return std::nullopt;
        }},
-      {"carriers.cross_border", "string",
+      {"carriers.cross_border", "string", "", kLive,
        "aggregator for international postal items (UPU S10 numbers), e.g. 17track",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
@@ -264,15 +298,16 @@ const std::vector<KeySpec>& keys() {
          c.cross_border_aggregator = *s;
          return std::nullopt;
        }},
-      {"carriers.kuaidiniao.enabled", "bool", "query Kuaidiniao",
+      {"carriers.kuaidiniao.enabled", "bool", "false", kLive, "query Kuaidiniao",
        boolean(FIELD(kuaidiniao_enabled))},
-      {"carriers.kuaidiniao.endpoint", "string", "EbusinessOrderHandle.aspx URL",
-       string(FIELD(kuaidiniao.endpoint), false)},
-      {"carriers.kuaidiniao.business_id", "string", "EBusinessID",
+      {"carriers.kuaidiniao.endpoint", "string",
+       "\"https://api.kdniao.com/Ebusiness/EbusinessOrderHandle.aspx\"", kLive,
+       "EbusinessOrderHandle.aspx URL", string(FIELD(kuaidiniao.endpoint), false)},
+      {"carriers.kuaidiniao.business_id", "string", "", kLive, "EBusinessID",
        string(FIELD(kuaidiniao.business_id), true)},
-      {"carriers.kuaidiniao.app_key", "string", "AppKey (secret; env:/file: allowed)",
+      {"carriers.kuaidiniao.app_key", "secret", "", kLive, "AppKey (secret; env:/file: allowed)",
        secret(FIELD(kuaidiniao.app_key))},
-      {"carriers.kuaidiniao.request_type", "string",
+      {"carriers.kuaidiniao.request_type", "string", "\"8001\"", kLive,
        "1002 (instant query) or 8001 (in-transit monitor)",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
@@ -281,7 +316,8 @@ const std::vector<KeySpec>& keys() {
          c.kuaidiniao.request_type = *s;
          return std::nullopt;
        }},
-      {"carriers.kuaidiniao.timezone", "string", "zone of the carrier's local times",
+      {"carriers.kuaidiniao.timezone", "string", "\"Asia/Shanghai\"", kLive,
+       "zone of the carrier's local times",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
          auto s = n.value<std::string>();
          if (!n.is_string() || !s) return "expected a string";
@@ -290,79 +326,27 @@ const std::vector<KeySpec>& keys() {
          c.kuaidiniao.zone = *z;
          return std::nullopt;
        }},
-      {"carriers.17track.enabled", "bool", "query 17TRACK (cross-border)",
+      {"carriers.17track.enabled", "bool", "false", kLive, "query 17TRACK (cross-border)",
        boolean(FIELD(seventeen_track_enabled))},
-      {"carriers.17track.endpoint", "string",
+      {"carriers.17track.endpoint", "string", "\"https://api.17track.net/track/v2.2\"", kLive,
        "API base URL, e.g. https://api.17track.net/track/v2.2",
        string(FIELD(seventeen_track.endpoint), false)},
-      {"carriers.17track.token", "string", "17token header value (secret; env:/file: allowed)",
-       secret(FIELD(seventeen_track.token))},
-      {"simulator.enabled", "bool", "serve the bundled simulated Kuaidi100 on 127.0.0.1",
-       boolean(FIELD(simulator.enabled))},
-      {"simulator.port", "integer", "port for the simulator, 0 for any free one",
+      {"carriers.17track.token", "secret", "", kLive,
+       "17token header value (secret; env:/file: allowed)", secret(FIELD(seventeen_track.token))},
+      {"simulator.enabled", "bool", "false", kRestart,
+       "serve the bundled simulated Kuaidi100 on 127.0.0.1", boolean(FIELD(simulator.enabled))},
+      {"simulator.port", "integer", "0", kRestart, "port for the simulator, 0 for any free one",
        integer(FIELD(simulator.port), 0, 65535)},
-      {"simulator.samples", "path", "sample parcels and histories the simulator serves",
-       path(FIELD(simulator.samples))},
-      {"remedies.messages", "path", "message templates (TOML)", path(FIELD(messages))},
+      {"simulator.samples", "path", "", kRestart,
+       "sample parcels and histories the simulator serves", path(FIELD(simulator.samples))},
+      {"remedies.messages", "path", "\"messages.toml\"", kLive, "message templates (TOML)",
+       path(FIELD(messages))},
   };
   return kKeys;
 }
 
 // Defaults as TOML text, for --print-defaults. An empty string means "no
 // default" and prints commented out. A test checks every key has an entry.
-const std::map<std::string_view, std::string_view>& defaults() {
-  static const std::map<std::string_view, std::string_view> kDefaults = {
-      {"daemon.state_dir", "\"/var/lib/parcelwatch\""},
-      {"daemon.control_socket", "\"/run/parcelwatch/parcelwatch.sock\""},
-      {"daemon.alert_log", "\"/var/log/parcelwatch/alerts.jsonl\""},
-      {"daemon.log_level", "\"info\""},
-      {"poll.interval", "\"1h\""},
-      {"poll.max_in_flight", "16"},
-      {"poll.connect_timeout", "\"5s\""},
-      {"poll.request_timeout", "\"20s\""},
-      {"poll.max_response_bytes", "4194304"},
-      {"poll.retry_after_failure", "\"5m\""},
-      {"detect.stalled_after", "\"48h\""},
-      {"detect.not_picked_up_after", "\"24h\""},
-      {"detect.invalid_number_after", "\"24h\""},
-      {"detect.delivery_overdue_after", "\"24h\""},
-      {"detect.pickup_overdue_after", "\"48h\""},
-      {"detect.false_sign_window", "\"30m\""},
-      {"detect.promise_margin", "\"24h\""},
-      {"detect.province_factor",
-       "{ \"新疆维吾尔自治区\" = 1.5, \"西藏自治区\" = 1.5, \"青海省\" = 1.5, \"内蒙古自治区\" = "
-       "1.5 }"},
-      {"detect.carrier_factor", "{}"},
-      {"detect.holidays", "[]"},
-      {"remedies.high_value", "2000"},
-      {"remedies.messages", "\"messages.toml\""},
-      {"carriers.default", "\"kuaidi100\""},
-      {"carriers.cross_border", ""},
-      {"carriers.kuaidi100.enabled", "true"},
-      {"carriers.kuaidi100.endpoint", "\"https://poll.kuaidi100.com/poll/query.do\""},
-      {"carriers.kuaidi100.customer", ""},
-      {"carriers.kuaidi100.key", ""},
-      {"carriers.kuaidi100.callback_url", ""},
-      {"carriers.kuaidi100.salt", ""},
-      {"carriers.kuaidi100.timezone", "\"Asia/Shanghai\""},
-      {"carriers.kuaidiniao.enabled", "false"},
-      {"carriers.kuaidiniao.endpoint",
-       "\"https://api.kdniao.com/Ebusiness/EbusinessOrderHandle.aspx\""},
-      {"carriers.kuaidiniao.business_id", ""},
-      {"carriers.kuaidiniao.app_key", ""},
-      {"carriers.kuaidiniao.request_type", "\"8001\""},
-      {"carriers.kuaidiniao.timezone", "\"Asia/Shanghai\""},
-      {"carriers.17track.enabled", "false"},
-      {"carriers.17track.endpoint", "\"https://api.17track.net/track/v2.2\""},
-      {"carriers.17track.token", ""},
-      {"push.listen", ""},
-      {"simulator.enabled", "false"},
-      {"simulator.port", "0"},
-      {"simulator.samples", ""},
-  };
-  return kDefaults;
-}
-
 const std::vector<std::string_view> kSections = {"daemon",
                                                  "poll",
                                                  "detect",
@@ -372,7 +356,31 @@ const std::vector<std::string_view> kSections = {"daemon",
                                                  "carriers.17track",
                                                  "simulator",
                                                  "remedies",
-                                                 "push"};
+                                                 "push",
+                                                 "control",
+                                                 "metrics"};
+
+// How a key's value is shown by `config` and compared on reload. Secrets
+// never leave the process: only an "env:"/"file:" reference is shown.
+std::string display(const KeySpec& spec, const toml::node& node) {
+  if (spec.type == "secret") {
+    auto s = node.value<std::string>();
+    if (s && (s->rfind("env:", 0) == 0 || s->rfind("file:", 0) == 0))
+      return "\"" + *s + "\" (secret)";
+    return s && s->empty() ? "\"\"" : "\"********\"";
+  }
+  std::ostringstream out;
+  if (const auto* t = node.as_table()) {
+    toml::table copy = *t;
+    copy.is_inline(true);  // one line, e.g. { ems = 1.5 }
+    out << toml::toml_formatter(toml::table{{"v", copy}}, toml::format_flags::none);
+    std::string line = out.str();
+    return line.substr(line.find('=') + 2);
+  }
+  toml::format_flags flags = toml::format_flags::none;  // "90s", not '90s'
+  node.visit([&](const auto& v) { out << toml::toml_formatter(v, flags); });
+  return out.str();
+}
 
 struct Walker {
   const fs::path& file;
@@ -389,6 +397,8 @@ struct Walker {
       if (node.is_table() && mapSpec) {
         if (auto err = mapSpec->apply(node, config, ctx))
           errors.push_back(position(file, node.source()) + ": " + key + ": " + *err);
+        else
+          config.settings[key] = display(*mapSpec, node);
         continue;
       }
       if (node.is_table()) {
@@ -410,6 +420,8 @@ struct Walker {
       }
       if (auto err = spec->apply(node, config, ctx))
         errors.push_back(position(file, node.source()) + ": " + key + ": " + *err);
+      else
+        config.settings[key] = display(*spec, node);
     }
   }
 };
@@ -458,7 +470,9 @@ Result<MessageTemplates> loadMessages(const fs::path& file) {
 std::string printDefaults() {
   std::string out =
       "# parcelwatchd configuration: every key with its default (parcelwatchd --print-defaults).\n"
-      "# Keys without a default are commented out. Relative paths are relative to this file.\n";
+      "# Keys without a default are commented out. Relative paths are relative to this file.\n"
+      "# Keys marked [restart] take effect on restart; all others on reload (SIGHUP,\n"
+      "# systemctl reload parcelwatch, parcelwatchctl reload).\n";
   std::vector<std::string> sections;
   for (const auto& k : keys()) {
     std::string section(k.key.substr(0, k.key.rfind('.')));
@@ -470,19 +484,34 @@ std::string printDefaults() {
     for (const auto& k : keys()) {
       if (k.key.substr(0, k.key.rfind('.')) != section) continue;
       std::string name(k.key.substr(k.key.rfind('.') + 1));
-      auto d = defaults().find(k.key);
-      std::string value = d == defaults().end() ? "" : std::string(d->second);
-      out += "# " + std::string(k.doc) + " (" + std::string(k.type) + ")\n";
+      std::string value(k.default_value);
+      out += "# " + std::string(k.doc) + " (" + std::string(k.type) +
+             (k.reload == kRestart ? ") [restart]\n" : ")\n");
       out += value.empty() ? "# " + name + " = \"\"\n" : name + " = " + value + "\n";
     }
   }
   return out;
 }
 
-std::vector<std::string> keysWithoutDefault() {
+std::vector<std::string> restartOnlyChanges(const Config& running, const Config& next) {
   std::vector<std::string> out;
+  for (const auto& k : keys()) {
+    if (k.reload == kLive) continue;
+    std::string key(k.key);
+    auto a = running.settings.find(key);
+    auto b = next.settings.find(key);
+    std::string av = a == running.settings.end() ? "" : a->second;
+    std::string bv = b == next.settings.end() ? "" : b->second;
+    if (av != bv) out.push_back(key);
+  }
+  return out;
+}
+
+std::vector<ConfigKeyInfo> configKeys() {
+  std::vector<ConfigKeyInfo> out;
   for (const auto& k : keys())
-    if (!defaults().count(k.key)) out.emplace_back(k.key);
+    out.push_back({std::string(k.key), std::string(k.type), std::string(k.default_value),
+                   k.reload == kLive, std::string(k.doc)});
   return out;
 }
 
@@ -498,6 +527,7 @@ Result<Config> loadConfig(const fs::path& file) {
   }
   Config config;
   config.source = fs::absolute(file);
+  for (const auto& k : keys()) config.settings[std::string(k.key)] = std::string(k.default_value);
   Walker w{file, config, Ctx{config.source.parent_path()}, {}};
   w.walk(root, "");
   if (!w.errors.empty()) {

@@ -1,7 +1,7 @@
 #pragma once
-// One table (config_loader.cpp, kKeys) declares every key: its type, default
-// and a line of documentation. Loading rejects what the table does not list
-// and names file:line:column for every error, because an operator reading a
+// One table (config_loader.cpp, kKeys) declares every key: its type (and
+// unit), default, whether a reload applies it, and a line of documentation. Loading rejects what
+// the table does not list and names file:line:column for every error, because an operator reading a
 // failed start-up in the journal must be able to go straight to the line.
 #include "common/result.h"
 #include "config/config.h"
@@ -19,7 +19,17 @@ Result<Config> loadConfig(const std::filesystem::path& file);
 /// A complete, commented configuration with every key at its default
 /// (`parcelwatchd --print-defaults`; conf/parcelwatch.example.toml is this).
 std::string printDefaults();
-/// Keys the defaults table forgot (a test keeps this empty).
-std::vector<std::string> keysWithoutDefault();
+/// Keys whose change needs a restart and differ between the two configs.
+std::vector<std::string> restartOnlyChanges(const Config& running, const Config& next);
+
+struct ConfigKeyInfo {
+  std::string key;
+  std::string type;
+  std::string default_value;  // TOML text; empty: no default
+  bool live = true;           // false: applied only on restart
+  std::string doc;
+};
+/// The key table, for `config` output and documentation.
+std::vector<ConfigKeyInfo> configKeys();
 
 }  // namespace pw
