@@ -2,6 +2,8 @@
 
 #include "app/alert_log.h"
 #include "app/systemd_notifier.h"
+#include "config/config_loader.h"
+#include "control/config_command.h"
 #include "control/service_commands.h"
 #include "control/unix_control_server.h"
 #include "net/curl_http_client.h"
@@ -81,6 +83,15 @@ void checkSocketFolder(const std::filesystem::path& dir) {
   }
 }
 
+CurlLimits curlLimits(const Config& config) {
+  CurlLimits limits;
+  limits.connect_timeout = config.poll.connect_timeout;
+  limits.total_timeout = config.poll.request_timeout;
+  limits.max_body_bytes = config.poll.max_response_bytes;
+  limits.user_agent = std::string("parcelwatch/") + PARCELWATCH_VERSION;
+  return limits;
+}
+
 std::string statusLine(PollingService& service) {
   auto s = service.status();
   if (!s) return "running";
@@ -91,6 +102,13 @@ std::string statusLine(PollingService& service) {
          " open exceptions";
 }
 
+// Points the Kuaidi100 client at the simulator (again after every reload).
+void useSimulator(Config& config, const FakeCarrierServer& server) {
+  config.kuaidi100.endpoint = server.queryUrl();
+  config.kuaidi100.customer = server.customer();
+  config.kuaidi100.key = server.key();
+}
+
 // The embedded default: serve the bundled sample histories on 127.0.0.1 and
 // register their parcels once, pinned to their first registration time.
 std::unique_ptr<FakeCarrierServer> startSimulator(asio::io_context& io, Config& config,
@@ -99,9 +117,7 @@ std::unique_ptr<FakeCarrierServer> startSimulator(asio::io_context& io, Config& 
   if (!samples) throw std::runtime_error("simulator: " + samples.error().message);
   auto server = std::make_unique<FakeCarrierServer>(io, "parcelwatch-simulator", "simulator-key");
   auto port = server->start(static_cast<std::uint16_t>(config.simulator.port));
-  config.kuaidi100.endpoint = server->queryUrl();
-  config.kuaidi100.customer = server->customer();
-  config.kuaidi100.key = server->key();
+  useSimulator(config, *server);
   auto shared = std::make_shared<SampleHistories>(std::move(*samples));
   Timestamp now = clock.now();
   for (const auto& sp : shared->parcels()) {
@@ -157,37 +173,78 @@ int Application::run() {
   std::unique_ptr<FakeCarrierServer> simulator;
   if (config_.simulator.enabled) simulator = startSimulator(io, config_, **store, clock);
 
-  CurlLimits limits;
-  limits.connect_timeout = config_.poll.connect_timeout;
-  limits.total_timeout = config_.poll.request_timeout;
-  limits.max_body_bytes = config_.poll.max_response_bytes;
-  limits.user_agent = std::string("parcelwatch/") + PARCELWATCH_VERSION;
-  CurlHttpClient http(io, limits);
+  CurlHttpClient http(io, curlLimits(config_));
 
   auto config = std::make_shared<const Config>(config_);
   PollingService service(io, **store, http, clock, alerts, config);
 
   control::CommandRegistry registry;
   control::addServiceCommands(registry, service, PARCELWATCH_VERSION);
-  registry.add("reopen-logs", "reopen the alert log (after logrotate moved it)",
-               [&alerts](const boost::json::object&) {
-                 if (!alerts.reopen())
-                   return control::error("cannot reopen " + alerts.path().string());
-                 spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
-                 return control::ok("reopened " + alerts.path().string());
+  registry.add(
+      "reopen-logs", "reopen the alert log (after logrotate moved it)",
+      [&alerts](const boost::json::object&) {
+        if (!alerts.reopen()) return control::error("cannot reopen " + alerts.path().string());
+        spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
+        return control::ok("reopened " + alerts.path().string());
+      },
+      control::Access::change);
+  auto controlAccess = std::make_shared<control::AccessPolicy>();
+  controlAccess->group = config_.control.group;
+  SystemdNotifier notifier;
+  std::unique_ptr<PushListener> push;
+  std::vector<std::string> pendingRestart;
+  // Re-reads the file the daemon started from. The new configuration replaces
+  // the running one only whole and only if valid; keys that need a restart are
+  // named and stay as they were until then.
+  auto reload = [&]() -> control::Answer {
+    notifier.reloading();
+    auto next = loadConfig(config_.source);
+    if (!next) {
+      spdlog::error("CONFIG_RELOAD_FAILED file={} error=\"{}\": still running on the old one",
+                    config_.source.string(), next.error().message);
+      notifier.ready(statusLine(service));
+      return control::error("reload failed, still running on the previous configuration:\n" +
+                            next.error().message);
+    }
+    if (simulator) useSimulator(*next, *simulator);
+    pendingRestart = restartOnlyChanges(config_, *next);
+    for (const auto& k : pendingRestart)
+      spdlog::warn("CONFIG_RESTART_NEEDED key={}: changed in the file, applied on restart", k);
+    auto shared = std::make_shared<const Config>(*next);
+    service.reconfigure(shared);
+    http.setLimits(curlLimits(*next));
+    if (push) push->reconfigure(*next);
+    spdlog::set_level(spdlog::level::from_str(next->daemon.log_level));
+    controlAccess->group = next->control.group;
+    std::string text = "reloaded " + config_.source.string();
+    std::string pending;
+    for (const auto& k : pendingRestart) pending += (pending.empty() ? "" : ", ") + k;
+    if (!pending.empty()) text += "; not applied until restart: " + pending;
+    spdlog::info("CONFIG_RELOADED file={} restart_needed=\"{}\"", config_.source.string(), pending);
+    boost::json::array names;
+    for (const auto& k : pendingRestart) names.emplace_back(k);
+    notifier.ready(statusLine(service));
+    return control::ok(text, boost::json::object{{"restart_needed", std::move(names)}});
+  };
+  registry.add(
+      "reload", "re-read the configuration file; keeps the old one if the new is invalid",
+      [&](const boost::json::object&) { return reload(); }, control::Access::change);
+  registry.add("config", "the running configuration, secrets masked",
+               [&](const boost::json::object&) {
+                 return control::configAnswer(*service.config(), pendingRestart);
                });
-  control::UnixControlServer control(io, registry, config_.daemon.control_socket);
+
+  control::UnixControlServer control(io, registry, config_.daemon.control_socket, {},
+                                     controlAccess);
   if (auto r = control.start(); !r) throw std::runtime_error(r.error().message);
 
   if (auto r = service.start(); !r) throw std::runtime_error(r.error().message);
 
-  std::unique_ptr<PushListener> push;
   if (!config_.push_listen.empty()) {
     push = std::make_unique<PushListener>(io, service, *config);
     if (auto r = push->start(config_.push_listen); !r) throw std::runtime_error(r.error().message);
   }
 
-  SystemdNotifier notifier;
   // The watchdog is pinged from the event loop itself, so a stuck loop (not
   // just a dead process) gets the service restarted.
   asio::steady_timer watchdog(io);
@@ -198,8 +255,9 @@ int Application::run() {
     signals.async_wait([&](boost::system::error_code sec, int signo) {
       if (sec) return;
       if (signo == SIGHUP) {
-        // Configuration reload is not implemented yet; SIGHUP reopens the
-        // alert log so logrotate can move it.
+        // systemctl reload: the configuration, and the alert log (so a
+        // logrotate rule may use either).
+        reload();
         if (alerts.reopen())
           spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
         else

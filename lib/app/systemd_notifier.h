@@ -9,6 +9,8 @@ class SystemdNotifier {
  public:
   void ready(const std::string& status);
   void stopping();
+  /// RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload wants); follow with ready().
+  void reloading();
   void status(const std::string& text);
   void watchdog();
   /// The watchdog interval systemd asked for (WatchdogSec=), or zero.

@@ -20,6 +20,7 @@ enum Result_ : int {
   kUnsupported = 2,  // unknown command
   kEmpty = 3,        // reserved: nothing to report
   kConflict = 4,     // cannot be done in the current state (e.g. shutting down)
+  kDenied = 5,       // the caller may not run this command (see control.group)
 };
 
 /// Largest request line accepted; a `track` batch of ~1,000 parcels fits.

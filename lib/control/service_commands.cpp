@@ -274,21 +274,26 @@ Answer untrack(ServiceApi& service, const json::object& args) {
 void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version) {
   registry.add("status", "daemon state: parcels, exceptions, tasks, polling counters",
                [&service, version](const json::object& a) { return status(service, version, a); });
-  registry.add("track", "register parcels: {\"parcels\": [parcel, ...]}",
-               [&service](const json::object& a) { return track(service, a); });
-  registry.add("rerun", "poll and detect now: {\"tracking_number\": N} or {\"all\": true}",
-               [&service](const json::object& a) { return rerun(service, a); });
-  registry.add("claim", "record a buyer's \"not received\" report: {\"tracking_number\", \"note\"}",
-               [&service](const json::object& a) { return claim(service, a); });
+  registry.add(
+      "track", "register parcels: {\"parcels\": [parcel, ...]}",
+      [&service](const json::object& a) { return track(service, a); }, Access::change);
+  registry.add(
+      "rerun", "poll and detect now: {\"tracking_number\": N} or {\"all\": true}",
+      [&service](const json::object& a) { return rerun(service, a); }, Access::change);
+  registry.add(
+      "claim", "record a buyer's \"not received\" report: {\"tracking_number\", \"note\"}",
+      [&service](const json::object& a) { return claim(service, a); }, Access::change);
   registry.add("version", "the daemon's version", [version](const json::object&) {
     return ok(version, json::object{{"version", version}});
   });
   registry.add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}",
                [&service](const json::object& a) { return parcelDetails(service, a); });
-  registry.add("task", "act on a task: {\"id\", \"state\": acked|done|dismissed, \"outcome\"}",
-               [&service](const json::object& a) { return task(service, a); });
-  registry.add("untrack", "stop watching a parcel and forget it: {\"tracking_number\"}",
-               [&service](const json::object& a) { return untrack(service, a); });
+  registry.add(
+      "task", "act on a task: {\"id\", \"state\": acked|done|dismissed, \"outcome\"}",
+      [&service](const json::object& a) { return task(service, a); }, Access::change);
+  registry.add(
+      "untrack", "stop watching a parcel and forget it: {\"tracking_number\"}",
+      [&service](const json::object& a) { return untrack(service, a); }, Access::change);
   registry.add("tasks",
                "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
                [&service](const json::object& a) { return tasks(service, a); });

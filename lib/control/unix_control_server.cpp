@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <boost/asio/read_until.hpp>
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -13,13 +13,15 @@ namespace fs = std::filesystem;
 using local = asio::local::stream_protocol;
 
 struct UnixControlServer::State {
-  State(asio::io_context& io, const CommandRegistry& r, fs::path p, ServerLimits l)
-      : io(io), acceptor(io), registry(r), path(std::move(p)), limits(l) {}
+  State(asio::io_context& io, const CommandRegistry& r, fs::path p, ServerLimits l,
+        std::shared_ptr<const AccessPolicy> a)
+      : io(io), acceptor(io), registry(r), path(std::move(p)), limits(l), access(std::move(a)) {}
   asio::io_context& io;
   local::acceptor acceptor;
   const CommandRegistry& registry;
   fs::path path;
   ServerLimits limits;
+  std::shared_ptr<const AccessPolicy> access;
   std::size_t clients = 0;
   bool running = false;
 };
@@ -33,16 +35,18 @@ std::shared_ptr<spdlog::logger> log() {
   return l;
 }
 
+std::string seconds(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  return ms % 1000 ? std::to_string(ms) + "ms" : std::to_string(ms / 1000) + "s";
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(local::socket socket, std::shared_ptr<UnixControlServer::State> state)
-      : socket_(std::move(socket)), state_(std::move(state)), timer_(state_->io) {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-      uid_ = static_cast<long>(cred.uid);
-      pid_ = static_cast<long>(cred.pid);
-    }
+      : socket_(std::move(socket)),
+        state_(std::move(state)),
+        timer_(state_->io),
+        caller_(Caller::ofSocket(socket_.native_handle())) {
     ++state_->clients;
   }
   ~Session() { --state_->clients; }
@@ -52,8 +56,35 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse(const std::string& why) { write(Answer{kError, why, nullptr}, true); }
 
  private:
+  long uid() const { return caller_.known ? static_cast<long>(caller_.uid) : -1; }
+  long pid() const { return caller_.known ? static_cast<long>(caller_.pid) : -1; }
+
+  // A request must arrive whole within request_timeout of its first byte, so
+  // a client that trickles bytes cannot hold a slot forever; an idle
+  // connection is closed after idle_timeout.
   void doRead() {
-    timer_.expires_after(state_->limits.idle_timeout);
+    if (auto nl = buffer_.find('\n'); nl != std::string::npos) return onLine(nl);
+    if (buffer_.size() > kMaxRequestBytes) {
+      log()->warn("CONTROL_REQUEST_TOO_LARGE uid={} pid={}", uid(), pid());
+      return write(error("request larger than " + std::to_string(kMaxRequestBytes) + " bytes"),
+                   true);
+    }
+    bool started = buffer_.find_first_not_of(" \t\r") != std::string::npos;
+    if (started && !requestStarted_) {
+      requestStarted_ = true;
+      timer_.expires_after(state_->limits.request_timeout);
+      armTimer();
+    } else if (!started && !idleArmed_) {
+      idleArmed_ = true;
+      timer_.expires_after(state_->limits.idle_timeout);
+      armTimer();
+    }
+    socket_.async_read_some(asio::buffer(chunk_),
+                            [self = shared_from_this()](boost::system::error_code ec,
+                                                        std::size_t n) { self->onSome(ec, n); });
+  }
+
+  void armTimer() {
     timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       if (ec) return;
       if (auto self = weak.lock()) {
@@ -62,39 +93,50 @@ class Session : public std::enable_shared_from_this<Session> {
         self->socket_.cancel(ignored);
       }
     });
-    asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, kMaxRequestBytes + 1), '\n',
-                           [self = shared_from_this()](boost::system::error_code ec,
-                                                       std::size_t n) { self->onRead(ec, n); });
   }
 
-  void onRead(boost::system::error_code ec, std::size_t n) {
-    timer_.cancel();
+  void onSome(boost::system::error_code ec, std::size_t n) {
     if (timedOut_) {
-      log()->info("CONTROL_TIMEOUT uid={} pid={}", uid_, pid_);
-      return write(Answer{kError,
-                          "timed out waiting for a command (" +
-                              std::to_string(state_->limits.idle_timeout.count()) + "s)",
-                          nullptr},
-                   true);
+      bool partial = requestStarted_;
+      log()->info("CONTROL_TIMEOUT uid={} pid={} partial_request={}", uid(), pid(), partial);
+      std::string why = partial ? "timed out: a request must arrive whole within " +
+                                      seconds(state_->limits.request_timeout) + " of its first byte"
+                                : "timed out waiting for a command (" +
+                                      seconds(state_->limits.idle_timeout) + " idle)";
+      return write(Answer{kError, why, nullptr}, true);
     }
-    if (ec == asio::error::not_found) {
-      log()->warn("CONTROL_REQUEST_TOO_LARGE uid={} pid={}", uid_, pid_);
+    if (ec) return;  // peer closed
+    buffer_.append(chunk_.data(), n);
+    doRead();
+  }
+
+  void onLine(std::size_t nl) {
+    timer_.cancel();
+    requestStarted_ = idleArmed_ = false;
+    std::string line = buffer_.substr(0, nl);
+    buffer_.erase(0, nl + 1);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.size() > kMaxRequestBytes) {
+      log()->warn("CONTROL_REQUEST_TOO_LARGE uid={} pid={}", uid(), pid());
       return write(error("request larger than " + std::to_string(kMaxRequestBytes) + " bytes"),
                    true);
     }
-    if (ec) return;  // peer closed
-    std::string line = buffer_.substr(0, n - 1);
-    buffer_.erase(0, n);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) return doRead();
     auto req = parseRequest(line);
     if (!req) {
-      log()->info("CONTROL_BAD_REQUEST uid={} pid={} error=\"{}\"", uid_, pid_,
+      log()->info("CONTROL_BAD_REQUEST uid={} pid={} error=\"{}\"", uid(), pid(),
                   req.error().message);
       return write(error(req.error().message), false);
     }
-    log()->info("CONTROL_COMMAND command={} uid={} pid={}", req->command, uid_, pid_);
-    write(state_->registry.dispatch(*req), false);
+    static const AccessPolicy kDefault;
+    const AccessPolicy& policy = state_->access ? *state_->access : kDefault;
+    auto answer = state_->registry.dispatch(*req, caller_, policy);
+    if (answer.result == kDenied)
+      log()->warn("CONTROL_DENIED command={} uid={} pid={}", req->command, uid(), pid());
+    else
+      log()->info("CONTROL_COMMAND command={} uid={} pid={} result={}", req->command, uid(), pid(),
+                  answer.result);
+    write(answer, false);
   }
 
   void write(const Answer& answer, bool closeAfter) {
@@ -114,10 +156,12 @@ class Session : public std::enable_shared_from_this<Session> {
   local::socket socket_;
   std::shared_ptr<UnixControlServer::State> state_;
   asio::steady_timer timer_;
+  Caller caller_;
+  std::array<char, 16384> chunk_{};
   std::string buffer_;
   bool timedOut_ = false;
-  long uid_ = -1;
-  long pid_ = -1;
+  bool requestStarted_ = false;
+  bool idleArmed_ = false;
 };
 
 void doAccept(std::shared_ptr<UnixControlServer::State> state) {
@@ -140,8 +184,10 @@ void doAccept(std::shared_ptr<UnixControlServer::State> state) {
 }  // namespace
 
 UnixControlServer::UnixControlServer(asio::io_context& io, const CommandRegistry& registry,
-                                     fs::path socketPath, ServerLimits limits)
-    : state_(std::make_shared<State>(io, registry, std::move(socketPath), limits)) {}
+                                     fs::path socketPath, ServerLimits limits,
+                                     std::shared_ptr<const AccessPolicy> access)
+    : state_(std::make_shared<State>(io, registry, std::move(socketPath), limits,
+                                     std::move(access))) {}
 
 UnixControlServer::~UnixControlServer() { stop(); }
 

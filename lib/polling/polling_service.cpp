@@ -37,6 +37,11 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
       ticker_(io),
       drain_timer_(io),
       started_at_(clock.now()) {
+  buildRegistry();
+}
+
+void PollingService::buildRegistry() {
+  registry_ = CarrierRegistry();
   if (config_->kuaidi100_enabled)
     registry_.add(std::make_shared<Kuaidi100Codec>(config_->kuaidi100));
   if (config_->kuaidiniao_enabled)
@@ -45,6 +50,19 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
     registry_.add(std::make_shared<SeventeenTrackCodec>(config_->seventeen_track));
   registry_.setDefault(config_->default_aggregator);
   registry_.setCrossBorder(config_->cross_border_aggregator);
+}
+
+void PollingService::reconfigure(std::shared_ptr<const Config> config) {
+  Seconds oldInterval = config_->poll.interval;
+  config_ = std::move(config);
+  buildRegistry();
+  if (config_->poll.interval < oldInterval) {
+    Timestamp latest = clock_.now() + config_->poll.interval;
+    std::vector<std::int64_t> later;
+    for (auto it = due_.upper_bound(latest); it != due_.end(); ++it) later.push_back(it->second);
+    for (auto id : later) schedule(id, latest);
+  }
+  asio::post(io_, [this] { dispatch(); });
 }
 
 PollingService::~PollingService() = default;

@@ -40,6 +40,12 @@ class PollingService final : public ServiceApi {
   /// after `grace`, were abandoned.
   void stop(std::chrono::milliseconds grace, std::function<void()> drained);
 
+  /// Switches to a new configuration (a reload): carriers, thresholds,
+  /// templates and poll settings apply from the next poll; a shorter interval
+  /// pulls already scheduled polls forward. Polls in flight finish as they were.
+  void reconfigure(std::shared_ptr<const Config> config);
+  std::shared_ptr<const Config> config() const { return config_; }
+
   /// True when nothing is due and nothing is in flight (for tests and benches).
   bool idle() const;
 
@@ -77,6 +83,7 @@ class PollingService final : public ServiceApi {
                                     std::string_view source, const CarrierSnapshot& snap,
                                     Timestamp now, bool noResult = false);
   void subscribe(const Parcel& parcel);
+  void buildRegistry();
   void emitPendingAlerts();
   void maybeDrained();
 

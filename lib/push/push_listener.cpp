@@ -153,6 +153,13 @@ Result<std::uint16_t> PushListener::start(const std::string& listen) {
   log()->info("PUSH_LISTENING address={} port={}", listen.substr(0, colon), *bound);
   return *bound;
 }
+void PushListener::reconfigure(const Config& config) {
+  state_->kuaidi100 = Kuaidi100Codec(config.kuaidi100);
+  state_->kuaidiniao = KuaidiniaoCodec(config.kuaidiniao);
+  state_->seventeen = SeventeenTrackCodec(config.seventeen_track);
+  state_->seventeen_key = config.seventeen_track.token;
+}
+
 void PushListener::stop() { state_->listener->stop(); }
 
 std::string PushListener::seventeenTrackSign(std::string_view body, std::string_view key) {

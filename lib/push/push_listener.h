@@ -26,6 +26,8 @@ class PushListener {
   /// Binds "host:port" (port 0: any); returns the bound port.
   Result<std::uint16_t> start(const std::string& listen);
   void stop();
+  /// Takes new keys and salts (a reload); pushes already being read keep the old ones.
+  void reconfigure(const Config& config);
 
   /// 17TRACK's webhook signature: hex SHA-256 of body + "/" + key.
   static std::string seventeenTrackSign(std::string_view body, std::string_view key);

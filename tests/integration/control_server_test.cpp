@@ -149,13 +149,42 @@ TEST_F(ControlTest, OversizedRequestIsRefusedAndClosed) {
 }
 
 TEST_F(ControlTest, IdleClientIsTimedOut) {
-  startServer({.idle_timeout = seconds(1), .max_clients = 32});
+  startServer({.request_timeout = seconds(5), .idle_timeout = seconds(1), .max_clients = 32});
   RawClient c(path);
-  c.send("{\"command\":");  // half a request, then silence
   auto a = parseAnswer(c.line(seconds(4))).value();
   EXPECT_EQ(a.result, kError);
-  EXPECT_EQ(a.text, "timed out waiting for a command (1s)");
+  EXPECT_EQ(a.text, "timed out waiting for a command (1s idle)");
   EXPECT_TRUE(c.closedByPeer());
+}
+
+TEST_F(ControlTest, SlowSenderGetsTheRequestDeadlineNotTheIdleOne) {
+  startServer(
+      {.request_timeout = milliseconds(800), .idle_timeout = seconds(30), .max_clients = 32});
+  RawClient c(path);
+  auto start = std::chrono::steady_clock::now();
+  c.send("{\"command\":");  // half a request, then a byte now and then
+  std::thread trickle([&] {
+    for (int i = 0; i < 5; ++i) {
+      std::this_thread::sleep_for(milliseconds(300));
+      c.send(" ");
+    }
+  });
+  auto line = c.line(seconds(4));
+  trickle.join();
+  auto a = parseAnswer(line).value();
+  EXPECT_EQ(a.result, kError);
+  EXPECT_EQ(a.text, "timed out: a request must arrive whole within 800ms of its first byte");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3));
+}
+
+TEST_F(ControlTest, RequestsSplitAcrossWritesAndPipelinedAreAnswered) {
+  startServer();
+  RawClient c(path);
+  c.send("{\"command\":");
+  std::this_thread::sleep_for(milliseconds(50));
+  c.send("\"echo\"}\n{\"command\":\"echo\"}\n");
+  EXPECT_EQ(parseAnswer(c.line()).value().result, kSuccess);
+  EXPECT_EQ(parseAnswer(c.line()).value().result, kSuccess);
 }
 
 TEST_F(ControlTest, TooManyClientsAreTurnedAway) {

@@ -2,6 +2,7 @@
 #include "control/command_registry.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <boost/json.hpp>
 
 using namespace pw;
@@ -47,5 +48,39 @@ TEST(CommandRegistry, UnknownCommandsHelpAndExceptions) {
   EXPECT_EQ(a.text, "boom failed: kaput");
   a = reg.dispatch({"help", {}});
   EXPECT_EQ(a.result, kSuccess);
-  EXPECT_EQ(a.arguments.at("commands").at("boom").as_string(), "throws");
+  EXPECT_EQ(a.arguments.at("commands").at("boom").at("help").as_string(), "throws");
+  a = reg.dispatch({"help", {{"command", "boom"}}});
+  EXPECT_EQ(a.text, "boom: throws");
+  EXPECT_EQ(reg.dispatch({"help", {{"command", "nosuch"}}}).result, kError);
+}
+
+TEST(CommandRegistry, ChangingCommandsNeedRootTheDaemonsUserOrTheGroup) {
+  CommandRegistry reg;
+  reg.add("look", "reads", [](const boost::json::object&) { return ok("seen"); });
+  reg.add(
+      "poke", "changes", [](const boost::json::object&) { return ok("done"); }, Access::change);
+  Caller stranger;
+  stranger.known = true;
+  stranger.uid = 54321;  // not root, not us
+  stranger.gid = 54321;
+  AccessPolicy policy;  // the daemon's own group
+  EXPECT_EQ(reg.dispatch({"look", {}}, stranger, policy).result, kSuccess);
+  auto a = reg.dispatch({"poke", {}}, stranger, policy);
+  EXPECT_EQ(a.result, kDenied);
+  EXPECT_EQ(a.text.rfind("permission denied: 'poke' changes state; uid 54321 is not root, the "
+                         "daemon's user, or in group '",
+                         0),
+            0u)
+      << a.text;
+  stranger.groups = {::getegid()};  // a member of the daemon's group
+  EXPECT_EQ(reg.dispatch({"poke", {}}, stranger, policy).result, kSuccess);
+  policy.group = "root";  // gid 0, which the stranger lacks
+  EXPECT_EQ(reg.dispatch({"poke", {}}, stranger, policy).result,
+            ::getegid() == 0 ? kSuccess : kDenied);
+  policy.group = "no-such-group-here";
+  EXPECT_EQ(reg.dispatch({"poke", {}}, stranger, policy).text,
+            "permission denied: 'poke' changes state; the configured control.group "
+            "'no-such-group-here' does not exist");
+  EXPECT_EQ(reg.dispatch({"poke", {}}, Caller::self(), policy).result, kSuccess);
+  EXPECT_EQ(reg.dispatch({"poke", {}}, Caller{}, AccessPolicy{}).result, kDenied);
 }
