@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
 #include <sstream>
 
 namespace pw::ctl {
@@ -102,6 +103,37 @@ std::string formatParcel(const json::value& args) {
           << (ex.get_object().at("open").as_bool() ? "open      " : "resolved  ")
           << field(ex.get_object(), "detail") << "\n";
   out << "\n" << formatTasks(args);
+  return out.str();
+}
+
+std::string formatStats(const json::value& args) {
+  if (!args.is_object()) return "";
+  const auto& o = args.get_object();
+  std::ostringstream out;
+  out << "uptime           " << field(o, "uptime_seconds") << " s\n";
+  out << "polls            carrier / outcome / count\n";
+  if (auto polls = o.if_contains("polls"); polls && polls->is_object())
+    for (const auto& c : polls->get_object())
+      for (const auto& kv : c.value().as_object())
+        out << "                 " << pad(std::string(c.key()), 12)
+            << pad(std::string(kv.key()), 16) << text(kv.value()) << "\n";
+  if (auto lat = o.if_contains("request_latency"); lat && lat->is_object())
+    for (const auto& c : lat->get_object()) {
+      const auto& h = c.value().as_object();
+      char mean[32];
+      std::snprintf(mean, sizeof mean, "%.1f", h.at("mean_ms").to_number<double>());
+      out << "latency          " << pad(std::string(c.key()), 12) << "mean " << mean << " ms over "
+          << text(h.at("count")) << " requests\n";
+    }
+  if (auto q = o.if_contains("queue"); q && q->is_object())
+    out << "queue            scheduled " << field(q->get_object(), "scheduled") << ", due "
+        << field(q->get_object(), "due") << ", in flight " << field(q->get_object(), "in_flight")
+        << "\n";
+  out << "parcels          " << counts(o, "parcels") << "\n";
+  out << "open exceptions  " << counts(o, "open_exceptions") << "\n";
+  out << "tasks            " << counts(o, "tasks") << "\n";
+  out << "tasks raised     " << counts(o, "tasks_raised") << "\n";
+  out << "pushes           " << counts(o, "pushes") << "\n";
   return out.str();
 }
 

@@ -9,5 +9,6 @@ namespace pw::ctl {
 std::string formatStatus(const boost::json::value& arguments);
 std::string formatTasks(const boost::json::value& arguments);
 std::string formatParcel(const boost::json::value& arguments);
+std::string formatStats(const boost::json::value& arguments);
 
 }  // namespace pw::ctl

@@ -1,7 +1,8 @@
 // parcelwatchctl: a thin client of the control socket. Subcommands turn into
 // one request each; people get text, scripts get the daemon's answer with
 // --json. Exit codes (sysexits.h): 0 ok, 1 the daemon answered an error,
-// 64 usage, 65 bad input file, 69 daemon unreachable, 75 timeout.
+// 64 usage, 65 bad input file, 66 input file missing, 69 daemon unreachable,
+// 75 timeout, 77 permission denied (socket or command), 78 bad config.
 #include "analyzer/analyzer.h"
 #include "config/config_loader.h"
 #include "control/control_client.h"
@@ -32,9 +33,16 @@ int exitFor(const Error& e) {
       return EX_UNAVAILABLE;
     case ErrorCode::transient:
       return EX_TEMPFAIL;
+    case ErrorCode::permission:
+      return EX_NOPERM;
     default:
       return EX_PROTOCOL;
   }
+}
+
+int exitFor(const control::Answer& a) {
+  if (a.result == control::kSuccess) return 0;
+  return a.result == control::kDenied ? EX_NOPERM : 1;
 }
 
 Result<std::string> socketPath(const Options& o) {
@@ -70,7 +78,7 @@ int run(const Options& o, const control::Request& req,
   } else {
     std::cout << answer->text << "\n";
   }
-  return answer->result == control::kSuccess ? 0 : 1;
+  return exitFor(*answer);
 }
 
 int track(const Options& o, const std::string& file) {
@@ -154,6 +162,35 @@ int track(const Options& o, const std::string& file) {
   return exit;
 }
 
+// Pages through `export` and prints one JSON object per line, so the output
+// streams into jq, a file or a database loader however large it is.
+int exportRecords(const Options& o, json::object args) {
+  auto path = socketPath(o);
+  if (!path) {
+    std::cerr << "parcelwatchctl: " << path.error().message << "\n";
+    return EX_CONFIG;
+  }
+  std::int64_t after = 0;
+  while (true) {
+    args["after_id"] = after;
+    auto answer = control::call(*path, {"export", args},
+                                std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
+    if (!answer) {
+      std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
+      return exitFor(answer.error());
+    }
+    if (answer->result != control::kSuccess) {
+      std::cerr << "error: " << answer->text << "\n";
+      return exitFor(*answer);
+    }
+    const auto& a = answer->arguments.as_object();
+    for (const auto& r : a.at("records").as_array()) std::cout << json::serialize(r) << "\n";
+    auto next = a.if_contains("next_after_id");
+    if (!next) return 0;
+    after = next->to_number<std::int64_t>();
+  }
+}
+
 // Offline: no daemon. One JSON line per case on stdout; errors name the file.
 int analyze(const Options& o, const std::vector<std::string>& files) {
   std::string configFile = o.config.empty() ? "/etc/parcelwatch/parcelwatch.toml" : o.config;
@@ -198,16 +235,39 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 3600.0));
 
   auto* status = cli.add_subcommand("status", "daemon state and counters");
-  auto* help = cli.add_subcommand("commands", "list the daemon's control commands");
+  std::string helpCommand;
+  auto* help = cli.add_subcommand("help", "the daemon's control commands, or one of them");
+  help->add_option("COMMAND", helpCommand, "one command");
+  auto* commands = cli.add_subcommand("commands", "the daemon's control commands (as help)");
+  auto* configCmd = cli.add_subcommand("config", "the running configuration, secrets masked");
+  auto* reloadCmd = cli.add_subcommand(
+      "reload", "re-read the configuration; the daemon keeps the old one if the new is invalid");
+  auto* statsCmd = cli.add_subcommand("stats", "counters: polls by carrier and outcome, latency");
+
+  std::string exportWhat, exportState, exportKind, exportCarrier, exportOlder;
+  bool exportOpen = false;
+  auto* exportCmd = cli.add_subcommand("export", "tasks or exceptions as JSON lines on stdout");
+  exportCmd->add_option("WHAT", exportWhat, "tasks or exceptions")
+      ->required()
+      ->check(CLI::IsMember({"tasks", "exceptions"}));
+  exportCmd->add_option("--state", exportState,
+                        "tasks: open, acked, done, dismissed (default all)");
+  exportCmd->add_option("--kind", exportKind, "only this exception kind");
+  exportCmd->add_option("--carrier", exportCarrier, "tasks: only this carrier");
+  exportCmd->add_option("--older-than", exportOlder, "tasks: created longer ago than, e.g. 48h");
+  exportCmd->add_flag("--open", exportOpen, "exceptions: only open ones");
 
   std::string trackFile;
   auto* trackCmd = cli.add_subcommand("track", "register parcels: one JSON object per line");
   trackCmd->add_option("FILE", trackFile, "file with one parcel per line, - for stdin")->required();
 
-  std::string rerunNumber;
+  std::vector<std::string> rerunNumbers;
+  std::string rerunKind;
   bool rerunAll = false;
-  auto* rerun = cli.add_subcommand("rerun", "poll and detect now");
-  rerun->add_option("TRACKING_NUMBER", rerunNumber, "one parcel");
+  auto* rerun =
+      cli.add_subcommand("rerun", "poll and detect now: TRACKING_NUMBER..., --kind KIND or --all");
+  rerun->add_option("TRACKING_NUMBER", rerunNumbers, "these parcels");
+  rerun->add_option("--kind", rerunKind, "every parcel with this exception open, e.g. stalled");
   rerun->add_flag("--all", rerunAll, "every active parcel");
 
   std::string parcelNumber;
@@ -241,6 +301,10 @@ int main(int argc, char** argv) {
   tasks->add_option("--state", state, "open, acked, done, dismissed or all")->capture_default_str();
   tasks->add_option("--kind", kind, "only this exception kind");
   tasks->add_option("--tracking-number", number, "only this parcel");
+  std::string taskCarrier, olderThan, newerThan;
+  tasks->add_option("--carrier", taskCarrier, "only this carrier, e.g. yuantong");
+  tasks->add_option("--older-than", olderThan, "created longer ago than this, e.g. 48h");
+  tasks->add_option("--newer-than", newerThan, "created within this, e.g. 2h");
   tasks->add_option("--limit", limit, "at most this many");
 
   std::vector<std::string> caseFiles;
@@ -256,18 +320,40 @@ int main(int argc, char** argv) {
 
   if (analyzeCmd->parsed()) return analyze(o, caseFiles);
   if (status->parsed()) return run(o, {"status", {}}, &ctl::formatStatus);
-  if (help->parsed()) return run(o, {"help", {}});
+  if (help->parsed()) {
+    json::object args;
+    if (!helpCommand.empty()) args["command"] = helpCommand;
+    return run(o, {"help", std::move(args)});
+  }
+  if (commands->parsed()) return run(o, {"help", {}});
+  if (configCmd->parsed()) return run(o, {"config", {}});
+  if (reloadCmd->parsed()) return run(o, {"reload", {}});
+  if (statsCmd->parsed()) return run(o, {"stats", {}}, &ctl::formatStats);
+  if (exportCmd->parsed()) {
+    json::object args{{"what", exportWhat}};
+    if (!exportState.empty()) args["state"] = exportState;
+    if (!exportKind.empty()) args["kind"] = exportKind;
+    if (!exportCarrier.empty()) args["carrier"] = exportCarrier;
+    if (!exportOlder.empty()) args["older_than"] = exportOlder;
+    if (exportOpen) args["open"] = true;
+    return exportRecords(o, std::move(args));
+  }
   if (trackCmd->parsed()) return track(o, trackFile);
   if (rerun->parsed()) {
-    if (rerunAll == !rerunNumber.empty()) {
-      std::cerr << "parcelwatchctl rerun: give a TRACKING_NUMBER or --all\n";
+    int ways = (rerunNumbers.empty() ? 0 : 1) + (rerunKind.empty() ? 0 : 1) + (rerunAll ? 1 : 0);
+    if (ways != 1) {
+      std::cerr << "parcelwatchctl rerun: give TRACKING_NUMBER..., --kind KIND or --all\n";
       return EX_USAGE;
     }
     json::object args;
     if (rerunAll)
       args["all"] = true;
+    else if (!rerunKind.empty())
+      args["kind"] = rerunKind;
+    else if (rerunNumbers.size() == 1)
+      args["tracking_number"] = rerunNumbers.front();
     else
-      args["tracking_number"] = rerunNumber;
+      args["tracking_numbers"] = json::value_from(rerunNumbers);
     return run(o, {"rerun", std::move(args)});
   }
   if (parcelCmd->parsed())
@@ -291,6 +377,9 @@ int main(int argc, char** argv) {
     json::object args{{"state", state}};
     if (!kind.empty()) args["kind"] = kind;
     if (!number.empty()) args["tracking_number"] = number;
+    if (!taskCarrier.empty()) args["carrier"] = taskCarrier;
+    if (!olderThan.empty()) args["older_than"] = olderThan;
+    if (!newerThan.empty()) args["newer_than"] = newerThan;
     if (limit > 0) args["limit"] = limit;
     return run(o, {"tasks", std::move(args)}, &ctl::formatTasks);
   }

@@ -4,6 +4,7 @@
 #include "app/systemd_notifier.h"
 #include "config/config_loader.h"
 #include "control/config_command.h"
+#include "control/metrics_listener.h"
 #include "control/service_commands.h"
 #include "control/unix_control_server.h"
 #include "net/curl_http_client.h"
@@ -245,6 +246,13 @@ int Application::run() {
     if (auto r = push->start(config_.push_listen); !r) throw std::runtime_error(r.error().message);
   }
 
+  std::unique_ptr<control::MetricsListener> metrics;
+  if (!config_.metrics_listen.empty()) {
+    metrics = std::make_unique<control::MetricsListener>(io, service, PARCELWATCH_VERSION);
+    if (auto r = metrics->start(config_.metrics_listen); !r)
+      throw std::runtime_error(r.error().message);
+  }
+
   // The watchdog is pinged from the event loop itself, so a stuck loop (not
   // just a dead process) gets the service restarted.
   asio::steady_timer watchdog(io);
@@ -268,6 +276,7 @@ int Application::run() {
       notifier.stopping();
       control.stop();
       if (push) push->stop();
+      if (metrics) metrics->stop();
       if (simulator) simulator->stop();
       service.stop(kDrainGrace, [&] {
         signals.cancel();

@@ -4,7 +4,7 @@
 
 namespace pw {
 namespace {
-constexpr EnumNames<ErrorCode, 9> kNames{{
+constexpr EnumNames<ErrorCode, 10> kNames{{
     {ErrorCode::invalid_input, "invalid_input"},
     {ErrorCode::not_found, "not_found"},
     {ErrorCode::conflict, "conflict"},
@@ -12,6 +12,7 @@ constexpr EnumNames<ErrorCode, 9> kNames{{
     {ErrorCode::carrier, "carrier"},
     {ErrorCode::no_result, "no_result"},
     {ErrorCode::not_registered, "not_registered"},
+    {ErrorCode::permission, "permission"},
     {ErrorCode::io, "io"},
     {ErrorCode::internal, "internal"},
 }};

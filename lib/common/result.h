@@ -20,6 +20,7 @@ enum class ErrorCode {
   no_result,       // the carrier knows nothing of this number (yet)
   not_registered,  // the aggregator must be told about the number first
   io,              // local storage or file system
+  permission,      // the OS or the daemon refused the caller
   internal,
 };
 

@@ -38,6 +38,9 @@ Result<Answer> call(const std::filesystem::path& socketPath, const Request& requ
     });
   });
   io.run_for(timeout);
+  if (!connected && failure == boost::system::errc::permission_denied)
+    return makeError(ErrorCode::permission, "no permission to use " + socketPath.string() +
+                                                " (be root, or in the daemon's group)");
   if (!connected && failure)
     return makeError(ErrorCode::not_found, "cannot reach parcelwatchd at " + socketPath.string() +
                                                ": " + failure.message());

@@ -4,6 +4,7 @@
 #include "carriers/tracking_number.h"
 #include "common/duration.h"
 #include "common/time_format.h"
+#include "control/metrics.h"
 #include "model/model_json.h"
 #include "model/parcel_json.h"
 
@@ -134,19 +135,36 @@ Answer track(ServiceApi& service, const json::object& args) {
 }
 
 Answer rerun(ServiceApi& service, const json::object& args) {
-  if (auto bad = unknownArgument(args, {"tracking_number", "all"})) return error(*bad);
-  auto tn = args.find("tracking_number");
-  auto all = args.find("all");
-  bool wantAll = all != args.end() && all->value().is_bool() && all->value().get_bool();
-  if (all != args.end() && !all->value().is_bool()) return error("\"all\" must be true or false");
-  if ((tn == args.end()) == !wantAll)
-    return error("rerun needs either \"tracking_number\" or \"all\": true");
-  std::optional<std::string> number;
-  if (tn != args.end()) {
+  if (auto bad = unknownArgument(args, {"tracking_number", "tracking_numbers", "kind", "all"}))
+    return error(*bad);
+  constexpr const char* kUsage =
+      "rerun needs one of \"tracking_number\", \"tracking_numbers\": [...], \"kind\" (parcels "
+      "with that open exception) or \"all\": true";
+  RerunSelection sel;
+  if (auto tn = args.find("tracking_number"); tn != args.end()) {
     if (!tn->value().is_string()) return error("\"tracking_number\" must be a string");
-    number = std::string(tn->value().get_string());
+    sel.tracking_numbers.emplace_back(tn->value().get_string());
   }
-  auto r = service.rerun(number);
+  if (auto list = args.find("tracking_numbers"); list != args.end()) {
+    constexpr const char* kBad = "\"tracking_numbers\" must be a non-empty array of strings";
+    if (!list->value().is_array() || list->value().get_array().empty()) return error(kBad);
+    for (const auto& v : list->value().get_array()) {
+      if (!v.is_string()) return error(kBad);
+      sel.tracking_numbers.emplace_back(v.get_string());
+    }
+  }
+  if (auto k = args.find("kind"); k != args.end()) {
+    sel.kind =
+        k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
+    if (!sel.kind) return error("unknown exception kind in \"kind\"");
+  }
+  if (auto all = args.find("all"); all != args.end()) {
+    if (!all->value().is_bool()) return error("\"all\" must be true or false");
+    sel.all = all->value().get_bool();
+  }
+  int ways = (sel.tracking_numbers.empty() ? 0 : 1) + (sel.kind ? 1 : 0) + (sel.all ? 1 : 0);
+  if (ways != 1) return error(kUsage);
+  auto r = service.rerun(sel);
   if (!r) {
     int code = r.error().code == ErrorCode::conflict ? kConflict : kError;
     return Answer{code, "rerun: " + r.error().message, nullptr};
@@ -155,41 +173,157 @@ Answer rerun(ServiceApi& service, const json::object& args) {
             json::object{{"queued", *r}});
 }
 
-Answer tasks(ServiceApi& service, const json::object& args) {
-  if (auto bad = unknownArgument(args, {"state", "kind", "tracking_number", "limit"}))
-    return error(*bad);
-  TaskFilter f;
+// A duration argument such as "48h"; nullopt with `err` set when malformed.
+std::optional<Seconds> durationArg(const json::object& args, std::string_view name,
+                                   std::string& err) {
+  auto it = args.find(name);
+  if (it == args.end()) return std::nullopt;
+  if (!it->value().is_string()) {
+    err = "\"" + std::string(name) + "\" must be a duration such as \"48h\"";
+    return std::nullopt;
+  }
+  auto d = parseDuration(it->value().get_string());
+  if (!d) {
+    err = "\"" + std::string(name) + "\": " + d.error().message;
+    return std::nullopt;
+  }
+  return *d;
+}
+
+// Paging for export and tasks: "after_id" and "limit".
+std::optional<std::string> paging(const json::object& args, std::int64_t& afterId, int& limit) {
+  if (auto a = args.find("after_id"); a != args.end()) {
+    if (!a->value().is_int64() || a->value().get_int64() < 0)
+      return "\"after_id\" must be a non-negative integer";
+    afterId = a->value().get_int64();
+  }
+  if (auto l = args.find("limit"); l != args.end()) {
+    if (!l->value().is_int64() || l->value().get_int64() < 1 || l->value().get_int64() > 100000)
+      return "\"limit\" must be an integer from 1 to 100000";
+    limit = static_cast<int>(l->value().get_int64());
+  }
+  return std::nullopt;
+}
+
+// The task filter shared by `tasks` and `export`.
+std::optional<std::string> taskFilter(const json::object& args, TaskFilter& f) {
   f.state = TaskState::open;
   if (auto s = args.find("state"); s != args.end()) {
-    if (!s->value().is_string()) return error("\"state\" must be a string");
+    if (!s->value().is_string()) return "\"state\" must be a string";
     std::string state(s->value().get_string());
     if (state == "all")
       f.state.reset();
     else if (auto parsed = taskStateFromString(state))
       f.state = parsed;
     else
-      return error("unknown task state '" + state + "' (open, acked, done, dismissed, all)");
+      return "unknown task state '" + state + "' (open, acked, done, dismissed, all)";
   }
   if (auto k = args.find("kind"); k != args.end()) {
     auto kind =
         k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
-    if (!kind) return error("unknown exception kind in \"kind\"");
+    if (!kind) return "unknown exception kind in \"kind\"";
     f.kind = kind;
   }
-  if (auto t = args.find("tracking_number"); t != args.end()) {
-    if (!t->value().is_string()) return error("\"tracking_number\" must be a string");
-    f.tracking_number = std::string(t->value().get_string());
+  for (auto [name, field] :
+       {std::pair{"tracking_number", &f.tracking_number}, std::pair{"carrier", &f.carrier}}) {
+    if (auto t = args.find(name); t != args.end()) {
+      if (!t->value().is_string()) return "\"" + std::string(name) + "\" must be a string";
+      *field = std::string(t->value().get_string());
+    }
   }
-  if (auto l = args.find("limit"); l != args.end()) {
-    if (!l->value().is_int64() || l->value().get_int64() < 1 || l->value().get_int64() > 100000)
-      return error("\"limit\" must be an integer from 1 to 100000");
-    f.limit = static_cast<int>(l->value().get_int64());
-  }
+  std::string err;
+  Timestamp now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  if (auto older = durationArg(args, "older_than", err)) f.created_before = now - *older;
+  if (auto newer = durationArg(args, "newer_than", err)) f.created_after = now - *newer;
+  if (!err.empty()) return err;
+  return paging(args, f.after_id, f.limit);
+}
+
+const std::initializer_list<std::string_view> kTaskFilterArgs = {
+    "state", "kind", "tracking_number", "carrier", "older_than", "newer_than", "after_id", "limit"};
+
+Answer tasks(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, kTaskFilterArgs)) return error(*bad);
+  TaskFilter f;
+  if (auto bad = taskFilter(args, f)) return error(*bad);
   auto r = service.tasks(f);
   if (!r) return error("tasks failed: " + r.error().message);
   json::array arr;
   for (const auto& t : *r) arr.push_back(taskToJson(t));
   return ok(std::to_string(r->size()) + " task(s)", json::object{{"tasks", std::move(arr)}});
+}
+
+json::object exceptionRecordToJson(const ExceptionRecord& r) {
+  auto o = findingToJson(r.exception.finding);
+  o["id"] = r.exception.id;
+  o["tracking_number"] = r.tracking_number;
+  o["carrier"] = r.carrier;
+  o["open"] = r.exception.open;
+  o["opened_at"] = formatRfc3339(r.exception.opened_at);
+  if (r.exception.resolved_at) o["resolved_at"] = formatRfc3339(*r.exception.resolved_at);
+  return o;
+}
+
+// Export in pages: {"what": "tasks"|"exceptions", filters, "after_id", "limit"};
+// "next_after_id" in the answer continues, and is absent on the last page.
+Answer exportRecords(ServiceApi& service, const json::object& args) {
+  auto what = args.find("what");
+  if (what == args.end() || !what->value().is_string() ||
+      (what->value().get_string() != "tasks" && what->value().get_string() != "exceptions"))
+    return error("export needs \"what\": \"tasks\" or \"exceptions\"");
+  json::object rest = args;
+  rest.erase("what");
+  json::array records;
+  std::int64_t lastId = 0;
+  int limit = 0;
+  if (what->value().get_string() == "tasks") {
+    if (auto bad = unknownArgument(rest, kTaskFilterArgs)) return error(*bad);
+    TaskFilter f;
+    if (auto bad = taskFilter(rest, f)) return error(*bad);
+    if (!rest.contains("state")) f.state.reset();  // an export is of every state unless asked
+    limit = f.limit;
+    auto r = service.tasks(f);
+    if (!r) return error("export failed: " + r.error().message);
+    for (const auto& t : *r) {
+      records.push_back(taskToJson(t));
+      lastId = t.id;
+    }
+  } else {
+    if (auto bad = unknownArgument(rest, {"open", "kind", "after_id", "limit"})) return error(*bad);
+    ExceptionFilter f;
+    if (auto o = rest.find("open"); o != rest.end()) {
+      if (!o->value().is_bool()) return error("\"open\" must be true or false");
+      f.open_only = o->value().get_bool();
+    }
+    if (auto k = rest.find("kind"); k != rest.end()) {
+      f.kind =
+          k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
+      if (!f.kind) return error("unknown exception kind in \"kind\"");
+    }
+    if (auto bad = paging(rest, f.after_id, f.limit)) return error(*bad);
+    limit = f.limit;
+    auto r = service.exceptions(f);
+    if (!r) return error("export failed: " + r.error().message);
+    for (const auto& e : *r) {
+      records.push_back(exceptionRecordToJson(e));
+      lastId = e.exception.id;
+    }
+  }
+  std::size_t n = records.size();
+  json::object out{{"records", std::move(records)}};
+  if (n == static_cast<std::size_t>(limit)) out["next_after_id"] = lastId;
+  return ok(std::to_string(n) + " record(s)", std::move(out));
+}
+
+Answer stats(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {})) return error(*bad);
+  auto r = service.status();
+  if (!r) return error("stats failed: " + r.error().message);
+  std::uint64_t polls = 0;
+  for (const auto& [k, n] : r->counters.polls) polls += n;
+  return ok(std::to_string(polls) + " polls since start, " + std::to_string(r->due_now) +
+                " due now, " + std::to_string(r->in_flight) + " in flight",
+            statsJson(*r));
 }
 
 Answer claim(ServiceApi& service, const json::object& args) {
@@ -272,31 +406,36 @@ Answer untrack(ServiceApi& service, const json::object& args) {
 }  // namespace
 
 void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version) {
+  auto add = [&](const char* name, const char* help, auto fn, Access access = Access::read) {
+    registry.add(
+        name, help, [&service, fn](const json::object& a) { return fn(service, a); }, access);
+  };
   registry.add("status", "daemon state: parcels, exceptions, tasks, polling counters",
                [&service, version](const json::object& a) { return status(service, version, a); });
-  registry.add(
-      "track", "register parcels: {\"parcels\": [parcel, ...]}",
-      [&service](const json::object& a) { return track(service, a); }, Access::change);
-  registry.add(
-      "rerun", "poll and detect now: {\"tracking_number\": N} or {\"all\": true}",
-      [&service](const json::object& a) { return rerun(service, a); }, Access::change);
-  registry.add(
-      "claim", "record a buyer's \"not received\" report: {\"tracking_number\", \"note\"}",
-      [&service](const json::object& a) { return claim(service, a); }, Access::change);
   registry.add("version", "the daemon's version", [version](const json::object&) {
     return ok(version, json::object{{"version", version}});
   });
-  registry.add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}",
-               [&service](const json::object& a) { return parcelDetails(service, a); });
-  registry.add(
-      "task", "act on a task: {\"id\", \"state\": acked|done|dismissed, \"outcome\"}",
-      [&service](const json::object& a) { return task(service, a); }, Access::change);
-  registry.add(
-      "untrack", "stop watching a parcel and forget it: {\"tracking_number\"}",
-      [&service](const json::object& a) { return untrack(service, a); }, Access::change);
-  registry.add("tasks",
-               "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"limit\"}",
-               [&service](const json::object& a) { return tasks(service, a); });
+  add("stats", "counters and gauges: polls by carrier and outcome, latency, queue", stats);
+  add("track", "register parcels: {\"parcels\": [parcel, ...]}", track, Access::change);
+  add("untrack", "stop watching a parcel and forget it: {\"tracking_number\"}", untrack,
+      Access::change);
+  add("rerun",
+      "poll and detect now: {\"tracking_number\"}, {\"tracking_numbers\": [...]}, "
+      "{\"kind\": K} (parcels with that open exception) or {\"all\": true}",
+      rerun, Access::change);
+  add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}", parcelDetails);
+  add("tasks",
+      "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"carrier\", "
+      "\"tracking_number\", \"older_than\": \"48h\", \"newer_than\", \"limit\"}",
+      tasks);
+  add("task", "act on a task: {\"id\", \"state\": acked|done|dismissed, \"outcome\"}", task,
+      Access::change);
+  add("claim", "record a buyer's \"not received\" report: {\"tracking_number\", \"note\"}", claim,
+      Access::change);
+  add("export",
+      "tasks or exceptions as records, in pages: {\"what\": tasks|exceptions, filters, "
+      "\"after_id\", \"limit\"}",
+      exportRecords);
 }
 
 }  // namespace pw::control

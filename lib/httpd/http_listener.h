@@ -42,6 +42,9 @@ struct HttpListenerLimits {
   std::string server_name = "parcelwatch";
 };
 
+/// "host:port", "[v6]:port" or "localhost:port" (port 0: any free one).
+Result<boost::asio::ip::tcp::endpoint> parseListenAddress(std::string_view text);
+
 class HttpListener {
  public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;

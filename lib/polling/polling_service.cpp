@@ -9,6 +9,7 @@
 #include "remedies/assessor.h"
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 namespace pw {
@@ -197,7 +198,29 @@ void PollingService::onResponse(std::int64_t parcelId,
   bool noResult = false;
   Result<CarrierSnapshot> snap =
       response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
-  if (response) counters_.last_latency = response->elapsed;
+  std::string carrier(codec->name());
+  if (response) {
+    counters_.last_latency = response->elapsed;
+    counters_.latency[carrier].observe(std::chrono::duration<double>(response->elapsed).count());
+  }
+  // Counted once per poll, at the end: a good answer that cannot be stored
+  // is a store_error, not ok.
+  std::string outcome = snap                                             ? "ok"
+                        : snap.error().code == ErrorCode::no_result      ? "no_result"
+                        : snap.error().code == ErrorCode::not_registered ? "not_registered"
+                        : !response                                      ? "transport_error"
+                        : response->status == 429                        ? "rate_limited"
+                        : response->status != 200                        ? "http_error"
+                                                                         : "bad_answer";
+  struct CountOnExit {
+    PollCounters& counters;
+    std::pair<std::string, std::string> key;
+    const std::string& outcome;
+    ~CountOnExit() {
+      key.second = outcome;
+      ++counters.polls[key];
+    }
+  } countOnExit{counters_, {carrier, ""}, outcome};
 
   if (!snap && snap.error().code == ErrorCode::no_result) {
     // Normal for a fresh number; detection still runs so a parcel nobody
@@ -233,12 +256,14 @@ void PollingService::onResponse(std::int64_t parcelId,
   if (!parcel) {
     logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
                            parcel.error().message);
+    outcome = "store_error";
     schedule(parcelId, now + retryIn);
     return finishPoll(parcelId);
   }
-  auto outcome = applySnapshot(parcelId, *parcel, codec->name(), *snap, now, noResult);
-  if (!outcome) {
+  auto applied = applySnapshot(parcelId, *parcel, codec->name(), *snap, now, noResult);
+  if (!applied) {
     ++counters_.polls_failed;
+    outcome = "store_error";
     schedule(parcelId, now + retryIn);
   }
   finishPoll(parcelId);
@@ -278,6 +303,7 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
   std::vector<std::int64_t> written;
   for (const auto& task : outcome->raised) {
     ++counters_.tasks_raised;
+    ++counters_.tasks_raised_by_kind[std::string(toString(task.kind))];
     logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
                            task.tracking_number, toString(task.kind),
                            toString(task.suggestion.remedy), task.id, task.detail);
@@ -287,6 +313,7 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
       alert_backlog_ = true;
   }
   for (auto kind : outcome->resolved) {
+    ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
     logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
     alerts_.emit(exceptionResolvedRecord(tn, parcel.carrier, kind, now));
   }
@@ -311,6 +338,7 @@ Result<PollOutcome> PollingService::acceptPush(std::string_view source,
   if (!*parcel)
     return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
   ++counters_.pushes;
+  ++counters_.pushes_by_source[std::string(source)];
   return applySnapshot((*parcel)->id, **parcel, source, snapshot, clock_.now());
 }
 
@@ -330,7 +358,9 @@ Result<std::size_t> PollingService::claim(const std::string& trackingNumber,
     if (n) count = *n;
   }
   // Re-detect now so false_signed (and its task) follows the claim.
-  if (auto r = rerun(trackingNumber); !r) return r.error();
+  RerunSelection one;
+  one.tracking_numbers.push_back(trackingNumber);
+  if (auto r = rerun(one); !r) return r.error();
   return static_cast<std::size_t>(count);
 }
 
@@ -483,19 +513,27 @@ std::vector<TrackResult> PollingService::track(const std::vector<Parcel>& parcel
   return out;
 }
 
-Result<std::size_t> PollingService::rerun(const std::optional<std::string>& trackingNumber) {
+Result<std::size_t> PollingService::rerun(const RerunSelection& selection) {
   if (stopping_) return makeError(ErrorCode::conflict, "shutting down");
   std::vector<std::int64_t> ids;
-  if (trackingNumber) {
-    auto p = store_.findParcel(*trackingNumber);
+  for (const auto& tn : selection.tracking_numbers) {
+    auto p = store_.findParcel(tn);
     if (!p) return p.error();
-    if (!*p) return makeError(ErrorCode::not_found, "no parcel " + *trackingNumber + " is tracked");
+    if (!*p) return makeError(ErrorCode::not_found, "no parcel " + tn + " is tracked");
     ids.push_back((*p)->id);
-  } else {
+  }
+  if (selection.kind) {
+    auto withKind = store_.parcelsWithOpen(*selection.kind);
+    if (!withKind) return withKind.error();
+    ids.insert(ids.end(), withKind->begin(), withKind->end());
+  }
+  if (selection.all) {
     auto targets = store_.pollTargets();
     if (!targets) return targets.error();
     for (const auto& t : *targets) ids.push_back(t.parcel_id);
   }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   Timestamp now = clock_.now();
   for (auto id : ids) {
     if (in_flight_.count(id))
@@ -503,8 +541,13 @@ Result<std::size_t> PollingService::rerun(const std::optional<std::string>& trac
     else
       schedule(id, now);
   }
+  logger("poll")->info("RERUN_QUEUED parcels={}", ids.size());
   asio::post(io_, [this] { dispatch(); });
   return ids.size();
+}
+
+Result<std::vector<ExceptionRecord>> PollingService::exceptions(const ExceptionFilter& filter) {
+  return store_.listExceptions(filter);
 }
 
 Result<std::vector<NotificationTask>> PollingService::tasks(const TaskFilter& filter) {

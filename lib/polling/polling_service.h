@@ -52,7 +52,8 @@ class PollingService final : public ServiceApi {
   // ServiceApi
   Result<StatusReport> status() override;
   std::vector<TrackResult> track(const std::vector<Parcel>& parcels) override;
-  Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) override;
+  Result<std::size_t> rerun(const RerunSelection& selection) override;
+  Result<std::vector<ExceptionRecord>> exceptions(const ExceptionFilter& filter) override;
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
   Result<std::size_t> claim(const std::string& trackingNumber, const std::string& note) override;
   Result<ParcelDetails> parcel(const std::string& trackingNumber) override;

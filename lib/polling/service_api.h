@@ -5,6 +5,8 @@
 #include "model/parcel_exception.h"
 #include "store/store.h"
 
+#include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,25 @@ struct TrackResult {
   std::string error;
 };
 
+/// Request latency in Prometheus histogram form (cumulative on rendering).
+struct LatencyHistogram {
+  static constexpr std::array<double, 10> kBounds = {0.05, 0.1, 0.25, 0.5, 1,
+                                                     2.5,  5,   10,   30,  60};  // seconds
+  std::array<std::uint64_t, kBounds.size()> buckets{};  // per bucket, not cumulative
+  std::uint64_t count = 0;
+  double sum = 0;
+  void observe(double seconds) {
+    for (std::size_t i = 0; i < kBounds.size(); ++i)
+      if (seconds <= kBounds[i]) {
+        ++buckets[i];
+        break;
+      }
+    ++count;
+    sum += seconds;
+  }
+};
+
+/// Counters since start-up, for `status`, `stats` and /metrics.
 struct PollCounters {
   std::uint64_t polls_ok = 0;
   std::uint64_t polls_no_result = 0;
@@ -26,6 +47,13 @@ struct PollCounters {
   std::uint64_t pushes = 0;
   std::uint64_t alert_write_failures = 0;
   std::chrono::milliseconds last_latency{0};
+  /// (aggregator, outcome): ok, no_result, not_registered, rate_limited,
+  /// http_error, bad_answer, transport_error, store_error.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> polls;
+  std::map<std::string, LatencyHistogram> latency;  // by aggregator
+  std::map<std::string, std::uint64_t> pushes_by_source;
+  std::map<std::string, std::uint64_t> tasks_raised_by_kind;
+  std::map<std::string, std::uint64_t> exceptions_resolved_by_kind;
 };
 
 struct StatusReport {
@@ -44,14 +72,24 @@ struct ParcelDetails {
   std::vector<NotificationTask> tasks;
 };
 
+/// What `rerun` polls now: named parcels, those with an open exception of a
+/// kind, or every active one.
+struct RerunSelection {
+  std::vector<std::string> tracking_numbers;
+  std::optional<ExceptionKind> kind;
+  bool all = false;
+};
+
 class ServiceApi {
  public:
   virtual ~ServiceApi() = default;
   virtual Result<StatusReport> status() = 0;
   virtual std::vector<TrackResult> track(const std::vector<Parcel>& parcels) = 0;
-  /// Polls and re-detects one parcel (by number) or all active ones, now.
-  /// Returns how many were queued.
-  virtual Result<std::size_t> rerun(const std::optional<std::string>& trackingNumber) = 0;
+  /// Polls and re-detects the selected parcels now; returns how many were
+  /// queued. An unknown number fails the whole call (nothing queued).
+  virtual Result<std::size_t> rerun(const RerunSelection& selection) = 0;
+  /// Exceptions of all parcels, for export.
+  virtual Result<std::vector<ExceptionRecord>> exceptions(const ExceptionFilter& filter) = 0;
   virtual Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) = 0;
   /// Records a buyer's "not received" claim and re-detects the parcel;
   /// returns the buyer's recent claim count.

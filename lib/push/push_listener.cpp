@@ -132,27 +132,15 @@ PushListener::PushListener(asio::io_context& io, PollingService& service, const 
 PushListener::~PushListener() { stop(); }
 
 Result<std::uint16_t> PushListener::start(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return makeError(ErrorCode::invalid_input,
-                     "push.listen: expected host:port, got '" + listen + "'");
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(listen.substr(0, colon), ec);
-  if (ec)
-    return makeError(ErrorCode::invalid_input, "push.listen: bad address in '" + listen + "'");
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535)
-    return makeError(ErrorCode::invalid_input, "push.listen: bad port in '" + listen + "'");
-  auto bound = state_->listener->start(tcp::endpoint(address, static_cast<std::uint16_t>(port)));
+  auto endpoint = parseListenAddress(listen);
+  if (!endpoint)
+    return makeError(ErrorCode::invalid_input, "push.listen: " + endpoint.error().message);
+  auto bound = state_->listener->start(*endpoint);
   if (!bound) return makeError(ErrorCode::io, "push listener: " + bound.error().message);
-  log()->info("PUSH_LISTENING address={} port={}", listen.substr(0, colon), *bound);
+  log()->info("PUSH_LISTENING address={} port={}", endpoint->address().to_string(), *bound);
   return *bound;
 }
+
 void PushListener::reconfigure(const Config& config) {
   state_->kuaidi100 = Kuaidi100Codec(config.kuaidi100);
   state_->kuaidiniao = KuaidiniaoCodec(config.kuaidiniao);

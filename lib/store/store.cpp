@@ -414,11 +414,18 @@ Result<std::vector<NotificationTask>> Store::tasks(const TaskFilter& f) {
     if (f.state) sql += " AND t.state = :state";
     if (f.kind) sql += " AND t.kind = :kind";
     if (f.tracking_number) sql += " AND p.tracking_number = :tn";
-    sql += " ORDER BY t.id LIMIT :limit";
+    if (f.carrier) sql += " AND p.carrier = :carrier";
+    if (f.created_before) sql += " AND t.created_at < :before";
+    if (f.created_after) sql += " AND t.created_at > :after";
+    sql += " AND t.id > :after_id ORDER BY t.id LIMIT :limit";
     SQLite::Statement q(*db_, sql);
     if (f.state) q.bind(":state", std::string(toString(*f.state)));
     if (f.kind) q.bind(":kind", std::string(toString(*f.kind)));
     if (f.tracking_number) q.bind(":tn", *f.tracking_number);
+    if (f.carrier) q.bind(":carrier", *f.carrier);
+    if (f.created_before) q.bind(":before", static_cast<int64_t>(secs(*f.created_before)));
+    if (f.created_after) q.bind(":after", static_cast<int64_t>(secs(*f.created_after)));
+    q.bind(":after_id", static_cast<int64_t>(f.after_id));
     q.bind(":limit", f.limit);
     std::vector<NotificationTask> out;
     while (q.executeStep()) out.push_back(readTask(q));
@@ -470,29 +477,73 @@ Result<NotificationTask> Store::setTaskState(std::int64_t taskId, TaskState stat
   });
 }
 
+namespace {
+
+constexpr const char* kExceptionColumns =
+    "e.id, e.parcel_id, e.kind, e.since, e.threshold, e.elapsed, e.detail, e.opened_at, "
+    "e.resolved_at";
+
+ParcelException readException(SQLite::Statement& q) {
+  ParcelException e;
+  e.id = q.getColumn(0).getInt64();
+  e.parcel_id = q.getColumn(1).getInt64();
+  e.finding.kind =
+      exceptionKindFromString(q.getColumn(2).getString()).value_or(ExceptionKind::problem);
+  e.finding.since = fromSecs(q.getColumn(3).getInt64());
+  e.finding.threshold = Seconds(q.getColumn(4).getInt64());
+  e.finding.elapsed = Seconds(q.getColumn(5).getInt64());
+  e.finding.detail = q.getColumn(6).getString();
+  e.opened_at = fromSecs(q.getColumn(7).getInt64());
+  e.open = q.getColumn(8).isNull();
+  if (!e.open) e.resolved_at = fromSecs(q.getColumn(8).getInt64());
+  return e;
+}
+
+}  // namespace
+
 Result<std::vector<ParcelException>> Store::exceptions(std::int64_t parcelId) {
   return guarded("list exceptions", [&]() -> Result<std::vector<ParcelException>> {
-    SQLite::Statement q(
-        *db_,
-        "SELECT id, kind, since, threshold, elapsed, detail, opened_at, resolved_at "
-        "FROM exceptions WHERE parcel_id=? ORDER BY id DESC");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kExceptionColumns +
+                                  " FROM exceptions e WHERE e.parcel_id=? ORDER BY e.id DESC");
     q.bind(1, static_cast<int64_t>(parcelId));
     std::vector<ParcelException> out;
+    while (q.executeStep()) out.push_back(readException(q));
+    return out;
+  });
+}
+
+Result<std::vector<ExceptionRecord>> Store::listExceptions(const ExceptionFilter& f) {
+  return guarded("list exceptions", [&]() -> Result<std::vector<ExceptionRecord>> {
+    std::string sql = std::string("SELECT ") + kExceptionColumns +
+                      ", p.tracking_number, p.carrier FROM exceptions e JOIN parcels p ON "
+                      "p.id = e.parcel_id WHERE e.id > :after_id";
+    if (f.open_only) sql += " AND e.resolved_at IS NULL";
+    if (f.kind) sql += " AND e.kind = :kind";
+    sql += " ORDER BY e.id LIMIT :limit";
+    SQLite::Statement q(*db_, sql);
+    q.bind(":after_id", static_cast<int64_t>(f.after_id));
+    if (f.kind) q.bind(":kind", std::string(toString(*f.kind)));
+    q.bind(":limit", f.limit);
+    std::vector<ExceptionRecord> out;
     while (q.executeStep()) {
-      ParcelException e;
-      e.id = q.getColumn(0).getInt64();
-      e.parcel_id = parcelId;
-      e.finding.kind =
-          exceptionKindFromString(q.getColumn(1).getString()).value_or(ExceptionKind::problem);
-      e.finding.since = fromSecs(q.getColumn(2).getInt64());
-      e.finding.threshold = Seconds(q.getColumn(3).getInt64());
-      e.finding.elapsed = Seconds(q.getColumn(4).getInt64());
-      e.finding.detail = q.getColumn(5).getString();
-      e.opened_at = fromSecs(q.getColumn(6).getInt64());
-      e.open = q.getColumn(7).isNull();
-      if (!e.open) e.resolved_at = fromSecs(q.getColumn(7).getInt64());
-      out.push_back(std::move(e));
+      ExceptionRecord r;
+      r.exception = readException(q);
+      r.tracking_number = q.getColumn(9).getString();
+      r.carrier = q.getColumn(10).getString();
+      out.push_back(std::move(r));
     }
+    return out;
+  });
+}
+
+Result<std::vector<std::int64_t>> Store::parcelsWithOpen(ExceptionKind kind) {
+  return guarded("list parcels by exception", [&]() -> Result<std::vector<std::int64_t>> {
+    SQLite::Statement q(*db_,
+                        "SELECT DISTINCT parcel_id FROM exceptions WHERE kind=? AND resolved_at "
+                        "IS NULL ORDER BY parcel_id");
+    q.bind(1, std::string(toString(kind)));
+    std::vector<std::int64_t> out;
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
     return out;
   });
 }

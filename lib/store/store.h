@@ -56,7 +56,25 @@ struct TaskFilter {
   std::optional<TaskState> state;
   std::optional<ExceptionKind> kind;
   std::optional<std::string> tracking_number;
+  std::optional<std::string> carrier;
+  std::optional<Timestamp> created_before;  // "older than": created before this
+  std::optional<Timestamp> created_after;   // "newer than"
+  std::int64_t after_id = 0;                // paging: ids greater than this
   int limit = 1000;
+};
+
+struct ExceptionFilter {
+  bool open_only = false;
+  std::optional<ExceptionKind> kind;
+  std::int64_t after_id = 0;  // paging: ids greater than this
+  int limit = 1000;
+};
+
+/// An exception with the parcel it belongs to, for export.
+struct ExceptionRecord {
+  ParcelException exception;
+  std::string tracking_number;
+  std::string carrier;
 };
 
 class Store {
@@ -102,6 +120,10 @@ class Store {
                                         const std::string& outcome, Timestamp now);
   /// Exceptions of a parcel, open and resolved, newest first.
   Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId);
+  /// Exceptions of all parcels, oldest first, for export.
+  Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter);
+  /// Parcels with an open exception of this kind (rerun by kind).
+  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind);
   /// Forgets a parcel with its events, exceptions, tasks and claims.
   Result<void> removeParcel(std::int64_t parcelId);
 

@@ -87,7 +87,7 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
 
   // Reruns and re-polls of the same history change nothing.
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(service->rerun("YT1234567890123").value(), 1u);
+    ASSERT_EQ(service->rerun({.tracking_numbers = {"YT1234567890123"}}).value(), 1u);
     runUntilIdle();
   }
   EXPECT_EQ(service->tasks({}).value().size(), 1u);
@@ -107,7 +107,7 @@ TEST_F(Pipeline, ParcelMovingAgainResolvesTheStall) {
                           {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
                            {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"},
                            {"2024-05-04 07:00:00", "【杭州市】 快件离开 杭州转运中心", "0"}}));
-  service->rerun(std::nullopt).value();
+  service->rerun({.all = true}).value();
   runUntilIdle();
   EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
   ASSERT_EQ(alerts.lines.size(), 2u);
@@ -239,7 +239,7 @@ TEST_F(Pipeline, StopDrainsInFlightPolls) {
   while (!drained && steady_clock::now() < deadline) io.run_for(milliseconds(20));
   EXPECT_TRUE(drained);
   EXPECT_EQ(service->tasks({}).value().size(), 1u);  // the poll finished and was stored
-  EXPECT_FALSE(service->rerun(std::nullopt));
+  EXPECT_FALSE(service->rerun({.all = true}));
 }
 
 TEST_F(Pipeline, BuyerClaimRaisesFalseSignedAndRepeatedClaimsGoToManualReview) {

@@ -17,7 +17,9 @@ class MockService : public ServiceApi {
  public:
   MOCK_METHOD(Result<StatusReport>, status, (), (override));
   MOCK_METHOD(std::vector<TrackResult>, track, (const std::vector<Parcel>&), (override));
-  MOCK_METHOD(Result<std::size_t>, rerun, (const std::optional<std::string>&), (override));
+  MOCK_METHOD(Result<std::size_t>, rerun, (const RerunSelection&), (override));
+  MOCK_METHOD(Result<std::vector<ExceptionRecord>>, exceptions, (const ExceptionFilter&),
+              (override));
   MOCK_METHOD(Result<std::vector<NotificationTask>>, tasks, (const TaskFilter&), (override));
   MOCK_METHOD(Result<std::size_t>, claim, (const std::string&, const std::string&), (override));
   MOCK_METHOD(Result<ParcelDetails>, parcel, (const std::string&), (override));
@@ -80,20 +82,107 @@ TEST_F(Commands, TrackArgumentErrors) {
   EXPECT_EQ(call("track", R"({"parcel":{}})").text, "unknown argument 'parcel'");
 }
 
-TEST_F(Commands, RerunNeedsExactlyOneTarget) {
-  EXPECT_EQ(call("rerun", "{}").text, "rerun needs either \"tracking_number\" or \"all\": true");
-  EXPECT_EQ(call("rerun", R"({"all":true,"tracking_number":"YT1"})").text,
-            "rerun needs either \"tracking_number\" or \"all\": true");
+TEST_F(Commands, RerunNeedsExactlyOneSelection) {
+  const std::string usage =
+      "rerun needs one of \"tracking_number\", \"tracking_numbers\": [...], \"kind\" (parcels "
+      "with that open exception) or \"all\": true";
+  EXPECT_EQ(call("rerun", "{}").text, usage);
+  EXPECT_EQ(call("rerun", R"({"all":true,"tracking_number":"YT1"})").text, usage);
   EXPECT_EQ(call("rerun", R"({"all":"yes"})").text, "\"all\" must be true or false");
-  EXPECT_CALL(service, rerun(std::optional<std::string>("YT1234567890123")))
-      .WillOnce(::testing::Return(Result<std::size_t>(1)));
+  EXPECT_EQ(call("rerun", R"({"kind":"lost"})").text, "unknown exception kind in \"kind\"");
+  EXPECT_EQ(call("rerun", R"({"tracking_numbers":[]})").text,
+            "\"tracking_numbers\" must be a non-empty array of strings");
+  EXPECT_EQ(call("rerun", R"({"tracking_numbers":["A",1]})").text,
+            "\"tracking_numbers\" must be a non-empty array of strings");
+  EXPECT_CALL(service, rerun(::testing::_)).WillOnce([](const RerunSelection& s) {
+    EXPECT_EQ(s.tracking_numbers, std::vector<std::string>{"YT1234567890123"});
+    return Result<std::size_t>(1);
+  });
   auto a = call("rerun", R"({"tracking_number":"YT1234567890123"})");
   EXPECT_EQ(a.result, kSuccess);
   EXPECT_EQ(a.arguments.at("queued").as_uint64(), 1u);
+  EXPECT_CALL(service, rerun(::testing::_)).WillOnce([](const RerunSelection& s) {
+    EXPECT_EQ(s.kind, ExceptionKind::stalled);
+    EXPECT_TRUE(s.tracking_numbers.empty());
+    return Result<std::size_t>(3);
+  });
+  EXPECT_EQ(call("rerun", R"({"kind":"stalled"})").text,
+            "queued 3 parcel(s) for polling and detection now");
+  EXPECT_CALL(service, rerun(::testing::_)).WillOnce([](const RerunSelection& s) {
+    EXPECT_EQ(s.tracking_numbers.size(), 2u);
+    return Result<std::size_t>(2);
+  });
+  EXPECT_EQ(call("rerun", R"({"tracking_numbers":["A1","B2"]})").result, kSuccess);
   EXPECT_CALL(service, rerun(::testing::_))
       .WillOnce(::testing::Return(
           Result<std::size_t>(makeError(ErrorCode::not_found, "no parcel X is tracked"))));
   EXPECT_EQ(call("rerun", R"({"tracking_number":"X"})").text, "rerun: no parcel X is tracked");
+}
+
+TEST_F(Commands, TasksByCarrierAndAge) {
+  EXPECT_EQ(
+      call("tasks", R"({"older_than":"2 days"})").text.rfind("\"older_than\": bad duration", 0),
+      0u);
+  EXPECT_EQ(call("tasks", R"({"carrier":5})").text, "\"carrier\" must be a string");
+  EXPECT_CALL(service, tasks(::testing::_)).WillOnce([](const TaskFilter& f) {
+    EXPECT_EQ(f.carrier, "yuantong");
+    EXPECT_TRUE(f.created_before);
+    EXPECT_FALSE(f.created_after);
+    auto age = std::chrono::system_clock::now() - *f.created_before;
+    EXPECT_GE(age, std::chrono::hours(48));
+    EXPECT_LT(age, std::chrono::hours(48) + std::chrono::minutes(1));
+    return Result<std::vector<NotificationTask>>(std::vector<NotificationTask>{});
+  });
+  EXPECT_EQ(call("tasks", R"({"carrier":"yuantong","older_than":"48h"})").text, "0 task(s)");
+}
+
+TEST_F(Commands, ExportPagesTasksAndExceptions) {
+  EXPECT_EQ(call("export", "{}").text, "export needs \"what\": \"tasks\" or \"exceptions\"");
+  EXPECT_EQ(call("export", R"({"what":"parcels"})").text,
+            "export needs \"what\": \"tasks\" or \"exceptions\"");
+  EXPECT_EQ(call("export", R"({"what":"exceptions","state":"open"})").text,
+            "unknown argument 'state'");
+  EXPECT_CALL(service, tasks(::testing::_)).WillOnce([](const TaskFilter& f) {
+    EXPECT_EQ(f.state, std::nullopt) << "every state unless asked";
+    EXPECT_EQ(f.after_id, 10);
+    EXPECT_EQ(f.limit, 2);
+    std::vector<NotificationTask> ts(2);
+    ts[0].id = 11;
+    ts[1].id = 12;
+    return Result<std::vector<NotificationTask>>(ts);
+  });
+  auto a = call("export", R"({"what":"tasks","after_id":10,"limit":2})");
+  EXPECT_EQ(a.arguments.at("records").as_array().size(), 2u);
+  EXPECT_EQ(a.arguments.at("next_after_id").as_int64(), 12);
+  EXPECT_CALL(service, exceptions(::testing::_)).WillOnce([](const ExceptionFilter& f) {
+    EXPECT_TRUE(f.open_only);
+    ExceptionRecord r;
+    r.exception.id = 4;
+    r.tracking_number = "YT1";
+    r.carrier = "yuantong";
+    return Result<std::vector<ExceptionRecord>>(std::vector<ExceptionRecord>{r});
+  });
+  a = call("export", R"({"what":"exceptions","open":true})");
+  EXPECT_EQ(a.arguments.at("records").at(0).at("tracking_number").as_string(), "YT1");
+  EXPECT_EQ(a.arguments.at("records").at(0).at("open").as_bool(), true);
+  EXPECT_FALSE(a.arguments.as_object().contains("next_after_id")) << "the last page";
+}
+
+TEST_F(Commands, StatsCountsPollsByCarrierAndOutcome) {
+  StatusReport r;
+  r.counters.polls[{"kuaidi100", "ok"}] = 5;
+  r.counters.polls[{"kuaidi100", "rate_limited"}] = 2;
+  r.counters.latency["kuaidi100"].observe(0.2);
+  r.counts.tasks_by_state["open"] = 3;
+  r.due_now = 1;
+  EXPECT_CALL(service, status()).WillOnce(::testing::Return(Result<StatusReport>(r)));
+  auto a = call("stats", "{}");
+  EXPECT_EQ(a.text, "7 polls since start, 1 due now, 0 in flight");
+  EXPECT_EQ(a.arguments.at("polls").at("kuaidi100").at("rate_limited").as_uint64(), 2u);
+  EXPECT_EQ(a.arguments.at("tasks").at("open").as_int64(), 3);
+  EXPECT_EQ(a.arguments.at("tasks").at("dismissed").as_int64(), 0) << "zeros are listed";
+  EXPECT_EQ(a.arguments.at("open_exceptions").as_object().size(), 14u);
+  EXPECT_EQ(a.arguments.at("queue").at("due").as_uint64(), 1u);
 }
 
 TEST_F(Commands, TasksFilters) {
