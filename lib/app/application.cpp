@@ -235,7 +235,11 @@ int Application::run() {
                  return control::configAnswer(*service.config(), pendingRestart);
                });
 
-  control::UnixControlServer control(io, registry, config_.daemon.control_socket, {},
+  control::ServerLimits controlLimits;
+  controlLimits.request_timeout = config_.control.request_timeout;
+  controlLimits.idle_timeout = config_.control.idle_timeout;
+  controlLimits.max_clients = config_.control.max_clients;
+  control::UnixControlServer control(io, registry, config_.daemon.control_socket, controlLimits,
                                      controlAccess);
   if (auto r = control.start(); !r) throw std::runtime_error(r.error().message);
 

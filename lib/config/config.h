@@ -33,6 +33,9 @@ struct PollSettings {
 struct ControlSettings {
   /// Members may run changing commands; empty: the daemon's own group.
   std::string group;
+  Seconds request_timeout = std::chrono::seconds(10);
+  Seconds idle_timeout = std::chrono::seconds(30);
+  std::size_t max_clients = 32;
 };
 
 struct SimulatorSettings {

@@ -254,6 +254,14 @@ const std::vector<KeySpec>& keys() {
        "group whose members may run changing commands (track, rerun, task, reload...); "
        "empty: the daemon's own group. Root and the daemon's user always may",
        string(FIELD(control.group), true)},
+      {"control.request_timeout", "duration", "\"10s\"", kRestart,
+       "a request must arrive whole this soon after its first byte",
+       duration(FIELD(control.request_timeout), seconds(1), minutes(10))},
+      {"control.idle_timeout", "duration", "\"30s\"", kRestart,
+       "an idle control connection is closed after this",
+       duration(FIELD(control.idle_timeout), seconds(1), hours(1))},
+      {"control.max_clients", "integer", "32", kRestart, "control connections open at once",
+       integer(FIELD(control.max_clients), 1, 1024)},
       {"metrics.listen", "string", "\"\"", kRestart,
        "127.0.0.1:PORT (or [::1]:PORT) to serve Prometheus metrics at /metrics; empty: off",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {

@@ -3,17 +3,21 @@
 #include "common/time_format.h"
 #include "simulator/fake_carrier_server.h"
 #include "support/fixtures.h"
+#include "support/raw_unix_client.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <thread>
@@ -91,6 +95,23 @@ struct E2E : ::testing::Test {
     return out;
   }
 };
+
+// A plain blocking GET, as a Prometheus scraper would do it.
+test::RunResult scrapeMetrics(std::uint16_t port) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.expires_after(seconds(5));
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
+  req.set(http::field::host, "127.0.0.1");
+  http::write(stream, req);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return {static_cast<int>(res.result_int()), res.body(),
+          std::string(res[http::field::content_type])};
+}
 
 std::string parcelLine(const std::string& num, const std::string& shippedAt) {
   return R"({"tracking_number":")" + num +
@@ -333,6 +354,11 @@ TEST_F(E2E, NotifiesReadyWatchdogAndStopping) {
        at = got.find("WATCHDOG=1", at + 1))
     ++pings;
   EXPECT_GE(pings, 3) << "pinged every 200 ms";
+  daemon.signal(SIGHUP);  // systemctl reload
+  got = readAll(std::chrono::milliseconds(600));
+  auto reloading = got.find("RELOADING=1\nMONOTONIC_USEC=");
+  EXPECT_NE(reloading, std::string::npos) << got;
+  EXPECT_NE(got.find("READY=1", reloading), std::string::npos) << "ready again after the reload";
   daemon.signal(SIGTERM);
   got = readAll(std::chrono::milliseconds(800));
   EXPECT_NE(got.find("STOPPING=1"), std::string::npos) << got;
@@ -381,4 +407,186 @@ TEST_F(E2E, ParcelTaskUntrackAndVersionCommands) {
   ASSERT_TRUE(test::waitFor([&] { return fs::exists(alerts) && alertLines().size() == 1; },
                             seconds(10), "the next alert in the new file"));
   EXPECT_EQ(alertLines().at(0).at("tracking_number"), "YT1000000000002");
+}
+
+TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
+  RemoteCarrier carrier;
+  auto config = writeConfig(carrier.server.queryUrl());
+  const std::string good = test::readFile(config);
+  auto daemon = startDaemon(config);
+  auto setting = [&](const std::string& key) {
+    auto r = ctl({"--json", "config"});
+    return std::string(
+        boost::json::parse(r.out).at("arguments").at("settings").at(key).as_string());
+  };
+  EXPECT_EQ(setting("detect.stalled_after"), "\"48h\"");
+  EXPECT_EQ(setting("carriers.kuaidi100.key"), "\"********\"") << "secrets never leave the daemon";
+  EXPECT_EQ(ctl({"config"}).out.find("E2E-KEY"), std::string::npos);
+
+  // A broken file: SIGHUP (systemctl reload) and `reload` both keep the old one.
+  dir.write("pw.toml", good + "[detect]\nstalled_after = \"0s\"\n");
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(
+      test::waitFor([&] { return daemon->err().find("CONFIG_RELOAD_FAILED") != std::string::npos; },
+                    seconds(5), "the reload failure in the log"));
+  EXPECT_TRUE(daemon->running());
+  auto r = ctl({"reload"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: reload failed, still running on the previous configuration:\n" +
+                       config.string() +
+                       ":16:17: detect.stalled_after: must be between 1m and 60d\n");
+  EXPECT_EQ(setting("detect.stalled_after"), "\"48h\"");
+  dir.write("pw.toml", "[daemon\n");
+  EXPECT_EQ(ctl({"reload"}).status, 1);
+  EXPECT_EQ(ctl({"status"}).status, 0);
+
+  // A good one applies live; what needs a restart is named, not applied.
+  dir.write("pw.toml",
+            good + "[detect]\nstalled_after = \"72h\"\n[push]\nlisten = \"127.0.0.1:0\"\n");
+  r = ctl({"reload"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "reloaded " + config.string() + "; not applied until restart: push.listen\n");
+  EXPECT_EQ(setting("detect.stalled_after"), "\"72h\"");
+  EXPECT_NE(ctl({"config"}).out.find("# push.listen: changed in the file, applied on restart"),
+            std::string::npos);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(seconds(10)), 0);
+}
+
+TEST_F(E2E, ChangingCommandsAreRefusedToCallersOutsideTheGroup) {
+  if (::geteuid() != 0 || !fs::exists("/usr/bin/setpriv"))
+    GTEST_SKIP() << "needs root and setpriv to act as another user";
+  // The test folder is the socket's folder: 0750, group root, so a caller
+  // whose supplementary group is root can reach the socket (0660).
+  fs::permissions(dir.path(), fs::perms(0750));
+  RemoteCarrier carrier;
+  auto config = writeConfig(carrier.server.queryUrl());
+  auto daemon = startDaemon(config);
+  auto asNobody = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--groups=0", kCtl, "-s",
+        socket.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv, dir.path());
+  };
+  // control.group defaults to the daemon's group (root here): allowed.
+  EXPECT_EQ(asNobody({"rerun", "--all"}).status, 0);
+  // Narrow it to a group the caller is not in, live.
+  dir.write("pw.toml", test::readFile(config) + "[control]\ngroup = \"daemon\"\n");
+  ASSERT_EQ(ctl({"reload"}).status, 0);
+  EXPECT_EQ(asNobody({"status"}).status, 0) << "reading is open to whoever reaches the socket";
+  auto r = asNobody({"rerun", "--all"});
+  EXPECT_EQ(r.status, 77);
+  EXPECT_EQ(r.err,
+            "error: permission denied: 'rerun' changes state; uid 65534 is not root, the daemon's "
+            "user, or in group 'daemon'\n");
+  EXPECT_EQ(asNobody({"reload"}).status, 77);
+  EXPECT_EQ(ctl({"rerun", "--all"}).status, 0) << "root always may";
+  EXPECT_NE(daemon->err().find("CONTROL_DENIED command=rerun uid=65534"), std::string::npos);
+  // Without the group, the socket itself is closed to the caller.
+  auto noGroup = test::run({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            kCtl, "-s", socket.string(), "status"},
+                           dir.path());
+  EXPECT_EQ(noGroup.status, 77) << noGroup.err;
+}
+
+TEST_F(E2E, OversizedAndSlowClientsGetAnErrorAndTheDaemonGoesOn) {
+  RemoteCarrier carrier;
+  auto daemon = startDaemon(writeConfig(
+      carrier.server.queryUrl(), "[control]\nrequest_timeout = \"1s\"\nidle_timeout = \"2s\"\n"));
+  {
+    test::RawClient big(socket.string());
+    big.send(std::string(2 * 1024 * 1024, 'x'));
+    EXPECT_EQ(big.line(), R"({"result":1,"text":"request larger than 1048576 bytes"})");
+    EXPECT_TRUE(big.closedByPeer());
+  }
+  {
+    test::RawClient slow(socket.string());
+    slow.send("{\"command\":");
+    auto start = steady_clock::now();
+    EXPECT_EQ(
+        slow.line(seconds(5)),
+        R"({"result":1,"text":"timed out: a request must arrive whole within 1s of its first byte"})");
+    EXPECT_LT(steady_clock::now() - start, seconds(3));
+    EXPECT_TRUE(slow.closedByPeer());
+  }
+  {
+    test::RawClient idle(socket.string());
+    EXPECT_EQ(idle.line(seconds(5)),
+              R"x({"result":1,"text":"timed out waiting for a command (2s idle)"})x");
+  }
+  {
+    test::RawClient bad(socket.string());
+    bad.send("not json\n{\"command\":\"nosuch\"}\n{\"command\":\"status\",\"arguments\":[]}\n");
+    EXPECT_EQ(boost::json::parse(bad.line()).at("result"), 1);
+    EXPECT_EQ(bad.line(), R"({"result":2,"text":"unknown command 'nosuch', try 'help'"})");
+    EXPECT_EQ(boost::json::parse(bad.line()).at("result"), 1);
+  }
+  EXPECT_EQ(ctl({"status"}).status, 0);
+  EXPECT_TRUE(daemon->running());
+}
+
+TEST_F(E2E, StatsMetricsAndExportShowWhatHappened) {
+  RemoteCarrier carrier;
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
+  carrier.server.setResponse("YT1000000000002", stalledBody("YT1000000000002", 60));
+  auto daemon =
+      startDaemon(writeConfig(carrier.server.queryUrl(), "[metrics]\nlisten = \"127.0.0.1:0\"\n"));
+  ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n" +
+                                    parcelLine("YT1000000000002", shipped) + "\n")
+                .status,
+            0);
+  ASSERT_TRUE(
+      test::waitFor([&] { return tasksJson().size() == 2; }, seconds(20), "two stalled tasks"));
+
+  auto stats = boost::json::parse(ctl({"--json", "stats"}).out).at("arguments");
+  EXPECT_EQ(stats.at("polls").at("kuaidi100").at("ok").to_number<std::uint64_t>(), 2u);
+  EXPECT_EQ(stats.at("open_exceptions").at("stalled").as_int64(), 2);
+  EXPECT_EQ(stats.at("request_latency").at("kuaidi100").at("count").to_number<std::uint64_t>(), 2u);
+  EXPECT_NE(ctl({"stats"}).out.find("kuaidi100   ok              2"), std::string::npos);
+
+  // Prometheus text on the localhost listener (port from the start-up log).
+  auto at = daemon->err().find("METRICS_LISTENING address=127.0.0.1 port=");
+  ASSERT_NE(at, std::string::npos) << daemon->err();
+  int port = std::stoi(daemon->err().substr(at + 41));
+  auto scrape = scrapeMetrics(static_cast<std::uint16_t>(port));
+  EXPECT_EQ(scrape.status, 200);
+  EXPECT_EQ(scrape.err, "text/plain; version=0.0.4; charset=utf-8");  // the content type
+  for (auto line : {"parcelwatch_polls_total{carrier=\"kuaidi100\",outcome=\"ok\"} 2",
+                    "parcelwatch_open_exceptions{kind=\"stalled\"} 2",
+                    "parcelwatch_tasks{state=\"open\"} 2", "parcelwatch_tasks{state=\"done\"} 0",
+                    "parcelwatch_request_duration_seconds_count{carrier=\"kuaidi100\"} 2",
+                    "# TYPE parcelwatch_polls_total counter", "parcelwatch_queue_due 0"})
+    EXPECT_NE(scrape.out.find(line), std::string::npos) << line << "\n" << scrape.out;
+
+  // export: JSON lines, every state; rerun by kind; tasks by carrier and age.
+  auto exported = ctl({"export", "tasks"});
+  EXPECT_EQ(exported.status, 0);
+  EXPECT_EQ(std::count(exported.out.begin(), exported.out.end(), '\n'), 2);
+  EXPECT_EQ(boost::json::parse(exported.out.substr(0, exported.out.find('\n'))).at("kind"),
+            "stalled");
+  auto exceptions = ctl({"export", "exceptions", "--open", "--kind", "stalled"});
+  EXPECT_EQ(std::count(exceptions.out.begin(), exceptions.out.end(), '\n'), 2) << exceptions.out;
+  EXPECT_EQ(ctl({"export", "parcels"}).status, 64);
+  EXPECT_EQ(ctl({"rerun", "--kind", "stalled"}).out,
+            "queued 2 parcel(s) for polling and detection now\n");
+  EXPECT_EQ(ctl({"rerun", "YT1000000000001", "YT1000000000002"}).status, 0);
+  EXPECT_EQ(ctl({"rerun", "--kind", "lost"}).status, 1);
+  EXPECT_EQ(ctl({"--json", "tasks", "--carrier", "zhongtong"}).out.find("YT1"), std::string::npos);
+  EXPECT_EQ(boost::json::parse(
+                ctl({"--json", "tasks", "--carrier", "yuantong", "--newer-than", "1h"}).out)
+                .at("arguments")
+                .at("tasks")
+                .as_array()
+                .size(),
+            2u);
+  EXPECT_EQ(boost::json::parse(ctl({"--json", "tasks", "--older-than", "1h"}).out)
+                .at("arguments")
+                .at("tasks")
+                .as_array()
+                .size(),
+            0u);
+  EXPECT_EQ(ctl({"help", "rerun"}).out.rfind("rerun: poll and detect now", 0), 0u);
+  EXPECT_EQ(ctl({"help", "nosuch"}).status, 1);
 }
