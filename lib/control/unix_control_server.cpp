@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include "common/log.h"
 
 namespace pw::control {
 namespace asio = boost::asio;
@@ -28,12 +29,7 @@ struct UnixControlServer::State {
 
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
-  if (auto l = spdlog::get("control")) return l;
-  auto l = spdlog::default_logger()->clone("control");
-  spdlog::register_logger(l);
-  return l;
-}
+std::shared_ptr<spdlog::logger> log() { return subsystemLogger("control"); }
 
 std::string seconds(std::chrono::milliseconds d) {
   auto ms = d.count();

@@ -5,6 +5,7 @@
 #include "carriers/seventeen_track/seventeen_track_codec.h"
 #include "carriers/tracking_number.h"
 #include "common/duration.h"
+#include "common/log.h"
 #include "polling/alert_record.h"
 #include "remedies/assessor.h"
 
@@ -17,12 +18,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::shared_ptr<spdlog::logger> logger(const std::string& name) {
-  if (auto l = spdlog::get(name)) return l;
-  auto l = spdlog::default_logger()->clone(name);
-  spdlog::register_logger(l);
-  return l;
-}
+std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
 
 }  // namespace
 
@@ -144,7 +140,41 @@ void PollingService::armTicker() {
 
 void PollingService::tick() {
   if (alert_backlog_) emitPendingAlerts();
+  limiter_.drain([](const std::string& key, std::size_t n) {
+    subsystemLogger("poll")->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", n, key);
+  });
+  summarize();
   dispatch();
+}
+
+void PollingService::limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
+                                const std::string& key, const std::string& line) {
+  auto verdict = limiter_.check(key);
+  if (!verdict.write) return;
+  auto log = subsystemLogger(subsystem);
+  if (verdict.suppressed)
+    log->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", verdict.suppressed, key);
+  log->log(level, line);
+}
+
+// One line a minute instead of one per poll: at 100,000 parcels an hour a
+// line per poll would be most of journald's default budget.
+void PollingService::summarize() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_summary_ < std::chrono::minutes(1)) return;
+  last_summary_ = now;
+  auto total = [](const PollCounters& c) {
+    return c.polls_ok + c.polls_no_result + c.polls_failed;
+  };
+  if (total(counters_) == total(summarized_) && counters_.pushes == summarized_.pushes) return;
+  subsystemLogger("poll")->info(
+      "POLL_SUMMARY window=1m polls={} ok={} no_result={} failed={} pushes={} tasks_raised={} "
+      "scheduled={} in_flight={}",
+      total(counters_) - total(summarized_), counters_.polls_ok - summarized_.polls_ok,
+      counters_.polls_no_result - summarized_.polls_no_result,
+      counters_.polls_failed - summarized_.polls_failed, counters_.pushes - summarized_.pushes,
+      counters_.tasks_raised - summarized_.tasks_raised, due_.size(), in_flight_.size());
+  summarized_ = counters_;
 }
 
 void PollingService::dispatch() {
@@ -163,15 +193,17 @@ void PollingService::dispatch() {
 void PollingService::startPoll(std::int64_t parcelId) {
   auto parcel = store_.parcel(parcelId);
   if (!parcel) {
-    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
-                           parcel.error().message);
+    limitedLog(
+        "store", spdlog::level::err, "PARCEL_LOAD_FAILED",
+        fmt::format("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId, parcel.error().message));
     schedule(parcelId, clock_.now() + config_->poll.retry_after_failure);
     return;
   }
   auto codec = registry_.codecFor(*parcel);
   if (!codec) {
-    logger("poll")->error("NO_CARRIER parcel={} carrier={}: no enabled aggregator serves it",
-                          parcel->tracking_number, parcel->carrier);
+    limitedLog("poll", spdlog::level::err, "NO_CARRIER carrier=" + parcel->carrier,
+               fmt::format("NO_CARRIER parcel={} carrier={}: no enabled aggregator serves it",
+                           parcel->tracking_number, parcel->carrier));
     schedule(parcelId, clock_.now() + config_->poll.interval);
     return;
   }
@@ -244,10 +276,12 @@ void PollingService::onResponse(std::int64_t parcelId,
   } else if (!snap) {
     ++counters_.polls_failed;
     std::string http = response ? std::to_string(response->status) : "-";
-    log->warn("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"", codec->name(),
-              tn, http, formatDuration(retryIn), snap.error().message);
+    limitedLog("poll", spdlog::level::warn, "POLL_FAILED carrier=" + carrier + " http=" + http,
+               fmt::format("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"",
+                           carrier, tn, http, formatDuration(retryIn), snap.error().message));
     if (auto r = store_.recordPollFailure(parcelId, now, snap.error().message); !r)
-      logger("store")->error("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message);
+      limitedLog("store", spdlog::level::err, "STORE_WRITE_FAILED",
+                 fmt::format("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message));
     schedule(parcelId, now + retryIn);
     return finishPoll(parcelId);
   } else {
@@ -276,7 +310,8 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
   auto log = logger("poll");
   const std::string& tn = parcel.tracking_number;
   for (const auto& w : snap.warnings)
-    logger("carrier")->warn("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, tn, w);
+    limitedLog("carrier", spdlog::level::warn, "EVENT_DROPPED carrier=" + std::string(source),
+               fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, tn, w));
   auto config = config_;
   AssessContext context;
   context.carrier_stage = snap.carrier_stage;
@@ -297,8 +332,8 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
     logger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", tn, outcome.error().message);
     return outcome.error();
   }
-  log->info("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", source, tn,
-            snap.events.size(), outcome->new_events, outcome->rewritten, toString(outcome->stage));
+  log->debug("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", source, tn,
+             snap.events.size(), outcome->new_events, outcome->rewritten, toString(outcome->stage));
 
   std::vector<std::int64_t> written;
   for (const auto& task : outcome->raised) {

@@ -11,6 +11,7 @@
 #include "carriers/carrier_registry.h"
 #include "common/clock.h"
 #include "common/http.h"
+#include "common/log.h"
 #include "config/config.h"
 #include "polling/alert_sink.h"
 #include "polling/service_api.h"
@@ -85,6 +86,10 @@ class PollingService final : public ServiceApi {
                                     Timestamp now, bool noResult = false);
   void subscribe(const Parcel& parcel);
   void buildRegistry();
+  /// Logs `line` unless lines with the same `key` keep repeating (LogLimiter).
+  void limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
+                  const std::string& key, const std::string& line);
+  void summarize();
   void emitPendingAlerts();
   void maybeDrained();
 
@@ -106,6 +111,9 @@ class PollingService final : public ServiceApi {
   bool alert_backlog_ = false;
   std::function<void()> drained_;
   PollCounters counters_;
+  PollCounters summarized_;  // counters_ at the last POLL_SUMMARY
+  std::chrono::steady_clock::time_point last_summary_ = std::chrono::steady_clock::now();
+  LogLimiter limiter_;
   Timestamp started_at_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include "common/log.h"
 #include "httpd/http_listener.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -18,12 +19,7 @@ namespace {
 constexpr std::size_t kMaxPushBytes = 4 * 1024 * 1024;
 constexpr auto kReadTimeout = std::chrono::seconds(10);
 
-std::shared_ptr<spdlog::logger> log() {
-  if (auto l = spdlog::get("push")) return l;
-  auto l = spdlog::default_logger()->clone("push");
-  spdlog::register_logger(l);
-  return l;
-}
+std::shared_ptr<spdlog::logger> log() { return subsystemLogger("push"); }
 
 }  // namespace
 
@@ -61,13 +57,25 @@ struct PushListener::State {
     return false;
   }
 
+  // Anyone who can reach the listener can send garbage: a few lines and a
+  // count per source, not one line per request.
+  LogLimiter limiter;
+  void rejected(std::string_view source, const std::string& why) {
+    std::string key = "PUSH_REJECTED source=" + std::string(source);
+    auto verdict = limiter.check(key);
+    if (!verdict.write) return;
+    if (verdict.suppressed)
+      log()->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", verdict.suppressed, key);
+    log()->warn("PUSH_REJECTED source={} error=\"{}\"", source, why);
+  }
+
   std::pair<http::status, std::string> handle(const http::request<http::string_body>& req) {
     std::string target(req.target());
     if (req.method() != http::verb::post) return {http::status::method_not_allowed, "POST only\n"};
     if (target == "/push/kuaidi100") {
       auto push = kuaidi100.parsePush(req.body());
       if (!push) {
-        log()->warn("PUSH_REJECTED source=kuaidi100 error=\"{}\"", push.error().message);
+        rejected("kuaidi100", push.error().message);
         return {http::status::ok, Kuaidi100Codec::pushReply(false, push.error().message)};
       }
       if (!push->carrier_new.empty() && push->carrier_new != push->carrier) {
@@ -86,7 +94,7 @@ struct PushListener::State {
       auto items = kuaidiniao.parsePush(req.body());
       Timestamp now = SystemClock().now();
       if (!items) {
-        log()->warn("PUSH_REJECTED source=kuaidiniao error=\"{}\"", items.error().message);
+        rejected("kuaidiniao", items.error().message);
         return {http::status::ok, kuaidiniao.pushReply(false, items.error().message, now)};
       }
       bool ok = true;
@@ -98,12 +106,12 @@ struct PushListener::State {
     if (target == "/push/17track") {
       std::string sign(req["sign"]);
       if (sign != seventeenTrackSign(req.body(), seventeen_key)) {
-        log()->warn("PUSH_REJECTED source=17track error=\"sign does not match\"");
+        rejected("17track", "sign does not match");
         return {http::status::unauthorized, "{\"error\":\"sign does not match\"}"};
       }
       auto batch = seventeen.parseBatch(req.body());
       if (!batch) {
-        log()->warn("PUSH_REJECTED source=17track error=\"{}\"", batch.error().message);
+        rejected("17track", batch.error().message);
         return {http::status::bad_request, "{\"error\":\"unreadable body\"}"};
       }
       bool ok = true;

@@ -590,3 +590,38 @@ TEST_F(E2E, StatsMetricsAndExportShowWhatHappened) {
   EXPECT_EQ(ctl({"help", "rerun"}).out.rfind("rerun: poll and detect now", 0), 0u);
   EXPECT_EQ(ctl({"help", "nosuch"}).status, 1);
 }
+
+// Under systemd, stderr is the journal stream: each line carries its syslog
+// priority and no timestamp, and an error repeated for every parcel is
+// written a few times plus a count.
+TEST_F(E2E, JournalLinesCarryPrioritiesAndRepeatedErrorsAreLimited) {
+  auto config = writeConfig("http://127.0.0.1:1/query");
+  std::string text = test::readFile(config);
+  text.replace(text.find("interval = \"1h\""), 15,
+               "interval = \"1h\"\nretry_after_failure = \"1s\"");
+  dir.write("pw.toml", text);
+  test::Subprocess daemon(
+      {"/bin/sh", "-c", "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec \"$0\" -c \"$1\"",
+       kDaemon, config.string()},
+      dir.path());
+  ASSERT_TRUE(test::waitFor([&] { return ctl({"status"}).status == 0; }, seconds(20), "start"))
+      << daemon.err();
+  std::string lines;
+  for (int i = 0; i < 8; ++i)
+    lines +=
+        parcelLine("YT10000000000" + std::to_string(10 + i), "2026-11-20T10:00:00+08:00") + "\n";
+  ASSERT_EQ(ctl({"track", "-"}, lines).status, 0);
+  std::this_thread::sleep_for(seconds(3));  // 8 parcels failing every second
+  std::string err = daemon.err();
+  EXPECT_NE(err.find("<6>[app] READY version="), std::string::npos) << err;
+  EXPECT_EQ(err.find("<4>[poll] POLL_FAILED carrier=kuaidi100"), err.find("<4>[poll] POLL_FAILED"))
+      << err;
+  std::size_t failed = 0;
+  for (auto at = err.find("POLL_FAILED carrier="); at != std::string::npos;
+       at = err.find("POLL_FAILED carrier=", at + 1))
+    ++failed;
+  EXPECT_EQ(failed, 5u) << "at most 5 a minute of the same failure\n" << err;
+  EXPECT_EQ(err.find("2026-"), std::string::npos) << "no timestamps of our own";
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(seconds(10)), 0);
+}
