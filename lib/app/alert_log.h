@@ -1,12 +1,15 @@
 #pragma once
 // The alert log operators tail: one JSON object per line, appended and flushed
 // per line so `tail -F alerts.jsonl | jq` sees each alert as it happens. Lines
-// are built with Boost.JSON (spdlog would escape nothing). A failed write is
-// reported, never swallowed: the task stays unalerted and is written again.
+// are built with Boost.JSON (spdlog would escape nothing). A write that fails
+// (disk full) keeps the line, and the ones after it, in memory, in order, and
+// writes them when it can; a partial write is completed, never restarted, so
+// no line is torn.
 #include "polling/alert_sink.h"
 
-#include <cstdio>
+#include <deque>
 #include <filesystem>
+#include <string>
 
 namespace pw {
 
@@ -19,6 +22,7 @@ class AlertLog final : public AlertSink {
   AlertLog& operator=(const AlertLog&) = delete;
 
   bool emit(const boost::json::object& record) override;
+  bool retry() override;
   /// Closes and reopens the file, for logrotate. Returns false (and keeps the
   /// old handle) if the new one cannot be opened.
   bool reopen();
@@ -26,7 +30,9 @@ class AlertLog final : public AlertSink {
 
  private:
   std::filesystem::path path_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
+  std::deque<std::string> pending_;
+  std::size_t written_of_front_ = 0;  // bytes of pending_.front() already on disk
 };
 
 }  // namespace pw

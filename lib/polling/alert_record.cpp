@@ -21,6 +21,43 @@ boost::json::object taskRaisedRecord(const NotificationTask& t, Timestamp now) {
   };
 }
 
+boost::json::object exceptionRaisedRecord(const NotificationTask& t, Timestamp now) {
+  return {
+      {"ts", formatRfc3339(now)},
+      {"event", "exception_raised"},
+      {"exception_id", t.exception_id},
+      {"tracking_number", t.tracking_number},
+      {"carrier", t.carrier},
+      {"kind", toString(t.kind)},
+      {"detail", t.detail},
+  };
+}
+
+boost::json::object exceptionUpdatedRecord(const std::string& trackingNumber,
+                                           const std::string& carrier, std::int64_t exceptionId,
+                                           ExceptionKind kind, const std::string& detail,
+                                           Timestamp now) {
+  return {
+      {"ts", formatRfc3339(now)},
+      {"event", "exception_updated"},
+      {"exception_id", exceptionId},
+      {"tracking_number", trackingNumber},
+      {"carrier", carrier},
+      {"kind", toString(kind)},
+      {"detail", detail},
+  };
+}
+
+boost::json::object taskClosedRecord(const std::string& trackingNumber, const std::string& carrier,
+                                     std::int64_t taskId, ExceptionKind kind, Timestamp now) {
+  return {
+      {"ts", formatRfc3339(now)}, {"event", "task_closed"},
+      {"task_id", taskId},        {"tracking_number", trackingNumber},
+      {"carrier", carrier},       {"kind", toString(kind)},
+      {"state", "done"},          {"outcome", "the exception resolved on its own"},
+  };
+}
+
 boost::json::object exceptionResolvedRecord(const std::string& trackingNumber,
                                             const std::string& carrier, ExceptionKind kind,
                                             Timestamp now) {

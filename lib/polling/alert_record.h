@@ -9,6 +9,13 @@
 namespace pw {
 
 boost::json::object taskRaisedRecord(const NotificationTask& task, Timestamp now);
+boost::json::object exceptionRaisedRecord(const NotificationTask& task, Timestamp now);
+boost::json::object exceptionUpdatedRecord(const std::string& trackingNumber,
+                                           const std::string& carrier, std::int64_t exceptionId,
+                                           ExceptionKind kind, const std::string& detail,
+                                           Timestamp now);
+boost::json::object taskClosedRecord(const std::string& trackingNumber, const std::string& carrier,
+                                     std::int64_t taskId, ExceptionKind kind, Timestamp now);
 boost::json::object exceptionResolvedRecord(const std::string& trackingNumber,
                                             const std::string& carrier, ExceptionKind kind,
                                             Timestamp now);

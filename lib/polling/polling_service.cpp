@@ -139,7 +139,7 @@ void PollingService::armTicker() {
 }
 
 void PollingService::tick() {
-  if (alert_backlog_) emitPendingAlerts();
+  if (alert_backlog_) retryAlerts();
   limiter_.drain([](const std::string& key, std::size_t n) {
     subsystemLogger("poll")->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", n, key);
   });
@@ -342,16 +342,24 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
     logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
                            task.tracking_number, toString(task.kind),
                            toString(task.suggestion.remedy), task.id, task.detail);
-    if (alerts_.emit(taskRaisedRecord(task, now)))
+    emitAlert(exceptionRaisedRecord(task, now));
+    if (emitAlert(taskRaisedRecord(task, now)))
       written.push_back(task.id);
     else
-      alert_backlog_ = true;
+      awaiting_disk_.push_back(task.id);
+  }
+  for (const auto& u : outcome->updated) {
+    logger("detect")->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn,
+                           toString(u.kind), u.detail);
+    emitAlert(exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
   }
   for (auto kind : outcome->resolved) {
     ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
     logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
-    alerts_.emit(exceptionResolvedRecord(tn, parcel.carrier, kind, now));
+    emitAlert(exceptionResolvedRecord(tn, parcel.carrier, kind, now));
   }
+  for (const auto& c : outcome->closed_tasks)
+    emitAlert(taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
   if (!written.empty()) {
     if (auto r = store_.markAlerted(written, now); !r)
       logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
@@ -485,6 +493,29 @@ void PollingService::finishPoll(std::int64_t parcelId) {
   asio::post(io_, [this] { dispatch(); });
 }
 
+bool PollingService::emitAlert(const boost::json::object& record) {
+  if (alerts_.emit(record)) return true;
+  if (!alert_backlog_) {
+    ++counters_.alert_write_failures;
+    logger("poll")->error("ALERT_WRITE_FAILED: kept in memory and retried every second");
+  }
+  alert_backlog_ = true;
+  return false;
+}
+
+void PollingService::retryAlerts() {
+  if (!alerts_.retry()) return;
+  alert_backlog_ = false;
+  logger("poll")->info("ALERTS_WRITTEN_LATE tasks={}", awaiting_disk_.size());
+  if (!awaiting_disk_.empty()) {
+    if (auto r = store_.markAlerted(awaiting_disk_, clock_.now()); !r)
+      logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
+    awaiting_disk_.clear();
+  }
+}
+
+// At start-up: tasks whose lines a crash (or a full disk before it) left
+// unwritten are written now.
 void PollingService::emitPendingAlerts() {
   auto pending = store_.unalertedTasks();
   if (!pending) {
@@ -494,15 +525,11 @@ void PollingService::emitPendingAlerts() {
   }
   Timestamp now = clock_.now();
   std::vector<std::int64_t> written;
-  alert_backlog_ = false;
   for (const auto& task : *pending) {
-    if (alerts_.emit(taskRaisedRecord(task, now)))
+    if (emitAlert(taskRaisedRecord(task, now)))
       written.push_back(task.id);
-    else {
-      ++counters_.alert_write_failures;
-      alert_backlog_ = true;
-      break;
-    }
+    else
+      awaiting_disk_.push_back(task.id);
   }
   if (!written.empty()) {
     logger("poll")->info("ALERTS_REPLAYED count={}", written.size());

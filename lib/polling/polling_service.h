@@ -91,6 +91,9 @@ class PollingService final : public ServiceApi {
                   const std::string& key, const std::string& line);
   void summarize();
   void emitPendingAlerts();
+  /// Writes one alert line; false if it is kept for later (see AlertSink).
+  bool emitAlert(const boost::json::object& record);
+  void retryAlerts();
   void maybeDrained();
 
   boost::asio::io_context& io_;
@@ -109,6 +112,7 @@ class PollingService final : public ServiceApi {
   std::set<std::int64_t> rerun_after_flight_;
   bool stopping_ = false;
   bool alert_backlog_ = false;
+  std::vector<std::int64_t> awaiting_disk_;  // tasks whose line is kept, not yet written
   std::function<void()> drained_;
   PollCounters counters_;
   PollCounters summarized_;  // counters_ at the last POLL_SUMMARY

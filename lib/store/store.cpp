@@ -257,23 +257,32 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
     // Reconcile: open exceptions that no longer hold are resolved; findings
     // without an open exception of their kind open one and raise its task.
     std::map<std::string, std::int64_t> open;
+    std::map<std::string, std::string> openEvidence;
     {
-      SQLite::Statement q(
-          *db_, "SELECT kind, id FROM exceptions WHERE parcel_id=? AND resolved_at IS NULL");
+      SQLite::Statement q(*db_,
+                          "SELECT kind, id, evidence FROM exceptions WHERE parcel_id=? AND "
+                          "resolved_at IS NULL");
       q.bind(1, static_cast<int64_t>(parcelId));
-      while (q.executeStep()) open[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+      while (q.executeStep()) {
+        open[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+        openEvidence[q.getColumn(0).getString()] = q.getColumn(2).getString();
+      }
     }
     std::set<std::string> holding;
     for (const auto& issue : assessment.issues) {
       std::string kind(toString(issue.finding.kind));
       holding.insert(kind);
       if (auto it = open.find(kind); it != open.end()) {
+        std::string evidence = evidenceJson(issue.finding);
+        // Elapsed time grows on every poll; only new evidence is news.
+        if (evidence != openEvidence[kind])
+          out.updated.push_back({it->second, issue.finding.kind, issue.finding.detail});
         SQLite::Statement up(*db_,
                              "UPDATE exceptions SET elapsed=?, detail=?, evidence=?, updated_at=? "
                              "WHERE id=?");
         up.bind(1, static_cast<int64_t>(issue.finding.elapsed.count()));
         up.bind(2, issue.finding.detail);
-        up.bind(3, evidenceJson(issue.finding));
+        up.bind(3, evidence);
         up.bind(4, static_cast<int64_t>(secs(now)));
         up.bind(5, static_cast<int64_t>(it->second));
         up.exec();
@@ -331,6 +340,14 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
       res.exec();
       // A task nobody acted on is closed with its exception; one an agent
       // acknowledged stays theirs to finish.
+      {
+        SQLite::Statement q(*db_, "SELECT id FROM tasks WHERE exception_id=? AND state='open'");
+        q.bind(1, static_cast<int64_t>(id));
+        while (q.executeStep())
+          out.closed_tasks.push_back(
+              {q.getColumn(0).getInt64(),
+               exceptionKindFromString(kind).value_or(ExceptionKind::problem)});
+      }
       SQLite::Statement closeTask(*db_,
                                   "UPDATE tasks SET state='done', updated_at=? "
                                   "WHERE exception_id=? AND state='open'");

@@ -43,6 +43,19 @@ struct PollOutcome {
   ParcelStage stage = ParcelStage::awaiting_pickup;
   std::vector<NotificationTask> raised;  // tasks created by this poll
   std::vector<ExceptionKind> resolved;   // exceptions that stopped holding
+  /// Open exceptions whose evidence changed (a new failed attempt, ...).
+  struct Update {
+    std::int64_t exception_id = 0;
+    ExceptionKind kind = ExceptionKind::problem;
+    std::string detail;
+  };
+  std::vector<Update> updated;
+  /// Open tasks closed because their exception resolved.
+  struct Closed {
+    std::int64_t task_id = 0;
+    ExceptionKind kind = ExceptionKind::problem;
+  };
+  std::vector<Closed> closed_tasks;
 };
 
 struct StoreCounts {

@@ -17,13 +17,26 @@ using test::at;
 
 namespace {
 
+// Keeps lines while "the disk is full", as AlertLog does.
 struct VectorSink : AlertSink {
   std::vector<boost::json::object> lines;
+  std::vector<boost::json::object> kept;
   bool fail = false;
   bool emit(const boost::json::object& r) override {
+    kept.push_back(r);
+    return retry();
+  }
+  bool retry() override {
     if (fail) return false;
-    lines.push_back(r);
+    lines.insert(lines.end(), kept.begin(), kept.end());
+    kept.clear();
     return true;
+  }
+  std::vector<boost::json::object> of(std::string_view event) const {
+    std::vector<boost::json::object> out;
+    for (const auto& l : lines)
+      if (l.at("event").as_string() == event) out.push_back(l);
+    return out;
   }
 };
 
@@ -79,10 +92,12 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
   EXPECT_NE(tasks[0].message.zh_cn.find("2024-05-01 18:40"), std::string::npos)
       << tasks[0].message.zh_cn;
   EXPECT_NE(tasks[0].message.zh_cn.find("杭州转运中心"), std::string::npos);
-  ASSERT_EQ(alerts.lines.size(), 1u);
-  EXPECT_EQ(alerts.lines[0].at("event"), "task_raised");
-  EXPECT_EQ(alerts.lines[0].at("kind"), "stalled");
-  EXPECT_EQ(alerts.lines[0].at("tracking_number"), "YT1234567890123");
+  ASSERT_EQ(alerts.lines.size(), 2u);
+  EXPECT_EQ(alerts.lines[0].at("event"), "exception_raised");
+  EXPECT_EQ(alerts.lines[0].at("exception_id"), tasks[0].exception_id);
+  EXPECT_EQ(alerts.lines[1].at("event"), "task_raised");
+  EXPECT_EQ(alerts.lines[1].at("kind"), "stalled");
+  EXPECT_EQ(alerts.lines[1].at("tracking_number"), "YT1234567890123");
   EXPECT_TRUE(server.requests().at(0).signature_ok);
 
   // Reruns and re-polls of the same history change nothing.
@@ -91,7 +106,7 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
     runUntilIdle();
   }
   EXPECT_EQ(service->tasks({}).value().size(), 1u);
-  EXPECT_EQ(alerts.lines.size(), 1u);
+  EXPECT_EQ(alerts.lines.size(), 2u) << "the same evidence is no update";
   EXPECT_EQ(server.requestCount(), 4u);
   EXPECT_EQ(store->counts().value().events, 2);
 }
@@ -110,8 +125,10 @@ TEST_F(Pipeline, ParcelMovingAgainResolvesTheStall) {
   service->rerun({.all = true}).value();
   runUntilIdle();
   EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
-  ASSERT_EQ(alerts.lines.size(), 2u);
-  EXPECT_EQ(alerts.lines[1].at("event"), "exception_resolved");
+  ASSERT_EQ(alerts.lines.size(), 4u);
+  EXPECT_EQ(alerts.lines[2].at("event"), "exception_resolved");
+  EXPECT_EQ(alerts.lines[3].at("event"), "task_closed");
+  EXPECT_EQ(alerts.lines[3].at("task_id"), alerts.lines[1].at("task_id"));
 }
 
 TEST_F(Pipeline, ScheduleHonoursIntervalAndStopsAtFinalStage) {
@@ -203,7 +220,9 @@ TEST_F(Pipeline, AlertsAFailedWriteLeftBehindAreWrittenLater) {
   EXPECT_EQ(store->unalertedTasks().value().size(), 1u);
   alerts.fail = false;
   io.run_for(milliseconds(1200));  // the next tick retries
-  ASSERT_EQ(alerts.lines.size(), 1u);
+  ASSERT_EQ(alerts.lines.size(), 2u) << "kept lines are written in order";
+  EXPECT_EQ(alerts.lines[0].at("event"), "exception_raised");
+  EXPECT_EQ(alerts.lines[1].at("event"), "task_raised");
   EXPECT_TRUE(store->unalertedTasks().value().empty());
 }
 
@@ -272,4 +291,36 @@ TEST_F(Pipeline, BuyerClaimRaisesFalseSignedAndRepeatedClaimsGoToManualReview) {
       << "first claim, clean track: verify";
   EXPECT_EQ(tasks[2].suggestion.remedy, Remedy::manual_review) << "third claim this month";
   EXPECT_FALSE(service->claim("YT9999999999999", ""));
+}
+
+TEST_F(Pipeline, NewEvidenceOnAnOpenExceptionIsAnUpdateLine) {
+  ASSERT_TRUE(service->start());
+  const std::string num = "YT1234567890123";
+  server.setResponse(
+      num, test::kuaidi100Body(num, {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                                     {"2024-05-03 09:00:00", "【杭州市】 派件员 正在为您派件", "5"},
+                                     {"2024-05-03 16:00:00",
+                                      "【杭州市】 派送不成功，收件人电话无人接听，明日再派", ""}}));
+  service->track({test::sampleParcel(num)});
+  runUntilIdle();
+  ASSERT_EQ(alerts.of("task_raised").size(), 1u);
+  EXPECT_EQ(alerts.of("task_raised")[0].at("kind"), "delivery_failed");
+
+  // A second failed attempt: the same exception, with more evidence.
+  server.setResponse(
+      num,
+      test::kuaidi100Body(
+          num, {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                {"2024-05-03 09:00:00", "【杭州市】 派件员 正在为您派件", "5"},
+                {"2024-05-03 16:00:00", "【杭州市】 派送不成功，收件人电话无人接听，明日再派", ""},
+                {"2024-05-03 21:00:00", "【杭州市】 派送不成功，收件人要求改天派送", ""}}));
+  service->rerun({.all = true}).value();
+  runUntilIdle();
+  EXPECT_EQ(alerts.of("task_raised").size(), 1u) << "no second task";
+  auto updates = alerts.of("exception_updated");
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].at("kind"), "delivery_failed");
+  service->rerun({.all = true}).value();
+  runUntilIdle();
+  EXPECT_EQ(alerts.of("exception_updated").size(), 1u) << "nothing new, no line";
 }
