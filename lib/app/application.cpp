@@ -161,6 +161,9 @@ int Application::run() {
                              ec.message());
   InstanceLock lock(config_.daemon.state_dir / "parcelwatchd.lock");
   checkSocketFolder(config_.daemon.control_socket.parent_path());
+  // Before the database is touched: a daemon with another state_dir may own the socket.
+  if (auto r = control::UnixControlServer::checkNotInUse(config_.daemon.control_socket); !r)
+    throw std::runtime_error(r.error().message);
   auto dbPath = config_.daemon.state_dir / "parcelwatch.db";
   auto store = Store::open(dbPath);
   if (!store) throw std::runtime_error(store.error().message);
@@ -183,7 +186,8 @@ int Application::run() {
   control::addServiceCommands(registry, service, PARCELWATCH_VERSION);
   registry.add(
       "reopen-logs", "reopen the alert log (after logrotate moved it)",
-      [&alerts](const boost::json::object&) {
+      [&alerts](const boost::json::object& a) {
+        if (auto bad = control::unknownArgument(a, {})) return control::error(*bad);
         if (!alerts.reopen()) return control::error("cannot reopen " + alerts.path().string());
         spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
         return control::ok("reopened " + alerts.path().string());
@@ -229,9 +233,14 @@ int Application::run() {
   };
   registry.add(
       "reload", "re-read the configuration file; keeps the old one if the new is invalid",
-      [&](const boost::json::object&) { return reload(); }, control::Access::change);
+      [&](const boost::json::object& a) {
+        if (auto bad = control::unknownArgument(a, {})) return control::error(*bad);
+        return reload();
+      },
+      control::Access::change);
   registry.add("config", "the running configuration, secrets masked",
-               [&](const boost::json::object&) {
+               [&](const boost::json::object& a) {
+                 if (auto bad = control::unknownArgument(a, {})) return control::error(*bad);
                  return control::configAnswer(*service.config(), pendingRestart);
                });
 

@@ -14,6 +14,7 @@ bool CommandRegistry::changes(std::string_view command) const {
 }
 
 Answer CommandRegistry::help(const boost::json::object& arguments) const {
+  if (auto bad = unknownArgument(arguments, {"command"})) return error(*bad);
   if (auto c = arguments.if_contains("command")) {
     auto it = c->is_string() ? commands_.find(std::string_view(c->get_string())) : commands_.end();
     if (it == commands_.end()) return error("help: no such command, try 'help'");

@@ -59,4 +59,14 @@ std::string serializeAnswer(const Answer& answer) {
   return json::serialize(o);
 }
 
+std::optional<std::string> unknownArgument(const boost::json::object& args,
+                                           std::initializer_list<std::string_view> known) {
+  for (const auto& kv : args) {
+    bool ok = false;
+    for (auto k : known) ok = ok || kv.key() == k;
+    if (!ok) return "unknown argument '" + std::string(kv.key()) + "'";
+  }
+  return std::nullopt;
+}
+
 }  // namespace pw::control

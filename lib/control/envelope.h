@@ -9,6 +9,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +43,11 @@ Result<Request> parseRequest(std::string_view line);
 std::string serializeRequest(const Request& request);
 Result<Answer> parseAnswer(std::string_view line);
 std::string serializeAnswer(const Answer& answer);
+
+/// The first argument not in `known`, as an error text: a typo is never
+/// silently ignored.
+std::optional<std::string> unknownArgument(const boost::json::object& args,
+                                           std::initializer_list<std::string_view> known);
 
 inline Answer ok(std::string text, boost::json::value args = nullptr) {
   return Answer{kSuccess, std::move(text), std::move(args)};

@@ -21,17 +21,6 @@ json::object countsToJson(const std::map<std::string, std::int64_t>& m) {
   return o;
 }
 
-// Rejects arguments the command does not know, so a typo is not silently ignored.
-std::optional<std::string> unknownArgument(const json::object& args,
-                                           std::initializer_list<std::string_view> known) {
-  for (const auto& kv : args) {
-    bool ok = false;
-    for (auto k : known) ok = ok || kv.key() == k;
-    if (!ok) return "unknown argument '" + std::string(kv.key()) + "'";
-  }
-  return std::nullopt;
-}
-
 Answer status(ServiceApi& service, const std::string& version, const json::object& args) {
   if (auto bad = unknownArgument(args, {})) return error(*bad);
   auto r = service.status();
@@ -412,7 +401,8 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
   };
   registry.add("status", "daemon state: parcels, exceptions, tasks, polling counters",
                [&service, version](const json::object& a) { return status(service, version, a); });
-  registry.add("version", "the daemon's version", [version](const json::object&) {
+  registry.add("version", "the daemon's version", [version](const json::object& a) {
+    if (auto bad = unknownArgument(a, {})) return error(*bad);
     return ok(version, json::object{{"version", version}});
   });
   add("stats", "counters and gauges: polls by carrier and outcome, latency, queue", stats);

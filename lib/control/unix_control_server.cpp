@@ -187,23 +187,29 @@ UnixControlServer::UnixControlServer(asio::io_context& io, const CommandRegistry
 
 UnixControlServer::~UnixControlServer() { stop(); }
 
+Result<void> UnixControlServer::checkNotInUse(const fs::path& path) {
+  std::error_code fec;
+  auto st = fs::symlink_status(path, fec);
+  if (!fs::exists(st)) return {};
+  if (!fs::is_socket(st))
+    return makeError(ErrorCode::io, path.string() + " exists and is not a socket");
+  // Someone answering means another daemon owns it; otherwise it is stale.
+  asio::io_context io;
+  local::socket probe(io);
+  boost::system::error_code ec;
+  probe.connect(local::endpoint(path.string()), ec);
+  if (!ec)
+    return makeError(ErrorCode::conflict,
+                     "another parcelwatchd is already listening on " + path.string());
+  return {};
+}
+
 Result<void> UnixControlServer::start() {
   const fs::path& path = state_->path;
   std::error_code fec;
   fs::create_directories(path.parent_path(), fec);
-  auto st = fs::symlink_status(path, fec);
-  if (fs::exists(st)) {
-    if (!fs::is_socket(st))
-      return makeError(ErrorCode::io, path.string() + " exists and is not a socket");
-    // Someone answering means another daemon owns it; otherwise it is stale.
-    local::socket probe(state_->io);
-    boost::system::error_code ec;
-    probe.connect(local::endpoint(path.string()), ec);
-    if (!ec)
-      return makeError(ErrorCode::conflict,
-                       "another parcelwatchd is already listening on " + path.string());
-    fs::remove(path, fec);
-  }
+  if (auto r = checkNotInUse(path); !r) return r;
+  fs::remove(path, fec);  // stale, left by a crash
   boost::system::error_code ec;
   state_->acceptor.open(local(), ec);
   if (!ec) state_->acceptor.bind(local::endpoint(path.string()), ec);

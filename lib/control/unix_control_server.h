@@ -34,6 +34,9 @@ class UnixControlServer {
   /// Creates the socket (mode 0660). Refuses if another daemon answers on it;
   /// a stale socket file left by a crash is replaced.
   Result<void> start();
+  /// Fails (conflict) if a daemon answers on `socketPath`, or (io) if
+  /// something other than a socket is there; a stale socket is fine.
+  static Result<void> checkNotInUse(const std::filesystem::path& socketPath);
   /// Stops accepting and removes the socket file.
   void stop();
 

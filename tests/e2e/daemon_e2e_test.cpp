@@ -263,7 +263,8 @@ TEST_F(E2E, BadConfigStopsStartUpWithFileLineAndExit78) {
   auto syntax = dir.write("syntax.toml", "[daemon\n");
   r = test::run({kDaemon, "-c", syntax.string()}, dir.path());
   EXPECT_EQ(r.status, 78);
-  EXPECT_NE(r.err.find(syntax.string() + ":1:"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "parcelwatchd: bad configuration:\n" + syntax.string() +
+                       ":1:8: Error while parsing table header: expected ']', saw '\\n'\n");
 
   r = test::run({kDaemon, "--check-config", config.string()}, dir.path());
   EXPECT_EQ(r.status, 1);
@@ -629,4 +630,60 @@ TEST_F(E2E, JournalLinesCarryPrioritiesAndRepeatedErrorsAreLimited) {
   EXPECT_EQ(err.find("2026-"), std::string::npos) << "no timestamps of our own";
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(seconds(10)), 0);
+}
+
+TEST_F(E2E, SecondInstanceOnTheSameSocketWithAnotherStateIsRefused) {
+  RemoteCarrier carrier;
+  auto config = writeConfig(carrier.server.queryUrl());
+  auto first = startDaemon(config);
+  std::string text = test::readFile(config);
+  text.replace(text.find("state_dir = \"state\""), 19, "state_dir = \"other\"");
+  auto other = dir.write("other.toml", text);
+  auto second = test::run({kDaemon, "-c", other.string()}, dir.path(), std::nullopt, seconds(10));
+  EXPECT_EQ(second.status, 70);
+  EXPECT_EQ(second.err,
+            "parcelwatchd: cannot start: another parcelwatchd is already listening on " +
+                socket.string() + "\n");
+  EXPECT_EQ(ctl({"status"}).status, 0) << "the first one is untouched";
+}
+
+TEST_F(E2E, SigtermWaitsForAPollInFlightAndKeepsItsResult) {
+  RemoteCarrier carrier;
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
+  auto config = writeConfig(carrier.server.queryUrl());
+  auto daemon = startDaemon(config);
+  carrier.server.setPermanentFault(FakeFault{.delay = milliseconds(1500)});
+  ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
+  ASSERT_TRUE(test::waitFor([&] { return carrier.server.requestCount() >= 1; }, seconds(5),
+                            "the poll to be in flight"));
+  daemon->signal(SIGTERM);
+  auto start = steady_clock::now();
+  EXPECT_EQ(daemon->wait(seconds(10)), 0) << daemon->err();
+  EXPECT_GE(steady_clock::now() - start, milliseconds(800)) << "it waited for the answer";
+  EXPECT_NE(daemon->err().find("DRAINING in_flight=1"), std::string::npos) << daemon->err();
+  carrier.server.setPermanentFault(std::nullopt);
+  auto again = startDaemon(config);
+  EXPECT_EQ(tasksJson().size(), 1u) << "the drained poll's task was committed";
+}
+
+// Every command the daemon lists refuses an argument it does not know, with
+// an error answer (never silence, never a dropped connection).
+TEST_F(E2E, EveryCommandAnswersBadArgumentsWithAnError) {
+  RemoteCarrier carrier;
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+  auto help = boost::json::parse(ctl({"--json", "help"}).out).at("arguments").at("commands");
+  ASSERT_EQ(help.as_object().size(), 15u);
+  test::RawClient c(socket.string());
+  for (const auto& kv : help.as_object()) {
+    std::string name(kv.key());
+    c.send(R"({"command":")" + name + R"(","arguments":{"bogus":1}})" + "\n");
+    auto answer = boost::json::parse(c.line()).as_object();
+    EXPECT_EQ(answer.at("result"), 1) << name;
+    std::string text(answer.at("text").as_string());
+    EXPECT_TRUE(text == "unknown argument 'bogus'" ||
+                text == "export needs \"what\": \"tasks\" or \"exceptions\"")
+        << name << ": " << text;
+  }
+  EXPECT_TRUE(daemon->running());
 }
