@@ -269,6 +269,7 @@ int Application::run() {
   // The watchdog is pinged from the event loop itself, so a stuck loop (not
   // just a dead process) gets the service restarted.
   asio::steady_timer watchdog(io);
+  asio::steady_timer statusTimer(io);
   std::function<void()> pet;
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void()> waitSignal;
@@ -294,6 +295,7 @@ int Application::run() {
       service.stop(kDrainGrace, [&] {
         signals.cancel();
         watchdog.cancel();
+        statusTimer.cancel();
         io.stop();
       });
     });
@@ -310,6 +312,17 @@ int Application::run() {
     };
     pet();
   }
+
+  // `systemctl status` shows a STATUS= line; keep it current.
+  std::function<void()> refreshStatus = [&] {
+    statusTimer.expires_after(std::chrono::seconds(30));
+    statusTimer.async_wait([&](boost::system::error_code sec) {
+      if (sec) return;
+      notifier.status(statusLine(service));
+      refreshStatus();
+    });
+  };
+  refreshStatus();
 
   notifier.ready(statusLine(service));
   spdlog::info("READY version={} socket={} alert_log={}", PARCELWATCH_VERSION,
