@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     return EX_CONFIG;
   }
   try {
-    pw::setupLogging(config->daemon.log_level);
+    pw::setupLogging(config->daemon.log_level, config->daemon.log_file);
     pw::Application app(std::move(*config));
     return app.run();
   } catch (const std::exception& e) {

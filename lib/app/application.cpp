@@ -1,6 +1,7 @@
 #include "app/application.h"
 
 #include "app/alert_log.h"
+#include "app/logging.h"
 #include "app/systemd_notifier.h"
 #include "config/config_loader.h"
 #include "control/config_command.h"
@@ -189,6 +190,7 @@ int Application::run() {
       [&alerts](const boost::json::object& a) {
         if (auto bad = control::unknownArgument(a, {})) return control::error(*bad);
         if (!alerts.reopen()) return control::error("cannot reopen " + alerts.path().string());
+        if (!reopenLogFile()) return control::error("cannot reopen the log file");
         spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
         return control::ok("reopened " + alerts.path().string());
       },
@@ -280,6 +282,7 @@ int Application::run() {
         // systemctl reload: the configuration, and the alert log (so a
         // logrotate rule may use either).
         reload();
+        if (!reopenLogFile()) spdlog::error("LOG_REOPEN_FAILED");
         if (alerts.reopen())
           spdlog::info("ALERT_LOG_REOPENED path={}", alerts.path().string());
         else

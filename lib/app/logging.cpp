@@ -1,6 +1,7 @@
 #include "app/logging.h"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -61,19 +62,46 @@ bool stderrIsJournal() {
          static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
-void setupLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("app");
-  if (stderrIsJournal()) {
+namespace {
+std::filesystem::path gLogFile;  // empty: stderr
+constexpr const char* kPattern = "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v";
+}  // namespace
+
+void setupLogging(const std::string& level, const std::filesystem::path& file) {
+  std::shared_ptr<spdlog::logger> logger;
+  gLogFile = file;
+  if (!file.empty()) {
+    logger = spdlog::basic_logger_mt("app", file.string());  // throws: a start-up failure
+    logger->set_pattern(kPattern);
+  } else if (stderrIsJournal()) {
+    logger = spdlog::stderr_color_mt("app");
     // No timestamp of our own: the journal adds one.
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JournalPriority>('*').set_pattern("%*[%n] %v");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
+    logger = spdlog::stderr_color_mt("app");
+    logger->set_pattern(kPattern);
   }
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::flush_on(spdlog::level::info);
+}
+
+bool reopenLogFile() {
+  if (gLogFile.empty()) return true;
+  std::shared_ptr<spdlog::sinks::sink> fresh;
+  try {
+    fresh = std::make_shared<spdlog::sinks::basic_file_sink_mt>(gLogFile.string());
+  } catch (const spdlog::spdlog_ex&) {
+    return false;  // keep writing to the old file
+  }
+  fresh->set_pattern(kPattern);
+  // Every subsystem logger was cloned from the default one and shares its sink.
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) {
+    for (auto& sink : l->sinks()) sink = fresh;
+  });
+  return true;
 }
 
 }  // namespace pw

@@ -18,6 +18,7 @@ struct DaemonSettings {
   std::filesystem::path control_socket;  // Unix-domain stream socket
   std::filesystem::path alert_log;       // JSON lines, one per task raised
   std::string log_level = "info";
+  std::filesystem::path log_file;  // empty: stderr
 };
 
 struct PollSettings {

@@ -687,3 +687,25 @@ TEST_F(E2E, EveryCommandAnswersBadArgumentsWithAnError) {
   }
   EXPECT_TRUE(daemon->running());
 }
+
+TEST_F(E2E, MainLogToAFileIsReopenedAfterLogrotate) {
+  RemoteCarrier carrier;
+  auto config = writeConfig(carrier.server.queryUrl());
+  std::string text = test::readFile(config);
+  text.insert(text.find("alert_log"), "log_file = \"parcelwatchd.log\"\n");
+  dir.write("pw.toml", text);
+  auto daemon = startDaemon(config);
+  fs::path log = dir / "parcelwatchd.log";
+  ASSERT_TRUE(
+      test::waitFor([&] { return test::readFile(log).find("[app] READY") != std::string::npos; },
+                    seconds(5), "READY in the log file"));
+  fs::rename(log, dir / "parcelwatchd.log.1");
+  ASSERT_EQ(ctl({"reopen-logs"}).status, 0);
+  ASSERT_EQ(ctl({"rerun", "--all"}).status, 0);
+  EXPECT_TRUE(test::waitFor(
+      [&] {
+        return fs::exists(log) && test::readFile(log).find("RERUN_QUEUED") != std::string::npos;
+      },
+      seconds(5), "new lines in the new file"));
+  EXPECT_EQ(test::readFile(dir / "parcelwatchd.log.1").find("RERUN_QUEUED"), std::string::npos);
+}
