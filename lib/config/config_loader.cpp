@@ -152,7 +152,7 @@ const std::vector<KeySpec>& keys() {
       {"daemon.alert_log", "path", "\"/var/log/parcelwatch/alerts.jsonl\"", kRestart,
        "JSON-lines alert stream: exceptions and tasks raised, updated, resolved",
        path(FIELD(daemon.alert_log))},
-      {"daemon.log_file", "path", "\"\"", kRestart,
+      {"daemon.log_file", "path", "", kRestart,
        "main log file; empty: stderr (the journal under systemd)", path(FIELD(daemon.log_file))},
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
