@@ -419,7 +419,12 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
   RemoteCarrier carrier;
   auto config = writeConfig(carrier.server.queryUrl());
   const std::string good = test::readFile(config);
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
   auto daemon = startDaemon(config);
+  ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
+  ASSERT_TRUE(test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20),
+                            "a stall under the 48h threshold"));
   auto setting = [&](const std::string& key) {
     auto r = ctl({"--json", "config"});
     return std::string(
@@ -455,6 +460,10 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
   EXPECT_EQ(setting("detect.stalled_after"), "\"72h\"");
   EXPECT_NE(ctl({"config"}).out.find("# push.listen: changed in the file, applied on restart"),
             std::string::npos);
+  // The new threshold is live: 60 h without a scan is no longer a stall.
+  ASSERT_EQ(ctl({"rerun", "--kind", "stalled"}).status, 0);
+  EXPECT_TRUE(test::waitFor([&] { return tasksJson().empty(); }, seconds(10),
+                            "the stall to resolve under the 72h threshold"));
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait(seconds(10)), 0);
 }
