@@ -109,6 +109,10 @@ void useSimulator(Config& config, const FakeCarrierServer& server) {
   config.kuaidi100.endpoint = server.queryUrl();
   config.kuaidi100.customer = server.customer();
   config.kuaidi100.key = server.key();
+  // `config` shows what is used, not what the file says.
+  config.settings["carriers.kuaidi100.endpoint"] = "\"" + server.queryUrl() + "\" (simulator)";
+  config.settings["carriers.kuaidi100.customer"] = "\"" + server.customer() + "\" (simulator)";
+  config.settings["carriers.kuaidi100.key"] = "\"********\" (simulator)";
 }
 
 // The embedded default: serve the bundled sample histories on 127.0.0.1 and
