@@ -718,3 +718,35 @@ TEST_F(E2E, MainLogToAFileIsReopenedAfterLogrotate) {
       seconds(5), "new lines in the new file"));
   EXPECT_EQ(test::readFile(dir / "parcelwatchd.log.1").find("RERUN_QUEUED"), std::string::npos);
 }
+
+TEST_F(E2E, ABuyersNotReceivedClaimRaisesFalseSigned) {
+  RemoteCarrier carrier;
+  auto now = floor<seconds>(system_clock::now());
+  auto local = [](sys_seconds t) { return formatLocalDateTime(t, TimeZone::shanghai()); };
+  carrier.server.setResponse(
+      "YT1000000000001",
+      test::kuaidi100Body(
+          "YT1000000000001",
+          {{local(now - hours(30)), "【广州市】 广州白云区公司 已揽收", "103"},
+           {local(now - hours(6)), "【杭州市】 派件员 正在为您派件", "5"},
+           {local(now - hours(5)), "【杭州市】 快件已签收，签收人：本人签收", "301"}},
+          "3"));
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+  ASSERT_EQ(
+      ctl({"track", "-"}, parcelLine("YT1000000000001", formatRfc3339(now - hours(40))) + "\n")
+          .status,
+      0);
+  ASSERT_TRUE(test::waitFor([&] { return carrier.server.requestCount() >= 1; }, seconds(10),
+                            "the first poll"));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(tasksJson().empty()) << "signed by the buyer: nothing wrong yet";
+
+  auto r = ctl({"claim", "YT1000000000001", "--note", "买家说没收到"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "claim recorded; the buyer has 1 recent claim(s); parcel re-checked\n");
+  ASSERT_TRUE(
+      test::waitFor([&] { return tasksJson().size() == 1; }, seconds(10), "the false_signed task"));
+  EXPECT_EQ(tasksJson().at(0).at("kind"), "false_signed");
+  EXPECT_EQ(ctl({"claim", "YT9999999999999"}).err,
+            "error: claim: no parcel YT9999999999999 is tracked\n");
+}
