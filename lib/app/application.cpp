@@ -1,9 +1,9 @@
 #include "app/application.h"
 
 #include "app/alert_log.h"
+#include "app/config_reloader.h"
 #include "app/logging.h"
 #include "app/systemd_notifier.h"
-#include "config/config_loader.h"
 #include "control/config_command.h"
 #include "control/metrics_listener.h"
 #include "control/service_commands.h"
@@ -85,15 +85,6 @@ void checkSocketFolder(const std::filesystem::path& dir) {
   }
 }
 
-CurlLimits curlLimits(const Config& config) {
-  CurlLimits limits;
-  limits.connect_timeout = config.poll.connect_timeout;
-  limits.total_timeout = config.poll.request_timeout;
-  limits.max_body_bytes = config.poll.max_response_bytes;
-  limits.user_agent = std::string("parcelwatch/") + PARCELWATCH_VERSION;
-  return limits;
-}
-
 std::string statusLine(PollingService& service) {
   auto s = service.status();
   if (!s) return "running";
@@ -102,17 +93,6 @@ std::string statusLine(PollingService& service) {
   for (auto& [k, v] : s->counts.open_exceptions_by_kind) open += v;
   return "watching " + std::to_string(parcels) + " parcels, " + std::to_string(open) +
          " open exceptions";
-}
-
-// Points the Kuaidi100 client at the simulator (again after every reload).
-void useSimulator(Config& config, const FakeCarrierServer& server) {
-  config.kuaidi100.endpoint = server.queryUrl();
-  config.kuaidi100.customer = server.customer();
-  config.kuaidi100.key = server.key();
-  // `config` shows what is used, not what the file says.
-  config.settings["carriers.kuaidi100.endpoint"] = "\"" + server.queryUrl() + "\" (simulator)";
-  config.settings["carriers.kuaidi100.customer"] = "\"" + server.customer() + "\" (simulator)";
-  config.settings["carriers.kuaidi100.key"] = "\"********\" (simulator)";
 }
 
 // The embedded default: serve the bundled sample histories on 127.0.0.1 and
@@ -203,40 +183,9 @@ int Application::run() {
   controlAccess->group = config_.control.group;
   SystemdNotifier notifier;
   std::unique_ptr<PushListener> push;
-  std::vector<std::string> pendingRestart;
-  // Re-reads the file the daemon started from. The new configuration replaces
-  // the running one only whole and only if valid; keys that need a restart are
-  // named and stay as they were until then.
-  auto reload = [&]() -> control::Answer {
-    notifier.reloading();
-    auto next = loadConfig(config_.source);
-    if (!next) {
-      spdlog::error("CONFIG_RELOAD_FAILED file={} error=\"{}\": still running on the old one",
-                    config_.source.string(), next.error().message);
-      notifier.ready(statusLine(service));
-      return control::error("reload failed, still running on the previous configuration:\n" +
-                            next.error().message);
-    }
-    if (simulator) useSimulator(*next, *simulator);
-    pendingRestart = restartOnlyChanges(config_, *next);
-    for (const auto& k : pendingRestart)
-      spdlog::warn("CONFIG_RESTART_NEEDED key={}: changed in the file, applied on restart", k);
-    auto shared = std::make_shared<const Config>(*next);
-    service.reconfigure(shared);
-    http.setLimits(curlLimits(*next));
-    if (push) push->reconfigure(*next);
-    spdlog::set_level(spdlog::level::from_str(next->daemon.log_level));
-    controlAccess->group = next->control.group;
-    std::string text = "reloaded " + config_.source.string();
-    std::string pending;
-    for (const auto& k : pendingRestart) pending += (pending.empty() ? "" : ", ") + k;
-    if (!pending.empty()) text += "; not applied until restart: " + pending;
-    spdlog::info("CONFIG_RELOADED file={} restart_needed=\"{}\"", config_.source.string(), pending);
-    boost::json::array names;
-    for (const auto& k : pendingRestart) names.emplace_back(k);
-    notifier.ready(statusLine(service));
-    return control::ok(text, boost::json::object{{"restart_needed", std::move(names)}});
-  };
+  ConfigReloader reloader(config_, {service, http, push, simulator, *controlAccess, notifier,
+                                    [&service] { return statusLine(service); }});
+  auto reload = [&] { return reloader.reload(); };
   registry.add(
       "reload", "re-read the configuration file; keeps the old one if the new is invalid",
       [&](const boost::json::object& a) {
@@ -247,7 +196,7 @@ int Application::run() {
   registry.add("config", "the running configuration, secrets masked",
                [&](const boost::json::object& a) {
                  if (auto bad = control::unknownArgument(a, {})) return control::error(*bad);
-                 return control::configAnswer(*service.config(), pendingRestart);
+                 return control::configAnswer(*service.config(), reloader.restartNeeded());
                });
 
   control::ServerLimits controlLimits;
