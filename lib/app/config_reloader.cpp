@@ -47,8 +47,11 @@ control::Answer ConfigReloader::reload() {
   // Compared with the configuration the daemon started with: that is what
   // those keys still are.
   restart_needed_ = restartOnlyChanges(started_, *next);
-  for (const auto& k : restart_needed_)
+  for (const auto& k : restart_needed_) {
     spdlog::warn("CONFIG_RESTART_NEEDED key={}: changed in the file, applied on restart", k);
+    // `config` shows what runs; nothing reads these keys after start-up.
+    next->settings[k] = started_.settings.at(k);
+  }
   parts_.service.reconfigure(std::make_shared<const Config>(*next));
   parts_.http.setLimits(curlLimits(*next));
   if (parts_.push) parts_.push->reconfigure(*next);

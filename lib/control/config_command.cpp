@@ -14,7 +14,7 @@ Answer configAnswer(const Config& config, const std::vector<std::string>& restar
   boost::json::array pending;
   for (const auto& k : restartNeeded) {
     pending.emplace_back(k);
-    text += "\n# " + k + ": changed in the file, applied on restart";
+    text += "\n# " + k + ": changed in the file, applied on restart (running value above)";
   }
   return ok(text, boost::json::object{{"file", config.source.string()},
                                       {"settings", std::move(settings)},

@@ -460,6 +460,7 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
   EXPECT_EQ(setting("detect.stalled_after"), "\"72h\"");
   EXPECT_NE(ctl({"config"}).out.find("# push.listen: changed in the file, applied on restart"),
             std::string::npos);
+  EXPECT_EQ(setting("push.listen"), "") << "config shows the running value: unset";
   // The new threshold is live: 60 h without a scan is no longer a stall.
   ASSERT_EQ(ctl({"rerun", "--kind", "stalled"}).status, 0);
   EXPECT_TRUE(test::waitFor([&] { return tasksJson().empty(); }, seconds(10),
