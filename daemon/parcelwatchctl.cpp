@@ -305,7 +305,7 @@ int main(int argc, char** argv) {
   tasks->add_option("--carrier", taskCarrier, "only this carrier, e.g. yuantong");
   tasks->add_option("--older-than", olderThan, "created longer ago than this, e.g. 48h");
   tasks->add_option("--newer-than", newerThan, "created within this, e.g. 2h");
-  tasks->add_option("--limit", limit, "at most this many");
+  tasks->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, 100000));
 
   std::vector<std::string> caseFiles;
   auto* analyzeCmd = cli.add_subcommand(

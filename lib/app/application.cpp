@@ -207,8 +207,6 @@ int Application::run() {
                                      controlAccess);
   if (auto r = control.start(); !r) throw std::runtime_error(r.error().message);
 
-  if (auto r = service.start(); !r) throw std::runtime_error(r.error().message);
-
   if (!config_.push_listen.empty()) {
     push = std::make_unique<PushListener>(io, service, *config);
     if (auto r = push->start(config_.push_listen); !r) throw std::runtime_error(r.error().message);
@@ -220,6 +218,10 @@ int Application::run() {
     if (auto r = metrics->start(config_.metrics_listen); !r)
       throw std::runtime_error(r.error().message);
   }
+
+  // Polling starts once every listener is bound, so a start-up failure
+  // leaves nothing half-done.
+  if (auto r = service.start(); !r) throw std::runtime_error(r.error().message);
 
   // The watchdog is pinged from the event loop itself, so a stuck loop (not
   // just a dead process) gets the service restarted.

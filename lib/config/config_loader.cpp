@@ -441,6 +441,9 @@ Result<MessageTemplates> loadMessages(const fs::path& file) {
   try {
     root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
+    if (!fs::exists(file))
+      return makeError(ErrorCode::invalid_input,
+                       file.string() + ": no such file (named by remedies.messages)");
     return makeError(ErrorCode::invalid_input,
                      position(file, e.source()) + ": " + std::string(e.description()));
   }
