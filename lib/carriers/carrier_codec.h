@@ -31,6 +31,22 @@ class CarrierCodec {
   /// For aggregators that must be told about a number before they track it
   /// (17TRACK); a query answered with ErrorCode::not_registered sends this.
   virtual std::optional<HttpRequest> buildRegistration(const Parcel&) const { return std::nullopt; }
+
+  /// How many parcels one query may carry; above 1 the poller sends due
+  /// parcels together (17TRACK: 40 numbers a request).
+  virtual std::size_t maxBatch() const { return 1; }
+  using BatchResults = std::vector<std::pair<std::string, Result<CarrierSnapshot>>>;
+  /// One query for 1 to maxBatch() parcels.
+  virtual HttpRequest buildBatch(const std::vector<Parcel>& parcels) const {
+    return buildQuery(parcels.front());
+  }
+  /// The answer to buildBatch, per tracking number; a failure of the whole
+  /// answer (HTTP status, not JSON, an API error) is the Result's error.
+  virtual Result<BatchResults> parseBatch(const HttpResponse& response) const {
+    auto snap = parseQuery(response);
+    if (!snap) return snap.error();
+    return makeError(ErrorCode::internal, std::string(name()) + " does not batch");
+  }
 };
 
 }  // namespace pw

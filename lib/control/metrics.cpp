@@ -110,8 +110,8 @@ std::string prometheusText(const StatusReport& r, std::string_view version) {
   w.line("parcelwatch_queue_scheduled", "", static_cast<double>(r.scheduled));
   w.head("parcelwatch_queue_due", "gauge", "Scheduled parcels whose poll is due now (backlog).");
   w.line("parcelwatch_queue_due", "", static_cast<double>(r.due_now));
-  w.head("parcelwatch_requests_in_flight", "gauge", "Carrier requests open now.");
-  w.line("parcelwatch_requests_in_flight", "", static_cast<double>(r.in_flight));
+  w.head("parcelwatch_polls_in_flight", "gauge", "Parcels whose carrier answer is awaited.");
+  w.line("parcelwatch_polls_in_flight", "", static_cast<double>(r.in_flight));
   return w.out;
 }
 

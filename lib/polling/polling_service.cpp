@@ -180,7 +180,8 @@ void PollingService::summarize() {
 void PollingService::dispatch() {
   if (stopping_) return;
   Timestamp now = clock_.now();
-  while (!due_.empty() && in_flight_.size() < static_cast<size_t>(config_->poll.max_in_flight)) {
+  while (!due_.empty() &&
+         requests_in_flight_ < static_cast<std::size_t>(config_->poll.max_in_flight)) {
     auto it = due_.begin();
     if (it->first > now) break;
     std::int64_t id = it->second;
@@ -207,16 +208,94 @@ void PollingService::startPoll(std::int64_t parcelId) {
     schedule(parcelId, clock_.now() + config_->poll.interval);
     return;
   }
+  if (codec->maxBatch() > 1) return startBatch(std::move(*parcel), codec);
   in_flight_.insert(parcelId);
+  ++requests_in_flight_;
   http_.send(codec->buildQuery(*parcel), [this, parcelId, codec](Result<HttpResponse> r) {
+    --requests_in_flight_;
     onResponse(parcelId, codec, std::move(r));
   });
+}
+
+// Aggregators that take many numbers a request (17TRACK: 40) get the due
+// parcels they serve together: one request, one slot of max_in_flight.
+void PollingService::startBatch(Parcel first, const std::shared_ptr<const CarrierCodec>& codec) {
+  std::vector<Parcel> batch{std::move(first)};
+  Timestamp now = clock_.now();
+  // Look a little past the batch size: parcels of other aggregators are
+  // interleaved in the schedule, and are left where they are.
+  std::size_t looked = 0;
+  for (auto it = due_.begin(); it != due_.end() && it->first <= now &&
+                               batch.size() < codec->maxBatch() && looked < 4 * codec->maxBatch();
+       ++looked) {
+    std::int64_t id = it->second;
+    auto p = store_.parcel(id);
+    if (!p || registry_.codecFor(*p) != codec) {
+      ++it;
+      continue;
+    }
+    it = due_.erase(it);
+    due_of_.erase(id);
+    batch.push_back(std::move(*p));
+  }
+  std::map<std::string, std::int64_t> idOf;
+  for (const auto& p : batch) {
+    in_flight_.insert(p.id);
+    idOf[p.tracking_number] = p.id;
+  }
+  ++requests_in_flight_;
+  http_.send(codec->buildBatch(batch),
+             [this, idOf = std::move(idOf), codec](Result<HttpResponse> r) {
+               --requests_in_flight_;
+               onBatchResponse(idOf, codec, std::move(r));
+             });
+}
+
+void PollingService::observeLatency(std::string_view carrier,
+                                    const Result<HttpResponse>& response) {
+  if (!response) return;
+  counters_.last_latency = response->elapsed;
+  counters_.latency[std::string(carrier)].observe(
+      std::chrono::duration<double>(response->elapsed).count());
 }
 
 void PollingService::onResponse(std::int64_t parcelId,
                                 const std::shared_ptr<const CarrierCodec>& codec,
                                 Result<HttpResponse> response) {
   if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
+  observeLatency(codec->name(), response);
+  Result<CarrierSnapshot> snap =
+      response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
+  settle(parcelId, codec, response, std::move(snap));
+}
+
+void PollingService::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
+                                     const std::shared_ptr<const CarrierCodec>& codec,
+                                     Result<HttpResponse> response) {
+  observeLatency(codec->name(), response);
+  auto batch = response ? codec->parseBatch(*response)
+                        : Result<CarrierCodec::BatchResults>(response.error());
+  std::map<std::string, Result<CarrierSnapshot>> byNumber;
+  if (batch)
+    for (auto& [number, snap] : *batch) byNumber.emplace(number, std::move(snap));
+  for (const auto& [number, id] : idOf) {
+    if (!in_flight_.count(id)) continue;  // abandoned by a drain
+    if (!batch) {
+      settle(id, codec, response, Result<CarrierSnapshot>(batch.error()));
+    } else if (auto it = byNumber.find(number); it != byNumber.end()) {
+      settle(id, codec, response, std::move(it->second));
+    } else {
+      settle(
+          id, codec, response,
+          Result<CarrierSnapshot>(makeError(
+              ErrorCode::carrier, std::string(codec->name()) + " answer does not list " + number)));
+    }
+  }
+}
+
+// What one parcel's answer means: store it, register the number, or retry.
+void PollingService::settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+                            const Result<HttpResponse>& response, Result<CarrierSnapshot> snap) {
   auto parcel = store_.parcel(parcelId);
   if (!parcel && parcel.error().code == ErrorCode::not_found)
     return finishPoll(parcelId);  // untracked while the request was out
@@ -228,13 +307,7 @@ void PollingService::onResponse(std::int64_t parcelId,
     retryIn = *response->retry_after;
 
   bool noResult = false;
-  Result<CarrierSnapshot> snap =
-      response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
   std::string carrier(codec->name());
-  if (response) {
-    counters_.last_latency = response->elapsed;
-    counters_.latency[carrier].observe(std::chrono::duration<double>(response->elapsed).count());
-  }
   // Counted once per poll, at the end: a good answer that cannot be stored
   // is a store_error, not ok.
   std::string outcome = snap                                             ? "ok"

@@ -79,6 +79,13 @@ class PollingService final : public ServiceApi {
   void startPoll(std::int64_t parcelId);
   void onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
                   Result<HttpResponse> response);
+  void startBatch(Parcel first, const std::shared_ptr<const CarrierCodec>& codec);
+  void onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
+                       const std::shared_ptr<const CarrierCodec>& codec,
+                       Result<HttpResponse> response);
+  void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+              const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
+  void observeLatency(std::string_view carrier, const Result<HttpResponse>& response);
   void finishPoll(std::int64_t parcelId);
   /// Commit + alerts + rescheduling for one snapshot; shared by polls and pushes.
   Result<PollOutcome> applySnapshot(std::int64_t parcelId, const Parcel& parcel,
@@ -108,7 +115,8 @@ class PollingService final : public ServiceApi {
 
   std::multimap<Timestamp, std::int64_t> due_;
   std::unordered_map<std::int64_t, Timestamp> due_of_;
-  std::set<std::int64_t> in_flight_;
+  std::set<std::int64_t> in_flight_;    // parcels whose answer is awaited
+  std::size_t requests_in_flight_ = 0;  // HTTP requests open (a batch is one)
   std::set<std::int64_t> rerun_after_flight_;
   bool stopping_ = false;
   bool alert_backlog_ = false;

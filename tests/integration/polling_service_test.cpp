@@ -1,6 +1,7 @@
 // The whole pipeline in one process: scheduler, curl, the fake carrier,
 // codec, detection, remedies, SQLite and the alert sink, with a hand-driven clock.
 #include "polling/polling_service.h"
+#include "httpd/http_listener.h"
 
 #include "config/config_loader.h"
 #include "net/curl_http_client.h"
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 
 using namespace pw;
 using namespace std::chrono;
@@ -323,4 +325,91 @@ TEST_F(Pipeline, NewEvidenceOnAnOpenExceptionIsAnUpdateLine) {
   service->rerun({.all = true}).value();
   runUntilIdle();
   EXPECT_EQ(alerts.of("exception_updated").size(), 1u) << "nothing new, no line";
+}
+
+// 17TRACK takes 40 numbers a request: due parcels it serves go together.
+TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
+  test::TempDir dir;
+  boost::asio::io_context io;
+  std::vector<std::size_t> numbersPerRequest;
+  std::size_t registrations = 0;
+  bool down = false;
+  auto sample = boost::json::parse(
+      test::readFile(std::string(PW_TEST_DATA_DIR) + "/17track/gettrackinfo.json"));
+  const auto entry = sample.at("data").at("accepted").at(0).as_object();
+  // A fake 17TRACK: every number it is asked about is known except those
+  // ending in 9, which it rejects as unregistered.
+  HttpListener fake(io, [&](const HttpListener::Request& req) {
+    auto asked = boost::json::parse(req.body()).as_array();
+    if (req.target() == "/register") {
+      registrations += asked.size();
+      return makeReply(200, R"({"code":0,"data":{"accepted":[],"rejected":[]}})");
+    }
+    numbersPerRequest.push_back(asked.size());
+    if (down) return makeReply(503, "<html>maintenance</html>");
+    boost::json::array accepted, rejected;
+    for (const auto& a : asked) {
+      std::string n(a.at("number").as_string());
+      if (n[n.size() - 3] == '9') {  // the last digit, before "CN"
+        rejected.push_back(
+            {{"number", n}, {"error", {{"code", -18019902}, {"message", "not registered"}}}});
+        continue;
+      }
+      auto e = entry;
+      e["number"] = n;
+      accepted.push_back(e);
+    }
+    return makeReply(200,
+                     boost::json::serialize(boost::json::object{
+                         {"code", 0}, {"data", {{"accepted", accepted}, {"rejected", rejected}}}}));
+  });
+  auto port = fake.start({boost::asio::ip::make_address("127.0.0.1"), 0}).value();
+  auto store = Store::open(dir / "pw.db").value();
+  VectorSink alerts;
+  CurlHttpClient http{io, CurlLimits{}};
+  test::FakeClock clock{at("2024-05-10T00:00:00Z")};
+  auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
+  cfg.simulator.enabled = false;
+  cfg.seventeen_track_enabled = true;
+  cfg.seventeen_track = {"http://127.0.0.1:" + std::to_string(port), "TOKEN"};
+  cfg.default_aggregator = "17track";
+  cfg.poll.max_in_flight = 2;
+  PollingService service(io, *store, http, clock, alerts, std::make_shared<const Config>(cfg));
+  ASSERT_TRUE(service.start());
+  std::vector<Parcel> parcels;
+  for (int i = 0; i < 90; ++i) {
+    auto p = test::sampleParcel("LX" + std::to_string(100000000 + i) + "CN");
+    p.carrier = "ems";
+    parcels.push_back(p);
+  }
+  service.track(parcels);
+  auto deadline = steady_clock::now() + seconds(20);
+  while ((!service.idle() || numbersPerRequest.empty()) && steady_clock::now() < deadline)
+    io.run_for(milliseconds(20));
+  io.run_for(milliseconds(50));
+
+  // 90 due parcels: 40 + 40 + 10, not 90 requests.
+  std::size_t total = 0;
+  for (auto n : numbersPerRequest) total += n;
+  EXPECT_EQ(total, 90u);
+  EXPECT_EQ(numbersPerRequest.size(), 3u);
+  EXPECT_EQ(registrations, 9u) << "the rejected numbers are registered";
+  EXPECT_EQ(*std::max_element(numbersPerRequest.begin(), numbersPerRequest.end()), 40u);
+  auto status = service.status().value();
+  EXPECT_EQ(status.counters.polls_ok, 81u);
+  EXPECT_EQ((status.counters.polls[{"17track", "not_registered"}]), 9u);
+  // Every accepted parcel got its own timeline from the shared answer.
+  auto one = service.parcel("LX100000000CN").value();
+  EXPECT_FALSE(one.timeline.empty());
+
+  // A failed batch fails each of its parcels, each retried on its own schedule.
+  down = true;
+  numbersPerRequest.clear();
+  ASSERT_EQ(service.rerun({.tracking_numbers = {"LX100000001CN", "LX100000002CN"}}).value(), 2u);
+  deadline = steady_clock::now() + seconds(10);
+  while ((!service.idle() || numbersPerRequest.empty()) && steady_clock::now() < deadline)
+    io.run_for(milliseconds(20));
+  EXPECT_EQ(numbersPerRequest, std::vector<std::size_t>{2});
+  EXPECT_EQ(service.status().value().counters.polls_failed, 2u);
+  EXPECT_EQ((service.status().value().counters.polls[{"17track", "http_error"}]), 2u);
 }

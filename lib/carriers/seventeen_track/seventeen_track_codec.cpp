@@ -109,6 +109,18 @@ HttpRequest SeventeenTrackCodec::buildBatchQuery(const std::vector<std::string>&
   return post("/gettrackinfo", json::serialize(a));
 }
 
+HttpRequest SeventeenTrackCodec::buildBatch(const std::vector<Parcel>& parcels) const {
+  std::vector<std::string> numbers;
+  for (const auto& p : parcels) numbers.push_back(p.tracking_number);
+  return buildBatchQuery(numbers);
+}
+
+Result<CarrierCodec::BatchResults> SeventeenTrackCodec::parseBatch(
+    const HttpResponse& response) const {
+  if (auto e = httpStatusError(response, "17track")) return *e;
+  return parseBatch(response.body);
+}
+
 std::optional<HttpRequest> SeventeenTrackCodec::buildRegistration(const Parcel& parcel) const {
   return post("/register",
               json::serialize(json::array{json::object{{"number", parcel.tracking_number}}}));
@@ -122,8 +134,7 @@ Result<CarrierSnapshot> SeventeenTrackCodec::parseQuery(const HttpResponse& resp
   return batch->front().second;
 }
 
-Result<std::vector<std::pair<std::string, Result<CarrierSnapshot>>>>
-SeventeenTrackCodec::parseBatch(std::string_view body) const {
+Result<CarrierCodec::BatchResults> SeventeenTrackCodec::parseBatch(std::string_view body) const {
   auto root = parseJsonObject(body, "17track");
   if (!root) return root.error();
   const auto& o = root->get_object();

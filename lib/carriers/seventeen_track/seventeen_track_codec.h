@@ -22,13 +22,15 @@ class SeventeenTrackCodec final : public CarrierCodec {
   HttpRequest buildQuery(const Parcel& parcel) const override;
   Result<CarrierSnapshot> parseQuery(const HttpResponse& response) const override;
   std::optional<HttpRequest> buildRegistration(const Parcel& parcel) const override;
+  std::size_t maxBatch() const override { return kMaxNumbersPerRequest; }
+  HttpRequest buildBatch(const std::vector<Parcel>& parcels) const override;
+  Result<BatchResults> parseBatch(const HttpResponse& response) const override;
 
   /// A `gettrackinfo` for up to 40 numbers; throws std::invalid_argument beyond.
   HttpRequest buildBatchQuery(const std::vector<std::string>& numbers) const;
   /// Every accepted or rejected number in a `gettrackinfo` answer or a
   /// TRACKING_UPDATED webhook body.
-  Result<std::vector<std::pair<std::string, Result<CarrierSnapshot>>>> parseBatch(
-      std::string_view body) const;
+  Result<BatchResults> parseBatch(std::string_view body) const;
 
  private:
   HttpRequest post(std::string_view path, std::string body) const;
