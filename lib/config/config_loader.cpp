@@ -116,6 +116,30 @@ Apply path(F field) {
   };
 }
 
+// A string from a fixed set; `rule` is the error text, e.g. "must be a or b".
+template <class F>
+Apply oneOf(F field, std::vector<std::string_view> choices, std::string rule) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    auto s = n.value<std::string>();
+    if (!n.is_string() || !s) return "expected a string";
+    if (std::find(choices.begin(), choices.end(), *s) == choices.end()) return rule;
+    field(c) = *s;
+    return std::nullopt;
+  };
+}
+
+template <class F>
+Apply timeZone(F field) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    auto s = n.value<std::string>();
+    if (!n.is_string() || !s) return "expected a string";
+    auto z = TimeZone::fromName(*s);
+    if (!z) return z.error().message;
+    field(c) = *z;
+    return std::nullopt;
+  };
+}
+
 template <class F>
 Apply boolean(F field) {
   return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
@@ -155,16 +179,8 @@ const std::vector<KeySpec>& keys() {
       {"daemon.log_file", "path", "", kRestart,
        "main log file; empty: stderr (the journal under systemd)", path(FIELD(daemon.log_file))},
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
-       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
-         auto s = n.value<std::string>();
-         if (!n.is_string() || !s) return "expected a string";
-         for (auto l : {"trace", "debug", "info", "warn", "error"})
-           if (*s == l) {
-             c.daemon.log_level = *s;
-             return std::nullopt;
-           }
-         return "must be one of trace, debug, info, warn, error";
-       }},
+       oneOf(FIELD(daemon.log_level), {"trace", "debug", "info", "warn", "error"},
+             "must be one of trace, debug, info, warn, error")},
       {"poll.interval", "duration", "\"1h\"", kLive, "how often each active parcel is queried",
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
       {"poll.max_in_flight", "integer", "16", kLive, "carrier requests open at once",
@@ -279,35 +295,15 @@ const std::vector<KeySpec>& keys() {
       {"push.listen", "string", "", kRestart,
        "host:port of the push listener, e.g. \"127.0.0.1:8900\"", string(FIELD(push_listen), true)},
       {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
-       "zone of the carrier's local times",
-       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
-         auto s = n.value<std::string>();
-         if (!n.is_string() || !s) return "expected a string";
-         auto z = TimeZone::fromName(*s);
-         if (!z) return z.error().message;
-         c.kuaidi100.zone = *z;
-         return std::nullopt;
-       }},
+       "zone of the carrier's local times", timeZone(FIELD(kuaidi100.zone))},
       {"carriers.default", "string", "\"kuaidi100\"", kLive,
        "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
-       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
-         auto s = n.value<std::string>();
-         if (!n.is_string() || !s) return "expected a string";
-         if (*s != "kuaidi100" && *s != "kuaidiniao" && *s != "17track")
-           return "must be kuaidi100, kuaidiniao or 17track";
-         c.default_aggregator = *s;
-         return std::nullopt;
-       }},
+       oneOf(FIELD(default_aggregator), {"kuaidi100", "kuaidiniao", "17track"},
+             "must be kuaidi100, kuaidiniao or 17track")},
       {"carriers.cross_border", "string", "", kLive,
        "aggregator for international postal items (UPU S10 numbers), e.g. 17track",
-       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
-         auto s = n.value<std::string>();
-         if (!n.is_string() || !s) return "expected a string";
-         if (*s != "kuaidi100" && *s != "kuaidiniao" && *s != "17track")
-           return "must be kuaidi100, kuaidiniao or 17track";
-         c.cross_border_aggregator = *s;
-         return std::nullopt;
-       }},
+       oneOf(FIELD(cross_border_aggregator), {"kuaidi100", "kuaidiniao", "17track"},
+             "must be kuaidi100, kuaidiniao or 17track")},
       {"carriers.kuaidiniao.enabled", "bool", "false", kLive, "query Kuaidiniao",
        boolean(FIELD(kuaidiniao_enabled))},
       {"carriers.kuaidiniao.endpoint", "string",
@@ -319,23 +315,9 @@ const std::vector<KeySpec>& keys() {
        secret(FIELD(kuaidiniao.app_key))},
       {"carriers.kuaidiniao.request_type", "string", "\"8001\"", kLive,
        "1002 (instant query) or 8001 (in-transit monitor)",
-       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
-         auto s = n.value<std::string>();
-         if (!n.is_string() || !s || (*s != "1002" && *s != "8001"))
-           return "must be \"1002\" or \"8001\"";
-         c.kuaidiniao.request_type = *s;
-         return std::nullopt;
-       }},
+       oneOf(FIELD(kuaidiniao.request_type), {"1002", "8001"}, "must be \"1002\" or \"8001\"")},
       {"carriers.kuaidiniao.timezone", "string", "\"Asia/Shanghai\"", kLive,
-       "zone of the carrier's local times",
-       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
-         auto s = n.value<std::string>();
-         if (!n.is_string() || !s) return "expected a string";
-         auto z = TimeZone::fromName(*s);
-         if (!z) return z.error().message;
-         c.kuaidiniao.zone = *z;
-         return std::nullopt;
-       }},
+       "zone of the carrier's local times", timeZone(FIELD(kuaidiniao.zone))},
       {"carriers.17track.enabled", "bool", "false", kLive, "query 17TRACK (cross-border)",
        boolean(FIELD(seventeen_track_enabled))},
       {"carriers.17track.endpoint", "string", "\"https://api.17track.net/track/v2.2\"", kLive,

@@ -89,6 +89,12 @@ TEST(ConfigLoader, ErrorsNameFileLineColumnAndKey) {
                           0),
       0u)
       << f.error(zone);
+  EXPECT_EQ(f.error(base("[carriers]\ndefault = \"sf\"\n")),
+            f.file() + ":13:11: carriers.default: must be kuaidi100, kuaidiniao or 17track");
+  EXPECT_EQ(f.error(base("[carriers]\ncross_border = 17\n")),
+            f.file() + ":13:16: carriers.cross_border: expected a string");
+  EXPECT_EQ(f.error(base("[carriers.kuaidiniao]\nrequest_type = \"9\"\n")),
+            f.file() + ":13:16: carriers.kuaidiniao.request_type: must be \"1002\" or \"8001\"");
 }
 
 TEST(ConfigLoader, SyntaxErrorsHavePositions) {
