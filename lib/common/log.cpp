@@ -42,4 +42,23 @@ void LogLimiter::drain(
   }
 }
 
+namespace {
+void suppressed(spdlog::logger& logger, std::chrono::seconds window, const std::string& key,
+                std::size_t n) {
+  logger.warn("LOG_SUPPRESSED count={} window={}s of=\"{}\"", n, window.count(), key);
+}
+}  // namespace
+
+void LogLimiter::log(spdlog::logger& logger, spdlog::level::level_enum level,
+                     const std::string& key, std::string_view line, Clock::time_point now) {
+  auto verdict = check(key, now);
+  if (!verdict.write) return;
+  if (verdict.suppressed) suppressed(logger, window_, key, verdict.suppressed);
+  logger.log(level, line);
+}
+
+void LogLimiter::flush(spdlog::logger& logger, Clock::time_point now) {
+  drain([&](const std::string& key, std::size_t n) { suppressed(logger, window_, key, n); }, now);
+}
+
 }  // namespace pw

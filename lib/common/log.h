@@ -37,6 +37,13 @@ class LogLimiter {
              Clock::time_point now = Clock::now());
   std::chrono::seconds window() const { return window_; }
 
+  /// Writes `line` unless `key` is over its burst; the first line after a
+  /// window that swallowed some is preceded by LOG_SUPPRESSED with the count.
+  void log(spdlog::logger& logger, spdlog::level::level_enum level, const std::string& key,
+           std::string_view line, Clock::time_point now = Clock::now());
+  /// drain() as LOG_SUPPRESSED lines, for keys that fell silent.
+  void flush(spdlog::logger& logger, Clock::time_point now = Clock::now());
+
  private:
   struct Slot {
     Clock::time_point started;

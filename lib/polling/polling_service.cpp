@@ -140,21 +140,14 @@ void PollingService::armTicker() {
 
 void PollingService::tick() {
   if (alert_backlog_) retryAlerts();
-  limiter_.drain([](const std::string& key, std::size_t n) {
-    subsystemLogger("poll")->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", n, key);
-  });
+  limiter_.flush(*logger("poll"));
   summarize();
   dispatch();
 }
 
 void PollingService::limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
                                 const std::string& key, const std::string& line) {
-  auto verdict = limiter_.check(key);
-  if (!verdict.write) return;
-  auto log = subsystemLogger(subsystem);
-  if (verdict.suppressed)
-    log->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", verdict.suppressed, key);
-  log->log(level, line);
+  limiter_.log(*logger(subsystem), level, key, line);
 }
 
 // One line a minute instead of one per poll: at 100,000 parcels an hour a
@@ -167,7 +160,7 @@ void PollingService::summarize() {
     return c.polls_ok + c.polls_no_result + c.polls_failed;
   };
   if (total(counters_) == total(summarized_) && counters_.pushes == summarized_.pushes) return;
-  subsystemLogger("poll")->info(
+  logger("poll")->info(
       "POLL_SUMMARY window=1m polls={} ok={} no_result={} failed={} pushes={} tasks_raised={} "
       "scheduled={} in_flight={}",
       total(counters_) - total(summarized_), counters_.polls_ok - summarized_.polls_ok,

@@ -61,12 +61,8 @@ struct PushListener::State {
   // count per source, not one line per request.
   LogLimiter limiter;
   void rejected(std::string_view source, const std::string& why) {
-    std::string key = "PUSH_REJECTED source=" + std::string(source);
-    auto verdict = limiter.check(key);
-    if (!verdict.write) return;
-    if (verdict.suppressed)
-      log()->warn("LOG_SUPPRESSED count={} window=60s of=\"{}\"", verdict.suppressed, key);
-    log()->warn("PUSH_REJECTED source={} error=\"{}\"", source, why);
+    limiter.log(*log(), spdlog::level::warn, "PUSH_REJECTED source=" + std::string(source),
+                fmt::format("PUSH_REJECTED source={} error=\"{}\"", source, why));
   }
 
   std::pair<http::status, std::string> handle(const http::request<http::string_body>& req) {

@@ -1,6 +1,10 @@
 #include "common/log.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 using namespace pw;
 using namespace std::chrono;
@@ -30,4 +34,30 @@ TEST(LogLimiter, ABurstPerWindowThenACountOfWhatWasSwallowed) {
   reports.clear();
   limiter.drain(collect, t0 + seconds(300));
   EXPECT_TRUE(reports.empty());
+}
+
+TEST(LogLimiter, LogWritesTheBurstThenSaysHowManyWereSwallowed) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+  spdlog::logger logger("test", sink);
+  logger.set_pattern("%l %v");
+  LogLimiter limiter(2, seconds(60));
+  auto t0 = LogLimiter::Clock::time_point{} + hours(1);
+  for (int i = 0; i < 5; ++i)
+    limiter.log(logger, spdlog::level::warn, "POLL_FAILED carrier=a",
+                "POLL_FAILED #" + std::to_string(i), t0);
+  limiter.log(logger, spdlog::level::warn, "POLL_FAILED carrier=a", "POLL_FAILED #5",
+              t0 + seconds(61));
+  limiter.log(logger, spdlog::level::err, "STORE_WRITE_FAILED", "STORE_WRITE_FAILED", t0);
+  limiter.log(logger, spdlog::level::err, "STORE_WRITE_FAILED", "STORE_WRITE_FAILED", t0);
+  limiter.log(logger, spdlog::level::err, "STORE_WRITE_FAILED", "STORE_WRITE_FAILED", t0);
+  limiter.flush(logger, t0 + seconds(200));
+  EXPECT_EQ(out.str(),
+            "warning POLL_FAILED #0\n"
+            "warning POLL_FAILED #1\n"
+            "warning LOG_SUPPRESSED count=3 window=60s of=\"POLL_FAILED carrier=a\"\n"
+            "warning POLL_FAILED #5\n"
+            "error STORE_WRITE_FAILED\n"
+            "error STORE_WRITE_FAILED\n"
+            "warning LOG_SUPPRESSED count=1 window=60s of=\"STORE_WRITE_FAILED\"\n");
 }
