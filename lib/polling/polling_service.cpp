@@ -156,17 +156,15 @@ void PollingService::summarize() {
   auto now = std::chrono::steady_clock::now();
   if (now - last_summary_ < std::chrono::minutes(1)) return;
   last_summary_ = now;
-  auto total = [](const PollCounters& c) {
-    return c.polls_ok + c.polls_no_result + c.polls_failed;
-  };
-  if (total(counters_) == total(summarized_) && counters_.pushes == summarized_.pushes) return;
+  const auto& c = counters_;
+  const auto& was = summarized_;
+  if (c.pollsTotal() == was.pollsTotal() && c.pushes == was.pushes) return;
   logger("poll")->info(
       "POLL_SUMMARY window=1m polls={} ok={} no_result={} failed={} pushes={} tasks_raised={} "
       "scheduled={} in_flight={}",
-      total(counters_) - total(summarized_), counters_.polls_ok - summarized_.polls_ok,
-      counters_.polls_no_result - summarized_.polls_no_result,
-      counters_.polls_failed - summarized_.polls_failed, counters_.pushes - summarized_.pushes,
-      counters_.tasks_raised - summarized_.tasks_raised, due_.size(), in_flight_.size());
+      c.pollsTotal() - was.pollsTotal(), c.pollsOk() - was.pollsOk(),
+      c.pollsNoResult() - was.pollsNoResult(), c.pollsFailed() - was.pollsFailed(),
+      c.pushes - was.pushes, c.tasks_raised - was.tasks_raised, due_.size(), in_flight_.size());
   summarized_ = counters_;
 }
 
@@ -286,61 +284,47 @@ void PollingService::onBatchResponse(const std::map<std::string, std::int64_t>& 
   }
 }
 
-// What one parcel's answer means: store it, register the number, or retry.
 void PollingService::settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
                             const Result<HttpResponse>& response, Result<CarrierSnapshot> snap) {
   auto parcel = store_.parcel(parcelId);
-  if (!parcel && parcel.error().code == ErrorCode::not_found)
-    return finishPoll(parcelId);  // untracked while the request was out
+  if (parcel || parcel.error().code != ErrorCode::not_found) {  // not untracked meanwhile
+    auto outcome = settleParcel(parcelId, parcel, *codec, response, std::move(snap));
+    ++counters_.polls[{std::string(codec->name()), std::string(outcome)}];
+  }
+  finishPoll(parcelId);
+}
+
+std::string_view PollingService::settleParcel(std::int64_t parcelId, const Result<Parcel>& parcel,
+                                              const CarrierCodec& codec,
+                                              const Result<HttpResponse>& response,
+                                              Result<CarrierSnapshot> snap) {
   auto log = logger("poll");
   Timestamp now = clock_.now();
+  std::string carrier(codec.name());
   std::string tn = parcel ? parcel->tracking_number : std::to_string(parcelId);
   Seconds retryIn = config_->poll.retry_after_failure;
   if (response && response->retry_after && *response->retry_after > retryIn)
     retryIn = *response->retry_after;
 
   bool noResult = false;
-  std::string carrier(codec->name());
-  // Counted once per poll, at the end: a good answer that cannot be stored
-  // is a store_error, not ok.
-  std::string outcome = snap                                             ? "ok"
-                        : snap.error().code == ErrorCode::no_result      ? "no_result"
-                        : snap.error().code == ErrorCode::not_registered ? "not_registered"
-                        : !response                                      ? "transport_error"
-                        : response->status == 429                        ? "rate_limited"
-                        : response->status != 200                        ? "http_error"
-                                                                         : "bad_answer";
-  struct CountOnExit {
-    PollCounters& counters;
-    std::pair<std::string, std::string> key;
-    const std::string& outcome;
-    ~CountOnExit() {
-      key.second = outcome;
-      ++counters.polls[key];
-    }
-  } countOnExit{counters_, {carrier, ""}, outcome};
-
   if (!snap && snap.error().code == ErrorCode::no_result) {
     // Normal for a fresh number; detection still runs so a parcel nobody
     // picked up is noticed.
-    ++counters_.polls_no_result;
-    log->debug("POLL_NO_RESULT carrier={} parcel={}", codec->name(), tn);
+    log->debug("POLL_NO_RESULT carrier={} parcel={}", carrier, tn);
     snap = CarrierSnapshot{};
     noResult = true;
   } else if (!snap && snap.error().code == ErrorCode::not_registered && parcel) {
-    if (auto reg = codec->buildRegistration(*parcel)) {
-      log->info("REGISTERING carrier={} parcel={}", codec->name(), tn);
-      http_.send(std::move(*reg),
-                 [log, tn, name = std::string(codec->name())](Result<HttpResponse> r) {
-                   if (!r || r->status != 200)
-                     log->warn("REGISTER_FAILED carrier={} parcel={} error=\"{}\"", name, tn,
-                               r ? "HTTP " + std::to_string(r->status) : r.error().message);
-                 });
+    if (auto reg = codec.buildRegistration(*parcel)) {
+      log->info("REGISTERING carrier={} parcel={}", carrier, tn);
+      http_.send(std::move(*reg), [log, tn, carrier](Result<HttpResponse> r) {
+        if (!r || r->status != 200)
+          log->warn("REGISTER_FAILED carrier={} parcel={} error=\"{}\"", carrier, tn,
+                    r ? "HTTP " + std::to_string(r->status) : r.error().message);
+      });
     }
     schedule(parcelId, now + retryIn);
-    return finishPoll(parcelId);
+    return "not_registered";
   } else if (!snap) {
-    ++counters_.polls_failed;
     std::string http = response ? std::to_string(response->status) : "-";
     limitedLog("poll", spdlog::level::warn, "POLL_FAILED carrier=" + carrier + " http=" + http,
                fmt::format("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"",
@@ -349,24 +333,23 @@ void PollingService::settle(std::int64_t parcelId, const std::shared_ptr<const C
       limitedLog("store", spdlog::level::err, "STORE_WRITE_FAILED",
                  fmt::format("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message));
     schedule(parcelId, now + retryIn);
-    return finishPoll(parcelId);
-  } else {
-    ++counters_.polls_ok;
+    return !response                 ? "transport_error"
+           : response->status == 429 ? "rate_limited"
+           : response->status != 200 ? "http_error"
+                                     : "bad_answer";
   }
+  // A good answer that cannot be stored is a store_error, not ok.
   if (!parcel) {
     logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
                            parcel.error().message);
-    outcome = "store_error";
     schedule(parcelId, now + retryIn);
-    return finishPoll(parcelId);
+    return "store_error";
   }
-  auto applied = applySnapshot(parcelId, *parcel, codec->name(), *snap, now, noResult);
-  if (!applied) {
-    ++counters_.polls_failed;
-    outcome = "store_error";
+  if (!applySnapshot(parcelId, *parcel, carrier, *snap, now, noResult)) {
     schedule(parcelId, now + retryIn);
+    return "store_error";
   }
-  finishPoll(parcelId);
+  return noResult ? "no_result" : "ok";
 }
 
 Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const Parcel& parcel,

@@ -85,6 +85,11 @@ class PollingService final : public ServiceApi {
                        Result<HttpResponse> response);
   void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
               const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
+  /// What one parcel's answer means: store it, register the number, or retry;
+  /// returns the outcome it is counted under.
+  std::string_view settleParcel(std::int64_t parcelId, const Result<Parcel>& parcel,
+                                const CarrierCodec& codec, const Result<HttpResponse>& response,
+                                Result<CarrierSnapshot> snap);
   void observeLatency(std::string_view carrier, const Result<HttpResponse>& response);
   void finishPoll(std::int64_t parcelId);
   /// Commit + alerts + rescheduling for one snapshot; shared by polls and pushes.

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pw {
@@ -40,9 +41,6 @@ struct LatencyHistogram {
 
 /// Counters since start-up, for `status`, `stats` and /metrics.
 struct PollCounters {
-  std::uint64_t polls_ok = 0;
-  std::uint64_t polls_no_result = 0;
-  std::uint64_t polls_failed = 0;
   std::uint64_t tasks_raised = 0;
   std::uint64_t pushes = 0;
   std::uint64_t alert_write_failures = 0;
@@ -54,6 +52,23 @@ struct PollCounters {
   std::map<std::string, std::uint64_t> pushes_by_source;
   std::map<std::string, std::uint64_t> tasks_raised_by_kind;
   std::map<std::string, std::uint64_t> exceptions_resolved_by_kind;
+  /// Polls with this outcome, over every aggregator.
+  std::uint64_t pollsWith(std::string_view outcome) const {
+    std::uint64_t n = 0;
+    for (const auto& [key, count] : polls) n += key.second == outcome ? count : 0;
+    return n;
+  }
+  std::uint64_t pollsTotal() const {
+    std::uint64_t n = 0;
+    for (const auto& [key, count] : polls) n += count;
+    return n;
+  }
+  std::uint64_t pollsOk() const { return pollsWith("ok"); }
+  std::uint64_t pollsNoResult() const { return pollsWith("no_result"); }
+  /// Everything but ok, no_result and not_registered (which is retried at once).
+  std::uint64_t pollsFailed() const {
+    return pollsTotal() - pollsOk() - pollsNoResult() - pollsWith("not_registered");
+  }
 };
 
 struct StatusReport {

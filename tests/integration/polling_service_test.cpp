@@ -170,12 +170,12 @@ TEST_F(Pipeline, FailuresAreCountedAndRetriedNotFatal) {
   service->track({test::sampleParcel()});
   runUntilIdle();
   auto st = service->status().value();
-  EXPECT_EQ(st.counters.polls_failed, 1u);
+  EXPECT_EQ(st.counters.pollsFailed(), 1u);
   EXPECT_TRUE(service->tasks({}).value().empty());
   clock.advance(minutes(5));  // retry_after_failure in conf/parcelwatch.toml is 1m
   io.run_for(milliseconds(1200));
   runUntilIdle();
-  EXPECT_EQ(service->status().value().counters.polls_ok, 1u);
+  EXPECT_EQ(service->status().value().counters.pollsOk(), 1u);
   EXPECT_EQ(service->tasks({}).value().size(), 1u);
 }
 
@@ -186,7 +186,7 @@ TEST_F(Pipeline, NoResultForADayIsAnInvalidNumber) {
   auto tasks = service->tasks({}).value();
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].kind, ExceptionKind::invalid_number);
-  EXPECT_EQ(service->status().value().counters.polls_no_result, 1u);
+  EXPECT_EQ(service->status().value().counters.pollsNoResult(), 1u);
 }
 
 TEST_F(Pipeline, OrderDataWithoutPickupIsNotPickedUp) {
@@ -396,7 +396,7 @@ TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
   EXPECT_EQ(registrations, 9u) << "the rejected numbers are registered";
   EXPECT_EQ(*std::max_element(numbersPerRequest.begin(), numbersPerRequest.end()), 40u);
   auto status = service.status().value();
-  EXPECT_EQ(status.counters.polls_ok, 81u);
+  EXPECT_EQ(status.counters.pollsOk(), 81u);
   EXPECT_EQ((status.counters.polls[{"17track", "not_registered"}]), 9u);
   // Every accepted parcel got its own timeline from the shared answer.
   auto one = service.parcel("LX100000000CN").value();
@@ -410,6 +410,6 @@ TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
   while ((!service.idle() || numbersPerRequest.empty()) && steady_clock::now() < deadline)
     io.run_for(milliseconds(20));
   EXPECT_EQ(numbersPerRequest, std::vector<std::size_t>{2});
-  EXPECT_EQ(service.status().value().counters.polls_failed, 2u);
+  EXPECT_EQ(service.status().value().counters.pollsFailed(), 2u);
   EXPECT_EQ((service.status().value().counters.polls[{"17track", "http_error"}]), 2u);
 }
