@@ -123,6 +123,15 @@ Answer track(ServiceApi& service, const json::object& args) {
   return a;
 }
 
+// "kind": an exception kind, if given.
+std::optional<std::string> kindArg(const json::object& args, std::optional<ExceptionKind>& kind) {
+  auto k = args.find("kind");
+  if (k == args.end()) return std::nullopt;
+  kind = k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
+  if (!kind) return "unknown exception kind in \"kind\"";
+  return std::nullopt;
+}
+
 Answer rerun(ServiceApi& service, const json::object& args) {
   if (auto bad = unknownArgument(args, {"tracking_number", "tracking_numbers", "kind", "all"}))
     return error(*bad);
@@ -142,11 +151,7 @@ Answer rerun(ServiceApi& service, const json::object& args) {
       sel.tracking_numbers.emplace_back(v.get_string());
     }
   }
-  if (auto k = args.find("kind"); k != args.end()) {
-    sel.kind =
-        k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
-    if (!sel.kind) return error("unknown exception kind in \"kind\"");
-  }
+  if (auto bad = kindArg(args, sel.kind)) return error(*bad);
   if (auto all = args.find("all"); all != args.end()) {
     if (!all->value().is_bool()) return error("\"all\" must be true or false");
     sel.all = all->value().get_bool();
@@ -195,7 +200,7 @@ std::optional<std::string> paging(const json::object& args, std::int64_t& afterI
 }
 
 // The task filter shared by `tasks` and `export`.
-std::optional<std::string> taskFilter(const json::object& args, TaskFilter& f) {
+std::optional<std::string> taskFilter(const json::object& args, Timestamp now, TaskFilter& f) {
   f.state = TaskState::open;
   if (auto s = args.find("state"); s != args.end()) {
     if (!s->value().is_string()) return "\"state\" must be a string";
@@ -207,12 +212,7 @@ std::optional<std::string> taskFilter(const json::object& args, TaskFilter& f) {
     else
       return "unknown task state '" + state + "' (open, acked, done, dismissed, all)";
   }
-  if (auto k = args.find("kind"); k != args.end()) {
-    auto kind =
-        k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
-    if (!kind) return "unknown exception kind in \"kind\"";
-    f.kind = kind;
-  }
+  if (auto bad = kindArg(args, f.kind)) return bad;
   for (auto [name, field] :
        {std::pair{"tracking_number", &f.tracking_number}, std::pair{"carrier", &f.carrier}}) {
     if (auto t = args.find(name); t != args.end()) {
@@ -221,7 +221,6 @@ std::optional<std::string> taskFilter(const json::object& args, TaskFilter& f) {
     }
   }
   std::string err;
-  Timestamp now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   if (auto older = durationArg(args, "older_than", err)) f.created_before = now - *older;
   if (auto newer = durationArg(args, "newer_than", err)) f.created_after = now - *newer;
   if (!err.empty()) return err;
@@ -234,7 +233,7 @@ const std::initializer_list<std::string_view> kTaskFilterArgs = {
 Answer tasks(ServiceApi& service, const json::object& args) {
   if (auto bad = unknownArgument(args, kTaskFilterArgs)) return error(*bad);
   TaskFilter f;
-  if (auto bad = taskFilter(args, f)) return error(*bad);
+  if (auto bad = taskFilter(args, service.now(), f)) return error(*bad);
   auto r = service.tasks(f);
   if (!r) return error("tasks failed: " + r.error().message);
   json::array arr;
@@ -268,7 +267,7 @@ Answer exportRecords(ServiceApi& service, const json::object& args) {
   if (what->value().get_string() == "tasks") {
     if (auto bad = unknownArgument(rest, kTaskFilterArgs)) return error(*bad);
     TaskFilter f;
-    if (auto bad = taskFilter(rest, f)) return error(*bad);
+    if (auto bad = taskFilter(rest, service.now(), f)) return error(*bad);
     if (!rest.contains("state")) f.state.reset();  // an export is of every state unless asked
     limit = f.limit;
     auto r = service.tasks(f);
@@ -284,11 +283,7 @@ Answer exportRecords(ServiceApi& service, const json::object& args) {
       if (!o->value().is_bool()) return error("\"open\" must be true or false");
       f.open_only = o->value().get_bool();
     }
-    if (auto k = rest.find("kind"); k != rest.end()) {
-      f.kind =
-          k->value().is_string() ? exceptionKindFromString(k->value().get_string()) : std::nullopt;
-      if (!f.kind) return error("unknown exception kind in \"kind\"");
-    }
+    if (auto bad = kindArg(rest, f.kind)) return error(*bad);
     if (auto bad = paging(rest, f.after_id, f.limit)) return error(*bad);
     limit = f.limit;
     auto r = service.exceptions(f);

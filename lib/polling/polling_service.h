@@ -51,6 +51,7 @@ class PollingService final : public ServiceApi {
   bool idle() const;
 
   // ServiceApi
+  Timestamp now() const override { return clock_.now(); }
   Result<StatusReport> status() override;
   std::vector<TrackResult> track(const std::vector<Parcel>& parcels) override;
   Result<std::size_t> rerun(const RerunSelection& selection) override;

@@ -98,6 +98,8 @@ struct RerunSelection {
 class ServiceApi {
  public:
   virtual ~ServiceApi() = default;
+  /// The daemon's clock, for arguments given as ages ("older than 48h").
+  virtual Timestamp now() const = 0;
   virtual Result<StatusReport> status() = 0;
   virtual std::vector<TrackResult> track(const std::vector<Parcel>& parcels) = 0;
   /// Polls and re-detects the selected parcels now; returns how many were

@@ -14,6 +14,7 @@ namespace {
 
 class EmptyService final : public pw::ServiceApi {
  public:
+  pw::Timestamp now() const override { return pw::Timestamp{}; }
   pw::Result<pw::StatusReport> status() override { return pw::StatusReport{}; }
   std::vector<pw::TrackResult> track(const std::vector<pw::Parcel>& parcels) override {
     std::vector<pw::TrackResult> out;
