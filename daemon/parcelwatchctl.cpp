@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 namespace json = boost::json;
 using namespace pw;
@@ -55,20 +56,44 @@ Result<std::string> socketPath(const Options& o) {
   return std::string("/run/parcelwatch/parcelwatch.sock");
 }
 
+// The daemon at the socket the options name. A failure to reach it is
+// printed here and leaves its exit code in `exit`.
+class Daemon {
+ public:
+  static std::optional<Daemon> open(const Options& o, int& exit) {
+    auto path = socketPath(o);
+    if (!path) {
+      std::cerr << "parcelwatchctl: " << path.error().message << "\n";
+      exit = EX_CONFIG;
+      return std::nullopt;
+    }
+    return Daemon(*path, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
+  }
+  std::optional<control::Answer> ask(const control::Request& req, int& exit) const {
+    auto answer = control::call(socket_, req, timeout_);
+    if (!answer) {
+      std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
+      exit = exitFor(answer.error());
+      return std::nullopt;
+    }
+    return std::move(*answer);
+  }
+
+ private:
+  Daemon(std::string socket, std::chrono::milliseconds timeout)
+      : socket_(std::move(socket)), timeout_(timeout) {}
+  std::string socket_;
+  std::chrono::milliseconds timeout_;
+};
+
 // Sends one request and prints the answer; returns the exit code.
 int run(const Options& o, const control::Request& req,
         std::string (*human)(const json::value&) = nullptr) {
-  auto path = socketPath(o);
-  if (!path) {
-    std::cerr << "parcelwatchctl: " << path.error().message << "\n";
-    return EX_CONFIG;
-  }
-  auto answer =
-      control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
-  if (!answer) {
-    std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
-    return exitFor(answer.error());
-  }
+  int exit = 0;
+  auto daemon = Daemon::open(o, exit);
+  if (!daemon) return exit;
+  auto answer = daemon->ask(req, exit);
+  if (!answer) return exit;
   if (o.json) {
     std::cout << control::serializeAnswer(*answer) << "\n";
   } else if (answer->result != control::kSuccess) {
@@ -92,26 +117,18 @@ int track(const Options& o, const std::string& file) {
     }
     in = &f;
   }
-  auto path = socketPath(o);
-  if (!path) {
-    std::cerr << "parcelwatchctl: " << path.error().message << "\n";
-    return EX_CONFIG;
-  }
-  constexpr size_t kBatch = 500;
   int exit = 0;
+  auto daemon = Daemon::open(o, exit);
+  if (!daemon) return exit;
+  constexpr size_t kBatch = 500;
   std::vector<std::pair<size_t, json::value>> batch;
   auto flush = [&]() -> bool {
     if (batch.empty()) return true;
     json::array parcels;
     for (auto& [line, v] : batch) parcels.push_back(v);
     control::Request req{"track", json::object{{"parcels", std::move(parcels)}}};
-    auto answer =
-        control::call(*path, req, std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
-    if (!answer) {
-      std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
-      exit = exitFor(answer.error());
-      return false;
-    }
+    auto answer = daemon->ask(req, exit);
+    if (!answer) return false;
     if (answer->result != control::kSuccess) exit = 1;
     if (o.json) std::cout << control::serializeAnswer(*answer) << "\n";
     const json::value* results = nullptr;
@@ -165,20 +182,14 @@ int track(const Options& o, const std::string& file) {
 // Pages through `export` and prints one JSON object per line, so the output
 // streams into jq, a file or a database loader however large it is.
 int exportRecords(const Options& o, json::object args) {
-  auto path = socketPath(o);
-  if (!path) {
-    std::cerr << "parcelwatchctl: " << path.error().message << "\n";
-    return EX_CONFIG;
-  }
+  int exit = 0;
+  auto daemon = Daemon::open(o, exit);
+  if (!daemon) return exit;
   std::int64_t after = 0;
   while (true) {
     args["after_id"] = after;
-    auto answer = control::call(*path, {"export", args},
-                                std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)));
-    if (!answer) {
-      std::cerr << "parcelwatchctl: " << answer.error().message << "\n";
-      return exitFor(answer.error());
-    }
+    auto answer = daemon->ask({"export", args}, exit);
+    if (!answer) return exit;
     if (answer->result != control::kSuccess) {
       std::cerr << "error: " << answer->text << "\n";
       return exitFor(*answer);
