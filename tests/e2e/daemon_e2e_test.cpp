@@ -432,7 +432,10 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
   };
   EXPECT_EQ(setting("detect.stalled_after"), "\"48h\"");
   EXPECT_EQ(setting("carriers.kuaidi100.key"), "\"********\"") << "secrets never leave the daemon";
-  EXPECT_EQ(ctl({"config"}).out.find("E2E-KEY"), std::string::npos);
+  auto shown = ctl({"config"});
+  ASSERT_EQ(shown.status, 0) << shown.err;
+  EXPECT_NE(shown.out.find("carriers.kuaidi100.key = \"********\""), std::string::npos);
+  EXPECT_EQ(shown.out.find("E2E-KEY"), std::string::npos);
 
   // A broken file: SIGHUP (systemctl reload) and `reload` both keep the old one.
   dir.write("pw.toml", good + "[detect]\nstalled_after = \"0s\"\n");
@@ -589,7 +592,9 @@ TEST_F(E2E, StatsMetricsAndExportShowWhatHappened) {
             "queued 2 parcel(s) for polling and detection now\n");
   EXPECT_EQ(ctl({"rerun", "YT1000000000001", "YT1000000000002"}).status, 0);
   EXPECT_EQ(ctl({"rerun", "--kind", "lost"}).status, 1);
-  EXPECT_EQ(ctl({"--json", "tasks", "--carrier", "zhongtong"}).out.find("YT1"), std::string::npos);
+  auto other = ctl({"--json", "tasks", "--carrier", "zhongtong"});
+  ASSERT_EQ(other.status, 0) << other.err;
+  EXPECT_TRUE(boost::json::parse(other.out).at("arguments").at("tasks").as_array().empty());
   EXPECT_EQ(boost::json::parse(
                 ctl({"--json", "tasks", "--carrier", "yuantong", "--newer-than", "1h"}).out)
                 .at("arguments")
@@ -630,14 +635,14 @@ TEST_F(E2E, JournalLinesCarryPrioritiesAndRepeatedErrorsAreLimited) {
   std::this_thread::sleep_for(seconds(3));  // 8 parcels failing every second
   std::string err = daemon.err();
   EXPECT_NE(err.find("<6>[app] READY version="), std::string::npos) << err;
-  EXPECT_EQ(err.find("<4>[poll] POLL_FAILED carrier=kuaidi100"), err.find("<4>[poll] POLL_FAILED"))
-      << err;
+  EXPECT_NE(err.find("<4>[poll] POLL_FAILED carrier=kuaidi100"), std::string::npos) << err;
   std::size_t failed = 0;
   for (auto at = err.find("POLL_FAILED carrier="); at != std::string::npos;
        at = err.find("POLL_FAILED carrier=", at + 1))
     ++failed;
   EXPECT_EQ(failed, 5u) << "at most 5 a minute of the same failure\n" << err;
-  EXPECT_EQ(err.find("2026-"), std::string::npos) << "no timestamps of our own";
+  std::string year = formatRfc3339(floor<seconds>(system_clock::now())).substr(0, 5);
+  EXPECT_EQ(err.find(year), std::string::npos) << "no timestamps of our own";
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(seconds(10)), 0);
 }
