@@ -4,6 +4,7 @@
 // 64 usage, 65 bad input file, 66 input file missing, 69 daemon unreachable,
 // 75 timeout, 77 permission denied (socket or command), 78 bad config.
 #include "analyzer/analyzer.h"
+#include "analyzer/replay.h"
 #include "config/config_loader.h"
 #include "control/control_client.h"
 #include "ctl_format.h"
@@ -202,8 +203,9 @@ int exportRecords(const Options& o, json::object args) {
   }
 }
 
-// Offline: no daemon. One JSON line per case on stdout; errors name the file.
-int analyze(const Options& o, const std::vector<std::string>& files) {
+// Offline: no daemon. One JSON line per case on stdout (with --replay, one per
+// change and one "end" line per case); errors name the file.
+int analyze(const Options& o, const std::vector<std::string>& files, bool replay) {
   std::string configFile = o.config.empty() ? "/etc/parcelwatch/parcelwatch.toml" : o.config;
   auto config = loadConfig(configFile);
   if (!config) {
@@ -221,6 +223,19 @@ int analyze(const Options& o, const std::vector<std::string>& files) {
       continue;
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (replay) {
+      auto lines = replayCase(text, *config);
+      if (!lines) {
+        std::cerr << file << ": " << lines.error().message << "\n";
+        exit = EX_DATAERR;
+        continue;
+      }
+      for (auto& line : *lines) {
+        line["case"] = file;
+        std::cout << json::serialize(line) << "\n";
+      }
+      continue;
+    }
     auto verdict = analyzeCase(text, *config);
     if (!verdict) {
       std::cerr << file << ": " << verdict.error().message << "\n";
@@ -319,9 +334,15 @@ int main(int argc, char** argv) {
   tasks->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, 100000));
 
   std::vector<std::string> caseFiles;
+  bool replay = false;
   auto* analyzeCmd = cli.add_subcommand(
       "analyze", "offline: run a recorded case through detection and remedies (no daemon)");
   analyzeCmd->add_option("CASE", caseFiles, "case files (JSON)")->required();
+  analyzeCmd->add_flag(
+      "--replay", replay,
+      "walk each history through time as the daemon would have seen it (after each event and at "
+      "each threshold crossing up to as_of): one JSON line per exception raised, updated or "
+      "resolved, with its lead time before the last scan, then one \"end\" line per case");
 
   try {
     cli.parse(argc, argv);
@@ -329,7 +350,7 @@ int main(int argc, char** argv) {
     return cli.exit(e) == 0 ? 0 : EX_USAGE;
   }
 
-  if (analyzeCmd->parsed()) return analyze(o, caseFiles);
+  if (analyzeCmd->parsed()) return analyze(o, caseFiles, replay);
   if (status->parsed()) return run(o, {"status", {}}, &ctl::formatStatus);
   if (help->parsed()) {
     json::object args;
