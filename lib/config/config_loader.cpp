@@ -208,6 +208,16 @@ const std::vector<KeySpec>& keys() {
        [](const toml::node& n, Config& c, const Ctx&) {
          return factors(n, c.rules.detection.carrier_factor);
        }},
+      {"detect.cross_border_factor", "float", "3.5", kLive,
+       "multiplier of stalled_after and pickup_overdue_after for parcels sent abroad "
+       "(destination.country set, or a UPU S10 number): international legs are days long",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         if (!n.is_number()) return "expected a number";
+         double v = n.is_integer() ? double(*n.value<long long>()) : *n.value<double>();
+         if (v <= 0 || v > 10) return "must be in (0, 10]";
+         c.rules.detection.cross_border_factor = v;
+         return std::nullopt;
+       }},
       {"remedies.high_value", "float", "2000", kLive,
        "orders worth this much need approval before reship/refund",
        [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {

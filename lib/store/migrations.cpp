@@ -105,6 +105,10 @@ CREATE INDEX claims_by_parcel ON claims(parcel_id);
       R"sql(
 ALTER TABLE tasks ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 )sql",
+      // 6: the destination's country, for parcels sent abroad.
+      R"sql(
+ALTER TABLE parcels ADD COLUMN country TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kSteps;
 }

@@ -39,7 +39,7 @@ void bindOptional(SQLite::Statement& st, int index, const std::optional<std::str
 
 constexpr const char* kParcelColumns =
     "id, tracking_number, carrier, province, city, district, address, shipped_at, promised_by, "
-    "order_value, buyer_id, phone, stage";
+    "order_value, buyer_id, phone, stage, country";
 
 Parcel readParcel(SQLite::Statement& st) {
   Parcel p;
@@ -47,7 +47,8 @@ Parcel readParcel(SQLite::Statement& st) {
   p.tracking_number = st.getColumn(1).getString();
   p.carrier = st.getColumn(2).getString();
   p.destination = {st.getColumn(3).getString(), st.getColumn(4).getString(),
-                   st.getColumn(5).getString(), st.getColumn(6).getString()};
+                   st.getColumn(5).getString(), st.getColumn(6).getString(),
+                   st.getColumn(13).getString()};
   p.shipped_at = fromSecs(st.getColumn(7).getInt64());
   if (!st.getColumn(8).isNull()) p.promised_by = fromSecs(st.getColumn(8).getInt64());
   if (!st.getColumn(9).isNull()) p.order_value = st.getColumn(9).getDouble();
@@ -121,7 +122,7 @@ Result<Store::AddOutcome> Store::addParcel(const Parcel& p, Timestamp now) {
         *db_,
         "INSERT INTO parcels (tracking_number, carrier, province, city, district, "
         "address, shipped_at, promised_by, order_value, buyer_id, phone, "
-        "registered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+        "registered_at, country) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (tracking_number, carrier) DO NOTHING");
     ins.bind(1, p.tracking_number);
     ins.bind(2, p.carrier);
@@ -141,6 +142,7 @@ Result<Store::AddOutcome> Store::addParcel(const Parcel& p, Timestamp now) {
     bindOptional(ins, 10, p.buyer_id);
     bindOptional(ins, 11, p.phone);
     ins.bind(12, static_cast<int64_t>(secs(now)));
+    ins.bind(13, p.destination.country);
     bool inserted = ins.exec() == 1;
     SQLite::Statement q(*db_, "SELECT id FROM parcels WHERE tracking_number=? AND carrier=?");
     q.bind(1, p.tracking_number);
