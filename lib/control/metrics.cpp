@@ -60,9 +60,10 @@ std::string prometheusText(const StatusReport& r, std::string_view version) {
   w.head("parcelwatch_uptime_seconds", "gauge", "Seconds since the daemon started.");
   w.line("parcelwatch_uptime_seconds", "", static_cast<double>(r.uptime.count()));
 
-  w.head("parcelwatch_polls_total", "counter",
-         "Carrier queries by aggregator and outcome (ok, no_result, not_registered, "
-         "rate_limited, http_error, bad_answer, transport_error, store_error).");
+  w.head(
+      "parcelwatch_polls_total", "counter",
+      "Carrier queries by aggregator and outcome (ok, no_result, unknown_number, not_registered, "
+      "rate_limited, http_error, bad_answer, transport_error, store_error).");
   for (const auto& [key, n] : r.counters.polls)
     w.line("parcelwatch_polls_total",
            fmt::format("carrier=\"{}\",outcome=\"{}\"", label(key.first), label(key.second)),

@@ -349,7 +349,8 @@ std::string_view PollingService::settleParcel(std::int64_t parcelId, const Resul
     schedule(parcelId, now + retryIn);
     return "store_error";
   }
-  return noResult ? "no_result" : "ok";
+  if (noResult) return "no_result";
+  return snap->invalid_number ? "unknown_number" : "ok";
 }
 
 Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const Parcel& parcel,

@@ -45,7 +45,7 @@ struct PollCounters {
   std::uint64_t pushes = 0;
   std::uint64_t alert_write_failures = 0;
   std::chrono::milliseconds last_latency{0};
-  /// (aggregator, outcome): ok, no_result, not_registered, rate_limited,
+  /// (aggregator, outcome): ok, no_result, unknown_number, not_registered, rate_limited,
   /// http_error, bad_answer, transport_error, store_error.
   std::map<std::pair<std::string, std::string>, std::uint64_t> polls;
   std::map<std::string, LatencyHistogram> latency;  // by aggregator
@@ -65,9 +65,11 @@ struct PollCounters {
   }
   std::uint64_t pollsOk() const { return pollsWith("ok"); }
   std::uint64_t pollsNoResult() const { return pollsWith("no_result"); }
-  /// Everything but ok, no_result and not_registered (which is retried at once).
+  /// Everything but ok, no_result, unknown_number (answers about the number)
+  /// and not_registered (which is retried at once).
   std::uint64_t pollsFailed() const {
-    return pollsTotal() - pollsOk() - pollsNoResult() - pollsWith("not_registered");
+    return pollsTotal() - pollsOk() - pollsNoResult() - pollsWith("unknown_number") -
+           pollsWith("not_registered");
   }
 };
 

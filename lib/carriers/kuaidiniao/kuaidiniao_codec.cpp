@@ -5,6 +5,7 @@
 #include "carriers/json_text.h"
 #include "carriers/kuaidiniao/kuaidiniao_status.h"
 #include "carriers/md5.h"
+#include "carriers/no_such_number.h"
 #include "carriers/normalize.h"
 #include "carriers/wire.h"
 #include "common/time_format.h"
@@ -66,6 +67,12 @@ Result<CarrierSnapshot> KuaidiniaoCodec::parseTracingData(const json::object& o)
   bool hasTraces =
       traces != o.end() && traces->value().is_array() && !traces->value().get_array().empty();
   if (success != "true") {
+    if (saysNoSuchNumber(reason) && !hasTraces) {
+      CarrierSnapshot snap;
+      snap.invalid_number = true;
+      snap.carrier_state = state;
+      return snap;
+    }
     if (noTracesYet(reason) || (state == "0" && !hasTraces))
       return makeError(ErrorCode::no_result,
                        "kuaidiniao: " + (reason.empty() ? "no traces yet" : reason));
