@@ -73,7 +73,7 @@ TEST_F(Commands, TrackGuessesAMissingCarrierAndWarnsOnAnOddNumber) {
   auto& r = a.arguments.at("results").as_array();
   EXPECT_EQ(r[0].at("carrier_guessed").as_string(), "jtexpress");
   EXPECT_EQ(r[1].at("warning").as_string(),
-            "number does not fit the carrier: zhongtong numbers are 12 or 14 digits");
+            "number does not fit the carrier: zhongtong numbers are 12, 14 or 15 digits");
   EXPECT_EQ(r[2].at("error").as_string(),
             "field 'carrier': missing, and no known carrier's format fits the number");
 }
