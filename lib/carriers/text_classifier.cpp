@@ -38,14 +38,16 @@ const Words kStationWords = {"营业部", "营业点", "营业所", "网点",   
 // buyer on an out-for-delivery scan, and failures.
 const Words kNotSigned = {"待签收",   "未签收",   "签收失败", "失败签收", "拒绝签收", "签收异常",
                           "无人签收", "准备签收", "注意签收", "等待签收", "请签收",   "及时签收",
-                          "验货签收", "验收签收", "方便签收", "签收前",   "再签收"};
+                          "验货签收", "验收签收", "方便签收", "签收前",   "再签收",
+                          "及时取出", "请取出",   "尽快取出"};
 // What a pickup point says when it holds the parcel for the buyer.
 const Words kCollectInstruction = {"请及时取件", "及时取件", "取件码",   "取货码", "请凭",
                                    "领取",       "请在",     "前取件",   "来取",   "保管",
                                    "请前往",     "到店取件", "上门自提", "请自提", "尽快取件"};
 // The buyer's own collection, whoever the text names beside it.
-const Words kSelfPickup = {"凭取货码签收", "凭取件码签收", "取件码签收", "取货码签收", "已取件",
-                           "已取出",       "取件成功",     "已取走",     "取走邮件",   "已领取"};
+const Words kSelfPickup = {"凭取货码签收", "凭取件码签收", "取件码签收", "取货码签收",
+                           "已取件",       "已取出",       "取件成功",   "已取走",
+                           "取走邮件",     "已领取",       "柜取出",     "站取出"};
 const Words kStorePlaces = {"快递柜", "丰巢",       "驿站",   "取货码",   "取件码",   "自提点",
                             "代收点", "自提柜",     "智能柜", "已放入",   "暂存",     "服务站",
                             "待取件", "请及时取件", "请凭",   "快递超市", "快递之家", "代理点",
@@ -145,7 +147,7 @@ const Rule kRules[] = {
      {"已签收", "签收人", "已取", "取走", "已领取"}},
     {EventKind::signed_,
      EventReason::none,
-     {"签收", "妥投", "已取件", "已取出", "取件成功", "已取走", "取走邮件", "已领取"},
+     {"签收", "妥投", "已取件", "已取出", "取件成功", "已取走", "取走邮件", "已领取", "取出"},
      {},
      kNotSigned},
     // "已由【…自提柜】代收", "您的快件已由亲属代收": taken in by a proxy, which is a signature.
@@ -168,11 +170,12 @@ const Rule kRules[] = {
      {"到达", "已收入", "到件", "进入", "分拣完成", "已收箱", "卸车"},
      kHubWords,
      {}},
+    // "已到达【XX网点】，快递员正在派件": the later step is where it is now.
     {EventKind::arrived_delivery_station,
      EventReason::none,
      {"到达", "已收入", "到件", "收货完成"},
      kStationWords,
-     {}},
+     {"正在派", "正在为您派", "派件中"}},
     {EventKind::out_for_delivery,
      EventReason::none,
      {"派件", "派送", "投递", "正在为您派", "配送员", "派送员", "送货", "配送中"},
