@@ -36,10 +36,10 @@ const Words kStationWords = {"营业部", "营业点", "营业所", "网点",   
                              "四部",   "五部",   "六部",   "七部",   "八部",     "九部"};
 // Words that mention signing without being a signature: instructions to the
 // buyer on an out-for-delivery scan, and failures.
-const Words kNotSigned = {"待签收",   "未签收",   "签收失败", "失败签收", "拒绝签收", "签收异常",
-                          "无人签收", "准备签收", "注意签收", "等待签收", "请签收",   "及时签收",
-                          "验货签收", "验收签收", "方便签收", "签收前",   "再签收",
-                          "及时取出", "请取出",   "尽快取出"};
+const Words kNotSigned = {"待签收",   "未签收",   "签收失败", "失败签收", "拒绝签收",
+                          "签收异常", "无人签收", "准备签收", "注意签收", "等待签收",
+                          "请签收",   "及时签收", "验货签收", "验收签收", "方便签收",
+                          "签收前",   "再签收",   "及时取出", "请取出",   "尽快取出"};
 // What a pickup point says when it holds the parcel for the buyer.
 const Words kCollectInstruction = {"请及时取件", "及时取件", "取件码",   "取货码", "请凭",
                                    "领取",       "请在",     "前取件",   "来取",   "保管",
@@ -54,6 +54,13 @@ const Words kStorePlaces = {"快递柜", "丰巢",       "驿站",   "取货码"
                             "快件箱", "智能快件箱", "投柜",   "入柜",     "邻里"};
 
 const Rule kRules[] = {
+    // An advisory to every buyer ("因天气原因，派送可能延误") says nothing about
+    // where this parcel is.
+    {EventKind::unknown,
+     EventReason::none,
+     {"可能延误", "或将延误", "可能会延误", "可能延迟"},
+     {},
+     {}},
     {EventKind::customs,
      EventReason::customs_hold,
      {"清关异常", "扣关", "海关扣", "查验", "补充资料", "待缴税", "缴纳关税", "退运"},
@@ -123,9 +130,10 @@ const Rule kRules[] = {
     {EventKind::problem,
      EventReason::none,
      {"疑难", "问题件", "异常件", "破损", "破包", "遗失", "丢失", "丢件", "滞留", "延误",
-      "超时未更新", "超时未签收"},
+      "超时未更新", "超时未签收", "拦截"},
      {},
-     {}},
+     // An advisory ("因天气原因，派送可能延误") is not a problem with this parcel.
+     {"可能", "或将", "如有延误", "预计"}},
     {EventKind::redirected,
      EventReason::none,
      {"转投", "转寄", "改派", "更改地址", "转单", "地址变更"},
@@ -137,6 +145,12 @@ const Rule kRules[] = {
      {"签收"},
      {"揽收", "揽件", "收件员", "取件员", "已收寄"},
      {}},
+    // J&T: "【XX网点】的快递员【张三】已取件" is the courier collecting it.
+    {EventKind::picked_up,
+     EventReason::none,
+     {"已取件"},
+     {"快递员", "业务员", "取件员", "收件员", "揽收员"},
+     {"收件人", "客户", "您已", "取件码", "取货码", "驿站", "柜", "代收点", "签收"}},
     // A pickup point taking the parcel in for the buyer is storage however it
     // is phrased ("已由…驿站代收，请及时取件", "送达…保管，请及时领取"): the buyer
     // still has to collect it.
@@ -337,7 +351,7 @@ SignerType signerTypeOf(std::string_view t) {
   if (containsAny(t, {"门卫", "前台", "物业", "收发室", "传达室", "保安", "门岗", "快递室",
                       "值班室", "岗亭", "大堂", "宿管"}))
     return SignerType::reception;
-  if (containsAny(t, {"他人代收", "代签", "代收", "家人", "朋友", "同事", "邻居", "亲属", "家属",
+  if (containsAny(t, {"他人", "代签", "代收", "家人", "朋友", "同事", "邻居", "亲属", "家属",
                       "室友", "同学", "亲戚"}))
     return SignerType::proxy_person;
   if (containsAny(t, {"本人签收", "本人", "签收人：客户", "签收人:客户"})) return SignerType::self;

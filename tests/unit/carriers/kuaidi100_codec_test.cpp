@@ -114,6 +114,16 @@ TEST(Kuaidi100Codec, NoSuchNumberIsAFindingNotAnError) {
   EXPECT_EQ(r.error().code, ErrorCode::carrier);
 }
 
+// A pickup point's receipt coded as a signature ("3") whose text asks the
+// buyer to collect it is storage: pickup_overdue must follow.
+TEST(Kuaidi100Codec, AReceiptCodedSignedThatAsksToCollectIsStorage) {
+  auto snap = codec().parseBody(R"({"status":"200","state":"3","ischeck":"1","data":[
+    {"time":"2024-05-02 15:00:00","ftime":"2024-05-02 15:00:00","statusCode":"3",
+     "context":"快件已由文三路菜鸟驿站代收，请及时取件"}]})");
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(snap->events.at(0).kind, EventKind::stored_for_pickup);
+}
+
 TEST(Kuaidi100Codec, HttpStatusesAreClassified) {
   EXPECT_EQ(codec().parseQuery({503, "", std::nullopt, {}}).error().code, ErrorCode::transient);
   EXPECT_EQ(codec().parseQuery({429, "", std::nullopt, {}}).error().code, ErrorCode::transient);
