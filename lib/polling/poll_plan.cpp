@@ -142,8 +142,8 @@ Seconds pushOverdueOf(Phase phase, const PushOverdueSettings& s) {
 
 PollPriority cadencePriority(Phase phase, bool denseStep, const ParcelView& v) {
   if (phase == Phase::failed_attempt) return PollPriority::at_risk;
-  if (phase == Phase::out_for_delivery || phase == Phase::at_delivery_station || denseStep ||
-      !v.open_exceptions.empty())
+  if (phase == Phase::out_for_delivery || phase == Phase::at_delivery_station ||
+      phase == Phase::in_destination_city || denseStep || !v.open_exceptions.empty())
     return PollPriority::watched;
   return PollPriority::routine;
 }
