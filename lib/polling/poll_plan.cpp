@@ -141,9 +141,9 @@ Seconds pushOverdueOf(Phase phase, const PushOverdueSettings& s) {
 }
 
 PollPriority cadencePriority(Phase phase, bool denseStep, const ParcelView& v) {
-  if (phase == Phase::failed_attempt) return PollPriority::at_risk;
-  if (phase == Phase::out_for_delivery || phase == Phase::at_delivery_station ||
-      phase == Phase::in_destination_city || denseStep || !v.open_exceptions.empty())
+  if (phase == Phase::failed_attempt || phase == Phase::out_for_delivery ||
+      phase == Phase::at_delivery_station || phase == Phase::in_destination_city || denseStep ||
+      !v.open_exceptions.empty())
     return PollPriority::watched;
   return PollPriority::routine;
 }
@@ -201,6 +201,13 @@ std::optional<Timestamp> nextRoundStart(const DeliveryRounds& rounds, Timestamp 
 }
 
 }  // namespace
+
+bool crossedSinceAnswered(const ParcelView& v, const DetectionPolicy& policy, Timestamp now) {
+  auto answered = lastAnswer(v);
+  for (const auto& c : upcomingCrossings(v, policy))
+    if (c.at <= now && (!answered || c.at > *answered)) return true;
+  return false;
+}
 
 std::vector<Crossing> upcomingCrossings(const ParcelView& v, const DetectionPolicy& policy) {
   std::vector<Crossing> out;

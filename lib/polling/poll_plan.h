@@ -38,6 +38,10 @@ struct Crossing {
   Timestamp at;
 };
 std::vector<Crossing> upcomingCrossings(const ParcelView& view, const DetectionPolicy& policy);
+/// True when a threshold was crossed by `now` and no answer came after it: the
+/// next answer raises an exception, so the poll is at risk whatever it was
+/// planned as (a first poll held back by the budget, say).
+bool crossedSinceAnswered(const ParcelView& view, const DetectionPolicy& policy, Timestamp now);
 
 /// nullopt for parcels in a final stage: they are not polled any more.
 std::optional<PollPlan> planPoll(const ParcelView& view, const SchedulerConfig& config,

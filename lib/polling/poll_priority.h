@@ -7,8 +7,8 @@ namespace pw {
 enum class PollPriority {
   safety_net,  // a push-subscribed parcel checked in case a push was lost
   routine,     // the stage's normal cadence, nothing imminent
-  watched,     // an event is likely soon (first poll, out for delivery, trunk leg ending)
-  at_risk,     // a threshold is being crossed, a failed attempt or refusal, a rerun
+  watched,     // an event is likely soon (first poll, out for delivery, a failed attempt)
+  at_risk,     // a detection threshold was crossed and is not checked yet; a rerun
 };
 
 std::string_view toString(PollPriority p);

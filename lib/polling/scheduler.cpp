@@ -138,6 +138,11 @@ std::vector<DuePoll> Scheduler::pickDue(std::size_t max) {
   for (auto it = due_.begin(); it != due_.end() && it->first <= now; ++it)
     due.push_back(it->second);
   if (due.empty()) return out;
+  for (const auto& number : due) {
+    Entry& e = entries_.find(number)->second;
+    if (e.plan.priority != PollPriority::at_risk && crossedSinceAnswered(e.view, policy_, now))
+      e.plan.priority = PollPriority::at_risk;
+  }
   auto rank = [&](const std::string& n) {
     const Entry& e = entries_.find(n)->second;
     return std::make_pair(-static_cast<int>(e.plan.priority), e.plan.due);

@@ -79,12 +79,26 @@ TEST_F(PollPlanTest, OutForDeliveryIsWatchedClosely) {
   EXPECT_EQ(p->priority, PollPriority::watched);
 }
 
-TEST_F(PollPlanTest, FailedAttemptIsAtRisk) {
+TEST_F(PollPlanTest, FailedAttemptIsWatchedClosely) {
   ParcelView v = inTransit(t0, t0);
   v.last_event_kind = EventKind::delivery_failed;
   auto p = plan(v, t0);
   EXPECT_LE(p->due, t0 + minutes(46));
-  EXPECT_EQ(p->priority, PollPriority::at_risk);
+  EXPECT_EQ(p->priority, PollPriority::watched);
+}
+
+TEST_F(PollPlanTest, ACrossedThresholdNotYetCheckedIsAtRisk) {
+  ParcelView v = inTransit(t0, t0 + hours(40));
+  EXPECT_FALSE(crossedSinceAnswered(v, policy, t0 + hours(47)));
+  EXPECT_TRUE(crossedSinceAnswered(v, policy, t0 + hours(48)));
+  v.last_polled_at = t0 + hours(49);
+  EXPECT_FALSE(crossedSinceAnswered(v, policy, t0 + hours(50)));
+  // Never answered, shipped 25 h ago: not_picked_up is due for its check.
+  ParcelView fresh = inTransit(t0, t0);
+  fresh.stage = ParcelStage::awaiting_pickup;
+  fresh.shipped_at = t0;
+  fresh.last_polled_at.reset();
+  EXPECT_TRUE(crossedSinceAnswered(fresh, policy, t0 + hours(25)));
 }
 
 TEST_F(PollPlanTest, MiddleOfATrunkLegIsPolledSparselyAndItsEndAgainDensely) {

@@ -174,8 +174,8 @@ TEST_F(SchedulerTest, ShortBudgetServesTheParcelsMostAtRiskFirst) {
   }
   for (int i = 0; i < 4; ++i) {
     auto v = parcel("F" + std::to_string(i));
-    v.last_event_kind = EventKind::delivery_failed;  // a failed attempt: at risk
-    v.last_polled_at = t0 - hours(2);
+    v.last_polled_at = t0 + hours(1);
+    v.last_scan_at = v.last_event_at = t0 - hours(37);  // stalled at t0 + 11 h: at risk
     s.update(v);
   }
   clock.t = t0 + hours(12);
