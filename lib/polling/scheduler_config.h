@@ -1,7 +1,7 @@
 #pragma once
-// Everything the Scheduler can be tuned with, as one plain value with
-// defaults (the config keys are listed in tests/bench/README.md until the
-// loader reads them).
+// Everything the Scheduler can be tuned with, as one plain value. The
+// configuration loader does not read it yet; the defaults are the ones the
+// replay benchmark (tests/bench/schedule_replay.cpp) was measured with.
 #include "common/clock.h"
 #include "polling/backoff.h"
 #include "polling/circuit_breaker.h"
@@ -36,7 +36,8 @@ using Cadence = std::vector<CadenceStep>;
 /// the next scan, so polls are dense when a scan is likely and sparse when it
 /// is not; time-driven ones (stalled, overdue) are aimed at separately.
 struct CadenceSettings {
-  Cadence awaiting_pickup = {{Seconds(0), std::chrono::hours(3)}};
+  /// A pickup is news but no exception; not_picked_up is aimed at.
+  Cadence awaiting_pickup = {{Seconds(0), std::chrono::hours(4)}};
   Cadence no_result = {{Seconds(0), std::chrono::hours(6)}};
   /// Not yet in the destination city, counted from the newest scan: hops
   /// between hubs are hours apart, then a trunk leg of 20-40 h passes in
@@ -47,7 +48,7 @@ struct CadenceSettings {
                         {std::chrono::hours(50), std::chrono::hours(4)}};
   /// Scanned in the destination city, not yet at the delivering branch: where
   /// problem scans and wrong-branch sorting show up.
-  Cadence in_destination_city = {{Seconds(0), std::chrono::minutes(50)},
+  Cadence in_destination_city = {{Seconds(0), std::chrono::minutes(45)},
                                  {std::chrono::hours(12), std::chrono::hours(2)},
                                  {std::chrono::hours(50), std::chrono::hours(4)}};
   /// At the delivering branch: dense during delivery rounds (see
