@@ -1,0 +1,129 @@
+#pragma once
+// PostgreSQL persistence for several parcelwatchd nodes sharing one database.
+//
+// The same operations as the SQLite Store, plus what a cluster needs: batched commits, the due
+// queue with leases (claimDue), nodes' heartbeats and the outbox of alert events. Every poll or
+// push result is one transaction (a batch is one transaction with a savepoint per result), so a
+// crash leaves all of a result or none of it. Cluster guarantees rest on the database, not on
+// the nodes agreeing: row locks taken by claims (FOR UPDATE SKIP LOCKED) and commits (the
+// parcel's row first), the partial unique index on open exceptions, the unique task per
+// exception, and an advisory lock that makes outbox order commit order.
+//
+// One PostgresStore is one connection, used from one thread; a node that wants more opens more.
+// libpqxx throws; nothing leaves this class as an exception: every failure is a Result.
+#include "common/result.h"
+#include "store/postgres/cluster_types.h"
+#include "store/store.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pqxx {
+class connection_base;  // pqxx::connection is an alias of a template: not forward-declarable
+class transaction_base;
+}  // namespace pqxx
+
+namespace pw {
+
+class PostgresStore {
+ public:
+  using AssessFn = Store::AssessFn;
+  using AddOutcome = Store::AddOutcome;
+
+  /// Connects (libpq conninfo: "host=... dbname=..." or a postgresql:// URI; empty fields come
+  /// from the PG* environment) and applies missing schema steps under the migration lock.
+  static Result<std::unique_ptr<PostgresStore>> open(const std::string& conninfo);
+  ~PostgresStore();
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  // --- parcels ---------------------------------------------------------------------------
+  /// Registers a parcel, due at once; `inserted` is false when it was already registered.
+  Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now);
+  /// Parcels not in a final stage.
+  Result<std::vector<PollTarget>> pollTargets();
+  Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber);
+  Result<Parcel> parcel(std::int64_t id);
+  Result<Timeline> timeline(std::int64_t parcelId);
+  /// Replaces a parcel's carrier code (the aggregator corrected it).
+  Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier);
+  /// Forgets a parcel with its events, exceptions, tasks and claims.
+  Result<void> removeParcel(std::int64_t parcelId);
+
+  // --- committing results ----------------------------------------------------------------
+  /// Merges events, runs `assess` on the merged timeline and reconciles exceptions, tasks and
+  /// the outbox, in one transaction (a batch of one, without a schedule change).
+  Result<PollOutcome> commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,
+                                 const std::string& carrierState, Timestamp now,
+                                 const AssessFn& assess);
+  /// Commits several results in one transaction, each under its own savepoint: a result that
+  /// fails (its assessment threw, its parcel is gone) is rolled back alone and reported in its
+  /// slot. The outer Result fails only when the transaction itself could not commit.
+  Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> batch);
+  /// Counts a failed poll against the parcel. It ends `node`'s lease (when it holds one), moves
+  /// the parcel to `nextPollAt` when given, and records `queriedAt` (a timed-out query may still
+  /// have counted at the carrier).
+  Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error,
+                                 std::optional<Timestamp> nextPollAt = std::nullopt,
+                                 std::optional<Timestamp> queriedAt = std::nullopt,
+                                 const std::string& node = {});
+
+  // --- the due queue and leases ----------------------------------------------------------
+  /// Unleased parcels due at `now`, soonest first (a look, not a claim).
+  Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit);
+  /// Takes up to `limit` due parcels for `node`: rows other nodes are claiming are skipped, not
+  /// waited for (FOR UPDATE SKIP LOCKED); a parcel whose number was queried within `min_gap`
+  /// is left alone, whoever queried it. The lease is stored with the claim and the parcel's due
+  /// time moves to the lease's end, so if the node dies, the parcel is due again then.
+  Result<std::vector<DueParcel>> claimDue(const ClaimRequest& request);
+  /// Records that `node` is about to query these parcels' numbers (call it just before sending):
+  /// if the node dies after sending, the next claim still respects the per-number gap.
+  Result<void> markQueried(const std::string& node, const std::vector<std::int64_t>& parcelIds,
+                           Timestamp now);
+  /// Gives back leases `node` holds without a result (shutting down): due again at `now`.
+  Result<int> releaseLease(const std::string& node, const std::vector<std::int64_t>& parcelIds,
+                           Timestamp now);
+
+  // --- nodes -----------------------------------------------------------------------------
+  /// Records that `node` is alive (and folds the counters' deltas, a cheap periodic chore).
+  /// `startedAt` (given on a node's first heartbeat after it starts) replaces the stored start.
+  Result<void> heartbeat(const std::string& node, Timestamp now,
+                         std::optional<Timestamp> startedAt = std::nullopt);
+  /// Nodes whose last heartbeat is within `within` of `now`, with the leases each holds.
+  Result<std::vector<NodeInfo>> liveNodes(Timestamp now, Seconds within);
+
+  // --- the outbox ------------------------------------------------------------------------
+  /// Alert events with a sequence number above `afterSeq`, in commit order.
+  Result<std::vector<OutboxEntry>> readOutbox(std::int64_t afterSeq, int limit);
+
+  // --- tasks, exceptions, claims ---------------------------------------------------------
+  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter);
+  Result<std::vector<NotificationTask>> unalertedTasks();
+  Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
+  /// Moves a task to acked, done or dismissed; the outbox gets a task_updated event.
+  Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
+                                        const std::string& outcome, Timestamp now);
+  Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId);
+  Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter);
+  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind);
+  Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now);
+  Result<bool> hasClaim(std::int64_t parcelId);
+  Result<int> buyerClaims(const std::string& buyerId, Timestamp since);
+
+  // --- health ----------------------------------------------------------------------------
+  /// Cluster-wide counts, read from maintained counters (cost independent of the data's size).
+  Result<StoreCounts> counts();
+  /// "ok", or what is wrong: the schema version, and the maintained counters against a full
+  /// count (the integrity check this backend can make; it reads every row, like quick_check).
+  Result<std::string> quickCheck();
+
+ private:
+  explicit PostgresStore(std::unique_ptr<pqxx::connection_base> conn);
+  void compactCounters(pqxx::transaction_base& tx);
+  std::unique_ptr<pqxx::connection_base> conn_;
+};
+
+}  // namespace pw

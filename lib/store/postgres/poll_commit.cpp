@@ -1,0 +1,183 @@
+#include "store/postgres/poll_commit.h"
+
+#include "model/alert_record.h"
+#include "model/model_json.h"
+#include "store/postgres/pg_rows.h"
+
+#include <boost/json.hpp>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace pw::pg {
+
+namespace {
+
+using EventKey = std::tuple<std::int64_t, std::string, std::string>;
+EventKey keyOf(const TrackingEvent& e) { return {secs(e.time), e.description, e.location}; }
+
+std::string evidenceJson(const Finding& f) {
+  boost::json::array a;
+  for (const auto& e : f.evidence) a.push_back(eventToJson(e));
+  return boost::json::serialize(a);
+}
+
+struct StoredEvent {
+  std::int64_t id = 0;
+  TrackingEvent event;
+};
+
+/// Stores the answer's new events and drops the ones the carrier rewrote; returns the merged
+/// timeline in the SQLite store's order (time, then storage order).
+Timeline mergeEvents(pqxx::transaction_base& tx, const CommitRequest& req, PollOutcome& out) {
+  std::vector<StoredEvent> stored;
+  for (const auto& row : tx.exec_prepared("pw_events_of", req.parcel_id))
+    stored.push_back({row[0].as<std::int64_t>(), readEvent(row, 1)});
+
+  // Every answer carries the full history. A stored event whose time appears in the answer but
+  // whose text or place does not was rewritten by the carrier: the new version replaces it.
+  // Events absent from the answer altogether are kept, since some carriers trim old history.
+  std::set<std::int64_t> answerTimes;
+  std::set<EventKey> answerKeys;
+  for (const auto& e : req.events) {
+    answerTimes.insert(secs(e.time));
+    answerKeys.insert(keyOf(e));
+  }
+  std::vector<std::int64_t> stale;
+  std::set<EventKey> kept;
+  std::vector<StoredEvent> merged;
+  for (auto& s : stored) {
+    if (answerTimes.count(secs(s.event.time)) && !answerKeys.count(keyOf(s.event))) {
+      stale.push_back(s.id);
+      continue;
+    }
+    kept.insert(keyOf(s.event));
+    merged.push_back(std::move(s));
+  }
+  if (!stale.empty()) tx.exec_prepared("pw_delete_events", bigintArray(stale));
+  out.rewritten = static_cast<int>(stale.size());
+
+  std::int64_t now = secs(req.now);
+  for (const auto& e : req.events) {
+    if (!kept.insert(keyOf(e)).second) continue;  // stored already, or twice in one answer
+    auto r =
+        tx.exec_prepared("pw_insert_event", req.parcel_id, secs(e.time), e.local_time,
+                         e.description, e.location, std::string(toString(e.kind)), e.carrier_status,
+                         std::string(toString(e.reason)), std::string(toString(e.signer_type)),
+                         e.signer, e.place.province, e.place.city, e.place.district, now);
+    if (r.empty()) continue;
+    ++out.new_events;
+    merged.push_back({r[0][0].as<std::int64_t>(), e});
+  }
+  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.event.time, a.id) < std::tie(b.event.time, b.id);
+  });
+  Timeline timeline;
+  timeline.reserve(merged.size());
+  for (auto& m : merged) timeline.push_back(std::move(m.event));
+  return timeline;
+}
+
+struct OpenException {
+  std::int64_t id = 0;
+  std::string evidence;
+};
+
+}  // namespace
+
+CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req) {
+  // The parcel's row first: commits of one parcel (a poll and a push, two nodes) take turns, so
+  // each assesses a timeline that includes the other's events.
+  auto locked = tx.exec_prepared("pw_lock_parcel", req.parcel_id);
+  if (locked.empty())
+    throw ErrorException(
+        makeError(ErrorCode::not_found, "no parcel with id " + std::to_string(req.parcel_id)));
+  Parcel parcel = readParcel(locked[0]);
+
+  CommitResult result;
+  PollOutcome& out = result.outcome;
+  Timeline merged = mergeEvents(tx, req, out);
+  Assessment assessment = req.assess(parcel, merged);
+  out.stage = assessment.stage;
+  std::int64_t now = secs(req.now);
+
+  std::map<std::string, OpenException> open;
+  for (const auto& row : tx.exec_prepared("pw_open_exceptions", req.parcel_id))
+    open[row[0].c_str()] = {row[1].as<std::int64_t>(), row[2].c_str()};
+
+  // Reconcile: open exceptions that no longer hold are resolved; findings without an open
+  // exception of their kind open one and raise its task.
+  std::vector<boost::json::object> raisedAlerts, updatedAlerts;
+  std::set<std::string> holding;
+  for (const auto& issue : assessment.issues) {
+    std::string kind(toString(issue.finding.kind));
+    holding.insert(kind);
+    std::string evidence = evidenceJson(issue.finding);
+    if (auto it = open.find(kind); it != open.end()) {
+      // Elapsed time grows on every poll; only new evidence is news.
+      if (evidence != it->second.evidence) {
+        out.updated.push_back({it->second.id, issue.finding.kind, issue.finding.detail});
+        updatedAlerts.push_back(exceptionUpdatedRecord(parcel.tracking_number, parcel.carrier,
+                                                       it->second.id, issue.finding.kind,
+                                                       issue.finding.detail, req.now));
+      }
+      tx.exec_prepared("pw_update_exception", it->second.id,
+                       static_cast<std::int64_t>(issue.finding.elapsed.count()),
+                       issue.finding.detail, evidence, now);
+      continue;
+    }
+    // The partial unique index refuses a second open exception of this kind for the parcel;
+    // with the parcel's row locked above it never has to, but it is what the guarantee rests on.
+    auto row = tx.exec_prepared1("pw_raise", req.parcel_id, kind, secs(issue.finding.since),
+                                 static_cast<std::int64_t>(issue.finding.threshold.count()),
+                                 static_cast<std::int64_t>(issue.finding.elapsed.count()),
+                                 issue.finding.detail, evidence, now,
+                                 std::string(toString(issue.suggestion.remedy)),
+                                 issue.suggestion.reason, issue.message.zh_cn, issue.message.en);
+    NotificationTask t;
+    t.id = row[0].as<std::int64_t>();
+    t.exception_id = row[1].as<std::int64_t>();
+    t.tracking_number = parcel.tracking_number;
+    t.carrier = parcel.carrier;
+    t.kind = issue.finding.kind;
+    t.suggestion = issue.suggestion;
+    t.message = issue.message;
+    t.created_at = req.now;
+    t.detail = issue.finding.detail;
+    raisedAlerts.push_back(exceptionRaisedRecord(t, req.now));
+    raisedAlerts.push_back(taskRaisedRecord(t, req.now));
+    out.raised.push_back(std::move(t));
+  }
+  std::vector<boost::json::object> resolvedAlerts, closedAlerts;
+  for (const auto& [kind, ex] : open) {
+    if (holding.count(kind)) continue;
+    auto k = exceptionKindFromString(kind).value_or(ExceptionKind::problem);
+    // A task nobody acted on is closed with its exception; one an agent acknowledged stays
+    // theirs to finish.
+    for (const auto& row : tx.exec_prepared("pw_resolve", ex.id, now)) {
+      out.closed_tasks.push_back({row[0].as<std::int64_t>(), k});
+      closedAlerts.push_back(taskClosedRecord(parcel.tracking_number, parcel.carrier,
+                                              row[0].as<std::int64_t>(), k, req.now));
+    }
+    out.resolved.push_back(k);
+    resolvedAlerts.push_back(
+        exceptionResolvedRecord(parcel.tracking_number, parcel.carrier, k, req.now));
+  }
+
+  // A final parcel leaves the queue; otherwise the caller's next time, or the stored one.
+  std::optional<std::int64_t> next =
+      isFinal(assessment.stage) ? std::nullopt : secs(req.next_poll_at);
+  tx.exec_prepared("pw_finish_parcel", req.parcel_id, std::string(toString(assessment.stage)),
+                   req.carrier_state, now, isFinal(assessment.stage), next, secs(req.queried_at),
+                   req.node);
+
+  // The order the poll pipeline writes its alert lines in.
+  for (auto* part : {&raisedAlerts, &updatedAlerts, &resolvedAlerts, &closedAlerts})
+    for (auto& a : *part) result.alerts.push_back(std::move(a));
+  return result;
+}
+
+}  // namespace pw::pg
