@@ -44,7 +44,7 @@ CREATE TABLE parcels (
   lease_until      bigint,
   UNIQUE (tracking_number, carrier)
 );
-CREATE INDEX parcels_due ON parcels (next_poll_at) WHERE next_poll_at IS NOT NULL;
+CREATE INDEX parcels_due ON parcels (next_poll_at, id) WHERE next_poll_at IS NOT NULL;
 CREATE INDEX parcels_leased ON parcels (leased_by) WHERE leased_by IS NOT NULL;
 
 -- An event is identified by its content: a re-sent history adds nothing. The hash keeps the
