@@ -308,3 +308,28 @@ TEST_F(Hardening, ConfigFilesTheDaemonCannotReadAreReportedNotCrashedOn) {
     EXPECT_EQ(r.err, file.string() + ": cannot read: Permission denied\n");
   }
 }
+
+TEST_F(Hardening, APartialLastAlertLineIsTerminatedAndReported) {
+  // A full disk, then kill -9, left half a line behind.
+  const std::string fragment =
+      R"({"ts":"2024-05-04T00:00:00Z","event":"task_raised","task_id":1,"tr)";
+  dir.write("alerts.jsonl", fragment);
+  RemoteCarrier carrier;
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
+  carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
+  auto daemon = startDaemon(writeConfig("", "", carrier.server.queryUrl()));
+  EXPECT_NE(daemon->err().find("ALERT_LOG_PARTIAL_LINE path=" + alerts.string() +
+                               " bytes=" + std::to_string(fragment.size())),
+            std::string::npos)
+      << daemon->err();
+  ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
+  ASSERT_TRUE(
+      test::waitFor([&] { return alertFileLines().size() >= 3; }, seconds(20), "the alert lines"));
+  auto lines = alertFileLines();
+  EXPECT_EQ(lines[0], fragment);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(lines[i], ec);
+    EXPECT_FALSE(ec) << "line " << i + 1 << " is not JSON: " << lines[i];
+  }
+}
