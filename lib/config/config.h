@@ -4,6 +4,7 @@
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 #include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "carriers/seventeen_track/seventeen_track_codec.h"
+#include "common/address_filter.h"
 #include "remedies/assessor.h"
 
 #include <cstddef>
@@ -39,6 +40,14 @@ struct ControlSettings {
   std::size_t max_clients = 32;
 };
 
+// Limits and access of the push listener (push.listen turns it on).
+struct PushSettings {
+  AddressFilter allow_from;  // empty: any peer
+  std::size_t max_connections = 256;
+  std::size_t max_body_bytes = 512 * 1024;
+  Seconds read_timeout = std::chrono::seconds(10);  // a whole request, header and body
+};
+
 struct SimulatorSettings {
   bool enabled = false;
   int port = 0;  // 0: any free port on 127.0.0.1
@@ -62,6 +71,7 @@ struct Config {
   SimulatorSettings simulator;
   /// "host:port" for the push listener; empty: no listener.
   std::string push_listen;
+  PushSettings push;
   ControlSettings control;
   /// "127.0.0.1:port" for Prometheus metrics; empty: none.
   std::string metrics_listen;

@@ -1,12 +1,15 @@
 #include "config/config_loader.h"
 
 #include "common/duration.h"
+#include "common/listen_address.h"
 #include "common/time_format.h"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -22,6 +25,33 @@ std::string position(const fs::path& file, const toml::source_region& src) {
   return file.string() + ":" + std::to_string(src.begin.line) + ":" +
          std::to_string(src.begin.column);
 }
+
+// The whole of a configuration, template or secret file, or why it cannot be
+// read, without exceptions: a file in a folder the daemon's user cannot
+// enter must be a message and exit 78, not an abort.
+Result<std::string> readRegularFile(const fs::path& file, std::size_t maxBytes) {
+  std::error_code ec;
+  auto st = fs::status(file, ec);
+  if (st.type() == fs::file_type::not_found)
+    return makeError(ErrorCode::not_found, file.string() + ": no such file");
+  if (ec) return makeError(ErrorCode::io, file.string() + ": cannot read: " + ec.message());
+  if (fs::is_directory(st))
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": is a folder, not a configuration file");
+  if (!fs::is_regular_file(st))
+    return makeError(ErrorCode::invalid_input, file.string() + ": is not a regular file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return makeError(ErrorCode::io, file.string() + ": cannot read: " + std::strerror(errno));
+  std::string text(std::min<std::uintmax_t>(fs::file_size(file, ec), maxBytes), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad())
+    return makeError(ErrorCode::io, file.string() + ": cannot read: " + std::strerror(errno));
+  return text;
+}
+
+constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
 
 struct Ctx {
   fs::path base;  // folder of the config file
@@ -93,9 +123,9 @@ Apply secret(F field) {
     } else if (s.rfind("file:", 0) == 0) {
       fs::path p = s.substr(5);
       if (!p.is_absolute()) p = ctx.base / p;
-      std::ifstream in(p);
-      std::string line;
-      if (!in || !std::getline(in, line)) return "cannot read secret file " + p.string();
+      auto text = readRegularFile(p, 64 * 1024);
+      if (!text) return "cannot read secret file " + p.string();
+      std::string line = text->substr(0, text->find('\n'));
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (line.empty()) return "secret file " + p.string() + " is empty";
       s = line;
@@ -299,11 +329,48 @@ const std::vector<KeySpec>& keys() {
              s->rfind("localhost:", 0) != 0)
            return "must be on localhost (127.0.0.1:PORT or [::1]:PORT); put a proxy in front to "
                   "expose it";
+         if (!s->empty())
+           if (auto ep = parseListenAddress(*s); !ep) return ep.error().message;
          c.metrics_listen = *s;
          return std::nullopt;
        }},
       {"push.listen", "string", "", kRestart,
-       "host:port of the push listener, e.g. \"127.0.0.1:8900\"", string(FIELD(push_listen), true)},
+       "host:port of the push listener, e.g. \"127.0.0.1:8900\"; every enabled aggregator's push "
+       "secret must be set (carriers.kuaidi100.salt)",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         if (!s->empty())
+           if (auto ep = parseListenAddress(*s); !ep) return ep.error().message;
+         c.push_listen = *s;
+         return std::nullopt;
+       }},
+      {"push.allow_from", "array", "[]", kLive,
+       "networks that may push, e.g. [\"203.0.113.0/24\", \"2001:db8::/32\"] (the aggregators "
+       "publish their callback addresses); others get 403. Empty: any",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         const auto* arr = n.as_array();
+         if (!arr) return "expected an array of networks such as [\"203.0.113.0/24\"]";
+         std::vector<std::string> networks;
+         for (const auto& item : *arr) {
+           auto s = item.value<std::string>();
+           if (!item.is_string() || !s) return "expected an array of strings";
+           networks.push_back(*s);
+         }
+         auto filter = AddressFilter::parse(networks);
+         if (!filter) return filter.error().message;
+         c.push.allow_from = std::move(*filter);
+         return std::nullopt;
+       }},
+      {"push.max_connections", "integer", "256", kRestart,
+       "push connections open at once; more are closed at once (and logged)",
+       integer(FIELD(push.max_connections), 1, 65536)},
+      {"push.max_body_bytes", "bytes", "524288", kRestart,
+       "larger push requests get 413 (a Kuaidi100 push with a long history is well under this)",
+       integer(FIELD(push.max_body_bytes), 1024, 64LL * 1024 * 1024)},
+      {"push.read_timeout", "duration", "\"10s\"", kRestart,
+       "a whole push request, header and body, must arrive within this",
+       duration(FIELD(push.read_timeout), seconds(1), minutes(5))},
       {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidi100.zone))},
       {"carriers.default", "string", "\"kuaidi100\"", kLive,
@@ -429,13 +496,17 @@ struct Walker {
 };
 
 Result<MessageTemplates> loadMessages(const fs::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    if (!fs::exists(file))
+  auto text = readRegularFile(file, kMaxConfigBytes);
+  if (!text) {
+    if (text.error().code == ErrorCode::not_found)
       return makeError(ErrorCode::invalid_input,
                        file.string() + ": no such file (named by remedies.messages)");
+    return makeError(ErrorCode::invalid_input, text.error().message);
+  }
+  toml::table root;
+  try {
+    root = toml::parse(*text, file.string());
+  } catch (const toml::parse_error& e) {
     return makeError(ErrorCode::invalid_input,
                      position(file, e.source()) + ": " + std::string(e.description()));
   }
@@ -521,17 +592,23 @@ std::vector<ConfigKeyInfo> configKeys() {
 }
 
 Result<Config> loadConfig(const fs::path& file) {
+  auto text = readRegularFile(file, kMaxConfigBytes);
+  if (!text) return makeError(ErrorCode::invalid_input, text.error().message);
+  return parseConfig(*text, file);
+}
+
+Result<Config> parseConfig(std::string_view text, const fs::path& file) {
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
-    std::string what(e.description());
-    if (!fs::exists(file))
-      return makeError(ErrorCode::invalid_input, file.string() + ": no such file");
-    return makeError(ErrorCode::invalid_input, position(file, e.source()) + ": " + what);
+    return makeError(ErrorCode::invalid_input,
+                     position(file, e.source()) + ": " + std::string(e.description()));
   }
   Config config;
-  config.source = fs::absolute(file);
+  std::error_code ec;
+  config.source = fs::absolute(file, ec);
+  if (ec) config.source = file;
   for (const auto& k : keys()) config.settings[std::string(k.key)] = std::string(k.default_value);
   Walker w{file, config, Ctx{config.source.parent_path()}, {}};
   w.walk(root, "");
@@ -568,6 +645,13 @@ Result<Config> loadConfig(const fs::path& file) {
   if (config.seventeen_track_enabled && config.seventeen_track.token.empty())
     return makeError(ErrorCode::invalid_input,
                      file.string() + ": carriers.17track: token is required");
+  // A push listener verifies every push with the aggregator's secret; an
+  // empty one would let anyone who can reach it forge deliveries and tasks.
+  if (!config.push_listen.empty() && config.kuaidi100_enabled && config.kuaidi100.salt.empty())
+    return makeError(ErrorCode::invalid_input,
+                     file.string() +
+                         ": carriers.kuaidi100.salt: required when push.listen is set (pushes to "
+                         "/push/kuaidi100 are verified with it); set it, or disable pushes");
   bool defaultEnabled = (config.default_aggregator == "kuaidi100" && config.kuaidi100_enabled) ||
                         (config.default_aggregator == "kuaidiniao" && config.kuaidiniao_enabled) ||
                         (config.default_aggregator == "17track" && config.seventeen_track_enabled);

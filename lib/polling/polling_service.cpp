@@ -385,7 +385,7 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
   log->debug("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", source, tn,
              snap.events.size(), outcome->new_events, outcome->rewritten, toString(outcome->stage));
 
-  std::vector<std::int64_t> written;
+  AlertMarks written;
   for (const auto& task : outcome->raised) {
     ++counters_.tasks_raised;
     ++counters_.tasks_raised_by_kind[std::string(toString(task.kind))];
@@ -393,20 +393,26 @@ Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const P
                            task.tracking_number, toString(task.kind),
                            toString(task.suggestion.remedy), task.id, task.detail);
     emitAlert(exceptionRaisedRecord(task, now));
-    if (emitAlert(taskRaisedRecord(task, now)))
-      written.push_back(task.id);
-    else
-      awaiting_disk_.push_back(task.id);
+    // A line is written only after every line kept before it: the task's
+    // line on disk means its exception's is too.
+    auto& marks = emitAlert(taskRaisedRecord(task, now)) ? written : awaiting_disk_;
+    marks.tasks.push_back(task.id);
+    marks.raised.push_back(task.exception_id);
   }
   for (const auto& u : outcome->updated) {
     logger("detect")->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn,
                            toString(u.kind), u.detail);
     emitAlert(exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
   }
-  for (auto kind : outcome->resolved) {
+  for (std::size_t i = 0; i < outcome->resolved.size(); ++i) {
+    auto kind = outcome->resolved[i];
+    auto id = outcome->resolved_ids[i];
     ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
     logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
-    emitAlert(exceptionResolvedRecord(tn, parcel.carrier, kind, now));
+    auto& marks = emitAlert(exceptionResolvedRecord(tn, parcel.carrier, id, kind, now))
+                      ? written
+                      : awaiting_disk_;
+    marks.resolved.push_back(id);
   }
   for (const auto& c : outcome->closed_tasks)
     emitAlert(taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
@@ -556,7 +562,7 @@ bool PollingService::emitAlert(const boost::json::object& record) {
 void PollingService::retryAlerts() {
   if (!alerts_.retry()) return;
   alert_backlog_ = false;
-  logger("poll")->info("ALERTS_WRITTEN_LATE tasks={}", awaiting_disk_.size());
+  logger("poll")->info("ALERTS_WRITTEN_LATE tasks={}", awaiting_disk_.tasks.size());
   if (!awaiting_disk_.empty()) {
     if (auto r = store_.markAlerted(awaiting_disk_, clock_.now()); !r)
       logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
@@ -564,27 +570,36 @@ void PollingService::retryAlerts() {
   }
 }
 
-// At start-up: tasks whose lines a crash (or a full disk before it) left
-// unwritten are written now.
+// At start-up: raised and resolved lines a crash (or a full disk before it)
+// left unwritten are written now, raises first, each in commit order.
 void PollingService::emitPendingAlerts() {
-  auto pending = store_.unalertedTasks();
-  if (!pending) {
-    logger("store")->error("STORE_READ_FAILED what=unalerted_tasks error={}",
-                           pending.error().message);
+  auto raises = store_.unalertedRaises();
+  auto resolves = store_.unalertedResolves();
+  if (!raises || !resolves) {
+    logger("store")->error("STORE_READ_FAILED what=unalerted_lines error={}",
+                           !raises ? raises.error().message : resolves.error().message);
     return;
   }
   Timestamp now = clock_.now();
-  std::vector<std::int64_t> written;
-  for (const auto& task : *pending) {
-    if (emitAlert(taskRaisedRecord(task, now)))
-      written.push_back(task.id);
-    else
-      awaiting_disk_.push_back(task.id);
+  AlertMarks written;
+  std::size_t lines = 0;
+  for (const auto& r : *raises) {
+    bool ok = true;
+    if (r.exception_line) ok = emitAlert(exceptionRaisedRecord(r.task, now));
+    if (r.task_line) ok = emitAlert(taskRaisedRecord(r.task, now));
+    auto& marks = ok ? written : awaiting_disk_;
+    marks.tasks.push_back(r.task.id);
+    marks.raised.push_back(r.task.exception_id);
+    lines += static_cast<std::size_t>(r.exception_line) + static_cast<std::size_t>(r.task_line);
   }
-  if (!written.empty()) {
-    logger("poll")->info("ALERTS_REPLAYED count={}", written.size());
-    (void)store_.markAlerted(written, now);
+  for (const auto& r : *resolves) {
+    bool ok = emitAlert(
+        exceptionResolvedRecord(r.tracking_number, r.carrier, r.exception_id, r.kind, now));
+    (ok ? written : awaiting_disk_).resolved.push_back(r.exception_id);
+    ++lines;
   }
+  if (lines > 0) logger("poll")->info("ALERTS_REPLAYED count={}", lines);
+  if (!written.empty()) (void)store_.markAlerted(written, now);
 }
 
 Result<StatusReport> PollingService::status() {

@@ -126,7 +126,7 @@ class PollingService final : public ServiceApi {
   std::set<std::int64_t> rerun_after_flight_;
   bool stopping_ = false;
   bool alert_backlog_ = false;
-  std::vector<std::int64_t> awaiting_disk_;  // tasks whose line is kept, not yet written
+  AlertMarks awaiting_disk_;  // lines kept in memory, not yet written
   std::function<void()> drained_;
   PollCounters counters_;
   PollCounters summarized_;  // counters_ at the last POLL_SUMMARY

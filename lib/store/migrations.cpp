@@ -109,6 +109,16 @@ ALTER TABLE tasks ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
       R"sql(
 ALTER TABLE parcels ADD COLUMN country TEXT NOT NULL DEFAULT '';
 )sql",
+      // 7: whether an exception's raised and resolved lines reached the alert
+      // log, so a crash that lost them has them replayed (like task lines).
+      // Lines of exceptions from before this step are not replayed.
+      R"sql(
+ALTER TABLE exceptions ADD COLUMN raised_alerted_at INTEGER;
+ALTER TABLE exceptions ADD COLUMN resolved_alerted_at INTEGER;
+UPDATE exceptions SET raised_alerted_at = opened_at, resolved_alerted_at = resolved_at;
+CREATE INDEX exceptions_unalerted ON exceptions(id)
+  WHERE raised_alerted_at IS NULL OR (resolved_at IS NOT NULL AND resolved_alerted_at IS NULL);
+)sql",
   };
   return kSteps;
 }

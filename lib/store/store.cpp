@@ -356,7 +356,10 @@ Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
       closeTask.bind(1, static_cast<int64_t>(secs(now)));
       closeTask.bind(2, static_cast<int64_t>(id));
       closeTask.exec();
-      if (auto k = exceptionKindFromString(kind)) out.resolved.push_back(*k);
+      if (auto k = exceptionKindFromString(kind)) {
+        out.resolved.push_back(*k);
+        out.resolved_ids.push_back(id);
+      }
     }
 
     SQLite::Statement up(*db_,
@@ -464,17 +467,65 @@ Result<std::vector<NotificationTask>> Store::unalertedTasks() {
 }
 
 Result<void> Store::markAlerted(const std::vector<std::int64_t>& ids, Timestamp now) {
+  return markAlerted(AlertMarks{ids, {}, {}}, now);
+}
+
+Result<void> Store::markAlerted(const AlertMarks& marks, Timestamp now) {
   return guarded("mark alerted", [&]() -> Result<void> {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement up(*db_, "UPDATE tasks SET alerted_at=? WHERE id=?");
-    for (auto id : ids) {
-      up.bind(1, static_cast<int64_t>(secs(now)));
-      up.bind(2, static_cast<int64_t>(id));
-      up.exec();
-      up.reset();
-    }
+    auto mark = [&](const char* sql, const std::vector<std::int64_t>& ids) {
+      SQLite::Statement up(*db_, sql);
+      for (auto id : ids) {
+        up.bind(1, static_cast<int64_t>(secs(now)));
+        up.bind(2, static_cast<int64_t>(id));
+        up.exec();
+        up.reset();
+      }
+    };
+    mark("UPDATE tasks SET alerted_at=? WHERE id=?", marks.tasks);
+    mark("UPDATE exceptions SET raised_alerted_at=? WHERE id=?", marks.raised);
+    mark("UPDATE exceptions SET resolved_alerted_at=? WHERE id=?", marks.resolved);
     tx.commit();
     return {};
+  });
+}
+
+Result<std::vector<PendingRaise>> Store::unalertedRaises() {
+  return guarded("list unalerted raises", [&]() -> Result<std::vector<PendingRaise>> {
+    SQLite::Statement q(*db_, std::string("SELECT ") + kTaskColumns +
+                                  ", e.raised_alerted_at IS NULL, t.alerted_at IS NULL "
+                                  "FROM tasks t JOIN parcels p ON p.id = t.parcel_id "
+                                  "JOIN exceptions e ON e.id = t.exception_id "
+                                  "WHERE t.alerted_at IS NULL OR e.raised_alerted_at IS NULL "
+                                  "ORDER BY t.id");
+    std::vector<PendingRaise> out;
+    while (q.executeStep()) {
+      PendingRaise r;
+      r.task = readTask(q);
+      r.exception_line = q.getColumn(12).getInt() != 0;
+      r.task_line = q.getColumn(13).getInt() != 0;
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<PendingResolve>> Store::unalertedResolves() {
+  return guarded("list unalerted resolves", [&]() -> Result<std::vector<PendingResolve>> {
+    SQLite::Statement q(*db_,
+                        "SELECT e.id, p.tracking_number, p.carrier, e.kind FROM exceptions e "
+                        "JOIN parcels p ON p.id = e.parcel_id WHERE e.resolved_at IS NOT NULL "
+                        "AND e.resolved_alerted_at IS NULL ORDER BY e.resolved_at, e.id");
+    std::vector<PendingResolve> out;
+    while (q.executeStep()) {
+      PendingResolve r;
+      r.exception_id = q.getColumn(0).getInt64();
+      r.tracking_number = q.getColumn(1).getString();
+      r.carrier = q.getColumn(2).getString();
+      r.kind = exceptionKindFromString(q.getColumn(3).getString()).value_or(ExceptionKind::problem);
+      out.push_back(std::move(r));
+    }
+    return out;
   });
 }
 

@@ -41,8 +41,9 @@ struct PollOutcome {
   int new_events = 0;
   int rewritten = 0;  // stored events the carrier's answer replaced
   ParcelStage stage = ParcelStage::awaiting_pickup;
-  std::vector<NotificationTask> raised;  // tasks created by this poll
-  std::vector<ExceptionKind> resolved;   // exceptions that stopped holding
+  std::vector<NotificationTask> raised;    // tasks created by this poll
+  std::vector<ExceptionKind> resolved;     // exceptions that stopped holding
+  std::vector<std::int64_t> resolved_ids;  // their ids, in the same order
   /// Open exceptions whose evidence changed (a new failed attempt, ...).
   struct Update {
     std::int64_t exception_id = 0;
@@ -90,6 +91,31 @@ struct ExceptionRecord {
   std::string carrier;
 };
 
+/// Alert-log lines confirmed written: task_raised lines by task id,
+/// exception_raised and exception_resolved lines by exception id.
+struct AlertMarks {
+  std::vector<std::int64_t> tasks;
+  std::vector<std::int64_t> raised;
+  std::vector<std::int64_t> resolved;
+  bool empty() const { return tasks.empty() && raised.empty() && resolved.empty(); }
+  void clear() { *this = AlertMarks{}; }
+};
+
+/// A raised exception whose lines (one or both) a crash may have lost.
+struct PendingRaise {
+  NotificationTask task;        // the task and its exception
+  bool exception_line = false;  // exception_raised still owed
+  bool task_line = false;       // task_raised still owed
+};
+
+/// A resolved exception whose exception_resolved line is still owed.
+struct PendingResolve {
+  std::int64_t exception_id = 0;
+  std::string tracking_number;
+  std::string carrier;
+  ExceptionKind kind = ExceptionKind::problem;
+};
+
 class Store {
  public:
   using AssessFn = std::function<Assessment(const Parcel&, const Timeline&)>;
@@ -127,6 +153,10 @@ class Store {
   /// Tasks whose alert-log line was not yet confirmed written (e.g. after a crash).
   Result<std::vector<NotificationTask>> unalertedTasks();
   Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
+  Result<void> markAlerted(const AlertMarks& marks, Timestamp now);
+  /// Raised and resolved lines not yet confirmed written, oldest first.
+  Result<std::vector<PendingRaise>> unalertedRaises();
+  Result<std::vector<PendingResolve>> unalertedResolves();
 
   /// Moves a task to acked, done or dismissed with what was done.
   Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,

@@ -455,8 +455,11 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
   EXPECT_EQ(ctl({"status"}).status, 0);
 
   // A good one applies live; what needs a restart is named, not applied.
+  std::string salted = good;
+  salted.replace(salted.find("key = \"E2E-KEY\"\n"), 16,
+                 "key = \"E2E-KEY\"\nsalt = \"E2E-SALT\"\n");
   dir.write("pw.toml",
-            good + "[detect]\nstalled_after = \"72h\"\n[push]\nlisten = \"127.0.0.1:0\"\n");
+            salted + "[detect]\nstalled_after = \"72h\"\n[push]\nlisten = \"127.0.0.1:0\"\n");
   r = ctl({"reload"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "reloaded " + config.string() + "; not applied until restart: push.listen\n");

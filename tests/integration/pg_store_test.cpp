@@ -250,6 +250,35 @@ TEST_F(PgStoreTest, UnalertedTasksSurviveUntilMarked) {
   EXPECT_TRUE(store->unalertedTasks().value().empty());
 }
 
+TEST_F(PgStoreTest, RaisedAndResolvedLinesAreOwedUntilMarked) {
+  auto raised = commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value().raised.at(0);
+  auto owed = store->unalertedRaises().value();
+  ASSERT_EQ(owed.size(), 1u);
+  EXPECT_TRUE(owed[0].exception_line);
+  EXPECT_TRUE(owed[0].task_line);
+  ASSERT_TRUE(
+      store->markAlerted(AlertMarks{{}, {raised.exception_id}, {}}, at("2024-05-04T00:00:01Z")));
+  owed = store->unalertedRaises().value();
+  ASSERT_EQ(owed.size(), 1u);
+  EXPECT_FALSE(owed[0].exception_line);
+  EXPECT_TRUE(owed[0].task_line);
+  ASSERT_TRUE(store->markAlerted({raised.id}, at("2024-05-04T00:00:01Z")));
+  EXPECT_TRUE(store->unalertedRaises().value().empty());
+  auto moved = commit(history, {}).value();
+  ASSERT_EQ(moved.resolved_ids, std::vector<std::int64_t>{raised.exception_id});
+  auto resolves = store->unalertedResolves().value();
+  ASSERT_EQ(resolves.size(), 1u);
+  EXPECT_EQ(resolves[0].exception_id, raised.exception_id);
+  EXPECT_EQ(resolves[0].tracking_number, "YT1234567890123");
+  EXPECT_EQ(resolves[0].kind, ExceptionKind::stalled);
+  ASSERT_TRUE(
+      store->markAlerted(AlertMarks{{}, {}, {raised.exception_id}}, at("2024-05-04T00:00:02Z")));
+  EXPECT_TRUE(store->unalertedResolves().value().empty());
+  auto line = boost::json::parse(store->readOutbox(0, 10).value().at(2).payload).as_object();
+  EXPECT_EQ(line.at("event"), "exception_resolved");
+  EXPECT_EQ(line.at("exception_id").as_int64(), raised.exception_id);
+}
+
 TEST_F(PgStoreTest, FinalStageLeavesTheScheduleAndTheQueue) {
   EXPECT_EQ(store->dueParcels(at("2024-05-01T00:00:00Z"), 10).value().size(), 1u);
   store

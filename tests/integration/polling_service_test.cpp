@@ -423,3 +423,48 @@ TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
   EXPECT_EQ(service.status().value().counters.pollsFailed(), 2u);
   EXPECT_EQ((service.status().value().counters.polls[{"17track", "http_error"}]), 2u);
 }
+
+TEST_F(Pipeline, ExceptionLinesACrashLeftUnwrittenAreReplayedAtStart) {
+  // "The disk is full", then the process dies: what was kept in memory is gone.
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  alerts.fail = true;
+  service->track({test::sampleParcel()});
+  runUntilIdle();
+  ASSERT_TRUE(alerts.lines.empty());
+  auto restart = [&] {
+    service.reset();
+    alerts = VectorSink{};
+    auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
+    cfg.simulator.enabled = false;
+    cfg.kuaidi100 = {server.queryUrl(), "CUST", "KEY", TimeZone::shanghai()};
+    service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
+                                               std::make_shared<const Config>(cfg));
+    ASSERT_TRUE(service->start());
+  };
+  restart();
+  ASSERT_EQ(alerts.lines.size(), 2u);
+  EXPECT_EQ(alerts.lines[0].at("event"), "exception_raised");
+  EXPECT_EQ(alerts.lines[1].at("event"), "task_raised");
+  EXPECT_EQ(alerts.lines[0].at("exception_id"), service->tasks({}).value().at(0).exception_id);
+
+  // The parcel moves on: the stall resolves while the disk is full again.
+  server.setResponse(
+      "YT1234567890123",
+      test::kuaidi100Body("YT1234567890123",
+                          {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                           {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"},
+                           {"2024-05-04 07:00:00", "【杭州市】 快件离开 杭州转运中心", "0"}}));
+  alerts.fail = true;
+  service->rerun({.all = true}).value();
+  runUntilIdle();
+  restart();
+  auto resolved = alerts.of("exception_resolved");
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].at("kind"), "stalled");
+  EXPECT_TRUE(alerts.of("exception_raised").empty()) << "what was written is not replayed";
+  EXPECT_TRUE(alerts.of("task_raised").empty());
+
+  restart();
+  EXPECT_TRUE(alerts.lines.empty()) << "a replayed line is replayed once";
+}

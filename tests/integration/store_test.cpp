@@ -169,7 +169,7 @@ TEST_F(StoreTest, ReopenKeepsDataAndSchemaVersion) {
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
   EXPECT_EQ(store->quickCheck().value(), "ok");
   SQLite::Database db((dir / "pw.db").string());
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 

@@ -1,5 +1,6 @@
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 
+#include "carriers/constant_time.h"
 #include "carriers/json_text.h"
 #include "carriers/kuaidi100/kuaidi100_status.h"
 #include "carriers/md5.h"
@@ -164,7 +165,7 @@ Result<Kuaidi100Push> Kuaidi100Codec::parsePush(std::string_view formBody) const
     std::string expected = md5HexUpper(param + settings_.salt);
     std::string got = signature;
     for (auto& c : got) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (got != expected)
+    if (!constantTimeEquals(got, expected))
       return makeError(ErrorCode::invalid_input, "kuaidi100 push: sign does not match");
   }
   boost::system::error_code ec;

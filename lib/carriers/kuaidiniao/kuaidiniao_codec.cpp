@@ -2,6 +2,7 @@
 
 #include "carriers/carrier_codes.h"
 #include "carriers/code_meaning.h"
+#include "carriers/constant_time.h"
 #include "carriers/json_text.h"
 #include "carriers/kuaidiniao/kuaidiniao_status.h"
 #include "carriers/md5.h"
@@ -134,7 +135,7 @@ Result<std::vector<KuaidiniaoPushItem>> KuaidiniaoCodec::parsePush(
   if (requestType != "101")
     return makeError(ErrorCode::invalid_input,
                      "kuaidiniao push: RequestType '" + requestType + "' is not 101 (traces)");
-  if (requestData.empty() || dataSign != sign(requestData, settings_.app_key))
+  if (requestData.empty() || !constantTimeEquals(dataSign, sign(requestData, settings_.app_key)))
     return makeError(ErrorCode::invalid_input, "kuaidiniao push: DataSign does not match");
   boost::system::error_code ec;
   json::value root = json::parse(requestData, ec);

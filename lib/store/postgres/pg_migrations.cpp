@@ -82,8 +82,14 @@ CREATE TABLE exceptions (
   evidence     text NOT NULL,
   opened_at    bigint NOT NULL,
   updated_at   bigint NOT NULL,
-  resolved_at  bigint
+  resolved_at  bigint,
+  -- When the node's alert log confirmed the exception_raised / exception_resolved line, so a
+  -- crash that lost a line has it replayed (tasks.alerted_at does the same for task lines).
+  raised_alerted_at    bigint,
+  resolved_alerted_at  bigint
 );
+CREATE INDEX exceptions_unalerted ON exceptions (id)
+  WHERE raised_alerted_at IS NULL OR (resolved_at IS NOT NULL AND resolved_alerted_at IS NULL);
 -- At most one open exception of a kind per parcel, whichever node commits: the database decides.
 CREATE UNIQUE INDEX exceptions_one_open ON exceptions (parcel_id, kind) WHERE resolved_at IS NULL;
 CREATE INDEX exceptions_by_parcel ON exceptions (parcel_id);

@@ -155,12 +155,49 @@ Result<std::vector<NotificationTask>> PostgresStore::unalertedTasks() {
 }
 
 Result<void> PostgresStore::markAlerted(const std::vector<std::int64_t>& ids, Timestamp now) {
+  return markAlerted(AlertMarks{ids, {}, {}}, now);
+}
+
+Result<void> PostgresStore::markAlerted(const AlertMarks& marks, Timestamp now) {
   return guarded("mark alerted", [&]() -> Result<void> {
     pqxx::work tx(*conn_);
     tx.exec_params0("UPDATE tasks SET alerted_at = $1 WHERE id = ANY($2::bigint[])", secs(now),
-                    pg::bigintArray(ids));
+                    pg::bigintArray(marks.tasks));
+    tx.exec_params0("UPDATE exceptions SET raised_alerted_at = $1 WHERE id = ANY($2::bigint[])",
+                    secs(now), pg::bigintArray(marks.raised));
+    tx.exec_params0("UPDATE exceptions SET resolved_alerted_at = $1 WHERE id = ANY($2::bigint[])",
+                    secs(now), pg::bigintArray(marks.resolved));
     tx.commit();
     return {};
+  });
+}
+
+Result<std::vector<PendingRaise>> PostgresStore::unalertedRaises() {
+  return guarded("list unalerted raises", [&]() -> Result<std::vector<PendingRaise>> {
+    pqxx::read_transaction tx(*conn_);
+    std::vector<PendingRaise> out;
+    for (const auto& row : tx.exec(std::string("SELECT ") + pg::kTaskColumns +
+                                   ", e.raised_alerted_at IS NULL, t.alerted_at IS NULL "
+                                   "FROM tasks t JOIN parcels p ON p.id = t.parcel_id "
+                                   "JOIN exceptions e ON e.id = t.exception_id "
+                                   "WHERE t.alerted_at IS NULL OR e.raised_alerted_at IS NULL "
+                                   "ORDER BY t.id"))
+      out.push_back({pg::readTask(row), row[12].as<bool>(), row[13].as<bool>()});
+    return out;
+  });
+}
+
+Result<std::vector<PendingResolve>> PostgresStore::unalertedResolves() {
+  return guarded("list unalerted resolves", [&]() -> Result<std::vector<PendingResolve>> {
+    pqxx::read_transaction tx(*conn_);
+    std::vector<PendingResolve> out;
+    for (const auto& row :
+         tx.exec("SELECT e.id, p.tracking_number, p.carrier, e.kind FROM exceptions e "
+                 "JOIN parcels p ON p.id = e.parcel_id WHERE e.resolved_at IS NOT NULL "
+                 "AND e.resolved_alerted_at IS NULL ORDER BY e.resolved_at, e.id"))
+      out.push_back({row[0].as<std::int64_t>(), row[1].c_str(), row[2].c_str(),
+                     exceptionKindFromString(row[3].c_str()).value_or(ExceptionKind::problem)});
+    return out;
   });
 }
 

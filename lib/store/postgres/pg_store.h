@@ -103,6 +103,10 @@ class PostgresStore {
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter);
   Result<std::vector<NotificationTask>> unalertedTasks();
   Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
+  Result<void> markAlerted(const AlertMarks& marks, Timestamp now);
+  /// Raised and resolved lines not yet confirmed written, oldest first.
+  Result<std::vector<PendingRaise>> unalertedRaises();
+  Result<std::vector<PendingResolve>> unalertedResolves();
   /// Moves a task to acked, done or dismissed; the outbox gets a task_updated event.
   Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
                                         const std::string& outcome, Timestamp now);

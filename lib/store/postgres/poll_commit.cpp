@@ -163,8 +163,9 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req) {
                                               row[0].as<std::int64_t>(), k, req.now));
     }
     out.resolved.push_back(k);
+    out.resolved_ids.push_back(ex.id);
     resolvedAlerts.push_back(
-        exceptionResolvedRecord(parcel.tracking_number, parcel.carrier, k, req.now));
+        exceptionResolvedRecord(parcel.tracking_number, parcel.carrier, ex.id, k, req.now));
   }
 
   // A final parcel leaves the queue; otherwise the caller's next time, or the stored one.
