@@ -169,6 +169,23 @@ Result<std::vector<PollTarget>> Store::pollTargets() {
   });
 }
 
+Result<std::vector<Store::ActiveParcel>> Store::activeParcels(std::int64_t afterId, int limit) {
+  return guarded("list active parcels", [&]() -> Result<std::vector<ActiveParcel>> {
+    SQLite::Statement q(*db_, std::string("SELECT ") + kParcelColumns +
+                                  ", last_polled_at FROM parcels WHERE id > ? AND stage NOT IN "
+                                  "('delivered', 'returned') ORDER BY id LIMIT ?");
+    q.bind(1, static_cast<int64_t>(afterId));
+    q.bind(2, limit);
+    std::vector<ActiveParcel> out;
+    while (q.executeStep()) {
+      ActiveParcel a{readParcel(q), std::nullopt};
+      if (!q.getColumn(14).isNull()) a.last_polled_at = fromSecs(q.getColumn(14).getInt64());
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
 Result<std::optional<Parcel>> Store::findParcel(std::string_view tn) {
   return guarded("find parcel", [&]() -> Result<std::optional<Parcel>> {
     SQLite::Statement q(*db_, std::string("SELECT ") + kParcelColumns +

@@ -135,6 +135,13 @@ class Store {
 
   /// Parcels not in a final stage, for the scheduler.
   Result<std::vector<PollTarget>> pollTargets();
+  /// Active parcels with id > afterId, by id: the scheduler loads them a page
+  /// at a time so a million parcels never hold up the event loop.
+  struct ActiveParcel {
+    Parcel parcel;
+    std::optional<Timestamp> last_polled_at;
+  };
+  Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit);
   Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber);
   Result<Parcel> parcel(std::int64_t id);
   Result<Timeline> timeline(std::int64_t parcelId);
