@@ -2,10 +2,10 @@
 
 namespace pw::store {
 
-const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kSteps = {
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kSteps = {
       // 1: parcels, their events, the exceptions found and the tasks raised.
-      R"sql(
+      {R"sql(
 CREATE TABLE parcels (
   id               INTEGER PRIMARY KEY,
   tracking_number  TEXT NOT NULL,
@@ -76,21 +76,21 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_by_state ON tasks(state, created_at);
 CREATE INDEX tasks_unalerted ON tasks(id) WHERE alerted_at IS NULL;
-)sql",
+)sql"},
       // 2: what a scan says beyond its kind (who signed, why it failed).
-      R"sql(
+      {R"sql(
 ALTER TABLE events ADD COLUMN reason      TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE events ADD COLUMN signer_type TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE events ADD COLUMN signer      TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
       // 3: where each scan happened (for misroute and false-signature rules).
-      R"sql(
+      {R"sql(
 ALTER TABLE events ADD COLUMN province TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN city     TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN district TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
       // 4: buyers' "not received" claims (feed false_signed and the buyer's history).
-      R"sql(
+      {R"sql(
 CREATE TABLE claims (
   id          INTEGER PRIMARY KEY,
   parcel_id   INTEGER NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
@@ -100,15 +100,17 @@ CREATE TABLE claims (
 );
 CREATE INDEX claims_by_buyer ON claims(buyer_id, created_at);
 CREATE INDEX claims_by_parcel ON claims(parcel_id);
-)sql",
+)sql"},
       // 5: what an agent did about a task.
-      R"sql(
+      {R"sql(
 ALTER TABLE tasks ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
       // 6: the destination's country, for parcels sent abroad.
-      R"sql(
+      {R"sql(
 ALTER TABLE parcels ADD COLUMN country TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
+      // 7: one box, a million parcels (see toVersion7).
+      {"", &toVersion7},
   };
   return kSteps;
 }
