@@ -12,7 +12,8 @@ namespace pw::store {
 /// signer, a remedy's reason, a message template) stored once and referred
 /// to by a small integer. Ids are cached per connection; a cached id may
 /// come from a transaction that was rolled back, so the owner calls forget()
-/// after every rollback.
+/// after every rollback. Entries are never changed or deleted, so another
+/// connection's writes cannot make a cached id wrong.
 class Dictionary {
  public:
   explicit Dictionary(StatementCache& statements) : statements_(statements) {}

@@ -17,7 +17,13 @@ struct State {
   StatementCache statements;
   Dictionary dict;
   StoreOptions options;
-  std::unordered_map<std::int64_t, MessageTemplatesRow> templates;
+  std::unordered_map<std::int64_t, MessageTemplatesRow> templates;  // by dict id
+
+  /// After a rollback: the ids it took back may be handed out again.
+  void forget() {
+    dict.forget();
+    templates.clear();
+  }
 };
 
 /// BEGIN IMMEDIATE ... COMMIT with prepared statements; rolls back if not

@@ -16,7 +16,7 @@ WriteTransaction::~WriteTransaction() {
     run(s_, "ROLLBACK");
   } catch (...) {  // SQLite may have rolled back already (I/O error, full disk)
   }
-  s_.dict.forget();
+  s_.forget();
 }
 
 void WriteTransaction::commit() {
@@ -41,7 +41,7 @@ void Savepoint::release() {
 
 void Savepoint::rollback() {
   done_ = true;
-  s_.dict.forget();
+  s_.forget();
   run(s_, "ROLLBACK TO request");
   run(s_, "RELEASE request");
 }
