@@ -295,6 +295,18 @@ int main(int argc, char** argv) {
   rerun->add_option("TRACKING_NUMBER", rerunNumbers, "these parcels");
   rerun->add_option("--kind", rerunKind, "every parcel with this exception open, e.g. stalled");
   rerun->add_flag("--all", rerunAll, "every active parcel");
+  std::vector<std::string> reassessNumbers;
+  std::string reassessKind;
+  bool reassessAll = false;
+  auto* reassessCmd = cli.add_subcommand(
+      "reassess",
+      "detection and remedies again over stored timelines with the current configuration, no "
+      "carrier query: TRACKING_NUMBER..., --kind KIND or --all (after a threshold change)");
+  reassessCmd->add_option("TRACKING_NUMBER", reassessNumbers, "these parcels");
+  reassessCmd->add_option("--kind", reassessKind, "every parcel with this exception open");
+  reassessCmd->add_flag("--all", reassessAll, "every active parcel (in the background)");
+  auto* checkCmd = cli.add_subcommand(
+      "check", "start the database's integrity check in the background (result in status)");
 
   std::string parcelNumber;
   auto* parcelCmd = cli.add_subcommand("parcel", "one parcel: timeline, exceptions, tasks");
@@ -371,23 +383,30 @@ int main(int argc, char** argv) {
     return exportRecords(o, std::move(args));
   }
   if (trackCmd->parsed()) return track(o, trackFile);
-  if (rerun->parsed()) {
-    int ways = (rerunNumbers.empty() ? 0 : 1) + (rerunKind.empty() ? 0 : 1) + (rerunAll ? 1 : 0);
+  // rerun and reassess select parcels the same way.
+  auto selection = [&](const char* command, const std::vector<std::string>& numbers,
+                       const std::string& kind, bool all) {
+    int ways = (numbers.empty() ? 0 : 1) + (kind.empty() ? 0 : 1) + (all ? 1 : 0);
     if (ways != 1) {
-      std::cerr << "parcelwatchctl rerun: give TRACKING_NUMBER..., --kind KIND or --all\n";
+      std::cerr << "parcelwatchctl " << command
+                << ": give TRACKING_NUMBER..., --kind KIND or --all\n";
       return EX_USAGE;
     }
     json::object args;
-    if (rerunAll)
+    if (all)
       args["all"] = true;
-    else if (!rerunKind.empty())
-      args["kind"] = rerunKind;
-    else if (rerunNumbers.size() == 1)
-      args["tracking_number"] = rerunNumbers.front();
+    else if (!kind.empty())
+      args["kind"] = kind;
+    else if (numbers.size() == 1)
+      args["tracking_number"] = numbers.front();
     else
-      args["tracking_numbers"] = json::value_from(rerunNumbers);
-    return run(o, {"rerun", std::move(args)});
-  }
+      args["tracking_numbers"] = json::value_from(numbers);
+    return run(o, {command, std::move(args)});
+  };
+  if (rerun->parsed()) return selection("rerun", rerunNumbers, rerunKind, rerunAll);
+  if (reassessCmd->parsed())
+    return selection("reassess", reassessNumbers, reassessKind, reassessAll);
+  if (checkCmd->parsed()) return run(o, {"check", {}});
   if (parcelCmd->parsed())
     return run(o, {"parcel", json::object{{"tracking_number", parcelNumber}}}, &ctl::formatParcel);
   if (taskCmd->parsed()) {

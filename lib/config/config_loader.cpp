@@ -97,6 +97,23 @@ Apply integer(F field, long long min, long long max) {
   };
 }
 
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+template <class F>
+Apply real(F field, double min, double max) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    if (!n.is_number()) return "expected a number";
+    double v = n.is_integer() ? double(*n.value<long long>()) : *n.value<double>();
+    if (v < min || v > max) return "must be between " + number(min) + " and " + number(max);
+    field(c) = v;
+    return std::nullopt;
+  };
+}
+
 template <class F>
 Apply string(F field, bool allowEmpty) {
   return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
@@ -211,7 +228,12 @@ const std::vector<KeySpec>& keys() {
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        oneOf(FIELD(daemon.log_level), {"trace", "debug", "info", "warn", "error"},
              "must be one of trace, debug, info, warn, error")},
-      {"poll.interval", "duration", "\"1h\"", kLive, "how often each active parcel is queried",
+      {"poll.schedule", "string", "\"adaptive\"", kLive,
+       "adaptive: query each parcel when an answer could change a decision (stage, next "
+       "threshold, pushes first); fixed: every poll.interval",
+       oneOf(FIELD(poll.schedule), {"adaptive", "fixed"}, "must be adaptive or fixed")},
+      {"poll.interval", "duration", "\"1h\"", kLive,
+       "with poll.schedule = \"fixed\": how often each active parcel is queried",
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
       {"poll.max_in_flight", "integer", "16", kLive, "carrier requests open at once",
        integer(FIELD(poll.max_in_flight), 1, 1024)},
@@ -221,8 +243,11 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(poll.request_timeout), seconds(1), minutes(10))},
       {"poll.max_response_bytes", "bytes", "4194304", kLive, "larger carrier answers are refused",
        integer(FIELD(poll.max_response_bytes), 1024, 256LL * 1024 * 1024)},
-      {"poll.retry_after_failure", "duration", "\"5m\"", kLive, "retry delay after a failed poll",
+      {"poll.retry_after_failure", "duration", "\"5m\"", kLive,
+       "first retry delay after a failed poll; doubles with jitter per failure",
        duration(FIELD(poll.retry_after_failure), seconds(1), hours(24))},
+      {"poll.retry_max", "duration", "\"6h\"", kLive, "longest retry delay after failures",
+       duration(FIELD(poll.retry_max), seconds(1), hours(24 * 7))},
       {"detect.stalled_after", "duration", "\"48h\"", kLive,
        "in transit with no new scan for this long",
        duration(FIELD(rules.detection.stalled_after), minutes(1), hours(24 * 60))},
@@ -373,6 +398,20 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(push.read_timeout), seconds(1), minutes(5))},
       {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidi100.zone))},
+      {"carriers.kuaidi100.requests_per_second", "float", "10", kLive,
+       "queries per second to this aggregator (0: no limit)",
+       real(FIELD(poll.aggregator_limits["kuaidi100"].requests_per_second), 0, 10000)},
+      {"carriers.kuaidi100.daily_budget", "integer", "0", kLive,
+       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
+       "first",
+       integer(FIELD(poll.aggregator_limits["kuaidi100"].daily_budget), 0, 1000000000)},
+      {"carriers.kuaidi100.number_min_gap", "duration", "\"30m\"", kLive,
+       "never query one number twice within this",
+       duration(FIELD(poll.aggregator_limits["kuaidi100"].number_min_gap), seconds(0), hours(24))},
+      {"carriers.kuaidi100.number_max_per_day", "integer", "48", kLive,
+       "never query one number more often than this in 24 h (0: no limit)",
+       integer(FIELD(poll.aggregator_limits["kuaidi100"].number_max_per_day), 0, 10000)},
+
       {"carriers.default", "string", "\"kuaidi100\"", kLive,
        "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
        oneOf(FIELD(default_aggregator), {"kuaidi100", "kuaidiniao", "17track"},
@@ -395,6 +434,20 @@ const std::vector<KeySpec>& keys() {
        oneOf(FIELD(kuaidiniao.request_type), {"1002", "8001"}, "must be \"1002\" or \"8001\"")},
       {"carriers.kuaidiniao.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidiniao.zone))},
+      {"carriers.kuaidiniao.requests_per_second", "float", "10", kLive,
+       "queries per second to this aggregator (0: no limit)",
+       real(FIELD(poll.aggregator_limits["kuaidiniao"].requests_per_second), 0, 10000)},
+      {"carriers.kuaidiniao.daily_budget", "integer", "0", kLive,
+       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
+       "first",
+       integer(FIELD(poll.aggregator_limits["kuaidiniao"].daily_budget), 0, 1000000000)},
+      {"carriers.kuaidiniao.number_min_gap", "duration", "\"0s\"", kLive,
+       "never query one number twice within this",
+       duration(FIELD(poll.aggregator_limits["kuaidiniao"].number_min_gap), seconds(0), hours(24))},
+      {"carriers.kuaidiniao.number_max_per_day", "integer", "0", kLive,
+       "never query one number more often than this in 24 h (0: no limit)",
+       integer(FIELD(poll.aggregator_limits["kuaidiniao"].number_max_per_day), 0, 10000)},
+
       {"carriers.17track.enabled", "bool", "false", kLive, "query 17TRACK (cross-border)",
        boolean(FIELD(seventeen_track_enabled))},
       {"carriers.17track.endpoint", "string", "\"https://api.17track.net/track/v2.2\"", kLive,
@@ -402,6 +455,20 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(seventeen_track.endpoint), false)},
       {"carriers.17track.token", "secret", "", kLive,
        "17token header value (secret; env:/file: allowed)", secret(FIELD(seventeen_track.token))},
+      {"carriers.17track.requests_per_second", "float", "3", kLive,
+       "queries per second to this aggregator (0: no limit)",
+       real(FIELD(poll.aggregator_limits["17track"].requests_per_second), 0, 10000)},
+      {"carriers.17track.daily_budget", "integer", "0", kLive,
+       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
+       "first",
+       integer(FIELD(poll.aggregator_limits["17track"].daily_budget), 0, 1000000000)},
+      {"carriers.17track.number_min_gap", "duration", "\"0s\"", kLive,
+       "never query one number twice within this",
+       duration(FIELD(poll.aggregator_limits["17track"].number_min_gap), seconds(0), hours(24))},
+      {"carriers.17track.number_max_per_day", "integer", "0", kLive,
+       "never query one number more often than this in 24 h (0: no limit)",
+       integer(FIELD(poll.aggregator_limits["17track"].number_max_per_day), 0, 10000)},
+
       {"simulator.enabled", "bool", "false", kRestart,
        "serve the bundled simulated Kuaidi100 on 127.0.0.1", boolean(FIELD(simulator.enabled))},
       {"simulator.port", "integer", "0", kRestart, "port for the simulator, 0 for any free one",

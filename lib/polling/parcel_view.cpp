@@ -11,6 +11,7 @@ ParcelView makeParcelView(const Parcel& parcel, const Timeline& timeline, std::s
   v.aggregator = std::move(aggregator);
   v.destination_province = parcel.destination.province;
   v.destination_city = parcel.destination.city;
+  v.destination_country = parcel.destination.country;
   v.shipped_at = parcel.shipped_at;
   v.promised_by = parcel.promised_by;
   v.stage = stageOf(timeline);

@@ -19,6 +19,7 @@ struct ParcelView {
   std::string aggregator;            // kuaidi100, kuaidiniao, 17track: whose limits apply
   std::string destination_province;  // thresholds are stretched per province
   std::string destination_city;
+  std::string destination_country;  // empty: China (a parcel abroad has longer gaps)
   Timestamp shipped_at;
   std::optional<Timestamp> promised_by;
 

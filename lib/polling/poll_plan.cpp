@@ -43,11 +43,17 @@ namespace {
 /// The rules' own stretching (province, carrier, holidays) through a minimal
 /// RuleInput, so the aim moves with any change to effectiveThreshold.
 Timestamp crossingFrom(const ParcelView& v, const DetectionPolicy& policy, Seconds base,
-                       Timestamp from) {
+                       Timestamp from, bool gapBetweenScans = false) {
   Parcel p;
+  p.tracking_number = v.tracking_number;
   p.carrier = v.carrier;
   p.destination.province = v.destination_province;
+  p.destination.country = v.destination_country;
   Timeline none;
+  if (gapBetweenScans) {
+    RuleInput in{p, none, v.stage, policy, from};
+    base = crossBorderGap(in, base);
+  }
   // Holidays inside the gap lengthen it, which may reach into the next
   // holiday: a few rounds settle it.
   Timestamp at = from + base;
@@ -223,7 +229,7 @@ std::vector<Crossing> upcomingCrossings(const ParcelView& v, const DetectionPoli
     case ParcelStage::in_transit:
       if (v.last_scan_at)
         out.push_back({ExceptionKind::stalled,
-                       crossingFrom(v, policy, policy.stalled_after, *v.last_scan_at)});
+                       crossingFrom(v, policy, policy.stalled_after, *v.last_scan_at, true)});
       break;
     case ParcelStage::out_for_delivery:
       if (v.last_event_kind == EventKind::out_for_delivery && v.last_event_at)
@@ -233,7 +239,7 @@ std::vector<Crossing> upcomingCrossings(const ParcelView& v, const DetectionPoli
     case ParcelStage::awaiting_collection:
       if (v.stored_at)
         out.push_back({ExceptionKind::pickup_overdue,
-                       crossingFrom(v, policy, policy.pickup_overdue_after, *v.stored_at)});
+                       crossingFrom(v, policy, policy.pickup_overdue_after, *v.stored_at, true)});
       break;
     default:
       break;
@@ -264,6 +270,8 @@ std::optional<PollPlan> planPoll(const ParcelView& v, const SchedulerConfig& con
     plan = {
         heard + jitter.around(pushOverdueOf(phase, config.push_overdue), config.interval_jitter),
         PollReason::safety_net, PollPriority::safety_net};
+  } else if (config.fixed_interval > Seconds(0)) {
+    plan = {*answered + config.fixed_interval, PollReason::cadence, PollPriority::routine};
   } else {
     plan = cadencePlan(v, phase, config, *answered, jitter);
     if (phase == Phase::at_delivery_station) {

@@ -14,7 +14,8 @@ class RateLimiter {
 
   /// The earliest time a request may be sent, `now` or later.
   Timestamp earliest(Timestamp now) const;
-  void record(Timestamp at);
+  /// `share` of one request: a number in a batch of n takes 1/n.
+  void record(Timestamp at, double share = 1.0);
   void pauseUntil(Timestamp until);
 
  private:

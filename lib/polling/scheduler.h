@@ -23,7 +23,9 @@
 #include "polling/rate_limiter.h"
 #include "polling/scheduler_config.h"
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -39,8 +41,7 @@ enum class DeferReason {
   not_tracked,   // unknown number, or its parcel is final
   breaker_open,  // the aggregator failed repeatedly
   backoff,       // this number failed recently
-  min_gap,       // per-number minimum gap (Kuaidi100: 30 min)
-  number_quota,  // per-number queries in 24 h (Kuaidi100: 48)
+  min_gap,       // per-number gap (Kuaidi100: 30 min, which also keeps it to 48 in 24 h)
   budget,        // the aggregator's daily budget (for this priority)
   rate,          // the aggregator's requests per second
 };
@@ -79,9 +80,12 @@ struct AggregatorStats {
   std::int64_t daily_budget = 0;  // 0: unlimited
 };
 
+/// stats() counts due parcels up to this many.
+inline constexpr std::size_t kDueCountLimit = 100000;
+
 struct SchedulerStats {
   std::size_t tracked = 0;
-  std::size_t due_now = 0;
+  std::size_t due_now = 0;  // at most kDueCountLimit
   std::size_t in_flight = 0;
   std::map<DeferReason, std::int64_t> deferred;  // deferrals since start, by reason
   std::vector<AggregatorStats> aggregators;
@@ -93,8 +97,11 @@ class Scheduler {
 
   /// Adds or refreshes a parcel from what is known of it now and plans its
   /// next poll; a final stage removes it. A parcel whose query is in flight
-  /// keeps waiting for the answer.
+  /// keeps waiting for the answer. Call it after every answer and push.
   void update(const ParcelView& view);
+  /// A push arrived for the number: its subscription works, so it is polled
+  /// only as a safety net from now on.
+  void markPushConfirmed(std::string_view trackingNumber);
   void remove(std::string_view trackingNumber);
 
   /// Whether a query for the number could be sent now (nothing is recorded).
@@ -107,9 +114,16 @@ class Scheduler {
   /// Up to `max` parcels to query now, most at risk first, each admitted and
   /// counted as sent. Parcels held back move to the time they may go.
   std::vector<DuePoll> pickDue(std::size_t max);
+  /// As pickDue(max), with the caller deciding per parcel whether it can send
+  /// it now (free request slots, a batch with room): a parcel it refuses stays
+  /// due, uncounted. At most `examine` due parcels are looked at, so one call
+  /// costs the same with ten or a million parcels due.
+  using Accept = std::function<bool(const DuePoll&)>;
+  std::vector<DuePoll> pickDue(std::size_t examine, const Accept& accept);
   /// The earliest due time, for the poll loop's timer.
   std::optional<Timestamp> nextDue() const;
 
+  /// The query was answered; update() with what it taught plans the next one.
   void recordSuccess(std::string_view aggregator, std::string_view trackingNumber);
   void recordFailure(std::string_view aggregator, std::string_view trackingNumber,
                      const QueryFailure& failure);
@@ -117,17 +131,33 @@ class Scheduler {
   std::optional<PollPlan> planOf(std::string_view trackingNumber) const;
   BreakerState breakerState(std::string_view aggregator) const;
   SchedulerStats stats() const;
+  /// New limits apply at once; new cadences and thresholds from each
+  /// parcel's next answer (plans already made are kept).
   void reconfigure(SchedulerConfig config, DetectionPolicy policy);
+  /// Due sooner than `latest`: pulls later plans forward (a shorter fixed
+  /// interval after a reload).
+  void pullForward(Timestamp latest);
+  /// Parcels tracked (for the status line).
+  std::size_t size() const { return entries_.size(); }
 
  private:
+  // What is kept of a parcel between answers: small, because a daemon keeps
+  // one per active parcel (a million of them on one box). The view itself is
+  // only needed while planning, when the caller hands it in.
   struct Entry {
-    ParcelView view;
+    std::string aggregator;
     PollPlan plan;
     NumberQuota quota;
     int failures = 0;
+    bool in_flight = false;
+    bool push_confirmed = false;
     std::optional<Timestamp> backoff_until;
     std::optional<Timestamp> rerun_at;  // an operator's rerun, when the rules allow it
-    bool in_flight = false;
+    /// The earliest threshold crossing no answer came after: from then on the
+    /// next answer may raise an exception, so the poll is at risk.
+    std::optional<Timestamp> risk_at;
+    std::optional<Timestamp> last_polled_at;
+    std::optional<Timestamp> last_push_at;
   };
   struct AggregatorState {
     RateLimiter rate;
@@ -146,7 +176,11 @@ class Scheduler {
   DetectionPolicy policy_;
   mutable Jitter jitter_;
   std::map<std::string, Entry, std::less<>> entries_;
-  std::set<std::pair<Timestamp, std::string>> due_;  // not in flight
+  // What is scheduled, by priority (PollPriority's order), each in time
+  // order: the most urgent due parcel is found without looking at the rest.
+  static constexpr std::size_t kPriorities = 4;
+  std::array<std::set<std::pair<Timestamp, std::string>>, kPriorities> due_;
+  std::size_t in_flight_ = 0;
   std::map<std::string, AggregatorState, std::less<>> aggregators_;
   std::map<DeferReason, std::int64_t> deferred_;
 };

@@ -21,6 +21,9 @@ struct AggregatorLimits {
   double requests_per_second = 10;  // 0: unlimited
   std::int64_t daily_budget = 0;    // queries per rolling 24 h; 0: unlimited
   NumberLimits per_number;
+  /// Numbers one request carries (17TRACK: 40); the rate limit counts
+  /// requests, so each number takes this fraction of a request's slot.
+  std::size_t numbers_per_request = 1;
 };
 
 /// Once the newest event is `after` old, poll every `every`.
@@ -104,13 +107,20 @@ struct SchedulerConfig {
   PushOverdueSettings push_overdue;
   /// Intervals are scaled by a random factor in [1 - jitter, 1 + jitter].
   double interval_jitter = 0.15;
-  /// New parcels get their first poll somewhere in this long.
-  Seconds first_poll_spread = std::chrono::minutes(10);
+  /// New parcels get their first poll somewhere in this long. The daemon
+  /// answers a new parcel at once (max_in_flight and the rate limit pace a
+  /// burst; the cadences' jitter breaks lockstep after the first answer); the
+  /// replay benchmark spreads registrations over the day by itself.
+  Seconds first_poll_spread{0};
   /// A threshold crossing is checked this long after it, plus up to `aim_spread`.
   Seconds aim_delay = std::chrono::minutes(1);
   Seconds aim_spread = std::chrono::minutes(4);
   /// A parcel picked for polling whose answer never comes is due again after this.
   Seconds answer_timeout = std::chrono::minutes(10);
+  /// Above zero: every parcel is polled this long after its last answer
+  /// (poll.schedule = "fixed"), the rules above only add threshold aims;
+  /// zero: the adaptive cadences.
+  Seconds fixed_interval{0};
 
   BackoffSettings backoff;
   BreakerSettings breaker;

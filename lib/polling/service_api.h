@@ -3,6 +3,7 @@
 // against it, so they can be tested without the polling machinery.
 #include "model/parcel.h"
 #include "model/parcel_exception.h"
+#include "polling/scheduler.h"
 #include "store/store.h"
 
 #include <array>
@@ -73,13 +74,28 @@ struct PollCounters {
   }
 };
 
+/// A background job's progress (reassess --all, the integrity check).
+struct JobProgress {
+  bool running = false;
+  std::size_t done = 0;
+  std::size_t total = 0;
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> finished_at;
+  std::string result;  // when finished: a summary ("ok", "raised 3 resolved 5")
+};
+
 struct StatusReport {
   Seconds uptime{0};
   StoreCounts counts;
   std::size_t scheduled = 0;
   std::size_t in_flight = 0;
   std::size_t due_now = 0;
+  bool schedule_loading = false;
   PollCounters counters;
+  SchedulerStats scheduler;
+  JobProgress job;       // the last background rerun or reassess
+  std::string job_name;  // "rerun" or "reassess"
+  JobProgress check;
 };
 
 struct ParcelDetails {
@@ -87,6 +103,24 @@ struct ParcelDetails {
   Timeline timeline;
   std::vector<ParcelException> exceptions;
   std::vector<NotificationTask> tasks;
+};
+
+/// What a rerun did: queued now, or deferred until the carrier's rules
+/// (per-number gap, backoff, breaker, budget) allow.
+struct RerunReport {
+  std::size_t queued = 0;
+  std::size_t deferred = 0;
+  std::optional<Timestamp> deferred_until;     // the last of the deferred
+  std::map<std::string, std::size_t> reasons;  // deferral reason -> parcels
+  std::size_t background = 0;  // --all / --kind: parcels the background job goes through
+};
+
+/// What `reassess` did over stored timelines (no carrier query).
+struct ReassessReport {
+  std::size_t parcels = 0;  // named parcels, done at once
+  std::size_t raised = 0;
+  std::size_t resolved = 0;
+  std::size_t background = 0;  // --all / --kind: parcels the background job goes through
 };
 
 /// What `rerun` polls now: named parcels, those with an open exception of a
@@ -104,9 +138,13 @@ class ServiceApi {
   virtual Timestamp now() const = 0;
   virtual Result<StatusReport> status() = 0;
   virtual std::vector<TrackResult> track(const std::vector<Parcel>& parcels) = 0;
-  /// Polls and re-detects the selected parcels now; returns how many were
-  /// queued. An unknown number fails the whole call (nothing queued).
-  virtual Result<std::size_t> rerun(const RerunSelection& selection) = 0;
+  /// Polls and re-detects the selected parcels as soon as the carriers'
+  /// rules allow. An unknown number fails the whole call (nothing queued).
+  virtual Result<RerunReport> rerun(const RerunSelection& selection) = 0;
+  /// Detection and remedies again over stored timelines with the current
+  /// configuration, no carrier query. Named parcels are done at once; a kind
+  /// or all run in the background, a bounded page per turn of the loop.
+  virtual Result<ReassessReport> reassess(const RerunSelection& selection) = 0;
   /// Exceptions of all parcels, for export.
   virtual Result<std::vector<ExceptionRecord>> exceptions(const ExceptionFilter& filter) = 0;
   virtual Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) = 0;
@@ -118,6 +156,9 @@ class ServiceApi {
                                                 const std::string& outcome) = 0;
   /// Stops watching a parcel and forgets it.
   virtual Result<void> untrack(const std::string& trackingNumber) = 0;
+  /// Starts the database's integrity check in the background (its own
+  /// connection, never on the event loop); its progress, or the running one's.
+  virtual Result<JobProgress> check() = 0;
 };
 
 }  // namespace pw

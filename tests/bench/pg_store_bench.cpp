@@ -161,8 +161,8 @@ Rate pgRound(const std::string& conninfo, int nodes, int batch, double seconds, 
         if (!claimed || claimed->empty()) break;
         std::vector<CommitRequest> requests;
         for (const auto& d : *claimed)
-          requests.push_back(
-              {d.parcel_id, events, "0", now, assess, now + std::chrono::hours(1), now, node});
+          requests.push_back({d.parcel_id, events, "0", now, assess, now + std::chrono::hours(1),
+                              QueryRecord{now, 0}, node});
         auto r = store->commitBatch(std::move(requests));
         if (!r) {
           std::cerr << r.error().message << "\n";

@@ -250,7 +250,11 @@ struct Harness {
 
     std::set<std::pair<std::string, Event>> stored;
     SQLite::Statement ev(db,
-                         "SELECT p.tracking_number, e.local_time, e.description FROM events e "
+                         // Schema 8 keeps a description once in `texts` and
+                         // the local time only when it is not UTC+8.
+                         "SELECT p.tracking_number, COALESCE(e.local_time, strftime('%Y-%m-%d "
+                         "%H:%M:%S', e.time + 28800, 'unixepoch')), COALESCE(e.description, "
+                         "(SELECT text FROM texts WHERE id = e.text_id)) FROM events e "
                          "JOIN parcels p ON p.id = e.parcel_id");
     while (ev.executeStep())
       stored.emplace(ev.getColumn(0).getString(),

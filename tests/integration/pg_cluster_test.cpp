@@ -37,7 +37,7 @@ Issue stallIssue() {
   return i;
 }
 
-CommitRequest::AssessFn stalled() {
+AssessFn stalled() {
   return [](const Parcel&, const Timeline&) {
     return Assessment{ParcelStage::in_transit, {stallIssue()}};
   };
@@ -111,7 +111,8 @@ TEST_F(PgClusterTest, AnExpiredLeaseIsClaimableByAnotherNode) {
   EXPECT_EQ(idsOf(taken), ids);
   // A late result from a ends nothing of b's: b still holds the leases.
   Timestamp late = kStart + 130s;
-  auto r = a->commitBatch({{ids[0], {}, "0", late, stalled(), late + hours(2), kStart, "a"}});
+  auto r = a->commitBatch(
+      {{ids[0], {}, "0", late, stalled(), late + hours(2), QueryRecord{kStart, 0}, "a"}});
   ASSERT_TRUE(r && r->at(0));
   ASSERT_TRUE(b->heartbeat("b", late));
   auto nodes = b->liveNodes(late, 60s).value();
@@ -119,7 +120,8 @@ TEST_F(PgClusterTest, AnExpiredLeaseIsClaimableByAnotherNode) {
   EXPECT_EQ(nodes[0].name, "b");
   EXPECT_EQ(nodes[0].leases_held, 3);
   // b's own result ends its lease and sets the next due time.
-  r = b->commitBatch({{ids[1], {}, "0", late, stalled(), late + hours(2), late, "b"}});
+  r = b->commitBatch(
+      {{ids[1], {}, "0", late, stalled(), late + hours(2), QueryRecord{late, 0}, "b"}});
   ASSERT_TRUE(r && r->at(0));
   EXPECT_EQ(b->liveNodes(late, 60s).value().at(0).leases_held, 2);
   // Given back without a result: due again at once (the gap aside).
@@ -132,7 +134,8 @@ TEST_F(PgClusterTest, TheMinimumGapBetweenQueriesHoldsAcrossNodes) {
   ASSERT_EQ(a->claimDue({.node = "a", .now = kStart, .limit = 10}).value().size(), 2u);
   // a sends both queries, commits one result asking to be polled again in 1 min, then dies.
   ASSERT_TRUE(a->markQueried("a", ids, kStart));
-  auto r = a->commitBatch({{ids[0], {}, "0", kStart, stalled(), kStart + 60s, kStart, "a"}});
+  auto r = a->commitBatch(
+      {{ids[0], {}, "0", kStart, stalled(), kStart + 60s, QueryRecord{kStart, 0}, "a"}});
   ASSERT_TRUE(r && r->at(0));
   ClaimRequest claim{.node = "b", .now = kStart + 121s, .limit = 10};
   EXPECT_TRUE(b->claimDue(claim).value().empty()) << "queried 121 s ago: too soon for Kuaidi100";
@@ -277,6 +280,6 @@ TEST_F(PgClusterTest, AFailedPollEndsTheLeaseAndCountsItsQuery) {
       << "the failed query still counts against the number's gap";
   auto due = b->claimDue({.node = "b", .now = kStart + kKuaidi100MinGap, .limit = 10}).value();
   ASSERT_EQ(due.size(), 1u);
-  EXPECT_EQ(due[0].last_query_at, kStart);
+  EXPECT_EQ(due[0].quota.last_query_at, kStart);
   EXPECT_EQ(due[0].tracking_number, "YT100000");
 }

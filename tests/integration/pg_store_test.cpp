@@ -317,8 +317,8 @@ TEST_F(PgStoreTest, ABatchCommitsEachResultUnderItsOwnSavepoint) {
   };
   Timestamp now = at("2024-05-04T00:00:00Z");
   std::vector<CommitRequest> batch = {
-      {second, history, "0", now, ok, now + hours(1), now, ""},
-      {id, history, "0", now, bad, now + hours(1), now, ""},
+      {second, history, "0", now, ok, now + hours(1), QueryRecord{now, 0}, ""},
+      {id, history, "0", now, bad, now + hours(1), QueryRecord{now, 0}, ""},
       {id + 100, history, "0", now, ok, std::nullopt, std::nullopt, ""},
   };
   auto results = store->commitBatch(std::move(batch)).value();

@@ -59,9 +59,19 @@ struct Pipeline : ::testing::Test {
     cfg.kuaidi100 = {server.queryUrl(), "CUST", "KEY", TimeZone::shanghai()};
     cfg.poll.interval = hours(1);
     cfg.poll.max_in_flight = 4;
+    // Most tests here check what an answer becomes, at a fixed pace on a
+    // hand-driven clock; the schedule and the carriers' per-number rules have
+    // tests of their own below and in scheduler_test.
+    cfg.poll.schedule = "fixed";
+    cfg.poll.aggregator_limits["kuaidi100"].number_min_gap = Seconds(0);
+    cfg.poll.aggregator_limits["kuaidi100"].number_max_per_day = 0;
+    // The clock is hand-driven: a rate limit would hold a burst for ever.
+    cfg.poll.aggregator_limits["kuaidi100"].requests_per_second = 0;
+    config = cfg;
     service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
                                                std::make_shared<const Config>(cfg));
   }
+  Config config;
 
   void runUntilIdle() {
     auto deadline = steady_clock::now() + seconds(20);
@@ -104,7 +114,7 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
 
   // Reruns and re-polls of the same history change nothing.
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(service->rerun({.tracking_numbers = {"YT1234567890123"}}).value(), 1u);
+    ASSERT_EQ(service->rerun({.tracking_numbers = {"YT1234567890123"}}).value().queued, 1u);
     runUntilIdle();
   }
   EXPECT_EQ(service->tasks({}).value().size(), 1u);
@@ -415,7 +425,8 @@ TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
   // A failed batch fails each of its parcels, each retried on its own schedule.
   down = true;
   numbersPerRequest.clear();
-  ASSERT_EQ(service.rerun({.tracking_numbers = {"LX100000001CN", "LX100000002CN"}}).value(), 2u);
+  ASSERT_EQ(service.rerun({.tracking_numbers = {"LX100000001CN", "LX100000002CN"}}).value().queued,
+            2u);
   deadline = steady_clock::now() + seconds(10);
   while ((!service.idle() || numbersPerRequest.empty()) && steady_clock::now() < deadline)
     io.run_for(milliseconds(20));
@@ -435,11 +446,8 @@ TEST_F(Pipeline, ExceptionLinesACrashLeftUnwrittenAreReplayedAtStart) {
   auto restart = [&] {
     service.reset();
     alerts = VectorSink{};
-    auto cfg = loadConfig(std::string(PW_CONF_DIR) + "/parcelwatch.toml").value();
-    cfg.simulator.enabled = false;
-    cfg.kuaidi100 = {server.queryUrl(), "CUST", "KEY", TimeZone::shanghai()};
     service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
-                                               std::make_shared<const Config>(cfg));
+                                               std::make_shared<const Config>(config));
     ASSERT_TRUE(service->start());
   };
   restart();

@@ -1,18 +1,11 @@
 #pragma once
-// Requests and answers of the store operations the scale work adds (batched commits, the due
-// queue, leases, nodes, the outbox). They live here until the store interface is extracted and
-// both backends share one copy; the shapes follow the SQLite store's CommitRequest.
+// Requests and answers of the operations only a shared database has (the due queue's leases,
+// nodes, the outbox). CommitRequest and DueParcel are the store's own (store/store.h).
 #include "common/clock.h"
-#include "model/assessment.h"
-#include "model/parcel.h"
-#include "model/tracking_event.h"
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <optional>
 #include <string>
-#include <vector>
 
 namespace pw {
 
@@ -20,36 +13,6 @@ namespace pw {
 /// hours. One gap of 30.5 minutes between queries keeps both (24 h / 30.5 min < 48), so the
 /// claim only has to check the last query's time.
 inline constexpr Seconds kKuaidi100MinGap{30 * 60 + 30};
-
-/// One poll or push result to commit: commitPoll's arguments and when to poll next.
-struct CommitRequest {
-  using AssessFn = std::function<Assessment(const Parcel&, const Timeline&)>;
-
-  std::int64_t parcel_id = 0;
-  std::vector<TrackingEvent> events;
-  std::string carrier_state;
-  Timestamp now;
-  AssessFn assess;
-  /// When the parcel is due again; empty keeps the stored time (a push that changes nothing
-  /// about the schedule). A final stage always leaves the queue.
-  std::optional<Timestamp> next_poll_at;
-  /// When the carrier was queried for this result; empty for a push (no query was spent).
-  std::optional<Timestamp> queried_at;
-  /// The node whose lease this result ends. A commit only clears its own node's lease, so a late
-  /// result from a node whose lease expired cannot free a parcel another node holds now.
-  std::string node;
-};
-
-/// A parcel in the due queue (or just claimed from it).
-struct DueParcel {
-  std::int64_t parcel_id = 0;
-  std::string tracking_number;
-  std::string carrier;
-  ParcelStage stage = ParcelStage::awaiting_pickup;
-  Timestamp next_poll_at;
-  std::optional<Timestamp> last_query_at;
-  std::optional<Timestamp> lease_until;  // set on claimed parcels
-};
 
 struct ClaimRequest {
   std::string node;

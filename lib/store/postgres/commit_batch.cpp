@@ -23,7 +23,7 @@ Result<PollOutcome> PostgresStore::commitPoll(std::int64_t parcelId,
   return guarded("commit poll", [&]() -> Result<PollOutcome> {
     pqxx::work tx(*conn_);
     CommitRequest req{parcelId, events, carrierState, now, assess, std::nullopt, std::nullopt, {}};
-    pg::CommitResult r = pg::commitOne(tx, req);
+    pg::CommitResult r = pg::commitOne(tx, req, options_.event_cap);
     std::vector<pg::PendingAlert> alerts;
     for (auto& a : r.alerts) alerts.push_back({now, std::move(a)});
     pg::writeOutbox(tx, alerts);
@@ -52,7 +52,7 @@ Result<std::vector<Result<PollOutcome>>> PostgresStore::commitBatch(
       // on exec_prepared(), so its statements would run outside it.
       tx.exec0("SAVEPOINT item");
       try {
-        pg::CommitResult r = pg::commitOne(tx, req);
+        pg::CommitResult r = pg::commitOne(tx, req, options_.event_cap);
         tx.exec0("RELEASE SAVEPOINT item");
         for (auto& a : r.alerts) alerts.push_back({req.now, std::move(a)});
         results[i] = std::move(r.outcome);

@@ -207,6 +207,18 @@ END $$;
 CREATE TRIGGER events_count AFTER INSERT OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION pw_count_events();
 )sql",
+      // 4: what the SQLite store's schema 8 added to the contract: the per-number query quota's
+      // token bucket (the scheduler decides with it), and the identities of events dropped over
+      // the per-parcel cap, so that a re-sent history does not bring them back.
+      R"sql(
+ALTER TABLE parcels ADD COLUMN quota_tokens double precision, ADD COLUMN quota_at bigint;
+CREATE TABLE dropped_events (
+  parcel_id     bigint NOT NULL REFERENCES parcels (id) ON DELETE CASCADE,
+  time          bigint NOT NULL,
+  content_hash  text NOT NULL,
+  PRIMARY KEY (parcel_id, time, content_hash)
+);
+)sql",
   };
   return kSteps;
 }

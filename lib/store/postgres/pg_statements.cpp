@@ -17,13 +17,23 @@ void prepareStatements(pqxx::connection_base& conn) {
   conn.prepare("pw_events_of", "SELECT id, " + eventColumns +
                                    " FROM events WHERE parcel_id = $1 ORDER BY time, id");
   conn.prepare("pw_delete_events", "DELETE FROM events WHERE id = ANY($1::bigint[])");
+  // An event dropped over the cap stays dropped: the carrier re-sends whole histories.
   conn.prepare("pw_insert_event",
                "INSERT INTO events (parcel_id, " + eventColumns +
-                   ", first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                   "$13, $14) ON CONFLICT DO NOTHING RETURNING id");
-  conn.prepare("pw_open_exceptions",
-               "SELECT kind, id, evidence FROM exceptions WHERE parcel_id = $1 AND resolved_at "
-               "IS NULL");
+                   ", first_seen_at) SELECT $1, $2, $3, $4::text, $5::text, $6, $7, $8, $9, $10, "
+                   "$11, $12, $13, $14 WHERE NOT EXISTS (SELECT 1 FROM dropped_events d WHERE "
+                   "d.parcel_id = $1 AND d.time = $2 AND d.content_hash = "
+                   "md5(length($4::text)::text || ':' || $4::text || $5::text)) "
+                   "ON CONFLICT DO NOTHING RETURNING id");
+  conn.prepare("pw_drop_events",
+               "WITH d AS (DELETE FROM events WHERE id = ANY($1::bigint[]) "
+               "RETURNING parcel_id, time, content_hash) "
+               "INSERT INTO dropped_events SELECT parcel_id, time, content_hash FROM d "
+               "ON CONFLICT DO NOTHING");
+  conn.prepare(
+      "pw_open_exceptions",
+      "SELECT kind, id, evidence, since FROM exceptions WHERE parcel_id = $1 AND resolved_at "
+      "IS NULL");
   conn.prepare("pw_update_exception",
                "UPDATE exceptions SET elapsed = $2, detail = $3, evidence = $4, updated_at = $5 "
                "WHERE id = $1");
@@ -47,6 +57,8 @@ void prepareStatements(pqxx::connection_base& conn) {
                "next_poll_at = CASE WHEN $5::boolean THEN NULL "
                "ELSE coalesce($6::bigint, next_poll_at) END, "
                "last_query_at = GREATEST(last_query_at, $7::bigint), "
+               "quota_tokens = CASE WHEN $7::bigint IS NULL THEN quota_tokens ELSE $9 END, "
+               "quota_at = coalesce($7::bigint, quota_at), "
                "leased_by = CASE WHEN leased_by = $8::text THEN NULL ELSE leased_by END, "
                "lease_until = CASE WHEN leased_by = $8::text THEN NULL ELSE lease_until END "
                "WHERE id = $1");
@@ -73,7 +85,7 @@ void prepareStatements(pqxx::connection_base& conn) {
                "UPDATE parcels p SET leased_by = $1, lease_until = $2 + $4::bigint, "
                "next_poll_at = $2 + $4::bigint FROM due WHERE p.id = due.id "
                "RETURNING p.id, p.tracking_number, p.carrier, p.stage, p.next_poll_at, "
-               "p.last_query_at, p.lease_until");
+               "p.last_query_at, p.lease_until, p.quota_tokens, p.quota_at, p.last_polled_at");
   conn.prepare("pw_mark_queried",
                "UPDATE parcels SET last_query_at = GREATEST(last_query_at, $3) "
                "WHERE id = ANY($2::bigint[]) AND leased_by = $1");

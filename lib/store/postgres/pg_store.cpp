@@ -15,17 +15,19 @@ using pg::fromSecs;
 using pg::guarded;
 using pg::secs;
 
-PostgresStore::PostgresStore(std::unique_ptr<pqxx::connection_base> conn)
-    : conn_(std::move(conn)) {}
+PostgresStore::PostgresStore(std::unique_ptr<pqxx::connection_base> conn,
+                             const StoreOptions& options)
+    : conn_(std::move(conn)), options_(options) {}
 PostgresStore::~PostgresStore() = default;
 
-Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& conninfo) {
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& conninfo,
+                                                           const StoreOptions& options) {
   // No retry loop here: a failed start is reported, the service manager restarts the daemon.
   try {
     auto conn = std::make_unique<pqxx::connection>(conninfo);
     pg::migrate(*conn);
     pg::prepareStatements(*conn);
-    return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(conn)));
+    return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(conn), options));
   } catch (...) {
     // The conninfo may hold a password: name the database, not the string.
     return pg::errorFromCurrentException("open PostgreSQL store");
@@ -252,14 +254,38 @@ Result<std::vector<ExceptionRecord>> PostgresStore::listExceptions(const Excepti
 }
 
 Result<std::vector<std::int64_t>> PostgresStore::parcelsWithOpen(ExceptionKind kind) {
+  return parcelsWithOpen(kind, 0, -1);
+}
+
+Result<std::vector<std::int64_t>> PostgresStore::parcelsWithOpen(ExceptionKind kind,
+                                                                 std::int64_t afterId, int limit) {
   return guarded("list parcels by exception", [&]() -> Result<std::vector<std::int64_t>> {
     pqxx::read_transaction tx(*conn_);
     std::vector<std::int64_t> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT DISTINCT parcel_id FROM exceptions WHERE kind = $1 AND resolved_at IS NULL "
-             "ORDER BY parcel_id",
-             std::string(toString(kind))))
+    // One open exception of a kind per parcel (the partial unique index): no DISTINCT needed.
+    // A negative limit is "all", as SQLite reads it; NULL is PostgreSQL's spelling.
+    std::optional<int> rows;
+    if (limit >= 0) rows = limit;
+    for (const auto& row :
+         tx.exec_params("SELECT parcel_id FROM exceptions WHERE kind = $1 AND resolved_at IS NULL "
+                        "AND parcel_id > $2 ORDER BY parcel_id LIMIT $3",
+                        std::string(toString(kind)), afterId, rows))
       out.push_back(row[0].as<std::int64_t>());
+    return out;
+  });
+}
+
+Result<std::vector<PostgresStore::ActiveParcel>> PostgresStore::activeParcels(std::int64_t afterId,
+                                                                              int limit) {
+  return guarded("list active parcels", [&]() -> Result<std::vector<ActiveParcel>> {
+    pqxx::read_transaction tx(*conn_);
+    std::vector<ActiveParcel> out;
+    for (const auto& row :
+         tx.exec_params(std::string("SELECT ") + pg::kParcelColumns +
+                            ", p.last_polled_at FROM parcels p WHERE p.id > $1 AND p.stage NOT IN "
+                            "('delivered', 'returned') ORDER BY p.id LIMIT $2",
+                        afterId, limit))
+      out.push_back({pg::readParcel(row), pg::optionalTime(row[14])});
     return out;
   });
 }

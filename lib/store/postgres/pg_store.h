@@ -32,10 +32,13 @@ class PostgresStore {
  public:
   using AssessFn = Store::AssessFn;
   using AddOutcome = Store::AddOutcome;
+  using ActiveParcel = Store::ActiveParcel;
 
   /// Connects (libpq conninfo: "host=... dbname=..." or a postgresql:// URI; empty fields come
   /// from the PG* environment) and applies missing schema steps under the migration lock.
-  static Result<std::unique_ptr<PostgresStore>> open(const std::string& conninfo);
+  /// Of `options` only event_cap applies (the others tune SQLite's connection).
+  static Result<std::unique_ptr<PostgresStore>> open(const std::string& conninfo,
+                                                     const StoreOptions& options = {});
   ~PostgresStore();
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
@@ -45,6 +48,8 @@ class PostgresStore {
   Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now);
   /// Parcels not in a final stage.
   Result<std::vector<PollTarget>> pollTargets();
+  /// Active parcels with id > afterId, by id, a page at a time.
+  Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit);
   Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber);
   Result<Parcel> parcel(std::int64_t id);
   Result<Timeline> timeline(std::int64_t parcelId);
@@ -74,6 +79,12 @@ class PostgresStore {
   // --- the due queue and leases ----------------------------------------------------------
   /// Unleased parcels due at `now`, soonest first (a look, not a claim).
   Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit);
+  /// The earliest scheduled poll (none: nothing scheduled).
+  Result<std::optional<Timestamp>> nextDue();
+  /// Schedules (or, with none, unschedules) a parcel's next poll.
+  Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at);
+  /// Records a query the carrier counted against the number, with the quota bucket's level.
+  Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens);
   /// Takes up to `limit` due parcels for `node`: rows other nodes are claiming are skipped, not
   /// waited for (FOR UPDATE SKIP LOCKED); a parcel whose number was queried within `min_gap`
   /// is left alone, whoever queried it. The lease is stored with the claim and the parcel's due
@@ -113,6 +124,8 @@ class PostgresStore {
   Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId);
   Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter);
   Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind);
+  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind, std::int64_t afterId,
+                                                    int limit);
   Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now);
   Result<bool> hasClaim(std::int64_t parcelId);
   Result<int> buyerClaims(const std::string& buyerId, Timestamp since);
@@ -125,9 +138,10 @@ class PostgresStore {
   Result<std::string> quickCheck();
 
  private:
-  explicit PostgresStore(std::unique_ptr<pqxx::connection_base> conn);
+  PostgresStore(std::unique_ptr<pqxx::connection_base> conn, const StoreOptions& options);
   void compactCounters(pqxx::transaction_base& tx);
   std::unique_ptr<pqxx::connection_base> conn_;
+  StoreOptions options_;
 };
 
 }  // namespace pw

@@ -1,7 +1,9 @@
 #include "store/postgres/poll_commit.h"
 
+#include "common/time_format.h"
 #include "model/alert_record.h"
 #include "model/model_json.h"
+#include "store/event_cap.h"
 #include "store/postgres/pg_rows.h"
 
 #include <boost/json.hpp>
@@ -32,7 +34,8 @@ struct StoredEvent {
 
 /// Stores the answer's new events and drops the ones the carrier rewrote; returns the merged
 /// timeline in the SQLite store's order (time, then storage order).
-Timeline mergeEvents(pqxx::transaction_base& tx, const CommitRequest& req, PollOutcome& out) {
+std::vector<StoredEvent> mergeEvents(pqxx::transaction_base& tx, const CommitRequest& req,
+                                     PollOutcome& out) {
   std::vector<StoredEvent> stored;
   for (const auto& row : tx.exec_prepared("pw_events_of", req.parcel_id))
     stored.push_back({row[0].as<std::int64_t>(), readEvent(row, 1)});
@@ -75,20 +78,62 @@ Timeline mergeEvents(pqxx::transaction_base& tx, const CommitRequest& req, PollO
   std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
     return std::tie(a.event.time, a.id) < std::tie(b.event.time, b.id);
   });
-  Timeline timeline;
-  timeline.reserve(merged.size());
-  for (auto& m : merged) timeline.push_back(std::move(m.event));
-  return timeline;
+  return merged;
 }
 
 struct OpenException {
   std::int64_t id = 0;
   std::string evidence;
+  std::int64_t since = 0;
 };
+
+/// Drops events over the cap (eventsOverCap decides which, as on SQLite), remembering their
+/// identities. An open exception's evidence (by time and text, as SQLite keeps it) and the event
+/// it started at are never dropped.
+void applyCap(pqxx::transaction_base& tx, std::vector<StoredEvent>& merged,
+              const std::map<std::string, OpenException>& open, std::size_t cap) {
+  if (merged.size() <= cap) return;
+  std::set<std::int64_t> since;
+  std::set<std::pair<std::string, std::string>> evidence;  // (RFC 3339 time, description)
+  for (const auto& [kind, ex] : open) {
+    since.insert(ex.since);
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(ex.evidence, ec);
+    if (ec || !parsed.is_array()) continue;
+    for (const auto& e : parsed.as_array()) {
+      const auto* o = e.if_object();
+      if (!o || !o->contains("time") || !o->contains("description")) continue;
+      const auto* t = o->at("time").if_string();
+      const auto* d = o->at("description").if_string();
+      if (t && d) evidence.insert({std::string(*t), std::string(*d)});
+    }
+  }
+  std::vector<store::CapEvent> view;
+  view.reserve(merged.size());
+  for (const auto& m : merged) {
+    bool keep = since.count(secs(m.event.time)) > 0 ||
+                evidence.count({formatRfc3339(m.event.time), m.event.description}) > 0;
+    view.push_back({m.event.description, m.event.kind, keep});
+  }
+  auto drop = store::eventsOverCap(view, cap);
+  if (drop.empty()) return;
+  std::vector<std::int64_t> ids;
+  std::vector<bool> gone(merged.size(), false);
+  for (auto i : drop) {
+    ids.push_back(merged[i].id);
+    gone[i] = true;
+  }
+  tx.exec_prepared("pw_drop_events", bigintArray(ids));
+  std::vector<StoredEvent> kept;
+  kept.reserve(merged.size() - drop.size());
+  for (std::size_t i = 0; i < merged.size(); ++i)
+    if (!gone[i]) kept.push_back(std::move(merged[i]));
+  merged = std::move(kept);
+}
 
 }  // namespace
 
-CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req) {
+CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std::size_t eventCap) {
   // The parcel's row first: commits of one parcel (a poll and a push, two nodes) take turns, so
   // each assesses a timeline that includes the other's events.
   auto locked = tx.exec_prepared("pw_lock_parcel", req.parcel_id);
@@ -99,14 +144,17 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req) {
 
   CommitResult result;
   PollOutcome& out = result.outcome;
-  Timeline merged = mergeEvents(tx, req, out);
+  std::vector<StoredEvent> stored = mergeEvents(tx, req, out);
+  std::map<std::string, OpenException> open;
+  for (const auto& row : tx.exec_prepared("pw_open_exceptions", req.parcel_id))
+    open[row[0].c_str()] = {row[1].as<std::int64_t>(), row[2].c_str(), row[3].as<std::int64_t>()};
+  applyCap(tx, stored, open, eventCap);
+  Timeline merged;
+  merged.reserve(stored.size());
+  for (auto& m : stored) merged.push_back(std::move(m.event));
   Assessment assessment = req.assess(parcel, merged);
   out.stage = assessment.stage;
   std::int64_t now = secs(req.now);
-
-  std::map<std::string, OpenException> open;
-  for (const auto& row : tx.exec_prepared("pw_open_exceptions", req.parcel_id))
-    open[row[0].c_str()] = {row[1].as<std::int64_t>(), row[2].c_str()};
 
   // Reconcile: open exceptions that no longer hold are resolved; findings without an open
   // exception of their kind open one and raise its task.
@@ -171,9 +219,11 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req) {
   // A final parcel leaves the queue; otherwise the caller's next time, or the stored one.
   std::optional<std::int64_t> next =
       isFinal(assessment.stage) ? std::nullopt : secs(req.next_poll_at);
+  std::optional<std::int64_t> queriedAt;
+  if (req.query) queriedAt = secs(req.query->at);
   tx.exec_prepared("pw_finish_parcel", req.parcel_id, std::string(toString(assessment.stage)),
-                   req.carrier_state, now, isFinal(assessment.stage), next, secs(req.queried_at),
-                   req.node);
+                   req.carrier_state, now, isFinal(assessment.stage), next, queriedAt, req.node,
+                   req.query ? req.query->tokens : 0.0);
 
   // The order the poll pipeline writes its alert lines in.
   for (auto* part : {&raisedAlerts, &updatedAlerts, &resolvedAlerts, &closedAlerts})

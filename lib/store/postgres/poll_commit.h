@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <vector>
 
 namespace pqxx {
@@ -22,6 +23,8 @@ struct CommitResult {
 };
 
 /// Throws (libpqxx, the assessment's own exceptions, ErrorException for a missing parcel).
-CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& request);
+/// Events over `eventCap` are dropped as the SQLite store drops them.
+CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& request,
+                       std::size_t eventCap);
 
 }  // namespace pw::pg

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 using namespace pw;
 using namespace std::chrono;
 
@@ -19,22 +22,32 @@ TEST(NumberQuota, FreshNumberMayGoNow) {
   EXPECT_EQ(q.earliest(kKuaidi100, t0), t0);
 }
 
-TEST(NumberQuota, KeepsThirtyMinutesBetweenQueries) {
+// 30 min between queries would allow 49 in a closed 24 h window; one second
+// more caps any window at 48 with only the last query kept.
+TEST(NumberQuota, KeepsThirtyMinutesAndASecondBetweenQueries) {
   NumberQuota q;
   q.record(kKuaidi100, t0);
-  EXPECT_EQ(q.earliest(kKuaidi100, t0 + minutes(10)), t0 + minutes(30));
-  EXPECT_EQ(q.earliest(kKuaidi100, t0 + minutes(30)), t0 + minutes(30));
+  EXPECT_EQ(q.earliest(kKuaidi100, t0 + minutes(10)), t0 + minutes(30) + seconds(1));
+  EXPECT_EQ(q.earliest(kKuaidi100, t0 + minutes(31)), t0 + minutes(31));
+  EXPECT_EQ(requiredGap(kKuaidi100), minutes(30) + seconds(1));
 }
 
-TEST(NumberQuota, FortyNinthQueryWaitsUntilTheFirstLeavesTheDay) {
-  NumberLimits noGap{seconds(0), 48, hours(24)};
-  NumberQuota q;
-  for (int i = 0; i < 48; ++i) q.record(noGap, t0 + minutes(i));
-  EXPECT_EQ(q.sentWithin(hours(24), t0 + hours(1)), 48);
-  // t0 + 24h: the first query is exactly 24 h old, outside (now - 24h, now].
-  EXPECT_EQ(q.earliest(noGap, t0 + hours(1)), t0 + hours(24));
-  q.record(noGap, t0 + hours(24));
-  EXPECT_EQ(q.earliest(noGap, t0 + hours(24)), t0 + hours(24) + minutes(1));
+TEST(NumberQuota, NeverMoreThanTheCountInAnyWindow) {
+  for (NumberLimits limits : {kKuaidi100, NumberLimits{seconds(0), 48, hours(24)}}) {
+    NumberQuota q;
+    std::vector<Timestamp> sent;
+    for (Timestamp t = t0; t < t0 + hours(72); t += seconds(97)) {
+      if (q.earliest(limits, t) > t) continue;
+      q.record(limits, t);
+      sent.push_back(t);
+    }
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      auto inDay = std::count_if(sent.begin() + static_cast<std::ptrdiff_t>(i), sent.end(),
+                                 [&](Timestamp t) { return t <= sent[i] + hours(24); });
+      ASSERT_LE(inDay, 48) << "window starting at query " << i;
+    }
+    EXPECT_GE(sent.size(), 140u) << "the rules, not more than them, hold queries back";
+  }
 }
 
 TEST(NumberQuota, UnlimitedWhenNoRules) {
@@ -89,4 +102,13 @@ TEST(DailyBudget, UnlimitedByDefault) {
   DailyBudget b;
   for (int i = 0; i < 1000; ++i) b.record(t0);
   EXPECT_EQ(b.earliest(PollPriority::safety_net, t0), t0);
+}
+
+TEST(RateLimiter, SharesOfABatchCountAsOneRequest) {
+  RateLimiter r(3);
+  for (int i = 0; i < 120; ++i) {
+    ASSERT_EQ(r.earliest(t0), t0) << i;
+    r.record(t0, 1.0 / 40);
+  }
+  EXPECT_EQ(r.earliest(t0), t0 + seconds(1)) << "three requests of 40 numbers in a second";
 }

@@ -49,6 +49,7 @@ TEST_F(PollPlanTest, FinalParcelsAreNotPolled) {
 }
 
 TEST_F(PollPlanTest, ParcelsRegisteredTogetherAreSpreadNotLockstep) {
+  config.first_poll_spread = std::chrono::minutes(10);
   ParcelView v = inTransit(t0, t0);
   v.last_polled_at.reset();
   std::set<Timestamp> first;

@@ -50,6 +50,7 @@ struct SchedulerTest : ::testing::Test {
 }  // namespace
 
 TEST_F(SchedulerTest, NewParcelIsPolledWithinTheFirstPollSpread) {
+  config.first_poll_spread = std::chrono::minutes(10);
   Scheduler s = make();
   s.update(parcel("A"));
   EXPECT_TRUE(s.pickDue(10).empty() || s.nextDue() <= t0 + config.first_poll_spread);
@@ -74,11 +75,12 @@ TEST_F(SchedulerTest, RerunWithinThirtyMinutesIsDeferredAndSaysUntilWhen) {
   clock.t = t0 + hours(1);
   ASSERT_EQ(s.pickDue(10).size(), 1u);
   s.recordSuccess("kuaidi100", "A");
+  s.update(parcel("A"));
   clock.t += minutes(10);
   Admit a = s.rerun("A");
   EXPECT_FALSE(a.ok);
   EXPECT_EQ(a.reason, DeferReason::min_gap);
-  EXPECT_EQ(a.deferred_until, t0 + hours(1) + minutes(30));
+  EXPECT_EQ(a.deferred_until, t0 + hours(1) + minutes(30) + seconds(1));
   EXPECT_EQ(s.planOf("A")->due, a.deferred_until);
   EXPECT_EQ(s.planOf("A")->reason, PollReason::rerun);
   clock.t = a.deferred_until;
@@ -214,6 +216,7 @@ TEST_F(SchedulerTest, FailureBacksOffWithJitterAndGrows) {
   EXPECT_EQ(s.breakerState("kuaidiniao"), BreakerState::closed);  // number failures only
   ASSERT_EQ(s.pickDue(10).size(), 1u);
   s.recordSuccess("kuaidiniao", "A");
+  s.update(parcel("A", ParcelStage::in_transit, "kuaidiniao"));
   EXPECT_NE(s.planOf("A")->reason, PollReason::backoff);
 }
 
@@ -235,6 +238,8 @@ TEST_F(SchedulerTest, RetryAfterHoldsTheNumberAndPausesTheAggregator) {
 
 TEST_F(SchedulerTest, BreakerOpensOnARunOfFailuresAndProbesWhenHalfOpen) {
   config.aggregators["kuaidi100"].per_number = {};  // let the breaker be the only rule
+  // Backoff (at least half of base) outlasts the breaker's open + two probes.
+  config.backoff.base = std::chrono::minutes(10);
   Scheduler s = make();
   for (int i = 0; i < 10; ++i) s.update(parcel("P" + std::to_string(i)));
   clock.t = t0 + hours(1);
