@@ -13,7 +13,7 @@
 #include "push/push_listener.h"
 #include "simulator/fake_carrier_server.h"
 #include "simulator/sample_histories.h"
-#include "store/store.h"
+#include "store/open_store.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -149,13 +149,13 @@ int Application::run() {
   // Before the database is touched: a daemon with another state_dir may own the socket.
   if (auto r = control::UnixControlServer::checkNotInUse(config_.daemon.control_socket); !r)
     throw std::runtime_error(r.error().message);
-  auto dbPath = config_.daemon.state_dir / "parcelwatch.db";
-  auto store = Store::open(dbPath);
+  auto where = describeStore(config_);
+  auto store = openStore(config_);
   if (!store) throw std::runtime_error(store.error().message);
   if (auto check = (*store)->quickCheck(); !check || *check != "ok")
-    spdlog::error("STORE_CHECK_FAILED db={} result={}", dbPath.string(),
+    spdlog::error("STORE_CHECK_FAILED db={} result={}", where,
                   check ? *check : check.error().message);
-  spdlog::info("STORE_OPENED db={}", dbPath.string());
+  spdlog::info("STORE_OPENED backend={} db={}", (*store)->backend(), where);
 
   AlertLog alerts(config_.daemon.alert_log);
 

@@ -22,6 +22,13 @@ struct DaemonSettings {
   std::filesystem::path log_file;  // empty: stderr
 };
 
+/// Where parcels are kept. SQLite needs nothing (parcelwatch.db in daemon.state_dir); several
+/// nodes share one PostgreSQL database.
+struct StoreSettings {
+  std::string backend = "sqlite";  // "sqlite" or "postgres"
+  std::string postgres_conninfo;   // libpq conninfo or URI; may hold a password
+};
+
 /// What one aggregator allows: the account's rate and paid daily plan, and
 /// what it allows per tracking number (Kuaidi100 locks a number queried more
 /// than 48 times in 24 h and asks for 30 minutes between queries).
@@ -77,6 +84,7 @@ struct SimulatorSettings {
 struct Config {
   std::filesystem::path source;  // the file this came from
   DaemonSettings daemon;
+  StoreSettings store;
   PollSettings poll;
   /// The aggregator that serves parcels: kuaidi100, kuaidiniao or 17track.
   std::string default_aggregator = "kuaidi100";

@@ -232,6 +232,20 @@ const std::vector<KeySpec>& keys() {
        "adaptive: query each parcel when an answer could change a decision (stage, next "
        "threshold, pushes first); fixed: every poll.interval",
        oneOf(FIELD(poll.schedule), {"adaptive", "fixed"}, "must be adaptive or fixed")},
+      {"store.backend", "string", "\"sqlite\"", kRestart,
+       "where parcels are kept: \"sqlite\" (daemon.state_dir/parcelwatch.db, no setup) or "
+       "\"postgres\" (store.postgres.conninfo; several nodes may share one database)",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         if (*s != "sqlite" && *s != "postgres") return "must be \"sqlite\" or \"postgres\"";
+         c.store.backend = *s;
+         return std::nullopt;
+       }},
+      {"store.postgres.conninfo", "secret", "", kRestart,
+       "libpq connection string or postgresql:// URI for store.backend = \"postgres\" (secret: "
+       "it may hold a password; \"env:NAME\" or \"file:PATH\" allowed)",
+       secret(FIELD(store.postgres_conninfo))},
       {"poll.interval", "duration", "\"1h\"", kLive,
        "with poll.schedule = \"fixed\": how often each active parcel is queried",
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
@@ -483,18 +497,11 @@ const std::vector<KeySpec>& keys() {
 
 // Defaults as TOML text, for --print-defaults. An empty string means "no
 // default" and prints commented out. A test checks every key has an entry.
-const std::vector<std::string_view> kSections = {"daemon",
-                                                 "poll",
-                                                 "detect",
-                                                 "carriers",
-                                                 "carriers.kuaidi100",
-                                                 "carriers.kuaidiniao",
-                                                 "carriers.17track",
-                                                 "simulator",
-                                                 "remedies",
-                                                 "push",
-                                                 "control",
-                                                 "metrics"};
+const std::vector<std::string_view> kSections = {
+    "daemon",           "store",     "store.postgres",     "poll",
+    "detect",           "carriers",  "carriers.kuaidi100", "carriers.kuaidiniao",
+    "carriers.17track", "simulator", "remedies",           "push",
+    "control",          "metrics"};
 
 // How a key's value is shown by `config` and compared on reload. Secrets
 // never leave the process: only an "env:"/"file:" reference is shown.
@@ -699,6 +706,10 @@ Result<Config> parseConfig(std::string_view text, const fs::path& file) {
                          config.daemon.control_socket.string());
   if (config.simulator.enabled && config.simulator.samples.empty())
     return missing("simulator.samples");
+  if (config.store.backend == "postgres" && config.store.postgres_conninfo.empty())
+    return makeError(
+        ErrorCode::invalid_input,
+        file.string() + ": store.postgres.conninfo: required when store.backend = \"postgres\"");
   if (config.kuaidi100_enabled && !config.simulator.enabled &&
       (config.kuaidi100.customer.empty() || config.kuaidi100.key.empty()))
     return makeError(ErrorCode::invalid_input,

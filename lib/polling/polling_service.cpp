@@ -5,6 +5,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "polling/alert_record.h"
+#include "store/open_store.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -54,7 +55,6 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
                  std::random_device{}()),
       loop_(io, store, http, clock, pipeline_, scheduler_, counters_, limiter_, config),
       ticker_(io),
-      db_file_(config->daemon.state_dir / "parcelwatch.db"),
       started_at_(clock.now()) {}
 
 PollingService::~PollingService() {
@@ -426,12 +426,12 @@ Result<JobProgress> PollingService::check() {
   if (check_.running) return check_;
   if (check_thread_.joinable()) check_thread_.join();
   check_ = JobProgress{true, 0, 1, clock_.now(), std::nullopt, ""};
-  logger("store")->info("CHECK_STARTED file={}", db_file_.string());
+  logger("store")->info("CHECK_STARTED file={}", describeStore(*config_));
   // Its own connection on its own thread: quick_check reads the whole file
   // (seconds at a million parcels) and must not hold up the event loop.
-  check_thread_ = std::thread([this, file = db_file_] {
+  check_thread_ = std::thread([this, config = config_] {
     std::string result;
-    if (auto store = Store::open(file)) {
+    if (auto store = openStore(*config)) {
       auto r = (*store)->quickCheck();
       result = r ? *r : "error: " + r.error().message;
     } else {

@@ -111,7 +111,6 @@ class PollingService final : public ServiceApi {
   std::size_t job_raised_ = 0, job_resolved_ = 0;
   JobProgress check_;
   std::thread check_thread_;
-  std::filesystem::path db_file_;
 
   PollCounters summarized_;  // counters_ at the last POLL_SUMMARY
   std::chrono::steady_clock::time_point last_summary_ = std::chrono::steady_clock::now();

@@ -1,4 +1,4 @@
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include "store/content_hash.h"
 #include "store/migrations.h"
@@ -159,12 +159,13 @@ NotificationTask readTask(State& s, SQLite::Statement& st) {
 
 }  // namespace
 
-Store::Store(std::unique_ptr<SQLite::Database> db, const StoreOptions& options)
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, const StoreOptions& options)
     : db_(std::move(db)), s_(std::make_unique<State>(*db_, options)) {}
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<Store>> Store::open(const fs::path& file, const StoreOptions& options) {
-  return guarded("open " + file.string(), [&]() -> Result<std::unique_ptr<Store>> {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
+                                                       const StoreOptions& options) {
+  return guarded("open " + file.string(), [&]() -> Result<std::unique_ptr<SqliteStore>> {
     auto db = std::make_unique<SQLite::Database>(file.string(),
                                                  SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                  static_cast<int>(options.busy_timeout.count()));
@@ -183,11 +184,11 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& file, const StoreOpti
       return makeError(ErrorCode::io, e.what());
     }
     db->exec("PRAGMA foreign_keys=ON");
-    return std::unique_ptr<Store>(new Store(std::move(db), options));
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), options));
   });
 }
 
-Result<Store::AddOutcome> Store::addParcel(const Parcel& p, Timestamp now) {
+Result<SqliteStore::AddOutcome> SqliteStore::addParcel(const Parcel& p, Timestamp now) {
   return guarded("add parcel", [&]() -> Result<AddOutcome> {
     store::WriteTransaction tx(*s_);
     bool inserted = false;
@@ -227,7 +228,7 @@ Result<Store::AddOutcome> Store::addParcel(const Parcel& p, Timestamp now) {
   });
 }
 
-Result<std::vector<PollTarget>> Store::pollTargets() {
+Result<std::vector<PollTarget>> SqliteStore::pollTargets() {
   return guarded("list poll targets", [&]() -> Result<std::vector<PollTarget>> {
     auto q = s_->statements.get(
         "SELECT id, tracking_number, last_polled_at FROM parcels "
@@ -244,7 +245,7 @@ Result<std::vector<PollTarget>> Store::pollTargets() {
   });
 }
 
-Result<std::vector<DueParcel>> Store::dueParcels(Timestamp now, int limit) {
+Result<std::vector<DueParcel>> SqliteStore::dueParcels(Timestamp now, int limit) {
   return guarded("list due parcels", [&]() -> Result<std::vector<DueParcel>> {
     auto q = s_->statements.get(
         "SELECT p.id, p.tracking_number, p.carrier, p.next_poll_at, p.stage, p.last_query_at, "
@@ -279,7 +280,8 @@ Result<std::vector<DueParcel>> Store::dueParcels(Timestamp now, int limit) {
   });
 }
 
-Result<std::vector<Store::ActiveParcel>> Store::activeParcels(std::int64_t afterId, int limit) {
+Result<std::vector<SqliteStore::ActiveParcel>> SqliteStore::activeParcels(std::int64_t afterId,
+                                                                          int limit) {
   return guarded("list active parcels", [&]() -> Result<std::vector<ActiveParcel>> {
     auto q = s_->statements.get(std::string("SELECT ") + kParcelColumns +
                                 ", last_polled_at FROM parcels WHERE id > ? AND stage NOT IN "
@@ -296,7 +298,7 @@ Result<std::vector<Store::ActiveParcel>> Store::activeParcels(std::int64_t after
   });
 }
 
-Result<std::optional<Timestamp>> Store::nextDue() {
+Result<std::optional<Timestamp>> SqliteStore::nextDue() {
   return guarded("read next due", [&]() -> Result<std::optional<Timestamp>> {
     auto q = s_->statements.get(
         "SELECT MIN(next_poll_at) FROM parcels INDEXED BY parcels_due "
@@ -306,7 +308,7 @@ Result<std::optional<Timestamp>> Store::nextDue() {
   });
 }
 
-Result<void> Store::setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) {
+Result<void> SqliteStore::setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) {
   return guarded("schedule poll", [&]() -> Result<void> {
     int changed = writeOne(*s_, "UPDATE parcels SET next_poll_at=? WHERE id=?", [&](auto& up) {
       bindOptional(up, 1, at);
@@ -318,7 +320,7 @@ Result<void> Store::setNextPoll(std::int64_t parcelId, std::optional<Timestamp> 
   });
 }
 
-Result<void> Store::recordQuery(std::int64_t parcelId, Timestamp at, double tokens) {
+Result<void> SqliteStore::recordQuery(std::int64_t parcelId, Timestamp at, double tokens) {
   return guarded("record query", [&]() -> Result<void> {
     int changed = writeOne(
         *s_, "UPDATE parcels SET last_query_at=?1, quota_tokens=?2, quota_at=?1 WHERE id=?3",
@@ -333,7 +335,7 @@ Result<void> Store::recordQuery(std::int64_t parcelId, Timestamp at, double toke
   });
 }
 
-Result<std::optional<Parcel>> Store::findParcel(std::string_view tn) {
+Result<std::optional<Parcel>> SqliteStore::findParcel(std::string_view tn) {
   return guarded("find parcel", [&]() -> Result<std::optional<Parcel>> {
     auto q = s_->statements.get(std::string("SELECT ") + kParcelColumns +
                                 " FROM parcels WHERE tracking_number=? ORDER BY id LIMIT 1");
@@ -343,7 +345,7 @@ Result<std::optional<Parcel>> Store::findParcel(std::string_view tn) {
   });
 }
 
-Result<Parcel> Store::parcel(std::int64_t id) {
+Result<Parcel> SqliteStore::parcel(std::int64_t id) {
   return guarded("load parcel", [&]() -> Result<Parcel> {
     auto q =
         s_->statements.get(std::string("SELECT ") + kParcelColumns + " FROM parcels WHERE id=?");
@@ -354,7 +356,7 @@ Result<Parcel> Store::parcel(std::int64_t id) {
   });
 }
 
-Result<Timeline> Store::timeline(std::int64_t parcelId) {
+Result<Timeline> SqliteStore::timeline(std::int64_t parcelId) {
   return guarded("load timeline", [&]() -> Result<Timeline> {
     Timeline out;
     for (auto& r : store::loadTimeline(*s_, parcelId)) out.push_back(std::move(r.event));
@@ -362,7 +364,7 @@ Result<Timeline> Store::timeline(std::int64_t parcelId) {
   });
 }
 
-Result<void> Store::updateCarrier(std::int64_t parcelId, const std::string& carrier) {
+Result<void> SqliteStore::updateCarrier(std::int64_t parcelId, const std::string& carrier) {
   return guarded("update carrier", [&]() -> Result<void> {
     writeOne(*s_, "UPDATE parcels SET carrier=? WHERE id=?", [&](auto& up) {
       up.bind(1, carrier);
@@ -372,8 +374,8 @@ Result<void> Store::updateCarrier(std::int64_t parcelId, const std::string& carr
   });
 }
 
-Result<void> Store::recordPollFailure(std::int64_t parcelId, Timestamp now,
-                                      const std::string& error) {
+Result<void> SqliteStore::recordPollFailure(std::int64_t parcelId, Timestamp now,
+                                            const std::string& error) {
   return guarded("record poll failure", [&]() -> Result<void> {
     writeOne(*s_,
              "UPDATE parcels SET last_polled_at=?, last_error=?, "
@@ -387,7 +389,7 @@ Result<void> Store::recordPollFailure(std::int64_t parcelId, Timestamp now,
   });
 }
 
-Result<std::vector<NotificationTask>> Store::tasks(const TaskFilter& f) {
+Result<std::vector<NotificationTask>> SqliteStore::tasks(const TaskFilter& f) {
   return guarded("list tasks", [&]() -> Result<std::vector<NotificationTask>> {
     // Without a number to start from, walk tasks in id order (CROSS JOIN
     // keeps SQLite from starting at parcels), through (state, id) or (kind,
@@ -419,7 +421,7 @@ Result<std::vector<NotificationTask>> Store::tasks(const TaskFilter& f) {
   });
 }
 
-Result<std::vector<NotificationTask>> Store::unalertedTasks() {
+Result<std::vector<NotificationTask>> SqliteStore::unalertedTasks() {
   return guarded("list unalerted tasks", [&]() -> Result<std::vector<NotificationTask>> {
     auto q = s_->statements.get(std::string("SELECT ") + kTaskColumns +
                                 " FROM tasks t INDEXED BY tasks_unalerted CROSS JOIN parcels p ON "
@@ -430,11 +432,7 @@ Result<std::vector<NotificationTask>> Store::unalertedTasks() {
   });
 }
 
-Result<void> Store::markAlerted(const std::vector<std::int64_t>& ids, Timestamp now) {
-  return markAlerted(AlertMarks{ids, {}, {}}, now);
-}
-
-Result<void> Store::markAlerted(const AlertMarks& marks, Timestamp now) {
+Result<void> SqliteStore::markAlerted(const AlertMarks& marks, Timestamp now) {
   return guarded("mark alerted", [&]() -> Result<void> {
     store::WriteTransaction tx(*s_);
     auto mark = [&](const char* sql, const std::vector<std::int64_t>& ids) {
@@ -453,7 +451,7 @@ Result<void> Store::markAlerted(const AlertMarks& marks, Timestamp now) {
   });
 }
 
-Result<std::vector<PendingRaise>> Store::unalertedRaises() {
+Result<std::vector<PendingRaise>> SqliteStore::unalertedRaises() {
   return guarded("list unalerted raises", [&]() -> Result<std::vector<PendingRaise>> {
     // From the partial index of unalerted exceptions and the one of
     // unalerted tasks: nothing else is scanned.
@@ -477,7 +475,7 @@ Result<std::vector<PendingRaise>> Store::unalertedRaises() {
   });
 }
 
-Result<std::vector<PendingResolve>> Store::unalertedResolves() {
+Result<std::vector<PendingResolve>> SqliteStore::unalertedResolves() {
   return guarded("list unalerted resolves", [&]() -> Result<std::vector<PendingResolve>> {
     auto q = s_->statements.get(
         "SELECT e.id, p.tracking_number, p.carrier, e.kind FROM exceptions e "
@@ -497,8 +495,8 @@ Result<std::vector<PendingResolve>> Store::unalertedResolves() {
   });
 }
 
-Result<NotificationTask> Store::setTaskState(std::int64_t taskId, TaskState state,
-                                             const std::string& outcome, Timestamp now) {
+Result<NotificationTask> SqliteStore::setTaskState(std::int64_t taskId, TaskState state,
+                                                   const std::string& outcome, Timestamp now) {
   return guarded("update task", [&]() -> Result<NotificationTask> {
     int changed = writeOne(*s_, "UPDATE tasks SET state=?, outcome=?, updated_at=? WHERE id=?",
                            [&](auto& up) {
@@ -541,7 +539,7 @@ ParcelException readException(SQLite::Statement& q) {
 
 }  // namespace
 
-Result<std::vector<ParcelException>> Store::exceptions(std::int64_t parcelId) {
+Result<std::vector<ParcelException>> SqliteStore::exceptions(std::int64_t parcelId) {
   return guarded("list exceptions", [&]() -> Result<std::vector<ParcelException>> {
     auto q = s_->statements.get(std::string("SELECT ") + kExceptionColumns +
                                 " FROM exceptions e WHERE e.parcel_id=? ORDER BY e.id DESC");
@@ -552,7 +550,7 @@ Result<std::vector<ParcelException>> Store::exceptions(std::int64_t parcelId) {
   });
 }
 
-Result<std::vector<ExceptionRecord>> Store::listExceptions(const ExceptionFilter& f) {
+Result<std::vector<ExceptionRecord>> SqliteStore::listExceptions(const ExceptionFilter& f) {
   return guarded("list exceptions", [&]() -> Result<std::vector<ExceptionRecord>> {
     std::string sql = std::string("SELECT ") + kExceptionColumns +
                       ", p.tracking_number, p.carrier FROM exceptions e" +
@@ -577,12 +575,8 @@ Result<std::vector<ExceptionRecord>> Store::listExceptions(const ExceptionFilter
   });
 }
 
-Result<std::vector<std::int64_t>> Store::parcelsWithOpen(ExceptionKind kind) {
-  return parcelsWithOpen(kind, 0, -1);
-}
-
-Result<std::vector<std::int64_t>> Store::parcelsWithOpen(ExceptionKind kind, std::int64_t afterId,
-                                                         int limit) {
+Result<std::vector<std::int64_t>> SqliteStore::parcelsWithOpen(ExceptionKind kind,
+                                                               std::int64_t afterId, int limit) {
   return guarded("list parcels by exception", [&]() -> Result<std::vector<std::int64_t>> {
     // At most one open exception of a kind per parcel: no DISTINCT needed.
     auto q = s_->statements.get(
@@ -597,7 +591,7 @@ Result<std::vector<std::int64_t>> Store::parcelsWithOpen(ExceptionKind kind, std
   });
 }
 
-Result<void> Store::removeParcel(std::int64_t parcelId) {
+Result<void> SqliteStore::removeParcel(std::int64_t parcelId) {
   return guarded("remove parcel", [&]() -> Result<void> {
     store::WriteTransaction tx(*s_);
     // Children first, each through its parcel index; the foreign keys
@@ -618,7 +612,7 @@ Result<void> Store::removeParcel(std::int64_t parcelId) {
   });
 }
 
-Result<void> Store::addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) {
+Result<void> SqliteStore::addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) {
   return guarded("add claim", [&]() -> Result<void> {
     int changed = writeOne(*s_,
                            "INSERT INTO claims (parcel_id, buyer_id, note, created_at) "
@@ -634,7 +628,7 @@ Result<void> Store::addClaim(std::int64_t parcelId, const std::string& note, Tim
   });
 }
 
-Result<bool> Store::hasClaim(std::int64_t parcelId) {
+Result<bool> SqliteStore::hasClaim(std::int64_t parcelId) {
   return guarded("read claims", [&]() -> Result<bool> {
     auto q = s_->statements.get("SELECT 1 FROM claims WHERE parcel_id=? LIMIT 1");
     q->bind(1, static_cast<int64_t>(parcelId));
@@ -642,7 +636,7 @@ Result<bool> Store::hasClaim(std::int64_t parcelId) {
   });
 }
 
-Result<int> Store::buyerClaims(const std::string& buyerId, Timestamp since) {
+Result<int> SqliteStore::buyerClaims(const std::string& buyerId, Timestamp since) {
   return guarded("read claims", [&]() -> Result<int> {
     auto q = s_->statements.get("SELECT COUNT(*) FROM claims WHERE buyer_id=? AND created_at>=?");
     q->bind(1, buyerId);
@@ -652,7 +646,7 @@ Result<int> Store::buyerClaims(const std::string& buyerId, Timestamp since) {
   });
 }
 
-Result<StoreCounts> Store::counts() {
+Result<StoreCounts> SqliteStore::counts() {
   return guarded("count", [&]() -> Result<StoreCounts> {
     StoreCounts c;
     auto q = s_->statements.get("SELECT what, key, n FROM counts WHERE n <> 0");
@@ -672,7 +666,7 @@ Result<StoreCounts> Store::counts() {
   });
 }
 
-Result<std::string> Store::quickCheck() {
+Result<std::string> SqliteStore::quickCheck() {
   return guarded("quick_check", [&]() -> Result<std::string> {
     auto q = s_->statements.get("PRAGMA quick_check");
     std::string out;

@@ -1,25 +1,7 @@
 #pragma once
-// SQLite persistence for parcels, events, exceptions and tasks.
-//
-// Durability promise: every poll result (new events, exception changes, new
-// tasks, the parcel's stage) is written in one BEGIN IMMEDIATE transaction, so
-// a crash or kill -9 at any moment leaves either all of it or none of it.
-// synchronous=NORMAL in WAL mode keeps every committed transaction across a
-// process crash; a power loss may lose the last few commits (an operator can
-// choose synchronous=FULL for that, at ~10x the cost per commit).
-//
-// Threading: a Store is one SQLite connection and is used by one thread only.
-// Several Stores may be open on the same file, one per thread (the daemon's
-// writer thread commits poll and push results; its event loop reads and makes
-// the rare other writes): WAL lets readers go on while one writes, and every
-// write is a BEGIN IMMEDIATE transaction that waits up to `busy_timeout` for
-// the other writer. The first open() migrates the schema under the write
-// lock; a second opener waits for it and finds it done. open() runs no
-// integrity check: quickCheck() is a read transaction that can run on its own
-// Store without holding writers up.
-//
-// SQLiteCpp throws; nothing leaves this class as an exception: every failure
-// is a Result.
+// The store's contract (class Store) and the requests and answers of its operations. The
+// backends are SqliteStore (store/sqlite_store.h) and PostgresStore (store/postgres/pg_store.h);
+// openStore (store/open_store.h) picks one from the configuration.
 #include "common/result.h"
 #include "model/assessment.h"
 #include "model/parcel.h"
@@ -35,17 +17,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace SQLite {
-class Database;
-}
-
 namespace pw {
-
-namespace store {
-struct State;
-}
 
 struct PollTarget {
   std::int64_t parcel_id = 0;
@@ -192,105 +167,112 @@ struct PendingResolve {
   ExceptionKind kind = ExceptionKind::problem;
 };
 
+/// The store every part above it talks to (detection, polling, pushes, control). Two backends
+/// implement it with the same guarantees: SqliteStore (one file, the default) and PostgresStore
+/// (one database several nodes share). Every poll or push result is one transaction on both
+/// (commitBatch: one transaction, a savepoint per result). One Store is one connection, used from
+/// one thread. No method throws: every failure is a Result.
 class Store {
  public:
   using AssessFn = pw::AssessFn;
 
-  /// Opens (creating if needed) and migrates the database file.
-  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file,
-                                             const StoreOptions& options = StoreOptions());
-  ~Store();
+  virtual ~Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  /// Registers a parcel; `inserted` is false when it was already registered.
+  /// "sqlite" or "postgres", for status and logs.
+  virtual std::string_view backend() const = 0;
+
+  /// Registers a parcel, due at once; `inserted` is false when it was already registered.
   struct AddOutcome {
     bool inserted = false;
     std::int64_t id = 0;
   };
-  Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now);
+  virtual Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now) = 0;
 
   /// Parcels not in a final stage (every one of them: not for start-up).
-  Result<std::vector<PollTarget>> pollTargets();
+  virtual Result<std::vector<PollTarget>> pollTargets() = 0;
   /// Active parcels with id > afterId, by id: the scheduler loads them a page
   /// at a time so a million parcels never hold up the event loop.
   struct ActiveParcel {
     Parcel parcel;
     std::optional<Timestamp> last_polled_at;
   };
-  Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit);
+  virtual Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit) = 0;
   /// Parcels whose next poll is at or before `now`, soonest first.
-  Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit);
+  virtual Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit) = 0;
   /// The earliest scheduled poll, to arm a timer on (none: nothing scheduled).
-  Result<std::optional<Timestamp>> nextDue();
+  virtual Result<std::optional<Timestamp>> nextDue() = 0;
   /// Schedules (or, with none, unschedules) a parcel's next poll.
-  Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at);
+  virtual Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) = 0;
   /// Records a query the carrier counted against the number.
-  Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens);
-  Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber);
-  Result<Parcel> parcel(std::int64_t id);
-  Result<Timeline> timeline(std::int64_t parcelId);
+  virtual Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens) = 0;
+  virtual Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber) = 0;
+  virtual Result<Parcel> parcel(std::int64_t id) = 0;
+  virtual Result<Timeline> timeline(std::int64_t parcelId) = 0;
 
   /// Merges `events` into the parcel's timeline, runs `assess` on the merged
   /// timeline and reconciles exceptions and tasks, all in one transaction.
-  Result<PollOutcome> commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,
-                                 const std::string& carrierState, Timestamp now,
-                                 const AssessFn& assess);
-  /// Commits several results in one transaction (one fsync-free WAL commit
-  /// instead of one each). Each request runs in its own savepoint: one that
-  /// fails is rolled back alone and reported in its slot, the others stand.
-  /// The whole batch fails only if the transaction cannot begin or commit;
-  /// then nothing of it is stored. A result is durable once this returns.
-  Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> requests);
+  virtual Result<PollOutcome> commitPoll(std::int64_t parcelId,
+                                         const std::vector<TrackingEvent>& events,
+                                         const std::string& carrierState, Timestamp now,
+                                         const AssessFn& assess) = 0;
+  /// Commits several results in one transaction. Each request runs in its own
+  /// savepoint: one that fails is rolled back alone and reported in its slot,
+  /// the others stand. The whole batch fails only if the transaction cannot
+  /// begin or commit; then nothing of it is stored. A result is durable once
+  /// this returns.
+  virtual Result<std::vector<Result<PollOutcome>>> commitBatch(
+      std::vector<CommitRequest> requests) = 0;
   /// Counts a failed poll against the parcel (no events, no detection).
-  Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error);
+  virtual Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
+                                         const std::string& error) = 0;
   /// Replaces a parcel's carrier code (the aggregator corrected it).
-  Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier);
+  virtual Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) = 0;
 
-  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter);
+  virtual Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) = 0;
   /// Tasks whose alert-log line was not yet confirmed written (e.g. after a crash).
-  Result<std::vector<NotificationTask>> unalertedTasks();
-  Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
-  Result<void> markAlerted(const AlertMarks& marks, Timestamp now);
+  virtual Result<std::vector<NotificationTask>> unalertedTasks() = 0;
+  Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now) {
+    return markAlerted(AlertMarks{taskIds, {}, {}}, now);
+  }
+  virtual Result<void> markAlerted(const AlertMarks& marks, Timestamp now) = 0;
   /// Raised and resolved lines not yet confirmed written, oldest first.
-  Result<std::vector<PendingRaise>> unalertedRaises();
-  Result<std::vector<PendingResolve>> unalertedResolves();
+  virtual Result<std::vector<PendingRaise>> unalertedRaises() = 0;
+  virtual Result<std::vector<PendingResolve>> unalertedResolves() = 0;
 
   /// Moves a task to acked, done or dismissed with what was done.
-  Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
-                                        const std::string& outcome, Timestamp now);
+  virtual Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
+                                                const std::string& outcome, Timestamp now) = 0;
   /// Exceptions of a parcel, open and resolved, newest first.
-  Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId);
+  virtual Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId) = 0;
   /// Exceptions of all parcels, oldest first, for export.
-  Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter);
+  virtual Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter) = 0;
   /// Parcels with an open exception of this kind (rerun by kind).
-  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind);
-  /// The same, a page at a time: ids greater than `afterId`, ascending.
-  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind, std::int64_t afterId,
-                                                    int limit);
+  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind) {
+    return parcelsWithOpen(kind, 0, -1);
+  }
+  /// The same, a page at a time: ids greater than `afterId`, ascending (a negative limit: all).
+  virtual Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind,
+                                                            std::int64_t afterId, int limit) = 0;
   /// Forgets a parcel with its events, exceptions, tasks and claims.
-  Result<void> removeParcel(std::int64_t parcelId);
+  virtual Result<void> removeParcel(std::int64_t parcelId) = 0;
 
   /// Records a buyer's "not received" claim for a parcel.
-  Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now);
-  Result<bool> hasClaim(std::int64_t parcelId);
+  virtual Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) = 0;
+  virtual Result<bool> hasClaim(std::int64_t parcelId) = 0;
   /// Claims by this buyer (any parcel) since `since`.
-  Result<int> buyerClaims(const std::string& buyerId, Timestamp since);
+  virtual Result<int> buyerClaims(const std::string& buyerId, Timestamp since) = 0;
 
-  /// Kept by triggers as rows change: reading them scans nothing.
-  Result<StoreCounts> counts();
-  /// PRAGMA quick_check: "ok" or the first problems found. Reads the whole
-  /// file (seconds at a million parcels): run it on a Store of its own, off
-  /// the start path; in WAL mode it holds no lock writers wait for.
-  Result<std::string> quickCheck();
+  /// Kept as rows change (triggers): reading them scans nothing. On a shared
+  /// database they are the cluster's.
+  virtual Result<StoreCounts> counts() = 0;
+  /// "ok" or the first problems found. Reads everything (seconds at a million
+  /// parcels): run it on a Store of its own, off the start path.
+  virtual Result<std::string> quickCheck() = 0;
 
- private:
-  Store(std::unique_ptr<SQLite::Database> db, const StoreOptions& options);
-  Result<PollOutcome> commitOne(const CommitRequest& request);
-  Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
-                                                     const char* what);
-  std::unique_ptr<SQLite::Database> db_;
-  std::unique_ptr<store::State> s_;
+ protected:
+  Store() = default;
 };
 
 }  // namespace pw

@@ -1,6 +1,6 @@
 // The hot path: a poll or push result merged, assessed and reconciled with
 // its exceptions and tasks, several results to a transaction.
-#include "store/store.h"
+#include "store/sqlite_store.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
 
@@ -134,7 +134,7 @@ void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
 
 }  // namespace
 
-Result<PollOutcome> Store::commitOne(const CommitRequest& r) {
+Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   auto parcel = this->parcel(r.parcel_id);
   if (!parcel) return parcel.error();
   State& s = *s_;
@@ -192,11 +192,12 @@ Result<PollOutcome> Store::commitOne(const CommitRequest& r) {
   return out;
 }
 
-Result<std::vector<Result<PollOutcome>>> Store::commitBatch(std::vector<CommitRequest> requests) {
+Result<std::vector<Result<PollOutcome>>> SqliteStore::commitBatch(
+    std::vector<CommitRequest> requests) {
   return commitAll(requests, "commit batch");
 }
 
-Result<std::vector<Result<PollOutcome>>> Store::commitAll(
+Result<std::vector<Result<PollOutcome>>> SqliteStore::commitAll(
     const std::vector<CommitRequest>& requests, const char* what) {
   auto failed = [](const char* what, const std::exception& e, ErrorCode code) {
     return makeError(code, std::string(what) + ": " + e.what());
@@ -231,10 +232,10 @@ Result<std::vector<Result<PollOutcome>>> Store::commitAll(
   }
 }
 
-Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
-                                      const std::vector<TrackingEvent>& events,
-                                      const std::string& carrierState, Timestamp now,
-                                      const AssessFn& assess) {
+Result<PollOutcome> SqliteStore::commitPoll(std::int64_t parcelId,
+                                            const std::vector<TrackingEvent>& events,
+                                            const std::string& carrierState, Timestamp now,
+                                            const AssessFn& assess) {
   std::vector<CommitRequest> one(1);
   one[0].parcel_id = parcelId;
   one[0].events = events;

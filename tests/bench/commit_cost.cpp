@@ -2,7 +2,7 @@
 // its last few scans and one new one, onto a parcel with 5 or 40,000 stored
 // events. Usage: bench_commit_cost [cap=N] [stored-events...] (default 5 40000;
 // cap=N sets StoreOptions::event_cap, e.g. cap=1000000 to keep every event)
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include <chrono>
 #include <cstdio>
@@ -28,7 +28,7 @@ double microsPerCommit(int stored, const StoreOptions& options) {
   auto file =
       std::filesystem::temp_directory_path() / ("pw_commit_cost_" + std::to_string(stored) + ".db");
   for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
-  auto store = Store::open(file, options).value();
+  auto store = SqliteStore::open(file, options).value();
   Parcel p;
   p.tracking_number = "YT1234567890123";
   p.carrier = "yuantong";

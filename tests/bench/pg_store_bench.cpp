@@ -10,7 +10,7 @@
 // It needs a server it may change (ALTER SYSTEM SET fsync): a throw-away one. Figures are
 // printed, not checked.
 #include "store/postgres/pg_store.h"
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include "support/pg_test_schema.h"
 #include "support/temp_dir.h"
@@ -181,7 +181,7 @@ Rate pgRound(const std::string& conninfo, int nodes, int batch, double seconds, 
 
 Rate sqliteRound(int parcels) {
   test::TempDir dir;
-  auto store = Store::open(dir / "bench.db").value();
+  auto store = SqliteStore::open(dir / "bench.db").value();
   std::vector<std::int64_t> ids;
   for (int i = 0; i < parcels; ++i) {
     Parcel p;

@@ -9,6 +9,7 @@
 #include "polling/polling_service.h"
 #include "remedies/assessor.h"
 #include "simulator/fake_carrier_server.h"
+#include "store/sqlite_store.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -159,7 +160,7 @@ void BM_PollRound(benchmark::State& state) {
     cfg.simulator.enabled = false;
     cfg.kuaidi100 = {server.queryUrl(), "C", "K", TimeZone::shanghai()};
     cfg.poll.max_in_flight = static_cast<int>(state.range(1));
-    auto store = Store::open(dir / "bench.db").value();
+    auto store = SqliteStore::open(dir / "bench.db").value();
     SystemClock clock;
     NullSink sink;
     CurlHttpClient http(io, CurlLimits{});

@@ -11,7 +11,7 @@
 #include "common/time_format.h"
 #include "config/config_loader.h"
 #include "remedies/assessor.h"
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   const Timestamp now = start + hours(24 * 10);
   std::mt19937_64 rng(42);
 
-  auto store = Store::open(file).value();
+  auto store = SqliteStore::open(file).value();
   auto t0 = steady_clock::now();
   std::vector<std::int64_t> ids;
   ids.reserve(static_cast<size_t>(n));
@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
   std::printf("db size: %.1f MiB (wal %.1f MiB)\n", fileMiB(file), fileMiB(file.string() + "-wal"));
 
   t0 = steady_clock::now();
-  store = Store::open(file).value();
+  store = SqliteStore::open(file).value();
   std::printf("open: %.1f ms\n", ms(steady_clock::now() - t0));
   auto c = store->counts().value();
   std::printf("counts: events=%lld open_tasks=%lld\n", static_cast<long long>(c.events),

@@ -8,6 +8,7 @@
 #include "net/curl_http_client.h"
 #include "polling/polling_service.h"
 #include "push/push_handler.h"
+#include "store/sqlite_store.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http.hpp>
@@ -25,7 +26,7 @@ struct NullSink : pw::AlertSink {
 
 struct World {
   boost::asio::io_context io;
-  std::unique_ptr<pw::Store> store = pw::Store::open(":memory:").value();
+  std::unique_ptr<pw::Store> store = pw::SqliteStore::open(":memory:").value();
   pw::CurlHttpClient http{io, pw::CurlLimits{}};
   pw::SystemClock clock;
   NullSink alerts;

@@ -69,51 +69,6 @@ struct PgStoreTest : ::testing::Test {
 
 }  // namespace
 
-TEST_F(PgStoreTest, RegisteringTwiceIsIdempotent) {
-  auto again = store->addParcel(test::sampleParcel(), at("2024-05-02T00:00:00Z")).value();
-  EXPECT_FALSE(again.inserted);
-  EXPECT_EQ(again.id, id);
-  EXPECT_EQ(store->pollTargets().value().size(), 1u);
-  auto p = store->findParcel("YT1234567890123").value();
-  ASSERT_TRUE(p);
-  EXPECT_EQ(*p->buyer_id, "buyer-1");
-  EXPECT_EQ(p->destination, test::sampleParcel().destination);
-  EXPECT_EQ(p->shipped_at, test::sampleParcel().shipped_at);
-  EXPECT_EQ(*p->order_value, 99.0);
-  EXPECT_FALSE(p->phone);
-  EXPECT_FALSE(store->findParcel("NOPE").value());
-  EXPECT_EQ(store->parcel(id + 100).error().code, ErrorCode::not_found);
-}
-
-TEST_F(PgStoreTest, SameHistoryTwiceAddsNothing) {
-  EXPECT_EQ(commit(history, {}).value().new_events, 2);
-  EXPECT_EQ(commit(history, {}).value().new_events, 0);
-  auto reordered = history;
-  std::swap(reordered[0], reordered[1]);
-  reordered.push_back(history[0]);  // duplicated inside one answer
-  EXPECT_EQ(commit(reordered, {}).value().new_events, 0);
-  auto t = store->timeline(id).value();
-  ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0].description, "已揽收");
-  EXPECT_EQ(store->counts().value().events, 2);
-}
-
-TEST_F(PgStoreTest, RewrittenEventReplacesTheOldOneAndTrimmedHistoryIsKept) {
-  commit(history, {}).value();
-  auto rewritten = history;
-  rewritten[1].description = "到达杭州转运中心（更正）";
-  auto out = commit({rewritten[1]}, {}).value();  // the answer also drops the first event
-  EXPECT_EQ(out.new_events, 1);
-  EXPECT_EQ(out.rewritten, 1);
-  auto t = store->timeline(id).value();
-  ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0].description, "已揽收");
-  EXPECT_EQ(t[1].description, "到达杭州转运中心（更正）");
-  EXPECT_EQ(commit({}, {}).value().rewritten, 0);  // an empty answer removes nothing
-  EXPECT_EQ(store->timeline(id).value().size(), 2u);
-  EXPECT_EQ(store->counts().value().events, 2);
-}
-
 TEST_F(PgStoreTest, TheAssessmentSeesTheMergedTimelineInOrder) {
   commit({history[1]}, {}).value();
   std::vector<std::string> seen;
@@ -139,38 +94,6 @@ TEST_F(PgStoreTest, LongDescriptionsAreStoredAndStillDeduplicated) {
   EXPECT_EQ(commit({e, f}, {}).value().new_events, 1);
 }
 
-TEST_F(PgStoreTest, EventDetailsRoundTrip) {
-  auto e = ev("2024-05-02T04:00:00Z", EventKind::signed_, "已签收，签收人：门卫");
-  e.signer_type = SignerType::reception;
-  e.signer = "门卫";
-  e.place = {"浙江省", "杭州市", "西湖区"};
-  e.carrier_status = "3";
-  e.location = "杭州";
-  auto f = ev("2024-05-02T03:00:00Z", EventKind::delivery_failed, "电话无人接听");
-  f.reason = EventReason::no_contact;
-  commit({e, f}, {}).value();
-  auto t = store->timeline(id).value();
-  ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0], f);
-  EXPECT_EQ(t[1], e);
-}
-
-TEST_F(PgStoreTest, OneOpenExceptionAndOneTaskPerKind) {
-  auto first = commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
-  ASSERT_EQ(first.raised.size(), 1u);
-  EXPECT_EQ(first.raised[0].kind, ExceptionKind::stalled);
-  EXPECT_EQ(first.raised[0].tracking_number, "YT1234567890123");
-  for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value().raised.empty());
-  auto tasks = store->tasks({}).value();
-  ASSERT_EQ(tasks.size(), 1u);
-  EXPECT_EQ(tasks[0].message.zh_cn, "亲");
-  EXPECT_EQ(tasks[0].suggestion.remedy, Remedy::soothe_and_wait);
-  EXPECT_EQ(tasks[0].exception_id, first.raised[0].exception_id);
-  EXPECT_EQ(store->counts().value().open_exceptions_by_kind.at("stalled"), 1);
-  EXPECT_EQ(store->parcelsWithOpen(ExceptionKind::stalled).value(), std::vector<std::int64_t>{id});
-}
-
 TEST_F(PgStoreTest, NewEvidenceIsAnUpdateElapsedTimeIsNot) {
   commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
   auto later = stallIssue(at("2024-05-03T12:00:00Z"));
@@ -182,25 +105,6 @@ TEST_F(PgStoreTest, NewEvidenceIsAnUpdateElapsedTimeIsNot) {
   ASSERT_EQ(out.updated.size(), 1u);
   EXPECT_EQ(out.updated[0].detail, "stalled, new evidence");
   EXPECT_EQ(store->exceptions(id).value().at(0).finding.elapsed, hours(60));
-}
-
-TEST_F(PgStoreTest, ResolvedWhenItStopsHoldingAndRaisedAgainIfItRecurs) {
-  commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
-  auto moved = commit(history, {}).value();
-  ASSERT_EQ(moved.resolved.size(), 1u);
-  EXPECT_EQ(moved.resolved[0], ExceptionKind::stalled);
-  ASSERT_EQ(moved.closed_tasks.size(), 1u);
-  EXPECT_TRUE(store->counts().value().open_exceptions_by_kind.empty());
-  EXPECT_EQ(store->tasks({TaskState::open}).value().size(), 0u);
-  EXPECT_EQ(store->tasks({TaskState::done}).value().size(), 1u);
-  auto again = commit(history, {stallIssue(at("2024-05-06T12:00:00Z"))}).value();
-  EXPECT_EQ(again.raised.size(), 1u);
-  EXPECT_EQ(store->tasks({}).value().size(), 2u);
-  auto all = store->exceptions(id).value();  // newest first
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_TRUE(all[0].open);
-  EXPECT_FALSE(all[1].open);
-  EXPECT_EQ(all[1].resolved_at, at("2024-05-04T00:00:00Z"));
 }
 
 TEST_F(PgStoreTest, AnAcknowledgedTaskStaysOpenForItsAgent) {
@@ -240,14 +144,6 @@ TEST_F(PgStoreTest, TaskAndExceptionFiltersPage) {
   EXPECT_EQ(ex[0].tracking_number, "YT9999999999999");
   EXPECT_EQ(ex[0].carrier, "yuantong");
   EXPECT_EQ(store->listExceptions({.after_id = ex[0].exception.id}).value().size(), 0u);
-}
-
-TEST_F(PgStoreTest, UnalertedTasksSurviveUntilMarked) {
-  commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
-  auto pending = store->unalertedTasks().value();
-  ASSERT_EQ(pending.size(), 1u);
-  ASSERT_TRUE(store->markAlerted({pending[0].id}, at("2024-05-04T00:00:01Z")));
-  EXPECT_TRUE(store->unalertedTasks().value().empty());
 }
 
 TEST_F(PgStoreTest, RaisedAndResolvedLinesAreOwedUntilMarked) {
@@ -292,19 +188,6 @@ TEST_F(PgStoreTest, FinalStageLeavesTheScheduleAndTheQueue) {
   EXPECT_EQ(store->parcel(id).value().stage, ParcelStage::delivered);
   EXPECT_EQ(store->counts().value().parcels_by_stage,
             (std::map<std::string, std::int64_t>{{"delivered", 1}}));
-}
-
-TEST_F(PgStoreTest, FailedAssessmentRollsEverythingBack) {
-  auto r = store->commitPoll(id, history, "0", at("2024-05-04T00:00:00Z"),
-                             [](const Parcel&, const Timeline&) -> Assessment {
-                               throw std::runtime_error("detector bug");
-                             });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "commit poll: detector bug");
-  EXPECT_TRUE(store->timeline(id).value().empty());
-  EXPECT_EQ(store->counts().value().events, 0);
-  EXPECT_EQ(store->commitPoll(id + 100, history, "0", at("2024-05-04T00:00:00Z"), {}).error().code,
-            ErrorCode::not_found);
 }
 
 TEST_F(PgStoreTest, ABatchCommitsEachResultUnderItsOwnSavepoint) {

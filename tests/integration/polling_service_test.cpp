@@ -2,6 +2,7 @@
 // codec, detection, remedies, SQLite and the alert sink, with a hand-driven clock.
 #include "polling/polling_service.h"
 #include "httpd/http_listener.h"
+#include "store/sqlite_store.h"
 
 #include "config/config_loader.h"
 #include "net/curl_http_client.h"
@@ -47,7 +48,7 @@ struct Pipeline : ::testing::Test {
   boost::asio::io_context io;
   FakeCarrierServer server{io, "CUST", "KEY"};
   test::FakeClock clock{at("2024-05-04T00:00:00Z")};  // 2024-05-04 08:00 in Shanghai
-  std::unique_ptr<Store> store = Store::open(dir / "pw.db").value();
+  std::unique_ptr<Store> store = SqliteStore::open(dir / "pw.db").value();
   VectorSink alerts;
   CurlHttpClient http{io, CurlLimits{}};
   std::unique_ptr<PollingService> service;
@@ -384,7 +385,7 @@ TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
                          {"code", 0}, {"data", {{"accepted", accepted}, {"rejected", rejected}}}}));
   });
   auto port = fake.start({boost::asio::ip::make_address("127.0.0.1"), 0}).value();
-  auto store = Store::open(dir / "pw.db").value();
+  auto store = SqliteStore::open(dir / "pw.db").value();
   VectorSink alerts;
   CurlHttpClient http{io, CurlLimits{}};
   test::FakeClock clock{at("2024-05-10T00:00:00Z")};

@@ -1,6 +1,7 @@
 // Push endpoints over real HTTP on 127.0.0.1: signatures, duplicates, carrier
 // corrections, unknown parcels, limits. Pushes are sent with the real curl client.
 #include "push/push_listener.h"
+#include "store/sqlite_store.h"
 
 #include "carriers/md5.h"
 #include "config/config_loader.h"
@@ -37,7 +38,7 @@ struct PushTest : ::testing::Test {
   test::TempDir dir;
   boost::asio::io_context io;
   test::FakeClock clock{at("2024-05-04T00:00:00Z")};
-  std::unique_ptr<Store> store = Store::open(dir / "pw.db").value();
+  std::unique_ptr<Store> store = SqliteStore::open(dir / "pw.db").value();
   NullSink alerts;
   CurlHttpClient http{io, CurlLimits{}};
   Config cfg;

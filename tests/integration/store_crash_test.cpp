@@ -1,6 +1,6 @@
 // kill -9 in the middle of a stream of poll commits: every poll result is all
 // there or not there at all, and nothing acknowledged is lost.
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
@@ -26,7 +26,7 @@ void killNineWhileCommitting(int batch) {
   auto path = dir / "crash.db";
   constexpr int kEventsPerPoll = 20;
   {
-    auto store = Store::open(path).value();
+    auto store = SqliteStore::open(path).value();
     store->addParcel(test::sampleParcel(), test::at("2024-05-01T00:00:00Z")).value();
   }
   int pipefd[2];
@@ -37,7 +37,7 @@ void killNineWhileCommitting(int batch) {
     close(pipefd[0]);
     StoreOptions unbounded;
     unbounded.event_cap = 1000000;  // every event stays: the count tells what was committed
-    auto store = Store::open(path, unbounded).value();
+    auto store = SqliteStore::open(path, unbounded).value();
     auto assess = [](const Parcel&, const Timeline&) {
       return Assessment{ParcelStage::in_transit, {}};
     };
@@ -85,7 +85,7 @@ void killNineWhileCommitting(int batch) {
   ASSERT_TRUE(WIFSIGNALED(status));
   ASSERT_GE(acknowledged, 40);
 
-  auto store = Store::open(path).value();
+  auto store = SqliteStore::open(path).value();
   EXPECT_EQ(store->quickCheck().value(), "ok");
   auto events = store->counts().value().events;
   EXPECT_EQ(events % kEventsPerPoll, 0) << "a poll result was half-written";

@@ -1,4 +1,4 @@
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include "store/migrations.h"
 #include "support/fixtures.h"
@@ -38,7 +38,7 @@ Issue stallIssue(Timestamp since) {
 
 struct StoreTest : ::testing::Test {
   test::TempDir dir;
-  std::unique_ptr<Store> store = Store::open(dir / "pw.db").value();
+  std::unique_ptr<Store> store = SqliteStore::open(dir / "pw.db").value();
   std::int64_t id = store->addParcel(test::sampleParcel(), at("2024-05-01T00:00:00Z")).value().id;
   std::vector<TrackingEvent> history = {ev("2024-05-01T04:00:00Z", EventKind::picked_up, "已揽收"),
                                         ev("2024-05-01T12:00:00Z", EventKind::arrived_hub, "到达")};
@@ -53,122 +53,10 @@ struct StoreTest : ::testing::Test {
 
 }  // namespace
 
-TEST_F(StoreTest, RegisteringTwiceIsIdempotent) {
-  auto again = store->addParcel(test::sampleParcel(), at("2024-05-02T00:00:00Z")).value();
-  EXPECT_FALSE(again.inserted);
-  EXPECT_EQ(again.id, id);
-  EXPECT_EQ(store->pollTargets().value().size(), 1u);
-  auto p = store->findParcel("YT1234567890123").value();
-  ASSERT_TRUE(p);
-  EXPECT_EQ(*p->buyer_id, "buyer-1");
-  EXPECT_FALSE(store->findParcel("NOPE").value());
-}
-
-TEST_F(StoreTest, SameHistoryTwiceAddsNothing) {
-  EXPECT_EQ(commit(history, {}).value().new_events, 2);
-  EXPECT_EQ(commit(history, {}).value().new_events, 0);
-  auto reordered = history;
-  std::swap(reordered[0], reordered[1]);
-  reordered.push_back(history[0]);  // duplicated inside one answer
-  EXPECT_EQ(commit(reordered, {}).value().new_events, 0);
-  auto t = store->timeline(id).value();
-  ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0].description, "已揽收");
-  EXPECT_EQ(store->counts().value().events, 2);
-}
-
-TEST_F(StoreTest, RewrittenEventReplacesTheOldOneAndTrimmedHistoryIsKept) {
-  commit(history, {}).value();
-  auto rewritten = history;
-  rewritten[1].description = "到达杭州转运中心（更正）";
-  auto out = commit({rewritten[1]}, {}).value();  // the answer also drops the first event
-  EXPECT_EQ(out.new_events, 1);
-  EXPECT_EQ(out.rewritten, 1);
-  auto t = store->timeline(id).value();
-  ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0].description, "已揽收");
-  EXPECT_EQ(t[1].description, "到达杭州转运中心（更正）");
-  EXPECT_EQ(commit({}, {}).value().rewritten, 0);  // an empty answer removes nothing
-  EXPECT_EQ(store->timeline(id).value().size(), 2u);
-}
-
-TEST_F(StoreTest, EventDetailsRoundTrip) {
-  auto e = ev("2024-05-02T04:00:00Z", EventKind::signed_, "已签收，签收人：门卫");
-  e.signer_type = SignerType::reception;
-  e.signer = "门卫";
-  e.reason = EventReason::none;
-  e.place = {"浙江省", "杭州市", "西湖区"};
-  auto f = ev("2024-05-02T03:00:00Z", EventKind::delivery_failed, "电话无人接听");
-  f.reason = EventReason::no_contact;
-  commit({e, f}, {}).value();
-  auto t = store->timeline(id).value();
-  ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0].reason, EventReason::no_contact);
-  EXPECT_EQ(t[1].signer_type, SignerType::reception);
-  EXPECT_EQ(t[1].signer, "门卫");
-  EXPECT_EQ(t[1].place, (Place{"浙江省", "杭州市", "西湖区"}));
-}
-
-TEST_F(StoreTest, OneOpenExceptionAndOneTaskPerKind) {
-  auto first = commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
-  ASSERT_EQ(first.raised.size(), 1u);
-  EXPECT_EQ(first.raised[0].kind, ExceptionKind::stalled);
-  EXPECT_EQ(first.raised[0].tracking_number, "YT1234567890123");
-  for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value().raised.empty());
-  auto tasks = store->tasks({}).value();
-  ASSERT_EQ(tasks.size(), 1u);
-  EXPECT_EQ(tasks[0].message.zh_cn, "亲");
-  EXPECT_EQ(tasks[0].suggestion.remedy, Remedy::soothe_and_wait);
-  EXPECT_EQ(store->counts().value().open_exceptions_by_kind.at("stalled"), 1);
-}
-
-TEST_F(StoreTest, ResolvedWhenItStopsHoldingAndRaisedAgainIfItRecurs) {
-  commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
-  auto moved = commit(history, {}).value();
-  ASSERT_EQ(moved.resolved.size(), 1u);
-  EXPECT_EQ(moved.resolved[0], ExceptionKind::stalled);
-  EXPECT_TRUE(store->counts().value().open_exceptions_by_kind.empty());
-  EXPECT_EQ(store->tasks({TaskState::open}).value().size(), 0u);
-  EXPECT_EQ(store->tasks({TaskState::done}).value().size(), 1u);
-  auto again = commit(history, {stallIssue(at("2024-05-06T12:00:00Z"))}).value();
-  EXPECT_EQ(again.raised.size(), 1u);
-  EXPECT_EQ(store->tasks({}).value().size(), 2u);
-}
-
-TEST_F(StoreTest, UnalertedTasksSurviveUntilMarked) {
-  commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
-  auto pending = store->unalertedTasks().value();
-  ASSERT_EQ(pending.size(), 1u);
-  ASSERT_TRUE(store->markAlerted({pending[0].id}, at("2024-05-04T00:00:01Z")));
-  EXPECT_TRUE(store->unalertedTasks().value().empty());
-}
-
-TEST_F(StoreTest, FinalStageLeavesTheSchedule) {
-  store
-      ->commitPoll(id, history, "3", at("2024-05-04T00:00:00Z"),
-                   [](const Parcel&, const Timeline&) {
-                     return Assessment{ParcelStage::delivered, {}};
-                   })
-      .value();
-  EXPECT_TRUE(store->pollTargets().value().empty());
-  EXPECT_EQ(store->parcel(id).value().stage, ParcelStage::delivered);
-}
-
-TEST_F(StoreTest, FailedAssessmentRollsEverythingBack) {
-  auto r = store->commitPoll(id, history, "0", at("2024-05-04T00:00:00Z"),
-                             [](const Parcel&, const Timeline&) -> Assessment {
-                               throw std::runtime_error("detector bug");
-                             });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "commit poll: detector bug");
-  EXPECT_TRUE(store->timeline(id).value().empty());
-}
-
 TEST_F(StoreTest, ReopenKeepsDataAndSchemaVersion) {
   commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
   store.reset();
-  store = Store::open(dir / "pw.db").value();
+  store = SqliteStore::open(dir / "pw.db").value();
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
   EXPECT_EQ(store->quickCheck().value(), "ok");
   SQLite::Database db((dir / "pw.db").string());
@@ -183,11 +71,11 @@ TEST(StoreOpen, RefusesANewerSchemaAndGarbageFiles) {
     SQLite::Database db((dir / "new.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("PRAGMA user_version=99");
   }
-  auto r = Store::open(dir / "new.db");
+  auto r = SqliteStore::open(dir / "new.db");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("schema version 99 is newer"), std::string::npos);
   dir.write("junk.db", std::string(4096, 'x'));
-  EXPECT_FALSE(Store::open(dir / "junk.db"));
+  EXPECT_FALSE(SqliteStore::open(dir / "junk.db"));
 }
 
 namespace {
@@ -239,7 +127,7 @@ std::string plan(const std::filesystem::path& file, const std::string& sql) {
 }  // namespace
 
 TEST_F(StoreTest, TwoInstancesOnOneFileReadAndWriteSafely) {
-  auto other = Store::open(dir / "pw.db").value();
+  auto other = SqliteStore::open(dir / "pw.db").value();
   commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
   EXPECT_EQ(other->timeline(id).value().size(), 2u);  // the other connection sees the commit
   auto task = other->tasks({}).value().at(0);
@@ -282,7 +170,7 @@ TEST(StoreOpen, TwoOpenersOfANewFileMigrateItOnce) {
   opened.reserve(4);
   for (int i = 0; i < 4; ++i) opened.emplace_back(makeError(ErrorCode::internal, "not run"));
   std::vector<std::thread> threads;
-  for (auto& o : opened) threads.emplace_back([&o, &dir] { o = Store::open(dir / "pw.db"); });
+  for (auto& o : opened) threads.emplace_back([&o, &dir] { o = SqliteStore::open(dir / "pw.db"); });
   for (auto& t : threads) t.join();
   for (auto& o : opened) ASSERT_TRUE(o) << o.error().message;
   SQLite::Database db((dir / "pw.db").string());
@@ -327,7 +215,7 @@ TEST_F(StoreTest, BatchFailsWholeWhenAnotherWriterHoldsTheLock) {
   store.reset();
   StoreOptions quick;
   quick.busy_timeout = milliseconds(50);
-  store = Store::open(dir / "pw.db", quick).value();
+  store = SqliteStore::open(dir / "pw.db", quick).value();
   SQLite::Database other((dir / "pw.db").string(), SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");
   auto r = store->commitBatch({request(id, history, {})});
@@ -372,7 +260,7 @@ TEST_F(StoreTest, CapDropsRepeatedScansFirstAndNeverTheEvidence) {
   store.reset();
   StoreOptions small;
   small.event_cap = 10;
-  store = Store::open(dir / "pw.db", small).value();
+  store = SqliteStore::open(dir / "pw.db", small).value();
   std::vector<TrackingEvent> all;
   auto at0 = at("2024-05-01T00:00:00Z");
   auto scanAt = [&](int i, EventKind kind, const std::string& text) {
@@ -436,7 +324,7 @@ TEST_F(StoreTest, CountsStayExactAcrossCommitsTasksUntrackAndReopen) {
   store->removeParcel(other).value();
   expectCountsExact(dir / "pw.db", *store);
   store.reset();
-  store = Store::open(dir / "pw.db").value();
+  store = SqliteStore::open(dir / "pw.db").value();
   expectCountsExact(dir / "pw.db", *store);
   c = store->counts().value();
   EXPECT_EQ(c.events, 2);
@@ -496,51 +384,6 @@ TEST_F(StoreTest, ControlQueriesPageThroughIndexesWithoutSorting) {
   }
 }
 
-TEST_F(StoreTest, DueQueueIsOrderedAndWrittenWithTheResult) {
-  auto b = store->addParcel(test::sampleParcel("YT5000000000001"), at("2024-05-01T00:00:00Z"))
-               .value()
-               .id;
-  auto c = store->addParcel(test::sampleParcel("YT5000000000002"), at("2024-05-01T00:00:00Z"))
-               .value()
-               .id;
-  // New parcels are due at once, in id order.
-  auto due = store->dueParcels(at("2024-05-01T00:00:00Z"), 10).value();
-  ASSERT_EQ(due.size(), 3u);
-  EXPECT_EQ(due[0].parcel_id, id);
-  EXPECT_FALSE(due[0].quota.tokens_at);
-
-  auto r = request(id, history, {});
-  r.next_poll_at = at("2024-05-04T03:00:00Z");
-  r.query = QueryRecord{at("2024-05-04T00:00:00Z"), 46.5};
-  auto final = request(b, history, {}, ParcelStage::delivered);
-  final.next_poll_at = at("2024-05-04T01:00:00Z");  // a final stage unschedules anyway
-  store->commitBatch({r, final}).value();
-  ASSERT_TRUE(store->setNextPoll(c, at("2024-05-04T02:00:00Z")));
-  EXPECT_FALSE(store->setNextPoll(999, at("2024-05-04T02:00:00Z")));
-
-  EXPECT_TRUE(store->dueParcels(at("2024-05-04T01:59:59Z"), 10).value().empty());
-  due = store->dueParcels(at("2024-05-05T00:00:00Z"), 10).value();
-  ASSERT_EQ(due.size(), 2u);
-  EXPECT_EQ(due[0].parcel_id, c);
-  EXPECT_EQ(due[1].parcel_id, id);
-  EXPECT_EQ(due[1].tracking_number, "YT1234567890123");
-  EXPECT_EQ(due[1].carrier, "yuantong");
-  EXPECT_EQ(due[1].next_poll_at, at("2024-05-04T03:00:00Z"));
-  EXPECT_EQ(due[1].quota.last_query_at, at("2024-05-04T00:00:00Z"));
-  EXPECT_EQ(due[1].quota.tokens, 46.5);
-  EXPECT_EQ(due[1].last_event_at, history.back().time);
-  EXPECT_EQ(due[1].last_event_kind, EventKind::arrived_hub);
-  EXPECT_EQ(due[1].stage, ParcelStage::in_transit);
-  EXPECT_EQ(store->dueParcels(at("2024-05-05T00:00:00Z"), 1).value().size(), 1u);
-  EXPECT_EQ(store->nextDue().value(), at("2024-05-04T02:00:00Z"));
-
-  ASSERT_TRUE(store->recordQuery(c, at("2024-05-04T02:00:00Z"), 47));
-  ASSERT_TRUE(store->setNextPoll(c, std::nullopt));
-  due = store->dueParcels(at("2024-05-05T00:00:00Z"), 10).value();
-  ASSERT_EQ(due.size(), 1u);
-  EXPECT_EQ(due[0].parcel_id, id);
-}
-
 TEST(StoreMigration, AVersion6FileIsMigratedInPlace) {
   test::TempDir dir;
   auto file = dir / "v6.db";
@@ -582,7 +425,7 @@ INSERT INTO tasks (id, exception_id, parcel_id, kind, remedy, reason, message_zh
    1714780800, NULL);
 )sql");
   }
-  auto store = Store::open(file).value();
+  auto store = SqliteStore::open(file).value();
   SQLite::Database db(file.string());
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(),
             static_cast<int>(store::migrations().size()));

@@ -156,10 +156,6 @@ Result<std::vector<NotificationTask>> PostgresStore::unalertedTasks() {
   });
 }
 
-Result<void> PostgresStore::markAlerted(const std::vector<std::int64_t>& ids, Timestamp now) {
-  return markAlerted(AlertMarks{ids, {}, {}}, now);
-}
-
 Result<void> PostgresStore::markAlerted(const AlertMarks& marks, Timestamp now) {
   return guarded("mark alerted", [&]() -> Result<void> {
     pqxx::work tx(*conn_);
@@ -251,10 +247,6 @@ Result<std::vector<ExceptionRecord>> PostgresStore::listExceptions(const Excepti
       out.push_back({pg::readException(row), row[9].c_str(), row[10].c_str()});
     return out;
   });
-}
-
-Result<std::vector<std::int64_t>> PostgresStore::parcelsWithOpen(ExceptionKind kind) {
-  return parcelsWithOpen(kind, 0, -1);
 }
 
 Result<std::vector<std::int64_t>> PostgresStore::parcelsWithOpen(ExceptionKind kind,

@@ -1,7 +1,7 @@
 #pragma once
 // PostgreSQL persistence for several parcelwatchd nodes sharing one database.
 //
-// The same operations as the SQLite Store, plus what a cluster needs: batched commits, the due
+// The Store's operations, plus what a cluster needs: batched commits, the due
 // queue with leases (claimDue), nodes' heartbeats and the outbox of alert events. Every poll or
 // push result is one transaction (a batch is one transaction with a savepoint per result), so a
 // crash leaves all of a result or none of it. Cluster guarantees rest on the database, not on
@@ -28,7 +28,7 @@ class transaction_base;
 
 namespace pw {
 
-class PostgresStore {
+class PostgresStore final : public Store {
  public:
   using AssessFn = Store::AssessFn;
   using AddOutcome = Store::AddOutcome;
@@ -39,52 +39,56 @@ class PostgresStore {
   /// Of `options` only event_cap applies (the others tune SQLite's connection).
   static Result<std::unique_ptr<PostgresStore>> open(const std::string& conninfo,
                                                      const StoreOptions& options = {});
-  ~PostgresStore();
-  PostgresStore(const PostgresStore&) = delete;
-  PostgresStore& operator=(const PostgresStore&) = delete;
+  ~PostgresStore() override;
+
+  std::string_view backend() const override { return "postgres"; }
 
   // --- parcels ---------------------------------------------------------------------------
   /// Registers a parcel, due at once; `inserted` is false when it was already registered.
-  Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now);
+  Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now) override;
   /// Parcels not in a final stage.
-  Result<std::vector<PollTarget>> pollTargets();
+  Result<std::vector<PollTarget>> pollTargets() override;
   /// Active parcels with id > afterId, by id, a page at a time.
-  Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit);
-  Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber);
-  Result<Parcel> parcel(std::int64_t id);
-  Result<Timeline> timeline(std::int64_t parcelId);
+  Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit) override;
+  Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber) override;
+  Result<Parcel> parcel(std::int64_t id) override;
+  Result<Timeline> timeline(std::int64_t parcelId) override;
   /// Replaces a parcel's carrier code (the aggregator corrected it).
-  Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier);
+  Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) override;
   /// Forgets a parcel with its events, exceptions, tasks and claims.
-  Result<void> removeParcel(std::int64_t parcelId);
+  Result<void> removeParcel(std::int64_t parcelId) override;
 
   // --- committing results ----------------------------------------------------------------
   /// Merges events, runs `assess` on the merged timeline and reconciles exceptions, tasks and
   /// the outbox, in one transaction (a batch of one, without a schedule change).
   Result<PollOutcome> commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,
                                  const std::string& carrierState, Timestamp now,
-                                 const AssessFn& assess);
+                                 const AssessFn& assess) override;
   /// Commits several results in one transaction, each under its own savepoint: a result that
   /// fails (its assessment threw, its parcel is gone) is rolled back alone and reported in its
   /// slot. The outer Result fails only when the transaction itself could not commit.
-  Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> batch);
+  Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> batch) override;
   /// Counts a failed poll against the parcel. It ends `node`'s lease (when it holds one), moves
   /// the parcel to `nextPollAt` when given, and records `queriedAt` (a timed-out query may still
   /// have counted at the carrier).
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error,
-                                 std::optional<Timestamp> nextPollAt = std::nullopt,
-                                 std::optional<Timestamp> queriedAt = std::nullopt,
-                                 const std::string& node = {});
+                                 std::optional<Timestamp> nextPollAt,
+                                 std::optional<Timestamp> queriedAt, const std::string& node);
+  /// The Store's version: no schedule change, no query, no lease.
+  Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
+                                 const std::string& error) override {
+    return recordPollFailure(parcelId, now, error, std::nullopt, std::nullopt, {});
+  }
 
   // --- the due queue and leases ----------------------------------------------------------
   /// Unleased parcels due at `now`, soonest first (a look, not a claim).
-  Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit);
+  Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit) override;
   /// The earliest scheduled poll (none: nothing scheduled).
-  Result<std::optional<Timestamp>> nextDue();
+  Result<std::optional<Timestamp>> nextDue() override;
   /// Schedules (or, with none, unschedules) a parcel's next poll.
-  Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at);
+  Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) override;
   /// Records a query the carrier counted against the number, with the quota bucket's level.
-  Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens);
+  Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens) override;
   /// Takes up to `limit` due parcels for `node`: rows other nodes are claiming are skipped, not
   /// waited for (FOR UPDATE SKIP LOCKED); a parcel whose number was queried within `min_gap`
   /// is left alone, whoever queried it. The lease is stored with the claim and the parcel's due
@@ -111,31 +115,31 @@ class PostgresStore {
   Result<std::vector<OutboxEntry>> readOutbox(std::int64_t afterSeq, int limit);
 
   // --- tasks, exceptions, claims ---------------------------------------------------------
-  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter);
-  Result<std::vector<NotificationTask>> unalertedTasks();
-  Result<void> markAlerted(const std::vector<std::int64_t>& taskIds, Timestamp now);
-  Result<void> markAlerted(const AlertMarks& marks, Timestamp now);
+  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
+  Result<std::vector<NotificationTask>> unalertedTasks() override;
+  using Store::markAlerted;
+  Result<void> markAlerted(const AlertMarks& marks, Timestamp now) override;
   /// Raised and resolved lines not yet confirmed written, oldest first.
-  Result<std::vector<PendingRaise>> unalertedRaises();
-  Result<std::vector<PendingResolve>> unalertedResolves();
+  Result<std::vector<PendingRaise>> unalertedRaises() override;
+  Result<std::vector<PendingResolve>> unalertedResolves() override;
   /// Moves a task to acked, done or dismissed; the outbox gets a task_updated event.
   Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
-                                        const std::string& outcome, Timestamp now);
-  Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId);
-  Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter);
-  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind);
+                                        const std::string& outcome, Timestamp now) override;
+  Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId) override;
+  Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter) override;
+  using Store::parcelsWithOpen;
   Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind, std::int64_t afterId,
-                                                    int limit);
-  Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now);
-  Result<bool> hasClaim(std::int64_t parcelId);
-  Result<int> buyerClaims(const std::string& buyerId, Timestamp since);
+                                                    int limit) override;
+  Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) override;
+  Result<bool> hasClaim(std::int64_t parcelId) override;
+  Result<int> buyerClaims(const std::string& buyerId, Timestamp since) override;
 
   // --- health ----------------------------------------------------------------------------
   /// Cluster-wide counts, read from maintained counters (cost independent of the data's size).
-  Result<StoreCounts> counts();
+  Result<StoreCounts> counts() override;
   /// "ok", or what is wrong: the schema version, and the maintained counters against a full
   /// count (the integrity check this backend can make; it reads every row, like quick_check).
-  Result<std::string> quickCheck();
+  Result<std::string> quickCheck() override;
 
  private:
   PostgresStore(std::unique_ptr<pqxx::connection_base> conn, const StoreOptions& options);

@@ -226,6 +226,24 @@ TEST(ConfigLoader, SecretsFromEnvironmentOrFile) {
                                  (f.dir.path() / "nope").string());
 }
 
+TEST(ConfigLoader, StoreBackendIsSqliteByDefaultOrPostgresWithASecretConninfo) {
+  ConfigFiles f;
+  auto plain = f.load(base()).value();
+  EXPECT_EQ(plain.store.backend, "sqlite");
+  EXPECT_TRUE(plain.store.postgres_conninfo.empty());
+  ::setenv("PW_TEST_PG_CONNINFO", "host=db1 dbname=pw password=pg-s3cret", 1);
+  auto pg = f.load(base("[store]\nbackend = \"postgres\"\n[store.postgres]\n"
+                        "conninfo = \"env:PW_TEST_PG_CONNINFO\"\n"))
+                .value();
+  EXPECT_EQ(pg.store.backend, "postgres");
+  EXPECT_EQ(pg.store.postgres_conninfo, "host=db1 dbname=pw password=pg-s3cret");
+  EXPECT_EQ(pg.settings.at("store.postgres.conninfo"), "\"env:PW_TEST_PG_CONNINFO\" (secret)");
+  EXPECT_EQ(f.error(base("[store]\nbackend = \"mysql\"\n")),
+            f.file() + ":13:11: store.backend: must be \"sqlite\" or \"postgres\"");
+  EXPECT_EQ(f.error(base("[store]\nbackend = \"postgres\"\n")),
+            f.file() + ": store.postgres.conninfo: required when store.backend = \"postgres\"");
+}
+
 TEST(ConfigLoader, SettingsShowEffectiveValuesWithSecretsMasked) {
   ConfigFiles f;
   f.dir.write("salt.txt", "s3cret-salt\n");

@@ -1,0 +1,96 @@
+#pragma once
+// The SQLite store: parcels, events, exceptions and tasks in one file.
+//
+// Durability promise: every poll result (new events, exception changes, new
+// tasks, the parcel's stage) is written in one BEGIN IMMEDIATE transaction, so
+// a crash or kill -9 at any moment leaves either all of it or none of it.
+// synchronous=NORMAL in WAL mode keeps every committed transaction across a
+// process crash; a power loss may lose the last few commits (an operator can
+// choose synchronous=FULL for that, at ~10x the cost per commit).
+//
+// Threading: a SqliteStore is one SQLite connection and is used by one thread only.
+// Several SqliteStores may be open on the same file, one per thread (the daemon's
+// writer thread commits poll and push results; its event loop reads and makes
+// the rare other writes): WAL lets readers go on while one writes, and every
+// write is a BEGIN IMMEDIATE transaction that waits up to `busy_timeout` for
+// the other writer. The first open() migrates the schema under the write
+// lock; a second opener waits for it and finds it done. open() runs no
+// integrity check: quickCheck() is a read transaction that can run on its own
+// SqliteStore without holding writers up.
+//
+// SQLiteCpp throws; nothing leaves this class as an exception: every failure
+// is a Result.
+#include "store/store.h"
+
+#include <filesystem>
+#include <memory>
+
+namespace SQLite {
+class Database;
+}
+
+namespace pw {
+
+namespace store {
+struct State;
+}
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens (creating if needed) and migrates the database file.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& file,
+                                                   const StoreOptions& options = StoreOptions());
+  ~SqliteStore() override;
+
+  std::string_view backend() const override { return "sqlite"; }
+  Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now) override;
+  Result<std::vector<PollTarget>> pollTargets() override;
+  Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit) override;
+  Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit) override;
+  Result<std::optional<Timestamp>> nextDue() override;
+  Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) override;
+  Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens) override;
+  Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber) override;
+  Result<Parcel> parcel(std::int64_t id) override;
+  Result<Timeline> timeline(std::int64_t parcelId) override;
+  Result<PollOutcome> commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,
+                                 const std::string& carrierState, Timestamp now,
+                                 const AssessFn& assess) override;
+  Result<std::vector<Result<PollOutcome>>> commitBatch(
+      std::vector<CommitRequest> requests) override;
+  Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
+                                 const std::string& error) override;
+  Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) override;
+  Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
+  Result<std::vector<NotificationTask>> unalertedTasks() override;
+  using Store::markAlerted;
+  Result<void> markAlerted(const AlertMarks& marks, Timestamp now) override;
+  Result<std::vector<PendingRaise>> unalertedRaises() override;
+  Result<std::vector<PendingResolve>> unalertedResolves() override;
+  Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
+                                        const std::string& outcome, Timestamp now) override;
+  Result<std::vector<ParcelException>> exceptions(std::int64_t parcelId) override;
+  Result<std::vector<ExceptionRecord>> listExceptions(const ExceptionFilter& filter) override;
+  using Store::parcelsWithOpen;
+  Result<std::vector<std::int64_t>> parcelsWithOpen(ExceptionKind kind, std::int64_t afterId,
+                                                    int limit) override;
+  Result<void> removeParcel(std::int64_t parcelId) override;
+  Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) override;
+  Result<bool> hasClaim(std::int64_t parcelId) override;
+  Result<int> buyerClaims(const std::string& buyerId, Timestamp since) override;
+  /// Kept by triggers as rows change: reading them scans nothing.
+  Result<StoreCounts> counts() override;
+  /// PRAGMA quick_check: "ok" or the first problems found. In WAL mode it
+  /// holds no lock writers wait for.
+  Result<std::string> quickCheck() override;
+
+ private:
+  SqliteStore(std::unique_ptr<SQLite::Database> db, const StoreOptions& options);
+  Result<PollOutcome> commitOne(const CommitRequest& request);
+  Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
+                                                     const char* what);
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<store::State> s_;
+};
+
+}  // namespace pw
