@@ -1,0 +1,68 @@
+#include "load/control_probe.h"
+
+#include <exception>
+
+namespace pw::load {
+
+using Clock = std::chrono::steady_clock;
+
+void ControlProbe::add(std::string name, Probe probe) {
+  probes_.push_back(std::move(probe));
+  figures_.push_back({std::move(name), {}, 0, ""});
+}
+
+void ControlProbe::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void ControlProbe::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<ControlProbe::Figures> ControlProbe::figures() const {
+  std::lock_guard lock(mu_);
+  return figures_;
+}
+
+void ControlProbe::loop() {
+  auto next = Clock::now();
+  while (true) {
+    for (std::size_t i = 0; i < probes_.size(); ++i) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      auto t0 = Clock::now();
+      std::string failure;
+      try {
+        probes_[i]();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      std::lock_guard lock(mu_);
+      auto& f = figures_[i];
+      if (failure.empty()) {
+        f.ms.push_back(ms);
+      } else {
+        if (f.failures++ == 0) f.first_failure = failure.substr(0, 300);
+      }
+    }
+    // A slow round of probes is not made up for: the next starts at once.
+    next = std::max(next + period_, Clock::now());
+    while (Clock::now() < next) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(next - Clock::now(), std::chrono::milliseconds(10)));
+    }
+  }
+}
+
+}  // namespace pw::load
