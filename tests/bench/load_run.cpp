@@ -24,6 +24,8 @@
 #include "load/kuaidi100_stub.h"
 #include "load/latency_summary.h"
 #include "load/load_parcels.h"
+#include "load/poll_wait.h"
+#include "load/report.h"
 #include "load/scratch_dir.h"
 #include "load/shaped_histories.h"
 #include "load/wrk_runner.h"
@@ -82,9 +84,8 @@ void waitForRound(RoundWatch& watch, std::uint64_t parcels, DaemonProcess& daemo
                                " of " + std::to_string(parcels) + " parcels");
     if (parcels >= 100000 && now - lastReport > seconds(30)) {
       lastReport = now;
-      std::fprintf(stderr, "  ... %llu of %llu polled, %.0f s into the round\n",
-                   static_cast<unsigned long long>(polled),
-                   static_cast<unsigned long long>(parcels), duration<double>(now - start).count());
+      fmt::print(stderr, "  ... {} of {} polled, {:.0f} s into the round\n", polled, parcels,
+                 duration<double>(now - start).count());
     }
   }
 }
@@ -128,26 +129,24 @@ int run(int argc, char** argv) {
   auto config = dir.write("pw.toml", cfg.toml());
   const std::string socket = (dir / "pw.sock").string();
 
-  std::printf("bench_load: %llu parcels, max_in_flight %d; %s\n",
-              static_cast<unsigned long long>(parcels), inFlight, describeMachine().c_str());
-  std::fflush(stdout);
+  fmt::print("bench_load: {} parcels, max_in_flight {}; {}\n", parcels, inFlight,
+             describeMachine());
   auto daemon = std::make_unique<DaemonProcess>(PW_DAEMON, config, dir.path(), seconds(120));
-  std::printf("start to READY, empty database       %.0f ms\n", daemon->readyMs());
-  std::fflush(stdout);
+  row("start to READY, empty database", fmt::format("{:.0f} ms", daemon->readyMs()));
 
   // Registration, 500 a request; polls of the first parcels start meanwhile.
   std::uint64_t reported = 0;
   double registerS = registerParcels(socket, parcels, now - hours(72), [&](std::uint64_t n) {
     if (parcels >= 200000 && n - reported >= parcels / 10) {
       reported = n;
-      std::fprintf(stderr, "  ... %llu registered\n", static_cast<unsigned long long>(n));
+      fmt::print(stderr, "  ... {} registered\n", n);
     }
   });
-  auto registered = Clock::now();
   auto polledWhileRegistering = pollsIn(ask(socket, "status"));
-  std::printf("register through track               %.0f ms, %.0f parcels/s\n", registerS * 1000,
-              static_cast<double>(parcels) / registerS);
-  std::fflush(stdout);
+  // After the count: at a million parcels `status` itself may take a second.
+  auto registered = Clock::now();
+  row("register through track", fmt::format("{:.0f} ms, {:.0f} parcels/s", registerS * 1000,
+                                            static_cast<double>(parcels) / registerS));
 
   // The round, with an operator and a Prometheus scraper looking ten times a second.
   RoundWatch watch;
@@ -174,23 +173,15 @@ int run(int argc, char** argv) {
   double roundS = duration<double>(roundDone - registered).count();
   double windowRate = static_cast<double>(parcels - std::min(parcels, polledWhileRegistering)) /
                       std::max(roundS, 1e-3);
-  std::printf("first poll round (poll, parse, detect, commit)\n");
-  std::printf(
-      "  done                               %.0f ms after registration, %.0f parcels/s "
-      "(N / that time, as before)\n",
-      roundS * 1000, static_cast<double>(parcels) / roundS);
-  std::printf(
-      "  polled after registration          %.0f parcels/s (%llu were polled while "
-      "registering)\n",
-      windowRate, static_cast<unsigned long long>(polledWhileRegistering));
-  std::printf("  cores used                         %s\n", share.text().c_str());
-  for (const auto& f : probe.figures())
-    std::printf("  `%s` meanwhile%*s %s%s\n", f.name.c_str(), static_cast<int>(22 - f.name.size()),
-                "", summarize(f.ms).text().c_str(),
-                f.failures
-                    ? (", " + std::to_string(f.failures) + " failed: " + f.first_failure).c_str()
-                    : "");
-  std::fflush(stdout);
+  heading("first poll round (poll over HTTP, parse, detect, commit)");
+  subrow("done", fmt::format("{:.0f} ms after registration: {:.0f} parcels/s as N / that time",
+                             roundS * 1000, static_cast<double>(parcels) / roundS));
+  subrow("polled after registration",
+         fmt::format("{:.0f} parcels/s ({} of the N were polled while registering)", windowRate,
+                     polledWhileRegistering));
+  subrow("cores used", share.text());
+  for (const auto& f : probe.figures()) subrow("`" + f.name + "` meanwhile", f.text());
+  fmt::print("\n");
 
   if (parcels <= kMaxForRerun) {
     auto before = pollsIn(ask(socket, "status"));
@@ -198,10 +189,9 @@ int run(int argc, char** argv) {
     ask(socket, "rerun", {{"all", true}});
     // Delivered parcels left the schedule, so a rerun covers the other three quarters.
     auto active = parcels - (parcels + 1) / 4;
-    while (pollsIn(ask(socket, "status")) < before + active)
-      std::this_thread::sleep_for(milliseconds(100));
-    std::printf("rerun --all round                    %.0f ms for %llu active parcels\n",
-                ms(Clock::now() - r0), static_cast<unsigned long long>(active));
+    waitForPolls(socket, before + active, *daemon);
+    row("rerun --all round",
+        fmt::format("{:.0f} ms for {} active parcels", ms(Clock::now() - r0), active));
     auto e0 = Clock::now();
     std::size_t exported = 0;
     std::int64_t after = 0;
@@ -211,29 +201,25 @@ int run(int argc, char** argv) {
       if (!page.contains("next_after_id")) break;
       after = page.at("next_after_id").to_number<std::int64_t>();
     }
-    std::printf("export tasks                         %zu records in %.0f ms\n", exported,
-                ms(Clock::now() - e0));
+    row("export tasks (pages of 1,000)",
+        fmt::format("{} records in {:.0f} ms", exported, ms(Clock::now() - e0)));
   } else {
-    std::printf("rerun --all, export                  skipped above %llu parcels\n",
-                static_cast<unsigned long long>(kMaxForRerun));
+    row("rerun --all, export", fmt::format("skipped above {} parcels", kMaxForRerun));
   }
 
   auto status = ask(socket, "status");
+  auto count = [&](const char* key) { return status.at(key).to_number<std::int64_t>(); };
   auto mem = daemon->memory();
   auto db = dir / "state" / "parcelwatch.db";
-  std::printf("polls ok / no result / failed        %lld / %lld / %lld\n",
-              static_cast<long long>(status.at("polls_ok").to_number<std::int64_t>()),
-              static_cast<long long>(status.at("polls_no_result").to_number<std::int64_t>()),
-              static_cast<long long>(status.at("polls_failed").to_number<std::int64_t>()));
-  std::printf("open exceptions / events             %lld / %lld\n",
-              static_cast<long long>(status.at("open_exceptions").to_number<std::int64_t>()),
-              static_cast<long long>(status.at("events").to_number<std::int64_t>()));
-  std::printf("daemon memory                        peak RSS (VmHWM) %.0f MiB, now %.0f MiB\n",
-              mib(static_cast<double>(mem.hwm_kib) * 1024),
-              mib(static_cast<double>(mem.rss_kib) * 1024));
-  std::printf("database                             %.1f MiB (+ WAL %.1f MiB)\n",
-              mib(fileBytes(db)), mib(fileBytes(db.string() + "-wal")));
-  std::fflush(stdout);
+  row("polls ok / no result / failed",
+      fmt::format("{} / {} / {}", count("polls_ok"), count("polls_no_result"),
+                  count("polls_failed")));
+  row("open exceptions / events",
+      fmt::format("{} / {}", count("open_exceptions"), count("events")));
+  row("daemon memory", fmt::format("peak RSS (VmHWM) {:.0f} MiB, now {:.0f} MiB",
+                                   mem.hwm_kib / 1024.0, mem.rss_kib / 1024.0));
+  row("database", fmt::format("{:.1f} MiB (+ WAL {:.1f} MiB)", mib(fileBytes(db)),
+                              mib(fileBytes(db.string() + "-wal"))));
 
   // The ceiling: the daemon's own request, answered by the same fake carrier
   // as fast as this machine lets a client send it.
@@ -251,36 +237,37 @@ int run(int argc, char** argv) {
       [](unsigned status, std::string_view b) {
         return status == 200 && b.starts_with("{\"message\"");
       });
-  std::printf(
-      "\nceiling: the daemon's request for one parcel to the same fake carrier, %d "
-      "connections, %lld s\n",
-      inFlight, static_cast<long long>(kCeilingFor.count()));
-  std::printf("  %-34s %8.0f/s  (%s)\n", "load program's client", client.rate(),
-              summarize(client.latency_ms).text().c_str());
+  heading(
+      fmt::format("ceiling: the daemon's request for a parcel, to the same fake carrier, {} "
+                  "connections, {} s",
+                  inFlight, kCeilingFor.count()));
+  subrow("the load program's client",
+         fmt::format("{:>7.0f}/s  ({})", client.rate(), summarize(client.latency_ms).text()));
   double ceiling = client.rate();
-  const char* ceilingName = "the load program's client";
+  std::string ceilingName = "the load program's client's";
   if (auto wrk = findWrk()) {
     auto w = runWrk(*wrk, carrier.queryUrl(), body, inFlight, kCeilingFor, dir.path());
-    std::printf("  %-34s %8.0f/s\n", "wrk", w.requests_per_second);
+    subrow("wrk", fmt::format("{:>7.0f}/s", w.requests_per_second));
     ceiling = w.requests_per_second;
     ceilingName = "wrk's";
   } else {
-    std::printf("  wrk is not installed (apt-get install wrk): the client's rate is the ceiling\n");
+    subrow("wrk", "not installed (apt-get install wrk): the client's rate is the ceiling");
   }
-  std::printf("  the round polled %.1f %% of %s rate (after registration; %.1f %% as N / time)\n",
-              100 * windowRate / std::max(1.0, ceiling), ceilingName,
-              100 * static_cast<double>(parcels) / roundS / std::max(1.0, ceiling));
-  std::fflush(stdout);
+  subrow("the round polled",
+         fmt::format("{:.1f} % of {} rate after registration ({:.1f} % as N / time)",
+                     100 * windowRate / std::max(1.0, ceiling), ceilingName,
+                     100 * static_cast<double>(parcels) / roundS / std::max(1.0, ceiling)));
 
   // Restart over the full database: what a systemd restart costs.
   double stopMs = daemon->stop(seconds(60));
   daemon.reset();
-  std::printf("\nstop (SIGTERM to exit)               %.0f ms\n", stopMs);
+  fmt::print("\n");
+  row("stop (SIGTERM to exit)", fmt::format("{:.0f} ms", stopMs));
   daemon = std::make_unique<DaemonProcess>(PW_DAEMON, config, dir.path(), seconds(600));
   auto restartMem = daemon->memory();
-  std::printf("start to READY over %llu parcels  %.0f ms (RSS then %.0f MiB)\n",
-              static_cast<unsigned long long>(parcels), daemon->readyMs(),
-              mib(static_cast<double>(restartMem.rss_kib) * 1024));
+  row("start to READY, full database",
+      fmt::format("{:.0f} ms over {} parcels (RSS then {:.0f} MiB)", daemon->readyMs(), parcels,
+                  restartMem.rss_kib / 1024.0));
   daemon->stop(seconds(60));
   return 0;
 }
@@ -293,7 +280,7 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const std::exception& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "bench_load: %s\n", e.what());
+    fmt::print(stderr, "bench_load: {}\n", e.what());
     return 1;
   }
 }

@@ -19,7 +19,9 @@
 #include "load/kuaidi100_stub.h"
 #include "load/latency_summary.h"
 #include "load/load_parcels.h"
+#include "load/poll_wait.h"
 #include "load/push_feed.h"
+#include "load/report.h"
 #include "load/scratch_dir.h"
 #include "load/wrk_runner.h"
 
@@ -28,7 +30,6 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
-#include <thread>
 
 using namespace pw;
 using namespace pw::load;
@@ -44,31 +45,9 @@ bool acknowledged(unsigned status, std::string_view body) {
   return status == 200 && body.starts_with(R"({"result":true)");
 }
 
-double mib(std::int64_t kib) { return static_cast<double>(kib) / 1024.0; }
-
-void printRate(const char* what, const LoadResult& r) {
-  std::printf("  %-34s %8.0f/s  (%llu in %.1f s; refused %llu, errors %llu; %s)\n", what, r.rate(),
-              static_cast<unsigned long long>(r.accepted), r.seconds,
-              static_cast<unsigned long long>(r.refused), static_cast<unsigned long long>(r.errors),
-              summarize(r.latency_ms).text().c_str());
-}
-
-// Waits until every parcel was polled once (the fake carrier answers each with
-// its first event), so no poll competes with the pushes.
-double waitForFirstRound(const std::string& socket, std::uint64_t parcels, DaemonProcess& daemon) {
-  auto t0 = steady_clock::now();
-  auto lastProgress = t0;
-  std::uint64_t last = 0;
-  while (true) {
-    auto polled = pollsIn(ask(socket, "status"));
-    if (polled >= parcels) break;
-    if (polled != last) lastProgress = steady_clock::now(), last = polled;
-    if (steady_clock::now() - lastProgress > seconds(120) || !daemon.running())
-      throw std::runtime_error("the first poll round stopped at " + std::to_string(polled) +
-                               " of " + std::to_string(parcels) + " parcels");
-    std::this_thread::sleep_for(milliseconds(100));
-  }
-  return duration<double, std::milli>(steady_clock::now() - t0).count();
+std::string rate(const LoadResult& r) {
+  return fmt::format("{:>7.0f}/s  ({} in {:.1f} s; refused {}, errors {}; {})", r.rate(),
+                     r.accepted, r.seconds, r.refused, r.errors, summarize(r.latency_ms).text());
 }
 
 // Microseconds to build one signed push on one thread: the client's own cost,
@@ -113,21 +92,19 @@ int run(int argc, char** argv) {
   auto config = dir.write("pw.toml", cfg.toml());
   const std::string socket = (dir / "pw.sock").string();
 
-  std::printf("bench_push: %llu parcels, %d connections, %d s; %s\n",
-              static_cast<unsigned long long>(parcels), connections, secondsArg,
-              describeMachine().c_str());
-  std::fflush(stdout);
+  fmt::print("bench_push: {} parcels, {} connections, {} s; {}\n", parcels, connections, secondsArg,
+             describeMachine());
   DaemonProcess daemon(PW_DAEMON, config, dir.path(), seconds(120));
-  std::printf("start to READY                       %.0f ms\n", daemon.readyMs());
-
+  row("start to READY", fmt::format("{:.0f} ms", daemon.readyMs()));
   double registerS = registerParcels(socket, parcels, now - hours(72));
-  std::printf("register through track               %.0f ms, %.0f parcels/s\n", registerS * 1000,
-              static_cast<double>(parcels) / registerS);
-  double roundMs = waitForFirstRound(socket, parcels, daemon);
-  std::printf("first poll round done                %.0f ms after registration\n", roundMs);
-  std::printf("client: one signed push takes        %.1f us to build (in every run below)\n",
-              bodyCostUs(feed, parcels));
-  std::fflush(stdout);
+  row("register through track", fmt::format("{:.0f} ms, {:.0f} parcels/s", registerS * 1000,
+                                            static_cast<double>(parcels) / registerS));
+  // Every parcel polled once (the fake carrier answers its first event) before
+  // the pushes start, so no poll competes with them.
+  row("first poll round done",
+      fmt::format("{:.0f} ms after registration", waitForPolls(socket, parcels, daemon)));
+  row("client: one signed push takes",
+      fmt::format("{:.1f} us to build (in every run below)", bodyCostUs(feed, parcels)));
 
   // The pushes, with an operator looking ten times a second.
   ControlProbe probe(milliseconds(100));
@@ -152,26 +129,19 @@ int run(int argc, char** argv) {
   if (pushes.accepted == 0)
     throw std::runtime_error("no push was acknowledged; first answer: " + pushes.first_refusal);
   auto sent = pushes.accepted + pushes.refused;
-  std::printf("\nsigned Kuaidi100 pushes, histories growing (2 to %zu events, one new per push)\n",
-              feed.eventsFor(sent ? sent - 1 : 0));
-  printRate("acknowledged", pushes);
-  if (!pushes.first_refusal.empty())
-    std::printf("  first refused answer               %s\n", pushes.first_refusal.c_str());
-  std::printf("  cores used                         %s\n", share.text().c_str());
-  std::printf("  daemon memory                      RSS %.0f MiB, peak %.0f MiB\n",
-              mib(mem.rss_kib), mib(mem.hwm_kib));
-  for (const auto& f : probe.figures())
-    std::printf("  `%s` meanwhile%*s %s%s\n", f.name.c_str(), static_cast<int>(22 - f.name.size()),
-                "", summarize(f.ms).text().c_str(),
-                f.failures
-                    ? (", " + std::to_string(f.failures) + " failed: " + f.first_failure).c_str()
-                    : "");
-  std::fflush(stdout);
+  heading(fmt::format("signed Kuaidi100 pushes, histories growing (2 to {} events, one new a push)",
+                      feed.eventsFor(sent ? sent - 1 : 0)));
+  subrow("acknowledged", rate(pushes));
+  if (!pushes.first_refusal.empty()) subrow("first refused answer", pushes.first_refusal);
+  subrow("cores used", share.text());
+  subrow("daemon memory", fmt::format("RSS {:.0f} MiB, peak {:.0f} MiB", mem.rss_kib / 1024.0,
+                                      mem.hwm_kib / 1024.0));
+  for (const auto& f : probe.figures()) subrow("`" + f.name + "` meanwhile", f.text());
 
   // Ceilings: the same client and the same requests, answered without work.
   opt.duration = ceilingFor;
-  std::printf("\nceilings: the same client, the same requests, %lld s each\n",
-              static_cast<long long>(ceilingFor.count()));
+  heading(
+      fmt::format("ceilings: the same client, the same requests, {} s each", ceilingFor.count()));
   CpuMeter nopeMeter(daemon.pid());
   auto nope = runHttpLoad(
       opt,
@@ -180,8 +150,8 @@ int run(int argc, char** argv) {
       },
       [](unsigned status, std::string_view) { return status == 404; });
   auto nopeShare = nopeMeter.stop();
-  printRate("daemon listener, /push/nope (404)", nope);
-  std::printf("  %-34s %s\n", "cores used meanwhile", nopeShare.text().c_str());
+  subrow("daemon listener, /push/nope (404)", rate(nope));
+  subrow("cores used meanwhile", nopeShare.text());
   LoadResult trivial;
   {
     BenchHttpServer server(
@@ -198,38 +168,41 @@ int run(int argc, char** argv) {
         acknowledged);
     opt.port = pushPort;
   }
-  printRate("in-process trivial server (200)", trivial);
-  std::printf("  pushes are %.1f %% of the 404 ceiling, %.1f %% of the trivial server's\n",
-              100 * pushes.rate() / std::max(1.0, nope.rate()),
-              100 * pushes.rate() / std::max(1.0, trivial.rate()));
-  std::fflush(stdout);
+  subrow("in-process trivial server (200)", rate(trivial));
+  subrow("pushes acknowledged are",
+         fmt::format("{:.1f} % of the 404 rate, {:.1f} % of the trivial server's",
+                     100 * pushes.rate() / std::max(1.0, nope.rate()),
+                     100 * pushes.rate() / std::max(1.0, trivial.rate())));
 
   if (auto wrk = findWrk()) {
     // One fixed push (parcel 0, ten events): after its first time the daemon
     // verifies, parses and finds nothing new, so this is the push path's
-    // floor of work, not the growing-history case above.
+    // least work, not the growing-history case above.
     std::string body = feed.body(0, 10);
     std::string base = "http://127.0.0.1:" + std::to_string(pushPort);
     auto real = runWrk(*wrk, base + "/push/kuaidi100", body, connections, ceilingFor, dir.path());
     auto wrkNope = runWrk(*wrk, base + "/push/nope", body, connections, ceilingFor, dir.path());
-    std::printf("\nwrk, %d connections, one fixed signed push (10 events)\n", connections);
-    std::printf("  %-34s %8.0f/s  (%llu non-2xx%s%s)\n", "/push/kuaidi100 (a duplicate)",
-                real.requests_per_second, static_cast<unsigned long long>(real.non_2xx),
-                real.socket_errors.empty() ? "" : "; socket errors", real.socket_errors.c_str());
-    std::printf("  %-34s %8.0f/s\n", "/push/nope (404)", wrkNope.requests_per_second);
-    std::printf("  the duplicate push is %.1f %% of wrk's 404 rate; growing pushes above %.1f %%\n",
-                100 * real.requests_per_second / std::max(1.0, wrkNope.requests_per_second),
-                100 * pushes.rate() / std::max(1.0, wrkNope.requests_per_second));
+    heading(fmt::format("wrk, {} connections, one fixed signed push (10 events), {} s each",
+                        connections, ceilingFor.count()));
+    subrow("/push/kuaidi100 (a duplicate)",
+           fmt::format("{:>7.0f}/s  ({} non-2xx{}{})", real.requests_per_second, real.non_2xx,
+                       real.socket_errors.empty() ? "" : "; socket errors", real.socket_errors));
+    subrow("/push/nope (404)", fmt::format("{:>7.0f}/s", wrkNope.requests_per_second));
+    subrow("of wrk's 404 rate",
+           fmt::format("the duplicate push {:.1f} %, the growing pushes above {:.1f} %",
+                       100 * real.requests_per_second / std::max(1.0, wrkNope.requests_per_second),
+                       100 * pushes.rate() / std::max(1.0, wrkNope.requests_per_second)));
   } else {
-    std::printf("\nwrk is not installed (apt-get install wrk): its figures are skipped\n");
+    heading("wrk is not installed (apt-get install wrk): its figures are skipped");
   }
 
   if (!daemon.running()) throw std::runtime_error("parcelwatchd died:\n" + daemon.err());
   auto status = ask(socket, "status");
-  std::printf("\ndaemon after the run                 %lld pushes counted (wrk's too), %lld events\n",
-              static_cast<long long>(status.at("pushes").to_number<std::int64_t>()),
-              static_cast<long long>(status.at("events").to_number<std::int64_t>()));
-  std::printf("stop (SIGTERM to exit)               %.0f ms\n", daemon.stop(seconds(30)));
+  fmt::print("\n");
+  row("daemon after the run", fmt::format("{} pushes counted (wrk's too), {} events stored",
+                                          status.at("pushes").to_number<std::int64_t>(),
+                                          status.at("events").to_number<std::int64_t>()));
+  row("stop (SIGTERM to exit)", fmt::format("{:.0f} ms", daemon.stop(seconds(30))));
   return 0;
 }
 

@@ -1,10 +1,18 @@
 #include "load/control_probe.h"
 
+#include "load/latency_summary.h"
+
 #include <exception>
 
 namespace pw::load {
 
 using Clock = std::chrono::steady_clock;
+
+std::string ControlProbe::Figures::text() const {
+  auto t = summarize(ms).text();
+  if (failures) t += ", " + std::to_string(failures) + " failed: " + first_failure;
+  return t;
+}
 
 void ControlProbe::add(std::string name, Probe probe) {
   probes_.push_back(std::move(probe));

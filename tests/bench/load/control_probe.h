@@ -22,6 +22,9 @@ class ControlProbe {
     std::vector<double> ms;
     std::uint64_t failures = 0;
     std::string first_failure;
+
+    /// Its latency summary, and its failures if any.
+    std::string text() const;
   };
 
   explicit ControlProbe(std::chrono::milliseconds period) : period_(period) {}

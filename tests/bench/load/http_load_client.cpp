@@ -102,6 +102,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (!res.keep_alive()) {
       close();
+      buffer_.clear();
       return connect();
     }
     next();
