@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -90,6 +91,14 @@ void waitForRound(RoundWatch& watch, std::uint64_t parcels, DaemonProcess& daemo
   }
 }
 
+// The fake carrier's rate for the daemon's request: the load program's
+// client's, and wrk's when it is installed (the one the round is compared to).
+struct Ceiling {
+  double client = 0;
+  std::optional<double> wrk;
+  double value() const { return wrk.value_or(client); }
+};
+
 // The request the daemon sends for parcel 0, byte for byte in its body.
 std::string queryBody(const std::string& endpoint) {
   Kuaidi100Settings s;
@@ -133,6 +142,33 @@ int run(int argc, char** argv) {
              describeMachine());
   auto daemon = std::make_unique<DaemonProcess>(PW_DAEMON, config, dir.path(), seconds(120));
   row("start to READY, empty database", fmt::format("{:.0f} ms", daemon->readyMs()));
+
+  // The ceiling: the daemon's own request, answered by the same fake carrier
+  // as fast as this machine lets a client send it; measured before and after
+  // the round, so a machine that changed meanwhile shows.
+  std::string query = queryBody(carrier.queryUrl());
+  auto measureCeiling = [&] {
+    LoadOptions opt;
+    opt.port = carrier.port();
+    opt.connections = inFlight;
+    opt.threads = 2;
+    opt.duration = kCeilingFor;
+    Ceiling c;
+    c.client = runHttpLoad(
+                   opt,
+                   [&](std::uint64_t) {
+                     return LoadRequest{"/poll/query.do", query};
+                   },
+                   [](unsigned status, std::string_view b) {
+                     return status == 200 && b.starts_with("{\"message\"");
+                   })
+                   .rate();
+    if (auto wrk = findWrk())
+      c.wrk = runWrk(*wrk, carrier.queryUrl(), query, inFlight, kCeilingFor, dir.path())
+                  .requests_per_second;
+    return c;
+  };
+  auto ceilingBefore = measureCeiling();
 
   // Registration, 500 a request; polls of the first parcels start meanwhile.
   std::uint64_t reported = 0;
@@ -221,42 +257,26 @@ int run(int argc, char** argv) {
   row("database", fmt::format("{:.1f} MiB (+ WAL {:.1f} MiB)", mib(fileBytes(db)),
                               mib(fileBytes(db.string() + "-wal"))));
 
-  // The ceiling: the daemon's own request, answered by the same fake carrier
-  // as fast as this machine lets a client send it.
-  std::string body = queryBody(carrier.queryUrl());
-  LoadOptions opt;
-  opt.port = carrier.port();
-  opt.connections = inFlight;
-  opt.threads = 2;
-  opt.duration = kCeilingFor;
-  auto client = runHttpLoad(
-      opt,
-      [&](std::uint64_t) {
-        return LoadRequest{"/poll/query.do", body};
-      },
-      [](unsigned status, std::string_view b) {
-        return status == 200 && b.starts_with("{\"message\"");
-      });
+  auto ceilingAfter = measureCeiling();
   heading(
       fmt::format("ceiling: the daemon's request for a parcel, to the same fake carrier, {} "
-                  "connections, {} s",
+                  "connections, {} s a run, before and after the round",
                   inFlight, kCeilingFor.count()));
-  subrow("the load program's client",
-         fmt::format("{:>7.0f}/s  ({})", client.rate(), summarize(client.latency_ms).text()));
-  double ceiling = client.rate();
-  std::string ceilingName = "the load program's client's";
-  if (auto wrk = findWrk()) {
-    auto w = runWrk(*wrk, carrier.queryUrl(), body, inFlight, kCeilingFor, dir.path());
-    subrow("wrk", fmt::format("{:>7.0f}/s", w.requests_per_second));
-    ceiling = w.requests_per_second;
-    ceilingName = "wrk's";
-  } else {
+  subrow("the load program's client", fmt::format("{:>7.0f}/s before, {:>7.0f}/s after",
+                                                  ceilingBefore.client, ceilingAfter.client));
+  if (ceilingBefore.wrk && ceilingAfter.wrk)
+    subrow("wrk", fmt::format("{:>7.0f}/s before, {:>7.0f}/s after", *ceilingBefore.wrk,
+                              *ceilingAfter.wrk));
+  else
     subrow("wrk", "not installed (apt-get install wrk): the client's rate is the ceiling");
-  }
+  double ceiling = (ceilingBefore.value() + ceilingAfter.value()) / 2;
   subrow("the round polled",
-         fmt::format("{:.1f} % of {} rate after registration ({:.1f} % as N / time)",
-                     100 * windowRate / std::max(1.0, ceiling), ceilingName,
+         fmt::format("{:.1f} % of {} mean rate after registration ({:.1f} % as N / time)",
+                     100 * windowRate / std::max(1.0, ceiling),
+                     ceilingBefore.wrk ? "wrk's" : "the client's",
                      100 * static_cast<double>(parcels) / roundS / std::max(1.0, ceiling)));
+  if (std::abs(ceilingBefore.value() - ceilingAfter.value()) > 0.15 * ceiling)
+    subrow("", "the ceiling moved by more than 15 % during the run: the machine was not steady");
 
   // Restart over the full database: what a systemd restart costs.
   double stopMs = daemon->stop(seconds(60));
