@@ -216,6 +216,10 @@ int run(int argc, char** argv) {
          fmt::format("{:.0f} parcels/s ({} of the N were polled while registering)", windowRate,
                      polledWhileRegistering));
   subrow("cores used", share.text());
+  // Less moved by other processes than the wall-clock rate while the
+  // daemon is bound by its own CPU.
+  subrow("per daemon CPU-second",
+         fmt::format("{:.0f} parcels polled", windowRate / std::max(share.daemon, 0.01)));
   for (const auto& f : probe.figures()) subrow("`" + f.name + "` meanwhile", f.text());
   fmt::print("\n");
 

@@ -134,6 +134,11 @@ int run(int argc, char** argv) {
   subrow("acknowledged", rate(pushes));
   if (!pushes.first_refusal.empty()) subrow("first refused answer", pushes.first_refusal);
   subrow("cores used", share.text());
+  // When others take cores the wall-clock rate falls; pushes per second of
+  // the daemon's own CPU falls much less, so it is the figure to compare
+  // across disturbed runs (as long as the daemon is bound by its CPU).
+  subrow("per daemon CPU-second",
+         fmt::format("{:.0f} pushes acknowledged", pushes.rate() / std::max(share.daemon, 0.01)));
   subrow("daemon memory", fmt::format("RSS {:.0f} MiB, peak {:.0f} MiB", mem.rss_kib / 1024.0,
                                       mem.hwm_kib / 1024.0));
   for (const auto& f : probe.figures()) subrow("`" + f.name + "` meanwhile", f.text());
