@@ -71,10 +71,13 @@ struct RoundWatch {
   std::atomic<std::int64_t> doneAt{0};  // Clock ticks; 0 until done
 };
 
-void waitForRound(RoundWatch& watch, std::uint64_t parcels, DaemonProcess& daemon) {
+// A long round reports where it is every 30 s (to stderr), with the probes'
+// figures so far, so a run stopped before the end still says something.
+void waitForRound(RoundWatch& watch, std::uint64_t parcels, DaemonProcess& daemon,
+                  const ControlProbe& probe) {
   auto start = Clock::now();
   auto lastProgress = start, lastReport = start;
-  std::uint64_t last = 0;
+  std::uint64_t last = 0, lastReported = watch.polled.load();
   while (watch.doneAt.load() == 0) {
     std::this_thread::sleep_for(milliseconds(50));
     auto polled = watch.polled.load();
@@ -84,9 +87,19 @@ void waitForRound(RoundWatch& watch, std::uint64_t parcels, DaemonProcess& daemo
       throw std::runtime_error("the first poll round stopped at " + std::to_string(polled) +
                                " of " + std::to_string(parcels) + " parcels");
     if (parcels >= 100000 && now - lastReport > seconds(30)) {
+      double rate =
+          static_cast<double>(polled - lastReported) / duration<double>(now - lastReport).count();
       lastReport = now;
-      fmt::print(stderr, "  ... {} of {} polled, {:.0f} s into the round\n", polled, parcels,
-                 duration<double>(now - start).count());
+      lastReported = polled;
+      std::string probes;
+      for (const auto& f : probe.figures()) {
+        auto l = summarize(f.ms);
+        probes += fmt::format("; {} p50 {:.0f} p99 {:.0f} ms", f.name, l.p50, l.p99);
+      }
+      fmt::print(stderr,
+                 "  ... {:.0f} s into the round: {} of {} polled, {:.0f}/s, RSS {:.0f} MiB{}\n",
+                 duration<double>(now - start).count(), polled, parcels, rate,
+                 daemon.memory().rss_kib / 1024.0, probes);
     }
   }
 }
@@ -172,10 +185,13 @@ int run(int argc, char** argv) {
 
   // Registration, 500 a request; polls of the first parcels start meanwhile.
   std::uint64_t reported = 0;
+  auto r0 = Clock::now();
   double registerS = registerParcels(socket, parcels, now - hours(72), [&](std::uint64_t n) {
     if (parcels >= 200000 && n - reported >= parcels / 10) {
       reported = n;
-      fmt::print(stderr, "  ... {} registered\n", n);
+      double s = duration<double>(Clock::now() - r0).count();
+      fmt::print(stderr, "  ... {} registered in {:.0f} s, {:.0f}/s\n", n, s,
+                 static_cast<double>(n) / s);
     }
   });
   auto polledWhileRegistering = pollsIn(ask(socket, "status"));
@@ -202,7 +218,7 @@ int run(int argc, char** argv) {
   });
   CpuMeter meter(daemon->pid());
   probe.start();
-  waitForRound(watch, parcels, *daemon);
+  waitForRound(watch, parcels, *daemon, probe);
   auto roundDone = Clock::time_point(Clock::duration(watch.doneAt.load()));
   auto share = meter.stop();
   probe.stop();
