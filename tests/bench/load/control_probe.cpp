@@ -39,6 +39,7 @@ std::vector<ControlProbe::Figures> ControlProbe::figures() const {
 void ControlProbe::loop() {
   auto next = Clock::now();
   while (true) {
+    auto roundStart = Clock::now();
     for (std::size_t i = 0; i < probes_.size(); ++i) {
       {
         std::lock_guard lock(mu_);
@@ -60,8 +61,12 @@ void ControlProbe::loop() {
         if (f.failures++ == 0) f.first_failure = failure.substr(0, 300);
       }
     }
-    // A slow round of probes is not made up for: the next starts at once.
-    next = std::max(next + period_, Clock::now());
+    // Every command here runs on the daemon's event loop. When they are slow
+    // (a `status` of seconds at a million parcels) back-to-back probes would
+    // be a load of their own and starve what is measured: probing takes at
+    // most a quarter of the time, so the pace drops below one per period.
+    auto roundEnd = Clock::now();
+    next = std::max(next + period_, roundEnd + 3 * (roundEnd - roundStart));
     while (Clock::now() < next) {
       {
         std::lock_guard lock(mu_);

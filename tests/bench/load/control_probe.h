@@ -1,8 +1,9 @@
 #pragma once
 // An operator's pace of looking while the daemon is under load: every
 // `period` each probe (a control command, a /metrics scrape) runs once, one
-// after the other, on a thread of its own, and its latency is kept. A probe
-// signals failure by throwing; failures are counted, not fatal.
+// after the other, on a thread of its own, and its latency is kept; when the
+// probes are slow, less often, so that probing takes at most a quarter of
+// the time. A probe signals failure by throwing; failures are counted.
 #include <chrono>
 #include <cstdint>
 #include <functional>
