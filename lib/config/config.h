@@ -20,6 +20,8 @@ struct DaemonSettings {
   std::filesystem::path alert_log;       // JSON lines, one per task raised
   std::string log_level = "info";
   std::filesystem::path log_file;  // empty: stderr
+  /// Stored events per parcel (StoreOptions::event_cap).
+  int max_events_per_parcel = 500;
 };
 
 /// What one aggregator allows: the account's rate and paid daily plan, and

@@ -225,6 +225,10 @@ const std::vector<KeySpec>& keys() {
        path(FIELD(daemon.alert_log))},
       {"daemon.log_file", "path", "", kRestart,
        "main log file; empty: stderr (the journal under systemd)", path(FIELD(daemon.log_file))},
+      {"daemon.max_events_per_parcel", "integer", "500", kRestart,
+       "events kept per parcel; over it repeated scans go first, then the oldest, never the "
+       "evidence of an open exception (bounds the cost of a poll or push)",
+       integer(FIELD(daemon.max_events_per_parcel), 50, 100000)},
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        oneOf(FIELD(daemon.log_level), {"trace", "debug", "info", "warn", "error"},
              "must be one of trace, debug, info, warn, error")},

@@ -8,6 +8,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <thread>
+
 namespace pw {
 namespace fs = std::filesystem;
 using store::State;
@@ -164,7 +166,26 @@ Store::Store(std::unique_ptr<SQLite::Database> db, const StoreOptions& options)
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(const fs::path& file, const StoreOptions& options) {
-  return guarded("open " + file.string(), [&]() -> Result<std::unique_ptr<Store>> {
+  // Switching a new file to WAL takes an exclusive lock that SQLite does not
+  // wait for (no busy handler): two openers of a new file, or the integrity
+  // check's connection at start, can see SQLITE_BUSY. They try again until
+  // the busy timeout.
+  auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
+  while (true) {
+    try {
+      return openOnce(file, options);
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+        return makeError(ErrorCode::io, "open " + file.string() + ": " + e.what());
+    } catch (const std::exception& e) {
+      return makeError(ErrorCode::io, "open " + file.string() + ": " + e.what());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<std::unique_ptr<Store>> Store::openOnce(const fs::path& file, const StoreOptions& options) {
+  {
     auto db = std::make_unique<SQLite::Database>(file.string(),
                                                  SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                  static_cast<int>(options.busy_timeout.count()));
@@ -184,7 +205,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& file, const StoreOpti
     }
     db->exec("PRAGMA foreign_keys=ON");
     return std::unique_ptr<Store>(new Store(std::move(db), options));
-  });
+  }
 }
 
 Result<Store::AddOutcome> Store::addParcel(const Parcel& p, Timestamp now) {

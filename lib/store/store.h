@@ -281,6 +281,9 @@ class Store {
 
  private:
   Store(std::unique_ptr<SQLite::Database> db, const StoreOptions& options);
+  /// One attempt; SQLite exceptions (SQLITE_BUSY among them) escape.
+  static Result<std::unique_ptr<Store>> openOnce(const std::filesystem::path& file,
+                                                 const StoreOptions& options);
   Result<PollOutcome> commitOne(const CommitRequest& request);
   Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
                                                      const char* what);
