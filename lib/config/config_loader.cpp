@@ -228,7 +228,7 @@ const std::vector<KeySpec>& keys() {
       {"daemon.max_events_per_parcel", "integer", "500", kRestart,
        "events kept per parcel; over it repeated scans go first, then the oldest, never the "
        "evidence of an open exception (bounds the cost of a poll or push)",
-       integer(FIELD(daemon.max_events_per_parcel), 50, 100000)},
+       integer(FIELD(daemon.max_events_per_parcel), 50, 5000)},
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        oneOf(FIELD(daemon.log_level), {"trace", "debug", "info", "warn", "error"},
              "must be one of trace, debug, info, warn, error")},

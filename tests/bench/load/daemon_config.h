@@ -1,8 +1,9 @@
 #pragma once
 // The configuration a load run gives the daemon: state in the run's folder,
 // log at warn (per-task info lines would be what is measured), one poll an
-// hour per parcel (so each is polled once in a run), Kuaidi100 pointed at the
-// run's fake carrier.
+// hour per parcel (poll.schedule "fixed", so each is polled once in a run),
+// Kuaidi100 pointed at the run's fake carrier with no requests-per-second
+// limit.
 #include <string>
 
 namespace pw::load {
