@@ -142,6 +142,9 @@ struct CommitRequest {
   /// says; none and not final leaves the schedule as it was.
   std::optional<Timestamp> next_poll_at;
   std::optional<QueryRecord> query;  // the query that fetched this result, if it counted
+  /// False for a reassessment of the stored timeline: no answer came, so the
+  /// parcel's last poll time and carrier state stay as they were.
+  bool answered = true;
 };
 
 struct StoreOptions {

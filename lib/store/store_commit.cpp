@@ -111,6 +111,16 @@ void resolve(State& s, std::int64_t exceptionId, ExceptionKind kind, Timestamp n
 }
 
 void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
+  if (!r.answered) {
+    auto up = s.statements.get(
+        "UPDATE parcels SET stage=:stage, "
+        "next_poll_at = CASE WHEN :final THEN NULL ELSE next_poll_at END WHERE id=:id");
+    up->bind(":stage", std::string(toString(stage)));
+    up->bind(":final", isFinal(stage) ? 1 : 0);
+    up->bind(":id", static_cast<int64_t>(r.parcel_id));
+    up->exec();
+    return;
+  }
   auto up = s.statements.get(
       "UPDATE parcels SET stage=:stage, carrier_state=:state, last_polled_at=:now, "
       "last_error=NULL, poll_failures=0, "
