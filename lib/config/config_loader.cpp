@@ -213,6 +213,35 @@ std::optional<std::string> factors(const toml::node& n, std::map<std::string, do
 #define FIELD(expr) \
   [](Config & c) -> auto& { return c.expr; }
 
+// What an aggregator allows (carriers.NAME.*): the same four keys for each,
+// with that aggregator's defaults (Kuaidi100's per-number rules).
+#define LIMIT_KEYS(name, rps, gap, perDay)                                                      \
+  KeySpec{"carriers." name ".requests_per_second",                                              \
+          "float",                                                                              \
+          rps,                                                                                  \
+          kLive,                                                                                \
+          "queries per second to this aggregator (0: no limit)",                                \
+          real(FIELD(poll.aggregator_limits[name].requests_per_second), 0, 10000)},             \
+      KeySpec{"carriers." name ".daily_budget",                                                 \
+              "integer",                                                                        \
+              "0",                                                                              \
+              kLive,                                                                            \
+              "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk "    \
+              "parcels go first",                                                               \
+              integer(FIELD(poll.aggregator_limits[name].daily_budget), 0, 1000000000)},        \
+      KeySpec{                                                                                  \
+          "carriers." name ".number_min_gap",                                                   \
+          "duration",                                                                           \
+          gap,                                                                                  \
+          kLive,                                                                                \
+          "never query one number twice within this",                                           \
+          duration(FIELD(poll.aggregator_limits[name].number_min_gap), seconds(0), hours(24))}, \
+      KeySpec {                                                                                 \
+    "carriers." name ".number_max_per_day", "integer", perDay, kLive,                           \
+        "never query one number more often than this in 24 h (0: no limit)",                    \
+        integer(FIELD(poll.aggregator_limits[name].number_max_per_day), 0, 10000)               \
+  }
+
 const std::vector<KeySpec>& keys() {
   using namespace std::chrono;
   static const std::vector<KeySpec> kKeys = {
@@ -402,19 +431,7 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(push.read_timeout), seconds(1), minutes(5))},
       {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidi100.zone))},
-      {"carriers.kuaidi100.requests_per_second", "float", "10", kLive,
-       "queries per second to this aggregator (0: no limit)",
-       real(FIELD(poll.aggregator_limits["kuaidi100"].requests_per_second), 0, 10000)},
-      {"carriers.kuaidi100.daily_budget", "integer", "0", kLive,
-       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
-       "first",
-       integer(FIELD(poll.aggregator_limits["kuaidi100"].daily_budget), 0, 1000000000)},
-      {"carriers.kuaidi100.number_min_gap", "duration", "\"30m\"", kLive,
-       "never query one number twice within this",
-       duration(FIELD(poll.aggregator_limits["kuaidi100"].number_min_gap), seconds(0), hours(24))},
-      {"carriers.kuaidi100.number_max_per_day", "integer", "48", kLive,
-       "never query one number more often than this in 24 h (0: no limit)",
-       integer(FIELD(poll.aggregator_limits["kuaidi100"].number_max_per_day), 0, 10000)},
+      LIMIT_KEYS("kuaidi100", "10", "\"30m\"", "48"),
 
       {"carriers.default", "string", "\"kuaidi100\"", kLive,
        "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
@@ -438,19 +455,7 @@ const std::vector<KeySpec>& keys() {
        oneOf(FIELD(kuaidiniao.request_type), {"1002", "8001"}, "must be \"1002\" or \"8001\"")},
       {"carriers.kuaidiniao.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidiniao.zone))},
-      {"carriers.kuaidiniao.requests_per_second", "float", "10", kLive,
-       "queries per second to this aggregator (0: no limit)",
-       real(FIELD(poll.aggregator_limits["kuaidiniao"].requests_per_second), 0, 10000)},
-      {"carriers.kuaidiniao.daily_budget", "integer", "0", kLive,
-       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
-       "first",
-       integer(FIELD(poll.aggregator_limits["kuaidiniao"].daily_budget), 0, 1000000000)},
-      {"carriers.kuaidiniao.number_min_gap", "duration", "\"0s\"", kLive,
-       "never query one number twice within this",
-       duration(FIELD(poll.aggregator_limits["kuaidiniao"].number_min_gap), seconds(0), hours(24))},
-      {"carriers.kuaidiniao.number_max_per_day", "integer", "0", kLive,
-       "never query one number more often than this in 24 h (0: no limit)",
-       integer(FIELD(poll.aggregator_limits["kuaidiniao"].number_max_per_day), 0, 10000)},
+      LIMIT_KEYS("kuaidiniao", "10", "\"0s\"", "0"),
 
       {"carriers.17track.enabled", "bool", "false", kLive, "query 17TRACK (cross-border)",
        boolean(FIELD(seventeen_track_enabled))},
@@ -459,19 +464,7 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(seventeen_track.endpoint), false)},
       {"carriers.17track.token", "secret", "", kLive,
        "17token header value (secret; env:/file: allowed)", secret(FIELD(seventeen_track.token))},
-      {"carriers.17track.requests_per_second", "float", "3", kLive,
-       "queries per second to this aggregator (0: no limit)",
-       real(FIELD(poll.aggregator_limits["17track"].requests_per_second), 0, 10000)},
-      {"carriers.17track.daily_budget", "integer", "0", kLive,
-       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
-       "first",
-       integer(FIELD(poll.aggregator_limits["17track"].daily_budget), 0, 1000000000)},
-      {"carriers.17track.number_min_gap", "duration", "\"0s\"", kLive,
-       "never query one number twice within this",
-       duration(FIELD(poll.aggregator_limits["17track"].number_min_gap), seconds(0), hours(24))},
-      {"carriers.17track.number_max_per_day", "integer", "0", kLive,
-       "never query one number more often than this in 24 h (0: no limit)",
-       integer(FIELD(poll.aggregator_limits["17track"].number_max_per_day), 0, 10000)},
+      LIMIT_KEYS("17track", "3", "\"0s\"", "0"),
 
       {"simulator.enabled", "bool", "false", kRestart,
        "serve the bundled simulated Kuaidi100 on 127.0.0.1", boolean(FIELD(simulator.enabled))},
