@@ -91,6 +91,12 @@ std::vector<std::int64_t> InMemoryOutbox::finished(std::string_view name) const 
   return it == sinks_.end() ? std::vector<std::int64_t>{} : it->second.done_order;
 }
 
+std::size_t InMemoryOutbox::finishedCount(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = sinks_.find(name);
+  return it == sinks_.end() ? 0 : it->second.done.size();
+}
+
 std::map<std::int64_t, std::string> InMemoryOutbox::parked(std::string_view name) const {
   std::lock_guard lock(mu_);
   auto it = sinks_.find(name);

@@ -28,6 +28,7 @@ class InMemoryOutbox final : public OutboxReader {
   void failNextCalls(int calls);
 
   std::vector<std::int64_t> finished(std::string_view sink) const;  // in the order marked
+  std::size_t finishedCount(std::string_view sink) const;
   std::map<std::int64_t, std::string> parked(std::string_view sink) const;
   std::optional<FailureRecord> failure(std::string_view sink, std::int64_t seq) const;
   std::size_t size() const;

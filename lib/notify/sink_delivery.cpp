@@ -9,6 +9,7 @@
 
 #include <map>
 #include <set>
+#include <unordered_set>
 
 namespace pw::notify {
 
@@ -158,12 +159,16 @@ class SinkDelivery::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   // Events that may go now, by seq: not in flight, due, and with no earlier
-  // unfinished event of the same parcel left out before them.
+  // unfinished event of the same parcel left out before them. A webhook
+  // sends one at a time, so it stops at the first; a robot needs the count
+  // to decide whether to fold (and sends at most 20 a minute).
   std::vector<Pending*> ready(TimePoint now) {
     bool folds = platformProfile(config_.type).folds;
-    std::set<std::string_view> blocked(busy_parcels_.begin(), busy_parcels_.end());
+    std::size_t limit = folds ? pending_.size() : 1;
+    std::unordered_set<std::string_view> blocked(busy_parcels_.begin(), busy_parcels_.end());
     std::vector<Pending*> out;
     for (auto& [seq, p] : pending_) {
+      if (out.size() >= limit) break;
       std::string_view parcel = p.entry.event.tracking_number;
       if (blocked.count(parcel)) continue;
       if (p.in_flight || p.not_before > now) {
@@ -291,7 +296,7 @@ class SinkDelivery::Impl : public std::enable_shared_from_this<Impl> {
     if (need_read_ && pending_.size() < config_.window && read_retry_at_ > now)
       consider(read_retry_at_);
     if (in_flight_ >= policy_.maxInFlight()) return *next;
-    std::set<std::string_view> seen(busy_parcels_.begin(), busy_parcels_.end());
+    std::unordered_set<std::string_view> seen(busy_parcels_.begin(), busy_parcels_.end());
     TimePoint sendable = policy_.nextSendAt(now);
     for (auto& [seq, p] : pending_) {
       std::string_view parcel = p.entry.event.tracking_number;
