@@ -14,10 +14,12 @@ namespace {
 
 constexpr std::string_view kBreak = "\n\n";
 
+std::string markdownText(const std::string& title, const std::string& fields) {
+  return "#### " + title + "\n\n" + fields;
+}
+
 std::string body(const std::string& title, const std::string& text) {
-  boost::json::object o{
-      {"msgtype", "markdown"},
-      {"markdown", {{"title", title}, {"text", "#### " + title + "\n\n" + text}}}};
+  boost::json::object o{{"msgtype", "markdown"}, {"markdown", {{"title", title}, {"text", text}}}};
   return boost::json::serialize(o);
 }
 
@@ -32,16 +34,17 @@ OutgoingMessage buildDingtalkMessage(const NotifySinkConfig& sink,
           ? 1
           : largestFitting(std::min(events.size(), profile.max_digest_events),
                            profile.max_text_bytes, [&](std::size_t n) {
-                             return digestTitle(n) + "\n\n" + digestBody(events, n, kBreak);
+                             return markdownText(digestTitle(n), digestBody(events, n, kBreak));
                            });
   if (k == 1) {
     Card card = eventCard(events.front());
-    // The heading and title take room in the same text.
-    std::size_t cap =
-        profile.max_text_bytes - std::min(profile.max_text_bytes / 2, card.title.size() + 8);
-    m.request.body = body(card.title, cardBody(card, kBreak, cap));
+    // The heading takes room in the same text.
+    std::size_t heading = markdownText(card.title, "").size();
+    std::size_t cap = profile.max_text_bytes - std::min(profile.max_text_bytes / 2, heading);
+    m.request.body = body(card.title, markdownText(card.title, cardBody(card, kBreak, cap)));
   } else {
-    m.request.body = body(digestTitle(k), digestBody(events, k, kBreak));
+    m.request.body =
+        body(digestTitle(k), markdownText(digestTitle(k), digestBody(events, k, kBreak)));
     m.digest = true;
   }
   m.events = k;

@@ -87,6 +87,19 @@ TEST(NotifyMessage, DingtalkCardIsMarkdownWithEveryFieldAndASignedUrl) {
       "— parcelwatch 物流通知");
 }
 
+TEST(NotifyMessage, DingtalkCardIsHeldTo4000Bytes) {
+  auto c = sink(SinkType::dingtalk, "https://oapi.dingtalk.com/robot/send?access_token=abc");
+  auto events = burst(1);
+  events[0].message.zh_cn.clear();
+  for (int i = 0; i < 500; ++i) events[0].message.zh_cn += "请耐心等待";
+  auto text = std::string(
+      parse(buildMessage(c, events, kNow).request.body).at("markdown").at("text").as_string());
+  EXPECT_LE(text.size(), 4000u);
+  EXPECT_GT(text.size(), 3900u);  // shortened to fit, not emptied
+  EXPECT_NE(text.find("…\n\n**任务编号**：200"), std::string::npos);
+  EXPECT_EQ(text.substr(text.size() - kFooter.size()), kFooter);
+}
+
 TEST(NotifyMessage, DingtalkWithoutSecretKeepsTheUrl) {
   auto c = sink(SinkType::dingtalk, "https://oapi.dingtalk.com/robot/send?access_token=abc");
   auto events = burst(1);
