@@ -289,13 +289,11 @@ class SinkDelivery::Impl : public std::enable_shared_from_this<Impl> {
 
   // The next moment something may be sent or read.
   TimePoint nextWake(TimePoint now) {
-    std::optional<TimePoint> next = now + kSweep;
-    auto consider = [&](TimePoint t) {
-      if (t < *next) next = t;
-    };
+    TimePoint next = now + kSweep;
+    auto consider = [&](TimePoint t) { next = std::min(next, t); };
     if (need_read_ && pending_.size() < config_.window && read_retry_at_ > now)
       consider(read_retry_at_);
-    if (in_flight_ >= policy_.maxInFlight()) return *next;
+    if (in_flight_ >= policy_.maxInFlight()) return next;
     std::unordered_set<std::string_view> seen(busy_parcels_.begin(), busy_parcels_.end());
     TimePoint sendable = policy_.nextSendAt(now);
     for (auto& [seq, p] : pending_) {
@@ -303,7 +301,7 @@ class SinkDelivery::Impl : public std::enable_shared_from_this<Impl> {
       if (!seen.insert(parcel).second || p.in_flight) continue;  // not this parcel's head
       consider(std::max(p.not_before, sendable));
     }
-    return *next;
+    return next;
   }
 
   void arm() {
