@@ -205,7 +205,7 @@ TEST_F(NotifyDelivery, DingtalkBurstIsFoldedIntoDigestsWithinTheRateLimit) {
   endpoint.start();
   endpoint.enforceRateLimit({3, 1000ms});  // the robot's own count, errcode 130101 past it
   auto c = sinkFor(endpoint, SinkType::dingtalk, "ops", std::string(kDingtalkSecret));
-  c.rate_limit = RateLimit{3, 1300ms};  // ours, with a margin for the way there
+  c.rate_limit = RateLimit{3, 1500ms};  // ours, with a wide margin for a loaded machine
   append(70, 70);
   auto d = deliver(c);
   ASSERT_TRUE(finished("ops", 70));
@@ -218,7 +218,7 @@ TEST_F(NotifyDelivery, DingtalkBurstIsFoldedIntoDigestsWithinTheRateLimit) {
   ASSERT_EQ(calls.size(), 4u);
   EXPECT_NE(calls[0].text.find("物流通知汇总（20 条）"), std::string::npos) << calls[0].text;
   EXPECT_NE(calls[3].text.find("物流通知汇总（10 条）"), std::string::npos) << calls[3].text;
-  EXPECT_GE(calls[3].at - calls[0].at, 1250ms);
+  EXPECT_GE(calls[3].at - calls[0].at, 1000ms);  // the robot's window
   std::multiset<int> markers = markersIn(calls);
   for (int i = 0; i < 70; ++i) EXPECT_EQ(markers.count(i), 1u) << "evt-" << i;
   EXPECT_EQ(d->stats().digests, 4u);
