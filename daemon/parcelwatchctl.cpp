@@ -4,6 +4,7 @@
 // 64 usage, 65 bad input file, 66 input file missing, 69 daemon unreachable,
 // 75 timeout, 77 permission denied (socket or command), 78 bad config.
 #include "analyzer/analyzer.h"
+#include "analyzer/replay.h"
 #include "config/config_loader.h"
 #include "control/control_client.h"
 #include "ctl_format.h"
@@ -202,8 +203,9 @@ int exportRecords(const Options& o, json::object args) {
   }
 }
 
-// Offline: no daemon. One JSON line per case on stdout; errors name the file.
-int analyze(const Options& o, const std::vector<std::string>& files) {
+// Offline: no daemon. One JSON line per case on stdout (with --replay, one per
+// change and one "end" line per case); errors name the file.
+int analyze(const Options& o, const std::vector<std::string>& files, bool replay) {
   std::string configFile = o.config.empty() ? "/etc/parcelwatch/parcelwatch.toml" : o.config;
   auto config = loadConfig(configFile);
   if (!config) {
@@ -221,6 +223,19 @@ int analyze(const Options& o, const std::vector<std::string>& files) {
       continue;
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (replay) {
+      auto lines = replayCase(text, *config);
+      if (!lines) {
+        std::cerr << file << ": " << lines.error().message << "\n";
+        exit = EX_DATAERR;
+        continue;
+      }
+      for (auto& line : *lines) {
+        line["case"] = file;
+        std::cout << json::serialize(line) << "\n";
+      }
+      continue;
+    }
     auto verdict = analyzeCase(text, *config);
     if (!verdict) {
       std::cerr << file << ": " << verdict.error().message << "\n";
@@ -280,6 +295,18 @@ int main(int argc, char** argv) {
   rerun->add_option("TRACKING_NUMBER", rerunNumbers, "these parcels");
   rerun->add_option("--kind", rerunKind, "every parcel with this exception open, e.g. stalled");
   rerun->add_flag("--all", rerunAll, "every active parcel");
+  std::vector<std::string> reassessNumbers;
+  std::string reassessKind;
+  bool reassessAll = false;
+  auto* reassessCmd = cli.add_subcommand(
+      "reassess",
+      "detection and remedies again over stored timelines with the current configuration, no "
+      "carrier query: TRACKING_NUMBER..., --kind KIND or --all (after a threshold change)");
+  reassessCmd->add_option("TRACKING_NUMBER", reassessNumbers, "these parcels");
+  reassessCmd->add_option("--kind", reassessKind, "every parcel with this exception open");
+  reassessCmd->add_flag("--all", reassessAll, "every active parcel (in the background)");
+  auto* checkCmd = cli.add_subcommand(
+      "check", "start the database's integrity check in the background (result in status)");
 
   std::string parcelNumber;
   auto* parcelCmd = cli.add_subcommand("parcel", "one parcel: timeline, exceptions, tasks");
@@ -319,9 +346,15 @@ int main(int argc, char** argv) {
   tasks->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, 100000));
 
   std::vector<std::string> caseFiles;
+  bool replay = false;
   auto* analyzeCmd = cli.add_subcommand(
       "analyze", "offline: run a recorded case through detection and remedies (no daemon)");
   analyzeCmd->add_option("CASE", caseFiles, "case files (JSON)")->required();
+  analyzeCmd->add_flag(
+      "--replay", replay,
+      "walk each history through time as the daemon would have seen it (after each event and at "
+      "each threshold crossing up to as_of): one JSON line per exception raised, updated or "
+      "resolved, with its lead time before the last scan, then one \"end\" line per case");
 
   try {
     cli.parse(argc, argv);
@@ -329,7 +362,7 @@ int main(int argc, char** argv) {
     return cli.exit(e) == 0 ? 0 : EX_USAGE;
   }
 
-  if (analyzeCmd->parsed()) return analyze(o, caseFiles);
+  if (analyzeCmd->parsed()) return analyze(o, caseFiles, replay);
   if (status->parsed()) return run(o, {"status", {}}, &ctl::formatStatus);
   if (help->parsed()) {
     json::object args;
@@ -350,23 +383,30 @@ int main(int argc, char** argv) {
     return exportRecords(o, std::move(args));
   }
   if (trackCmd->parsed()) return track(o, trackFile);
-  if (rerun->parsed()) {
-    int ways = (rerunNumbers.empty() ? 0 : 1) + (rerunKind.empty() ? 0 : 1) + (rerunAll ? 1 : 0);
+  // rerun and reassess select parcels the same way.
+  auto selection = [&](const char* command, const std::vector<std::string>& numbers,
+                       const std::string& kind, bool all) {
+    int ways = (numbers.empty() ? 0 : 1) + (kind.empty() ? 0 : 1) + (all ? 1 : 0);
     if (ways != 1) {
-      std::cerr << "parcelwatchctl rerun: give TRACKING_NUMBER..., --kind KIND or --all\n";
+      std::cerr << "parcelwatchctl " << command
+                << ": give TRACKING_NUMBER..., --kind KIND or --all\n";
       return EX_USAGE;
     }
     json::object args;
-    if (rerunAll)
+    if (all)
       args["all"] = true;
-    else if (!rerunKind.empty())
-      args["kind"] = rerunKind;
-    else if (rerunNumbers.size() == 1)
-      args["tracking_number"] = rerunNumbers.front();
+    else if (!kind.empty())
+      args["kind"] = kind;
+    else if (numbers.size() == 1)
+      args["tracking_number"] = numbers.front();
     else
-      args["tracking_numbers"] = json::value_from(rerunNumbers);
-    return run(o, {"rerun", std::move(args)});
-  }
+      args["tracking_numbers"] = json::value_from(numbers);
+    return run(o, {command, std::move(args)});
+  };
+  if (rerun->parsed()) return selection("rerun", rerunNumbers, rerunKind, rerunAll);
+  if (reassessCmd->parsed())
+    return selection("reassess", reassessNumbers, reassessKind, reassessAll);
+  if (checkCmd->parsed()) return run(o, {"check", {}});
   if (parcelCmd->parsed())
     return run(o, {"parcel", json::object{{"tracking_number", parcelNumber}}}, &ctl::formatParcel);
   if (taskCmd->parsed()) {

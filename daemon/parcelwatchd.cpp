@@ -1,5 +1,11 @@
 // parcelwatchd: parse options, load the configuration, run the Application,
 // map failures to exit codes. Everything else lives in lib/.
+//
+// Exit codes (README, "Exit codes"): 0 stopped cleanly; 1 --check-config
+// found the file invalid; 64 bad command line; 70 could not start or failed
+// while running (state folder, lock, socket, listener, store); 78 bad or
+// unreadable configuration. No exception leaves main: under systemd an abort
+// (134) would be restarted in a loop, and says nothing useful.
 #include "app/application.h"
 #include "app/logging.h"
 #include "config/config_loader.h"
@@ -9,7 +15,9 @@
 #include <sysexits.h>
 #include <iostream>
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App cli{
       "parcelwatchd: watches parcels, detects logistics exceptions, raises buyer-notification "
       "tasks"};
@@ -59,4 +67,17 @@ int main(int argc, char** argv) {
     std::cerr << "parcelwatchd: cannot start: " << e.what() << "\n";
     return EX_SOFTWARE;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "parcelwatchd: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "parcelwatchd: unexpected failure\n";
+  }
+  return EX_SOFTWARE;
 }

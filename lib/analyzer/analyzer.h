@@ -11,6 +11,7 @@
 //    "buyer_claims_not_received": false}          (optional)
 #include "common/result.h"
 #include "config/config.h"
+#include "model/assessment.h"
 
 #include <boost/json/object.hpp>
 
@@ -25,5 +26,9 @@ Result<boost::json::object> analyzeCase(std::string_view caseJson, const Config&
 
 /// "high", "medium" or "low": how soon a person should act.
 std::string_view severityOf(ExceptionKind kind);
+
+/// One exception as the analyzer prints it (kind, since, severity, detail,
+/// evidence, remedy, reason, message).
+boost::json::object issueToJson(const Issue& issue);
 
 }  // namespace pw

@@ -1,9 +1,12 @@
 #include "app/alert_log.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -12,8 +15,28 @@ namespace pw {
 
 namespace {
 
+// Read access too: the end of the file is checked for a partial line.
 int openAppend(const std::filesystem::path& path) {
-  return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  return ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+// Bytes after the file's last newline: a line a crash left unfinished.
+std::size_t partialLineBytes(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size == 0) return 0;
+  std::size_t partial = 0;
+  char buf[4096];
+  for (off_t end = st.st_size; end > 0;) {
+    off_t from = std::max<off_t>(0, end - static_cast<off_t>(sizeof buf));
+    ssize_t n = ::pread(fd, buf, static_cast<std::size_t>(end - from), from);
+    if (n <= 0) return partial;
+    for (ssize_t i = n - 1; i >= 0; --i) {
+      if (buf[i] == '\n') return partial;
+      ++partial;
+    }
+    end = from;
+  }
+  return partial;
 }
 
 }  // namespace
@@ -25,6 +48,20 @@ AlertLog::AlertLog(std::filesystem::path path) : path_(std::move(path)) {
   if (fd_ < 0)
     throw std::runtime_error("cannot open alert log " + path_.string() + ": " +
                              std::strerror(errno));
+  endPartialLine();
+}
+
+void AlertLog::endPartialLine() {
+  std::size_t bytes = partialLineBytes(fd_);
+  if (bytes == 0) return;
+  spdlog::warn(
+      "ALERT_LOG_PARTIAL_LINE path={} bytes={}: a crash left a line unfinished; it is ended here "
+      "and what it began is replayed from the database",
+      path_.string(), bytes);
+  // First in line: if even this byte does not fit on the disk, nothing is
+  // appended to the fragment.
+  pending_.push_front("\n");
+  retry();
 }
 
 AlertLog::~AlertLog() {
@@ -60,6 +97,7 @@ bool AlertLog::reopen() {
   if (fresh < 0) return false;
   ::close(fd_);
   fd_ = fresh;
+  endPartialLine();
   return true;
 }
 

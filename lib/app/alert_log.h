@@ -4,7 +4,12 @@
 // are built with Boost.JSON (spdlog would escape nothing). A write that fails
 // (disk full) keeps the line, and the ones after it, in memory, in order, and
 // writes them when it can; a partial write is completed, never restarted, so
-// no line is torn.
+// no line is torn. A process killed while a line was half written (a full
+// disk, then kill -9) leaves a fragment at the end of the file: opening the
+// file ends it with a newline before anything else is appended, so the
+// fragment stays one bad line of its own instead of swallowing the next good
+// one (the line it began is replayed from the database), and says so in the
+// main log (ALERT_LOG_PARTIAL_LINE).
 #include "polling/alert_sink.h"
 
 #include <deque>
@@ -29,6 +34,8 @@ class AlertLog final : public AlertSink {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void endPartialLine();
+
   std::filesystem::path path_;
   int fd_ = -1;
   std::deque<std::string> pending_;

@@ -16,4 +16,9 @@ std::shared_ptr<const CarrierCodec> CarrierRegistry::codecFor(const Parcel& parc
   return it == codecs_.end() ? nullptr : it->second;
 }
 
+std::shared_ptr<const CarrierCodec> CarrierRegistry::codecNamed(std::string_view name) const {
+  auto it = codecs_.find(name);
+  return it == codecs_.end() ? nullptr : it->second;
+}
+
 }  // namespace pw

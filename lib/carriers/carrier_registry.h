@@ -19,6 +19,8 @@ class CarrierRegistry {
   void setCrossBorder(std::string name) { cross_border_ = std::move(name); }
   /// The codec that serves this parcel's carrier code, or nullptr.
   std::shared_ptr<const CarrierCodec> codecFor(const Parcel& parcel) const;
+  /// The enabled codec of that name, or nullptr.
+  std::shared_ptr<const CarrierCodec> codecNamed(std::string_view name) const;
   bool empty() const { return codecs_.empty(); }
 
  private:

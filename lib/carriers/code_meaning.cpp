@@ -14,6 +14,11 @@ void classifyEvent(const std::optional<CodeMeaning>& coded, TrackingEvent& ev) {
     return;
   }
   ev.kind = coded->kind;
+  // Aggregators code a pickup point's receipt as "signed"; the text says the
+  // buyer still has to collect it, which is what pickup_overdue needs.
+  if (ev.kind == EventKind::signed_ && coded->signer == SignerType::unknown &&
+      text.kind == EventKind::stored_for_pickup)
+    ev.kind = EventKind::stored_for_pickup;
   if (ev.kind == EventKind::in_transit &&
       (text.kind == EventKind::arrived_hub || text.kind == EventKind::departed_hub ||
        text.kind == EventKind::arrived_delivery_station))

@@ -42,6 +42,16 @@ std::string cityAlias(std::string_view name) {
   return std::string(name);
 }
 
+// "仪陇县" -> "仪陇", "惠阳区" -> "惠阳", "诸暨市" -> "诸暨": branch names use
+// the short form ("四川仪陇公司"). Two characters at least remain.
+std::string districtAlias(std::string_view name) {
+  for (auto suffix : {"自治县", "自治旗", "特区", "林区", "区", "县", "市", "旗"}) {
+    if (endsWith(name, suffix) && name.size() - std::string_view(suffix).size() >= 2 * kCjk)
+      return stripSuffix(name, suffix);
+  }
+  return std::string(name);
+}
+
 // A short name followed by a street word is a street: "中山路" is not 中山市.
 bool streetAfter(std::string_view text, std::size_t end) {
   for (auto w : {"路", "街", "道", "巷", "公园", "广场", "小区", "大厦", "大学", "桥"})
@@ -93,6 +103,10 @@ Gazetteer Gazetteer::parse(std::string_view tsv) {
     g.index(d.name, i, false);
     if (d.level == 'p') g.index(provinceAlias(d.name), i, true);
     if (d.level == 'c') g.index(cityAlias(d.name), i, true);
+    // "乌鲁木齐县" would shorten to its city's own short name: keep the full name only.
+    if (d.level == 'd' &&
+        !(d.parent != npos && districtAlias(d.name) == cityAlias(g.divisions_[d.parent].name)))
+      g.index(districtAlias(d.name), i, true);
   }
   return g;
 }
@@ -132,7 +146,7 @@ std::vector<Gazetteer::Match> Gazetteer::scan(std::string_view text) const {
     }
     if (found) {
       for (const auto& [d, alias] : *found)
-        if (!(alias && streetAfter(text, i + best))) out.push_back({i, d});
+        if (!(alias && streetAfter(text, i + best))) out.push_back({i, d, best, alias});
       i += best;
     } else {
       i += charLength(static_cast<unsigned char>(text[i]));
@@ -171,23 +185,26 @@ Place Gazetteer::locate(std::string_view text) const {
     return p;
   }
   // No city: a district whose name is unique in the country (or in the named province).
-  std::vector<std::size_t> districts;
+  std::vector<Match> districts;
   for (const auto& m : matches) {
     const auto& d = divisions_[m.division];
     if (d.level != 'd') continue;
+    // A short district name is too often an ordinary word ("红旗", "和平")
+    // to trust without the province around it.
+    if (m.alias && province == npos) continue;
     std::size_t city = d.parent;
     if (province != npos && (city == npos || divisions_[city].parent != province)) continue;
-    districts.push_back(m.division);
+    districts.push_back(m);
   }
   if (!districts.empty()) {
-    const std::string& name = divisions_[districts.front()].name;
+    const Match& first = districts.front();
     std::size_t same = 0;
-    for (const auto& [d, alias] : names_.at(name))
+    for (const auto& [d, alias] : names_.find(text.substr(first.pos, first.length))->second)
       if (divisions_[d].level == 'd' &&
           (province == npos ||
            (divisions_[d].parent != npos && divisions_[divisions_[d].parent].parent == province)))
         ++same;
-    if (same == 1) return placeOf(districts.front());
+    if (same == 1) return placeOf(first.division);
   }
   if (province != npos) return placeOf(province);
   return {};

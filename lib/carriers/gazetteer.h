@@ -23,7 +23,10 @@ class Gazetteer {
   static Gazetteer parse(std::string_view tsv);
 
   /// The place a text names; an area field such as "江苏,苏州市,相城区" works too.
-  /// The first city named wins ("从 广州 发往 杭州" is in Guangzhou).
+  /// The first city named wins ("从 广州 发往 杭州" is in Guangzhou). Without a
+  /// city, a district or county placed by its name: the full name if it is
+  /// unique in the country, a short name ("四川仪陇公司") only inside the
+  /// province the text names.
   Place locate(std::string_view text) const;
   std::size_t size() const { return divisions_.size(); }
 
@@ -38,6 +41,8 @@ class Gazetteer {
   struct Match {
     std::size_t pos;
     std::size_t division;
+    std::size_t length;  // bytes of the name matched
+    bool alias;          // a short name ("仪陇" for 仪陇县)
   };
   void index(const std::string& name, std::size_t division, bool alias);
   std::vector<Match> scan(std::string_view text) const;

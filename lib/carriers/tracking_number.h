@@ -3,6 +3,8 @@
 // format of postal items (two letters, eight digits, a check digit, a country
 // code), so an obviously wrong number is caught without spending a query and
 // a parcel registered without a carrier gets a candidate.
+#include "model/upu_s10.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +23,5 @@ NumberCheck checkTrackingNumber(std::string_view carrier, std::string_view numbe
 /// Kuaidi100 codes of the carriers whose format fits, most specific first
 /// (a prefix such as "SF" or "JT" beats a bare digit count).
 std::vector<std::string> guessCarriers(std::string_view number);
-
-/// UPU S10: format and check digit.
-bool isValidS10(std::string_view number);
 
 }  // namespace pw

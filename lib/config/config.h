@@ -4,6 +4,7 @@
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 #include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "carriers/seventeen_track/seventeen_track_codec.h"
+#include "common/address_filter.h"
 #include "remedies/assessor.h"
 
 #include <cstddef>
@@ -21,14 +22,34 @@ struct DaemonSettings {
   std::filesystem::path log_file;  // empty: stderr
 };
 
+/// What one aggregator allows: the account's rate and paid daily plan, and
+/// what it allows per tracking number (Kuaidi100 locks a number queried more
+/// than 48 times in 24 h and asks for 30 minutes between queries).
+struct AggregatorPollLimits {
+  double requests_per_second = 10;  // 0: unlimited
+  std::int64_t daily_budget = 0;    // queries per rolling 24 h; 0: unlimited
+  Seconds number_min_gap{0};
+  int number_max_per_day = 0;  // 0: unlimited
+};
+
 struct PollSettings {
+  /// "adaptive": each parcel when an answer could change a decision (its
+  /// stage, the next threshold, push-first); "fixed": every `interval`.
+  std::string schedule = "adaptive";
   Seconds interval = std::chrono::minutes(60);
   int max_in_flight = 16;
   Seconds connect_timeout = std::chrono::seconds(5);
   Seconds request_timeout = std::chrono::seconds(20);
   std::size_t max_response_bytes = 4 * 1024 * 1024;
-  /// After a failed poll, try again this soon (or as Retry-After says, if later).
+  /// After a failed poll, try again this soon (or as Retry-After says, if
+  /// later), doubling with jitter for each further failure up to retry_max.
   Seconds retry_after_failure = std::chrono::minutes(5);
+  Seconds retry_max = std::chrono::hours(6);
+  std::map<std::string, AggregatorPollLimits, std::less<>> aggregator_limits = {
+      {"kuaidi100", {10, 0, std::chrono::minutes(30), 48}},
+      {"kuaidiniao", {10, 0, Seconds(0), 0}},
+      {"17track", {3, 0, Seconds(0), 0}},
+  };
 };
 
 struct ControlSettings {
@@ -37,6 +58,14 @@ struct ControlSettings {
   Seconds request_timeout = std::chrono::seconds(10);
   Seconds idle_timeout = std::chrono::seconds(30);
   std::size_t max_clients = 32;
+};
+
+// Limits and access of the push listener (push.listen turns it on).
+struct PushSettings {
+  AddressFilter allow_from;  // empty: any peer
+  std::size_t max_connections = 256;
+  std::size_t max_body_bytes = 512 * 1024;
+  Seconds read_timeout = std::chrono::seconds(10);  // a whole request, header and body
 };
 
 struct SimulatorSettings {
@@ -62,6 +91,7 @@ struct Config {
   SimulatorSettings simulator;
   /// "host:port" for the push listener; empty: no listener.
   std::string push_listen;
+  PushSettings push;
   ControlSettings control;
   /// "127.0.0.1:port" for Prometheus metrics; empty: none.
   std::string metrics_listen;

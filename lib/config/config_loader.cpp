@@ -1,12 +1,15 @@
 #include "config/config_loader.h"
 
 #include "common/duration.h"
+#include "common/listen_address.h"
 #include "common/time_format.h"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -22,6 +25,33 @@ std::string position(const fs::path& file, const toml::source_region& src) {
   return file.string() + ":" + std::to_string(src.begin.line) + ":" +
          std::to_string(src.begin.column);
 }
+
+// The whole of a configuration, template or secret file, or why it cannot be
+// read, without exceptions: a file in a folder the daemon's user cannot
+// enter must be a message and exit 78, not an abort.
+Result<std::string> readRegularFile(const fs::path& file, std::size_t maxBytes) {
+  std::error_code ec;
+  auto st = fs::status(file, ec);
+  if (st.type() == fs::file_type::not_found)
+    return makeError(ErrorCode::not_found, file.string() + ": no such file");
+  if (ec) return makeError(ErrorCode::io, file.string() + ": cannot read: " + ec.message());
+  if (fs::is_directory(st))
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": is a folder, not a configuration file");
+  if (!fs::is_regular_file(st))
+    return makeError(ErrorCode::invalid_input, file.string() + ": is not a regular file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return makeError(ErrorCode::io, file.string() + ": cannot read: " + std::strerror(errno));
+  std::string text(std::min<std::uintmax_t>(fs::file_size(file, ec), maxBytes), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad())
+    return makeError(ErrorCode::io, file.string() + ": cannot read: " + std::strerror(errno));
+  return text;
+}
+
+constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
 
 struct Ctx {
   fs::path base;  // folder of the config file
@@ -67,6 +97,23 @@ Apply integer(F field, long long min, long long max) {
   };
 }
 
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+template <class F>
+Apply real(F field, double min, double max) {
+  return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+    if (!n.is_number()) return "expected a number";
+    double v = n.is_integer() ? double(*n.value<long long>()) : *n.value<double>();
+    if (v < min || v > max) return "must be between " + number(min) + " and " + number(max);
+    field(c) = v;
+    return std::nullopt;
+  };
+}
+
 template <class F>
 Apply string(F field, bool allowEmpty) {
   return [=](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
@@ -93,9 +140,9 @@ Apply secret(F field) {
     } else if (s.rfind("file:", 0) == 0) {
       fs::path p = s.substr(5);
       if (!p.is_absolute()) p = ctx.base / p;
-      std::ifstream in(p);
-      std::string line;
-      if (!in || !std::getline(in, line)) return "cannot read secret file " + p.string();
+      auto text = readRegularFile(p, 64 * 1024);
+      if (!text) return "cannot read secret file " + p.string();
+      std::string line = text->substr(0, text->find('\n'));
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (line.empty()) return "secret file " + p.string() + " is empty";
       s = line;
@@ -181,7 +228,12 @@ const std::vector<KeySpec>& keys() {
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        oneOf(FIELD(daemon.log_level), {"trace", "debug", "info", "warn", "error"},
              "must be one of trace, debug, info, warn, error")},
-      {"poll.interval", "duration", "\"1h\"", kLive, "how often each active parcel is queried",
+      {"poll.schedule", "string", "\"adaptive\"", kLive,
+       "adaptive: query each parcel when an answer could change a decision (stage, next "
+       "threshold, pushes first); fixed: every poll.interval",
+       oneOf(FIELD(poll.schedule), {"adaptive", "fixed"}, "must be adaptive or fixed")},
+      {"poll.interval", "duration", "\"1h\"", kLive,
+       "with poll.schedule = \"fixed\": how often each active parcel is queried",
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
       {"poll.max_in_flight", "integer", "16", kLive, "carrier requests open at once",
        integer(FIELD(poll.max_in_flight), 1, 1024)},
@@ -191,8 +243,11 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(poll.request_timeout), seconds(1), minutes(10))},
       {"poll.max_response_bytes", "bytes", "4194304", kLive, "larger carrier answers are refused",
        integer(FIELD(poll.max_response_bytes), 1024, 256LL * 1024 * 1024)},
-      {"poll.retry_after_failure", "duration", "\"5m\"", kLive, "retry delay after a failed poll",
+      {"poll.retry_after_failure", "duration", "\"5m\"", kLive,
+       "first retry delay after a failed poll; doubles with jitter per failure",
        duration(FIELD(poll.retry_after_failure), seconds(1), hours(24))},
+      {"poll.retry_max", "duration", "\"6h\"", kLive, "longest retry delay after failures",
+       duration(FIELD(poll.retry_max), seconds(1), hours(24 * 7))},
       {"detect.stalled_after", "duration", "\"48h\"", kLive,
        "in transit with no new scan for this long",
        duration(FIELD(rules.detection.stalled_after), minutes(1), hours(24 * 60))},
@@ -207,6 +262,16 @@ const std::vector<KeySpec>& keys() {
        "threshold multipliers by carrier code, e.g. { ems = 1.5 }",
        [](const toml::node& n, Config& c, const Ctx&) {
          return factors(n, c.rules.detection.carrier_factor);
+       }},
+      {"detect.cross_border_factor", "float", "3.5", kLive,
+       "multiplier of stalled_after and pickup_overdue_after for parcels sent abroad "
+       "(destination.country set, or a UPU S10 number): international legs are days long",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         if (!n.is_number()) return "expected a number";
+         double v = n.is_integer() ? double(*n.value<long long>()) : *n.value<double>();
+         if (v <= 0 || v > 10) return "must be in (0, 10]";
+         c.rules.detection.cross_border_factor = v;
+         return std::nullopt;
        }},
       {"remedies.high_value", "float", "2000", kLive,
        "orders worth this much need approval before reship/refund",
@@ -289,13 +354,64 @@ const std::vector<KeySpec>& keys() {
              s->rfind("localhost:", 0) != 0)
            return "must be on localhost (127.0.0.1:PORT or [::1]:PORT); put a proxy in front to "
                   "expose it";
+         if (!s->empty())
+           if (auto ep = parseListenAddress(*s); !ep) return ep.error().message;
          c.metrics_listen = *s;
          return std::nullopt;
        }},
       {"push.listen", "string", "", kRestart,
-       "host:port of the push listener, e.g. \"127.0.0.1:8900\"", string(FIELD(push_listen), true)},
+       "host:port of the push listener, e.g. \"127.0.0.1:8900\"; every enabled aggregator's push "
+       "secret must be set (carriers.kuaidi100.salt)",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return "expected a string";
+         if (!s->empty())
+           if (auto ep = parseListenAddress(*s); !ep) return ep.error().message;
+         c.push_listen = *s;
+         return std::nullopt;
+       }},
+      {"push.allow_from", "array", "[]", kLive,
+       "networks that may push, e.g. [\"203.0.113.0/24\", \"2001:db8::/32\"] (the aggregators "
+       "publish their callback addresses); others get 403. Empty: any",
+       [](const toml::node& n, Config& c, const Ctx&) -> std::optional<std::string> {
+         const auto* arr = n.as_array();
+         if (!arr) return "expected an array of networks such as [\"203.0.113.0/24\"]";
+         std::vector<std::string> networks;
+         for (const auto& item : *arr) {
+           auto s = item.value<std::string>();
+           if (!item.is_string() || !s) return "expected an array of strings";
+           networks.push_back(*s);
+         }
+         auto filter = AddressFilter::parse(networks);
+         if (!filter) return filter.error().message;
+         c.push.allow_from = std::move(*filter);
+         return std::nullopt;
+       }},
+      {"push.max_connections", "integer", "256", kRestart,
+       "push connections open at once; more are closed at once (and logged)",
+       integer(FIELD(push.max_connections), 1, 65536)},
+      {"push.max_body_bytes", "bytes", "524288", kRestart,
+       "larger push requests get 413 (a Kuaidi100 push with a long history is well under this)",
+       integer(FIELD(push.max_body_bytes), 1024, 64LL * 1024 * 1024)},
+      {"push.read_timeout", "duration", "\"10s\"", kRestart,
+       "a whole push request, header and body, must arrive within this",
+       duration(FIELD(push.read_timeout), seconds(1), minutes(5))},
       {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidi100.zone))},
+      {"carriers.kuaidi100.requests_per_second", "float", "10", kLive,
+       "queries per second to this aggregator (0: no limit)",
+       real(FIELD(poll.aggregator_limits["kuaidi100"].requests_per_second), 0, 10000)},
+      {"carriers.kuaidi100.daily_budget", "integer", "0", kLive,
+       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
+       "first",
+       integer(FIELD(poll.aggregator_limits["kuaidi100"].daily_budget), 0, 1000000000)},
+      {"carriers.kuaidi100.number_min_gap", "duration", "\"30m\"", kLive,
+       "never query one number twice within this",
+       duration(FIELD(poll.aggregator_limits["kuaidi100"].number_min_gap), seconds(0), hours(24))},
+      {"carriers.kuaidi100.number_max_per_day", "integer", "48", kLive,
+       "never query one number more often than this in 24 h (0: no limit)",
+       integer(FIELD(poll.aggregator_limits["kuaidi100"].number_max_per_day), 0, 10000)},
+
       {"carriers.default", "string", "\"kuaidi100\"", kLive,
        "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
        oneOf(FIELD(default_aggregator), {"kuaidi100", "kuaidiniao", "17track"},
@@ -318,6 +434,20 @@ const std::vector<KeySpec>& keys() {
        oneOf(FIELD(kuaidiniao.request_type), {"1002", "8001"}, "must be \"1002\" or \"8001\"")},
       {"carriers.kuaidiniao.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidiniao.zone))},
+      {"carriers.kuaidiniao.requests_per_second", "float", "10", kLive,
+       "queries per second to this aggregator (0: no limit)",
+       real(FIELD(poll.aggregator_limits["kuaidiniao"].requests_per_second), 0, 10000)},
+      {"carriers.kuaidiniao.daily_budget", "integer", "0", kLive,
+       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
+       "first",
+       integer(FIELD(poll.aggregator_limits["kuaidiniao"].daily_budget), 0, 1000000000)},
+      {"carriers.kuaidiniao.number_min_gap", "duration", "\"0s\"", kLive,
+       "never query one number twice within this",
+       duration(FIELD(poll.aggregator_limits["kuaidiniao"].number_min_gap), seconds(0), hours(24))},
+      {"carriers.kuaidiniao.number_max_per_day", "integer", "0", kLive,
+       "never query one number more often than this in 24 h (0: no limit)",
+       integer(FIELD(poll.aggregator_limits["kuaidiniao"].number_max_per_day), 0, 10000)},
+
       {"carriers.17track.enabled", "bool", "false", kLive, "query 17TRACK (cross-border)",
        boolean(FIELD(seventeen_track_enabled))},
       {"carriers.17track.endpoint", "string", "\"https://api.17track.net/track/v2.2\"", kLive,
@@ -325,6 +455,20 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(seventeen_track.endpoint), false)},
       {"carriers.17track.token", "secret", "", kLive,
        "17token header value (secret; env:/file: allowed)", secret(FIELD(seventeen_track.token))},
+      {"carriers.17track.requests_per_second", "float", "3", kLive,
+       "queries per second to this aggregator (0: no limit)",
+       real(FIELD(poll.aggregator_limits["17track"].requests_per_second), 0, 10000)},
+      {"carriers.17track.daily_budget", "integer", "0", kLive,
+       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
+       "first",
+       integer(FIELD(poll.aggregator_limits["17track"].daily_budget), 0, 1000000000)},
+      {"carriers.17track.number_min_gap", "duration", "\"0s\"", kLive,
+       "never query one number twice within this",
+       duration(FIELD(poll.aggregator_limits["17track"].number_min_gap), seconds(0), hours(24))},
+      {"carriers.17track.number_max_per_day", "integer", "0", kLive,
+       "never query one number more often than this in 24 h (0: no limit)",
+       integer(FIELD(poll.aggregator_limits["17track"].number_max_per_day), 0, 10000)},
+
       {"simulator.enabled", "bool", "false", kRestart,
        "serve the bundled simulated Kuaidi100 on 127.0.0.1", boolean(FIELD(simulator.enabled))},
       {"simulator.port", "integer", "0", kRestart, "port for the simulator, 0 for any free one",
@@ -419,13 +563,17 @@ struct Walker {
 };
 
 Result<MessageTemplates> loadMessages(const fs::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    if (!fs::exists(file))
+  auto text = readRegularFile(file, kMaxConfigBytes);
+  if (!text) {
+    if (text.error().code == ErrorCode::not_found)
       return makeError(ErrorCode::invalid_input,
                        file.string() + ": no such file (named by remedies.messages)");
+    return makeError(ErrorCode::invalid_input, text.error().message);
+  }
+  toml::table root;
+  try {
+    root = toml::parse(*text, file.string());
+  } catch (const toml::parse_error& e) {
     return makeError(ErrorCode::invalid_input,
                      position(file, e.source()) + ": " + std::string(e.description()));
   }
@@ -511,17 +659,23 @@ std::vector<ConfigKeyInfo> configKeys() {
 }
 
 Result<Config> loadConfig(const fs::path& file) {
+  auto text = readRegularFile(file, kMaxConfigBytes);
+  if (!text) return makeError(ErrorCode::invalid_input, text.error().message);
+  return parseConfig(*text, file);
+}
+
+Result<Config> parseConfig(std::string_view text, const fs::path& file) {
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
-    std::string what(e.description());
-    if (!fs::exists(file))
-      return makeError(ErrorCode::invalid_input, file.string() + ": no such file");
-    return makeError(ErrorCode::invalid_input, position(file, e.source()) + ": " + what);
+    return makeError(ErrorCode::invalid_input,
+                     position(file, e.source()) + ": " + std::string(e.description()));
   }
   Config config;
-  config.source = fs::absolute(file);
+  std::error_code ec;
+  config.source = fs::absolute(file, ec);
+  if (ec) config.source = file;
   for (const auto& k : keys()) config.settings[std::string(k.key)] = std::string(k.default_value);
   Walker w{file, config, Ctx{config.source.parent_path()}, {}};
   w.walk(root, "");
@@ -558,6 +712,13 @@ Result<Config> loadConfig(const fs::path& file) {
   if (config.seventeen_track_enabled && config.seventeen_track.token.empty())
     return makeError(ErrorCode::invalid_input,
                      file.string() + ": carriers.17track: token is required");
+  // A push listener verifies every push with the aggregator's secret; an
+  // empty one would let anyone who can reach it forge deliveries and tasks.
+  if (!config.push_listen.empty() && config.kuaidi100_enabled && config.kuaidi100.salt.empty())
+    return makeError(ErrorCode::invalid_input,
+                     file.string() +
+                         ": carriers.kuaidi100.salt: required when push.listen is set (pushes to "
+                         "/push/kuaidi100 are verified with it); set it, or disable pushes");
   bool defaultEnabled = (config.default_aggregator == "kuaidi100" && config.kuaidi100_enabled) ||
                         (config.default_aggregator == "kuaidiniao" && config.kuaidiniao_enabled) ||
                         (config.default_aggregator == "17track" && config.seventeen_track_enabled);

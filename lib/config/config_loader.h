@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pw {
@@ -15,6 +16,9 @@ namespace pw {
 /// Reads and validates a config file (and the message templates it names).
 /// Relative paths inside it are taken relative to the file's own folder.
 Result<Config> loadConfig(const std::filesystem::path& file);
+/// The same from text already read; `file` names it in errors and anchors
+/// relative paths (the fuzz target feeds text this way).
+Result<Config> parseConfig(std::string_view text, const std::filesystem::path& file);
 
 /// A complete, commented configuration with every key at its default
 /// (`parcelwatchd --print-defaults`; conf/parcelwatch.example.toml is this).

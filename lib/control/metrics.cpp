@@ -60,9 +60,10 @@ std::string prometheusText(const StatusReport& r, std::string_view version) {
   w.head("parcelwatch_uptime_seconds", "gauge", "Seconds since the daemon started.");
   w.line("parcelwatch_uptime_seconds", "", static_cast<double>(r.uptime.count()));
 
-  w.head("parcelwatch_polls_total", "counter",
-         "Carrier queries by aggregator and outcome (ok, no_result, not_registered, "
-         "rate_limited, http_error, bad_answer, transport_error, store_error).");
+  w.head(
+      "parcelwatch_polls_total", "counter",
+      "Carrier queries by aggregator and outcome (ok, no_result, unknown_number, not_registered, "
+      "rate_limited, http_error, bad_answer, transport_error, store_error).");
   for (const auto& [key, n] : r.counters.polls)
     w.line("parcelwatch_polls_total",
            fmt::format("carrier=\"{}\",outcome=\"{}\"", label(key.first), label(key.second)),
@@ -112,7 +113,38 @@ std::string prometheusText(const StatusReport& r, std::string_view version) {
   w.line("parcelwatch_queue_due", "", static_cast<double>(r.due_now));
   w.head("parcelwatch_polls_in_flight", "gauge", "Parcels whose carrier answer is awaited.");
   w.line("parcelwatch_polls_in_flight", "", static_cast<double>(r.in_flight));
+  w.head("parcelwatch_polls_deferred_total", "counter",
+         "Polls the carriers' rules held back, by reason (min_gap, backoff, breaker_open, budget, "
+         "rate).");
+  for (const auto& [why, n] : r.scheduler.deferred)
+    w.line("parcelwatch_polls_deferred_total", fmt::format("reason=\"{}\"", toString(why)),
+           static_cast<double>(n));
+  w.head("parcelwatch_breaker_open", "gauge",
+         "1 while an aggregator's circuit breaker is open or half-open after repeated failures.");
+  w.head("parcelwatch_aggregator_queries_24h", "gauge",
+         "Queries sent to an aggregator in the last 24 hours (its daily budget counts these).");
+  for (const auto& a : r.scheduler.aggregators) {
+    w.line("parcelwatch_breaker_open", fmt::format("carrier=\"{}\"", label(a.aggregator)),
+           a.breaker == BreakerState::closed ? 0.0 : 1.0);
+    w.line("parcelwatch_aggregator_queries_24h", fmt::format("carrier=\"{}\"", label(a.aggregator)),
+           static_cast<double>(a.queries_24h));
+  }
   return w.out;
+}
+
+// What the scheduler held back and why, and each aggregator's breaker and
+// 24-hour use: the answers to "why was this parcel not polled?".
+boost::json::object scheduleJson(const SchedulerStats& s) {
+  namespace json = boost::json;
+  json::object deferred;
+  for (const auto& [why, n] : s.deferred) deferred[toString(why)] = n;
+  json::object aggregators;
+  for (const auto& a : s.aggregators)
+    aggregators[a.aggregator] = json::object{{"breaker", toString(a.breaker)},
+                                             {"breaker_opened", a.breaker_opened},
+                                             {"queries_24h", a.queries_24h},
+                                             {"daily_budget", a.daily_budget}};
+  return json::object{{"deferred", std::move(deferred)}, {"aggregators", std::move(aggregators)}};
 }
 
 boost::json::object statsJson(const StatusReport& r) {
@@ -155,6 +187,7 @@ boost::json::object statsJson(const StatusReport& r) {
       {"events", r.counts.events},
       {"queue",
        json::object{{"scheduled", r.scheduled}, {"due", r.due_now}, {"in_flight", r.in_flight}}},
+      {"schedule", scheduleJson(r.scheduler)},
   };
 }
 

@@ -21,6 +21,14 @@ json::object countsToJson(const std::map<std::string, std::int64_t>& m) {
   return o;
 }
 
+json::object jobToJson(const JobProgress& j) {
+  json::object o{{"running", j.running}, {"done", j.done}, {"total", j.total}};
+  if (j.started_at) o["started_at"] = formatRfc3339(*j.started_at);
+  if (j.finished_at) o["finished_at"] = formatRfc3339(*j.finished_at);
+  if (!j.result.empty()) o["result"] = j.result;
+  return o;
+}
+
 Answer status(ServiceApi& service, const std::string& version, const json::object& args) {
   if (auto bad = unknownArgument(args, {})) return error(*bad);
   auto r = service.status();
@@ -47,7 +55,10 @@ Answer status(ServiceApi& service, const std::string& version, const json::objec
       {"tasks_raised", r->counters.tasks_raised},
       {"pushes", r->counters.pushes},
       {"last_poll_latency_ms", r->counters.last_latency.count()},
+      {"schedule_loading", r->schedule_loading},
+      {"check", jobToJson(r->check)},
   };
+  if (r->job.started_at) a[r->job_name] = jobToJson(r->job);
   return ok("parcelwatchd " + version + " running for " + formatDuration(r->uptime) + ": " +
                 std::to_string(parcels) + " parcels, " + std::to_string(openExceptions) +
                 " open exceptions",
@@ -132,39 +143,98 @@ std::optional<std::string> kindArg(const json::object& args, std::optional<Excep
   return std::nullopt;
 }
 
-Answer rerun(ServiceApi& service, const json::object& args) {
+// rerun and reassess take the same selection: one parcel, a list, the
+// parcels with an exception of a kind open, or every active parcel.
+std::optional<std::string> selectionArg(const json::object& args, const char* command,
+                                        RerunSelection& sel) {
   if (auto bad = unknownArgument(args, {"tracking_number", "tracking_numbers", "kind", "all"}))
-    return error(*bad);
-  constexpr const char* kUsage =
-      "rerun needs one of \"tracking_number\", \"tracking_numbers\": [...], \"kind\" (parcels "
-      "with that open exception) or \"all\": true";
-  RerunSelection sel;
+    return bad;
   if (auto tn = args.find("tracking_number"); tn != args.end()) {
-    if (!tn->value().is_string()) return error("\"tracking_number\" must be a string");
+    if (!tn->value().is_string()) return "\"tracking_number\" must be a string";
     sel.tracking_numbers.emplace_back(tn->value().get_string());
   }
   if (auto list = args.find("tracking_numbers"); list != args.end()) {
     constexpr const char* kBad = "\"tracking_numbers\" must be a non-empty array of strings";
-    if (!list->value().is_array() || list->value().get_array().empty()) return error(kBad);
+    if (!list->value().is_array() || list->value().get_array().empty()) return kBad;
     for (const auto& v : list->value().get_array()) {
-      if (!v.is_string()) return error(kBad);
+      if (!v.is_string()) return kBad;
       sel.tracking_numbers.emplace_back(v.get_string());
     }
   }
-  if (auto bad = kindArg(args, sel.kind)) return error(*bad);
+  if (auto bad = kindArg(args, sel.kind)) return bad;
   if (auto all = args.find("all"); all != args.end()) {
-    if (!all->value().is_bool()) return error("\"all\" must be true or false");
+    if (!all->value().is_bool()) return "\"all\" must be true or false";
     sel.all = all->value().get_bool();
   }
   int ways = (sel.tracking_numbers.empty() ? 0 : 1) + (sel.kind ? 1 : 0) + (sel.all ? 1 : 0);
-  if (ways != 1) return error(kUsage);
+  if (ways != 1)
+    return std::string(command) +
+           " needs one of \"tracking_number\", \"tracking_numbers\": [...], \"kind\" (parcels "
+           "with that open exception) or \"all\": true";
+  return std::nullopt;
+}
+
+Answer failed(const char* command, const Error& e) {
+  int code = e.code == ErrorCode::conflict ? kConflict : kError;
+  return Answer{code, std::string(command) + ": " + e.message, nullptr};
+}
+
+Answer rerun(ServiceApi& service, const json::object& args) {
+  RerunSelection sel;
+  if (auto bad = selectionArg(args, "rerun", sel)) return error(*bad);
   auto r = service.rerun(sel);
-  if (!r) {
-    int code = r.error().code == ErrorCode::conflict ? kConflict : kError;
-    return Answer{code, "rerun: " + r.error().message, nullptr};
+  if (!r) return failed("rerun", r.error());
+  json::object a{{"queued", r->queued}, {"deferred", r->deferred}};
+  std::string text;
+  if (r->background > 0) {
+    a["background"] = r->background;
+    text = "rerun of " + std::to_string(r->background) +
+           " parcel(s) started in the background: each is queried as soon as the carrier's rules "
+           "allow (progress in status)";
+  } else {
+    text = "queued " + std::to_string(r->queued) + " parcel(s) for polling and detection now";
   }
-  return ok("queued " + std::to_string(*r) + " parcel(s) for polling and detection now",
-            json::object{{"queued", *r}});
+  if (r->deferred > 0) {
+    json::object why;
+    std::string reasons;
+    for (const auto& [reason, n] : r->reasons) {
+      why[reason] = n;
+      reasons += (reasons.empty() ? "" : ", ") + reason + " " + std::to_string(n);
+    }
+    a["deferred_reasons"] = std::move(why);
+    a["deferred_until"] = formatRfc3339(*r->deferred_until);
+    text += "; " + std::to_string(r->deferred) + " deferred by the carrier's rules (" + reasons +
+            ") until " + formatRfc3339(*r->deferred_until) + " at the latest";
+  }
+  return ok(text, std::move(a));
+}
+
+Answer reassess(ServiceApi& service, const json::object& args) {
+  RerunSelection sel;
+  if (auto bad = selectionArg(args, "reassess", sel)) return error(*bad);
+  auto r = service.reassess(sel);
+  if (!r) return failed("reassess", r.error());
+  if (r->background > 0)
+    return ok("reassessing " + std::to_string(r->background) +
+                  " parcel(s) from their stored timelines in the background, no carrier query "
+                  "(progress in status)",
+              json::object{{"background", r->background}});
+  return ok(
+      "reassessed " + std::to_string(r->parcels) +
+          " parcel(s) from their stored timelines: " + std::to_string(r->raised) +
+          " exception(s) raised, " + std::to_string(r->resolved) + " resolved",
+      json::object{{"parcels", r->parcels}, {"raised", r->raised}, {"resolved", r->resolved}});
+}
+
+Answer check(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {})) return error(*bad);
+  auto r = service.check();
+  if (!r) return failed("check", r.error());
+  std::string text = r->running ? "integrity check running since " +
+                                      formatRfc3339(r->started_at.value_or(Timestamp{})) +
+                                      " (its own connection; the result appears in status)"
+                                : "last integrity check: " + r->result;
+  return ok(text, jobToJson(*r));
 }
 
 // A duration argument such as "48h"; nullopt with `err` set when malformed.
@@ -408,6 +478,15 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
       "poll and detect now: {\"tracking_number\"}, {\"tracking_numbers\": [...]}, "
       "{\"kind\": K} (parcels with that open exception) or {\"all\": true}",
       rerun, Access::change);
+  add("reassess",
+      "detection and remedies again over stored timelines with the current configuration, no "
+      "carrier query: {\"tracking_number\"}, {\"tracking_numbers\": [...]}, {\"kind\": K} or "
+      "{\"all\": true} (kind and all run in the background)",
+      reassess, Access::change);
+  add("check",
+      "start the database's integrity check (PRAGMA quick_check) in the background; its result "
+      "appears in status",
+      check, Access::change);
   add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}", parcelDetails);
   add("tasks",
       "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"carrier\", "

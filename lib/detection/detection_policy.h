@@ -28,6 +28,10 @@ struct DetectionPolicy {
   std::map<std::string, double> province_factor = {
       {"新疆维吾尔自治区", 1.5}, {"西藏自治区", 1.5}, {"青海省", 1.5}, {"内蒙古自治区", 1.5}};
   std::map<std::string, double> carrier_factor;
+  /// Gaps between scans (stalled, pickup_overdue) are multiplied by this for
+  /// parcels sent abroad: a postal item's flight and customs legs normally go
+  /// days without a scan (3 to 6 days are common).
+  double cross_border_factor = 3.5;
   /// Holiday periods [from, to); the part of a gap inside one does not count.
   std::vector<std::pair<Timestamp, Timestamp>> holidays;
 };

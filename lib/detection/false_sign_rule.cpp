@@ -1,8 +1,10 @@
 // `false_signed`: a signature with evidence it did not reach the buyer:
-// signed in another city than the destination's; signed with no
-// delivery-stage scan before it; signed within minutes of a failed or refused
-// attempt with no new attempt between; scans continuing after it; or the
-// buyer reports it not received.
+// signed in another city than the destination's (a locker or station there
+// is out of the buyer's reach too); the signature's own note says it was not
+// handed over ("公司件周一派送"); signed with no delivery-stage scan before
+// it; signed within minutes of a failed or refused attempt with no new
+// attempt between; scans continuing after it; or the buyer reports it not
+// received.
 #include "common/duration.h"
 #include "detection/rules.h"
 
@@ -16,6 +18,20 @@ bool isMovement(EventKind k) {
   return k == EventKind::in_transit || k == EventKind::arrived_hub ||
          k == EventKind::departed_hub || k == EventKind::arrived_delivery_station ||
          k == EventKind::out_for_delivery;
+}
+
+// Where the signature happened: its own place, else where the parcel was
+// being delivered from (a signature text rarely names its city).
+const std::string& signedCity(const Timeline& t, std::size_t sigIndex) {
+  if (!t[sigIndex].place.city.empty()) return t[sigIndex].place.city;
+  for (std::size_t i = sigIndex; i-- > 0;) {
+    if (!isDeliveryStage(t[i].kind)) {
+      if (isMovement(t[i].kind)) break;
+      continue;
+    }
+    if (!t[i].place.city.empty()) return t[i].place.city;
+  }
+  return t[sigIndex].place.city;
 }
 
 }  // namespace
@@ -37,8 +53,12 @@ std::optional<Finding> detectFalseSigned(const RuleInput& in) {
     return found({sig}, "the buyer reports the parcel not received");
 
   const std::string& dest = in.parcel.destination.city;
-  if (!dest.empty() && !sig.place.city.empty() && !sameCity(sig.place.city, dest))
-    return found({sig}, "signed in " + sig.place.city + ", destination is " + dest);
+  const std::string& city = signedCity(t, sigIndex);
+  if (!dest.empty() && !city.empty() && !sameCity(city, dest))
+    return found({sig}, "signed in " + city + ", destination is " + dest);
+
+  if (sig.reason == EventReason::not_delivered)
+    return found({sig}, "the signature says it was not handed over: " + sig.signer);
 
   for (size_t i = sigIndex + 1; i < t.size(); ++i)
     if (isMovement(t[i].kind)) return found({sig, t[i]}, "scans continue after the signature");
@@ -47,9 +67,8 @@ std::optional<Finding> detectFalseSigned(const RuleInput& in) {
   const TrackingEvent* failure = nullptr;
   for (size_t i = 0; i < sigIndex; ++i) {
     EventKind k = t[i].kind;
-    if (k == EventKind::arrived_delivery_station || k == EventKind::out_for_delivery ||
-        k == EventKind::stored_for_pickup)
-      deliveryScanBefore = true;
+    // A failed or refused attempt means a courier was at the door.
+    if (isDeliveryStage(k) || k == EventKind::refused) deliveryScanBefore = true;
     if (k == EventKind::delivery_failed || k == EventKind::refused) failure = &t[i];
     if (k == EventKind::out_for_delivery || k == EventKind::stored_for_pickup) failure = nullptr;
   }

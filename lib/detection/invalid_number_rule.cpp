@@ -1,27 +1,28 @@
-// `invalid_number`: the number cannot be its carrier's (format), the carrier
-// says it does not exist, or the carrier still knows nothing of it
-// `invalid_number_after` (24 h) after shipping. "No result yet" in the first
-// hours is normal and never raises it.
+// `invalid_number`: only on the carrier's word. The carrier says the number
+// does not exist, or still knows nothing of it, `invalid_number_after` (24 h)
+// after shipping. A number the carrier returned scans for is valid whatever
+// its shape; a shape that does not fit the carrier is a registration warning
+// and, here, a hint in the detail. "No result yet" in the first hours is
+// normal and never raises it.
 #include "common/duration.h"
 #include "detection/rules.h"
 
 namespace pw {
 
 std::optional<Finding> detectInvalidNumber(const RuleInput& in) {
+  if (!in.timeline.empty() || !(in.facts.no_result || in.facts.invalid_number)) return std::nullopt;
   Seconds elapsed = in.now - in.parcel.shipped_at;
-  if (!in.facts.number_format_ok)
-    return makeFinding(ExceptionKind::invalid_number, in.parcel.shipped_at, {}, Seconds(0), elapsed,
-                       "the number does not fit " + in.parcel.carrier + "'s format");
-  if (in.facts.invalid_number)
-    return makeFinding(ExceptionKind::invalid_number, in.now, {}, Seconds(0), elapsed,
-                       "the carrier says the number does not exist");
-  if (!in.timeline.empty() || !in.facts.no_result) return std::nullopt;
   Seconds threshold = effectiveThreshold(in, in.policy.invalid_number_after, in.parcel.shipped_at);
   if (elapsed < threshold) return std::nullopt;
-  return makeFinding(
-      ExceptionKind::invalid_number, in.parcel.shipped_at + threshold, {}, threshold, elapsed,
-      "the carrier still has no record " +
-          formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) + " after shipping");
+  std::string detail = in.facts.invalid_number
+                           ? "the carrier says the number does not exist"
+                           : "the carrier still has no record " +
+                                 formatDuration(std::chrono::floor<std::chrono::hours>(elapsed)) +
+                                 " after shipping";
+  if (!in.facts.number_format_ok)
+    detail += "; the number does not fit " + in.parcel.carrier + "'s format either";
+  return makeFinding(ExceptionKind::invalid_number, in.parcel.shipped_at + threshold, {}, threshold,
+                     elapsed, detail);
 }
 
 }  // namespace pw

@@ -11,7 +11,8 @@ std::optional<Finding> detectPickupOverdue(const RuleInput& in) {
       lastOf(in.timeline, {EventKind::stored_for_pickup, EventKind::signed_});
   if (!stored) return std::nullopt;
   Seconds elapsed = in.now - stored->time;
-  Seconds threshold = effectiveThreshold(in, in.policy.pickup_overdue_after, stored->time);
+  Seconds threshold =
+      effectiveThreshold(in, crossBorderGap(in, in.policy.pickup_overdue_after), stored->time);
   if (elapsed < threshold) return std::nullopt;
   return makeFinding(ExceptionKind::pickup_overdue, stored->time + threshold, {*stored}, threshold,
                      elapsed,

@@ -13,11 +13,15 @@ std::optional<Finding> detectProxySigned(const RuleInput& in) {
     case SignerType::reception:
     case SignerType::locker:
     case SignerType::station:
+    case SignerType::place:
       break;
     default:
       return std::nullopt;  // the buyer signed or collected it, or we cannot tell
   }
   std::string who = sig->signer.empty() ? std::string(toString(sig->signer_type)) : sig->signer;
+  if (sig->signer_type == SignerType::place)
+    return makeFinding(ExceptionKind::proxy_signed, sig->time, {*sig}, Seconds(0),
+                       in.now - sig->time, "left at " + who + " with nobody signing for it");
   return makeFinding(ExceptionKind::proxy_signed, sig->time, {*sig}, Seconds(0), in.now - sig->time,
                      "signed by " + who + ", not yet collected by the buyer");
 }

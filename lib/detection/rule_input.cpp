@@ -1,5 +1,7 @@
 #include "detection/rule_input.h"
 
+#include "model/upu_s10.h"
+
 #include <algorithm>
 
 namespace pw {
@@ -19,6 +21,16 @@ Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from) {
     if (hi > lo) t += hi - lo;
   }
   return t;
+}
+
+Seconds crossBorderGap(const RuleInput& in, Seconds base) {
+  if (!isCrossBorder(in.parcel)) return base;
+  return Seconds(
+      static_cast<long long>(static_cast<double>(base.count()) * in.policy.cross_border_factor));
+}
+
+bool isCrossBorder(const Parcel& p) {
+  return p.destination.abroad() || isValidS10(p.tracking_number);
 }
 
 const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> kinds) {

@@ -31,6 +31,15 @@ struct RuleInput {
 /// that falls in a holiday.
 Seconds effectiveThreshold(const RuleInput& in, Seconds base, Timestamp from);
 
+/// `base` stretched by the cross-border factor for a parcel sent abroad: its
+/// flight and customs legs go days without a scan. For gaps between scans
+/// only (stalled, pickup_overdue), not for the first answer or a delivery round.
+Seconds crossBorderGap(const RuleInput& in, Seconds base);
+
+/// Sent abroad: a destination country other than China, or a UPU S10 postal
+/// item number.
+bool isCrossBorder(const Parcel& p);
+
 /// The newest event of one of `kinds`, or nullptr.
 const TrackingEvent* lastOf(const Timeline& t, std::initializer_list<EventKind> kinds);
 

@@ -17,9 +17,11 @@ std::optional<Finding> detectStall(const RuleInput& in) {
       break;
     }
   }
-  if (!last) return std::nullopt;
+  // A failed attempt waits for the next one: delivery_failed says so already.
+  if (!last || last->kind == EventKind::delivery_failed) return std::nullopt;
   Seconds elapsed = in.now - last->time;
-  Seconds threshold = effectiveThreshold(in, in.policy.stalled_after, last->time);
+  Seconds threshold =
+      effectiveThreshold(in, crossBorderGap(in, in.policy.stalled_after), last->time);
   if (elapsed < threshold) return std::nullopt;
   Finding f;
   f.kind = ExceptionKind::stalled;

@@ -5,6 +5,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <malloc.h>
+#include <array>
+#include <atomic>
 #include <optional>
 
 namespace pw {
@@ -13,63 +16,127 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// After a request this large the allocator is asked to give freed memory
+// back: glibc keeps it in its arenas otherwise, and one big push would leave
+// the daemon tens of megabytes larger for good.
+constexpr std::size_t kTrimAfterBytes = 256 * 1024;
+// What a refused client may still send after its answer before it is cut off.
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+
+}  // namespace
+
 struct HttpListener::State {
-  State(asio::io_context& io, Handler h, HttpListenerLimits l)
-      : io(io), acceptor(io), handler(std::move(h)), limits(std::move(l)) {}
+  State(asio::io_context& io, PeerHandler h, HttpListenerLimits l, HeaderCheck c, RefusedObserver r)
+      : io(io),
+        acceptor(io),
+        handler(std::move(h)),
+        limits(std::move(l)),
+        check(std::move(c)),
+        refused_observer(std::move(r)) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
-  Handler handler;
+  PeerHandler handler;
   HttpListenerLimits limits;
+  HeaderCheck check;
+  RefusedObserver refused_observer;
   bool running = false;
+  std::atomic<std::size_t> open{0};
+  std::atomic<std::uint64_t> refused{0};
 };
+
+std::optional<HttpReply> replyForReadError(const beast::error_code& ec,
+                                           const HttpListenerLimits& limits) {
+  if (ec == http::error::body_limit)
+    return makeReply(
+        413, "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes\n");
+  if (ec == http::error::header_limit)
+    return makeReply(431, "request header section larger than " +
+                              std::to_string(limits.max_header_bytes) + " bytes\n");
+  // end_of_stream and partial_message: the peer went away; nobody to answer.
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
+  if (ec.category() == beast::error_code(http::error::bad_version).category())
+    return makeReply(400, "bad request: " + ec.message() + "\n");
+  return std::nullopt;  // timeout, reset, cancelled
+}
 
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpListener::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)), timer_(stream_.get_executor()) {}
+      : stream_(std::move(socket)), state_(std::move(state)), timer_(stream_.get_executor()) {
+    ++state_->open;
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = remote.address();
+  }
+  ~Session() { --state_->open; }
   void start() { doRead(); }
 
  private:
   void doRead() {
     parser_.emplace();
     parser_->body_limit(state_->limits.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
+    // One deadline for the whole request, header and body: Beast keeps the
+    // expiry across the reads of one async_read, so a trickle does not extend it.
     stream_.expires_after(state_->limits.io_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
+  }
+
+  void onHeader(beast::error_code ec) {
+    if (ec) return fail(ec);
+    if (state_->check) {
+      if (auto early = state_->check(parser_->get(), peer_)) {
+        // The body is left unread, so the connection cannot carry another request.
+        return send(std::move(*early), parser_->get().version(), false);
+      }
+    }
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
   }
 
+  void fail(beast::error_code ec) {
+    if (auto reply = replyForReadError(ec, state_->limits))
+      return send(std::move(*reply), 11, false);
+    close();
+  }
+
   void onRead(beast::error_code ec) {
-    if (ec == http::error::body_limit)
-      return send(makeReply(413, "request body larger than " +
-                                     std::to_string(state_->limits.max_body_bytes) + " bytes\n"),
-                  11, false);
-    if (ec) return close();
+    if (ec) return fail(ec);
     auto req = parser_->release();
+    parser_.reset();
+    std::size_t size = req.body().size();
     HttpReply reply;
     try {
-      reply = state_->handler(req);
+      reply = state_->handler(req, peer_);
     } catch (const std::exception& e) {
       reply = makeReply(500, std::string("internal error: ") + e.what() + "\n");
     }
+    unsigned version = req.version();
+    bool keep = req.keep_alive();
+    req = {};
+    if (size >= kTrimAfterBytes) ::malloc_trim(0);
     if (reply.delay.count() > 0) {
       timer_.expires_after(reply.delay);
-      timer_.async_wait([self = shared_from_this(), reply = std::move(reply),
-                         version = req.version(),
-                         keep = req.keep_alive()](beast::error_code wec) mutable {
+      timer_.async_wait([self = shared_from_this(), reply = std::move(reply), version,
+                         keep](beast::error_code wec) mutable {
         if (!wec) self->send(std::move(reply), version, keep);
       });
       return;
     }
-    send(std::move(reply), req.version(), req.keep_alive());
+    send(std::move(reply), version, keep);
   }
 
   void send(HttpReply reply, unsigned version, bool keepAlive) {
     if (reply.drop_connection) return close();
     auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(reply.status), version);
+        static_cast<http::status>(reply.status), version == 10 ? 10 : 11);
     res->set(http::field::server, state_->limits.server_name);
     res->set(http::field::content_type, "application/json;charset=UTF-8");
     for (const auto& [k, v] : reply.headers) res->set(k, v);
@@ -79,9 +146,29 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(state_->limits.io_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || res->need_eof()) return self->close();
+                        if (ec) return self->close();
+                        if (res->need_eof()) return self->linger();
                         self->doRead();
                       });
+  }
+
+  // After a last answer the client may still be sending (a body we refused):
+  // closing now would reset the connection and could destroy the answer in
+  // flight. Stop sending, swallow what comes for a moment, then close.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(1));
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrainBytes) return self->close();
+                              self->drain();
+                            });
   }
 
   void close() {
@@ -95,12 +182,28 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  asio::ip::address peer_;
+  std::array<char, 4096> discard_{};
+  std::size_t drained_ = 0;
 };
 
 void doAccept(std::shared_ptr<HttpListener::State> state) {
   state->acceptor.async_accept([state](beast::error_code ec, tcp::socket socket) {
     if (!state->running || ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), state)->start();
+    if (!ec) {
+      auto max = state->limits.max_connections;
+      if (max > 0 && state->open >= max) {
+        // Closed before a byte is read: a flood of idle connections costs
+        // one socket each for an instant, not a session and its buffers.
+        beast::error_code ignored;
+        auto peer = socket.remote_endpoint(ignored).address();
+        auto n = ++state->refused;
+        socket.close(ignored);
+        if (state->refused_observer) state->refused_observer(peer, n);
+      } else {
+        std::make_shared<Session>(std::move(socket), state)->start();
+      }
+    }
     doAccept(state);
   });
 }
@@ -108,7 +211,14 @@ void doAccept(std::shared_ptr<HttpListener::State> state) {
 }  // namespace
 
 HttpListener::HttpListener(asio::io_context& io, Handler handler, HttpListenerLimits limits)
-    : state_(std::make_shared<State>(io, std::move(handler), std::move(limits))) {}
+    : HttpListener(
+          io, [h = std::move(handler)](const Request& req, const Peer&) { return h(req); },
+          std::move(limits)) {}
+
+HttpListener::HttpListener(asio::io_context& io, PeerHandler handler, HttpListenerLimits limits,
+                           HeaderCheck check, RefusedObserver refused)
+    : state_(std::make_shared<State>(io, std::move(handler), std::move(limits), std::move(check),
+                                     std::move(refused))) {}
 
 HttpListener::~HttpListener() { stop(); }
 
@@ -136,23 +246,7 @@ void HttpListener::stop() {
   });
 }
 
-Result<boost::asio::ip::tcp::endpoint> parseListenAddress(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos)
-    return makeError(ErrorCode::invalid_input,
-                     "expected host:port, got '" + std::string(text) + "'");
-  std::string host(text.substr(0, colon));
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  if (host == "localhost") host = "127.0.0.1";
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(host, ec);
-  if (ec) return makeError(ErrorCode::invalid_input, "bad address in '" + std::string(text) + "'");
-  std::string portText(text.substr(colon + 1));
-  if (portText.empty() || portText.size() > 5 ||
-      portText.find_first_not_of("0123456789") != std::string::npos || std::stoi(portText) > 65535)
-    return makeError(ErrorCode::invalid_input, "bad port in '" + std::string(text) + "'");
-  return boost::asio::ip::tcp::endpoint(address, static_cast<std::uint16_t>(std::stoi(portText)));
-}
+std::size_t HttpListener::openConnections() const { return state_->open; }
+std::uint64_t HttpListener::refusedConnections() const { return state_->refused; }
 
 }  // namespace pw

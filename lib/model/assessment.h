@@ -1,5 +1,6 @@
 #pragma once
 #include "model/finding.h"
+#include "model/message_source.h"
 #include "model/parcel.h"
 #include "model/parcel_exception.h"
 #include "model/remedy.h"
@@ -13,6 +14,7 @@ struct Issue {
   Finding finding;
   Suggestion suggestion;
   Message message;
+  std::optional<MessageSource> message_source;  // absent: only the text is known
 };
 
 /// Everything a poll concludes about a parcel.

@@ -4,16 +4,17 @@
 
 namespace pw {
 namespace {
-constexpr EnumNames<SignerType, 7> kSigners{{
+constexpr EnumNames<SignerType, 8> kSigners{{
     {SignerType::none, "none"},
     {SignerType::self, "self"},
     {SignerType::proxy_person, "proxy_person"},
     {SignerType::reception, "reception"},
     {SignerType::locker, "locker"},
     {SignerType::station, "station"},
+    {SignerType::place, "place"},
     {SignerType::unknown, "unknown"},
 }};
-constexpr EnumNames<EventReason, 13> kReasons{{
+constexpr EnumNames<EventReason, 14> kReasons{{
     {EventReason::none, "none"},
     {EventReason::no_contact, "no_contact"},
     {EventReason::address, "address"},
@@ -26,6 +27,7 @@ constexpr EnumNames<EventReason, 13> kReasons{{
     {EventReason::lost, "lost"},
     {EventReason::customs_hold, "customs_hold"},
     {EventReason::customs_released, "customs_released"},
+    {EventReason::not_delivered, "not_delivered"},
     {EventReason::other, "other"},
 }};
 }  // namespace

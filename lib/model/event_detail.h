@@ -15,6 +15,7 @@ enum class SignerType {
   reception,     // gatekeeper, front desk, property office, mail room
   locker,        // 快递柜 / 丰巢
   station,       // 驿站 / pickup point
+  place,         // left at a place, nobody signed: 门口, 楼道, 过道
   unknown,
 };
 
@@ -31,6 +32,7 @@ enum class EventReason {
   lost,              // 遗失, 丢失
   customs_hold,      // 扣关, 清关异常, 待补充资料
   customs_released,  // 已清关, 放行
+  not_delivered,     // a signature whose own note says it was not handed over ("周一派送")
   other,
 };
 

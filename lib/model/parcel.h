@@ -12,8 +12,13 @@ struct Destination {
   std::string city;
   std::string district;
   std::string address;
+  /// ISO 3166 alpha-2 code; empty means China. Abroad, province and city are
+  /// free text the gazetteer does not know, and the thresholds are stretched
+  /// for the long international legs.
+  std::string country;
 
   bool operator==(const Destination&) const = default;
+  bool abroad() const { return !country.empty() && country != "CN"; }
 };
 
 /// Where a parcel is in its life, derived from its timeline. `delivered` and

@@ -49,6 +49,10 @@ bool validCarrierCode(std::string_view s) {
   return true;
 }
 
+bool validCountryCode(std::string_view s) {
+  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
 }  // namespace
 
 Result<Parcel> parcelFromJson(const json::value& v) {
@@ -83,16 +87,24 @@ Result<Parcel> parcelFromJson(const json::value& v) {
   const auto& d = dest->value().get_object();
   for (const auto& kv : d) {
     if (kv.key() != "province" && kv.key() != "city" && kv.key() != "district" &&
-        kv.key() != "address")
+        kv.key() != "address" && kv.key() != "country")
       return fieldError("destination." + std::string(kv.key()), "unknown field");
   }
+  auto country = stringField(d, "country", false, 2, "destination.");
+  if (!country) return country.error();
+  p.destination.country = country->value_or("");
+  if (!p.destination.country.empty() && !validCountryCode(p.destination.country))
+    return fieldError("destination.country", "must be an ISO 3166 code such as \"CN\" or \"PT\"");
+  // Abroad the province and city are whatever the merchant has; at home the
+  // rules need them to place the parcel.
+  bool home = !p.destination.abroad();
   struct {
     std::string_view key;
     std::string* out;
     bool required;
     size_t max;
-  } destFields[] = {{"province", &p.destination.province, true, 64},
-                    {"city", &p.destination.city, true, 64},
+  } destFields[] = {{"province", &p.destination.province, home, 64},
+                    {"city", &p.destination.city, home, 64},
                     {"district", &p.destination.district, false, 64},
                     {"address", &p.destination.address, false, 512}};
   for (auto& f : destFields) {
@@ -139,6 +151,8 @@ json::object parcelToJson(const Parcel& p) {
                                   {"city", p.destination.city},
                                   {"district", p.destination.district},
                                   {"address", p.destination.address}};
+  if (!p.destination.country.empty())
+    o["destination"].as_object()["country"] = p.destination.country;
   o["shipped_at"] = formatRfc3339(p.shipped_at);
   if (p.promised_by) o["promised_by"] = formatRfc3339(*p.promised_by);
   if (p.order_value) o["order_value"] = *p.order_value;

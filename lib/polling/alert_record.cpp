@@ -59,14 +59,12 @@ boost::json::object taskClosedRecord(const std::string& trackingNumber, const st
 }
 
 boost::json::object exceptionResolvedRecord(const std::string& trackingNumber,
-                                            const std::string& carrier, ExceptionKind kind,
-                                            Timestamp now) {
+                                            const std::string& carrier, std::int64_t exceptionId,
+                                            ExceptionKind kind, Timestamp now) {
   return {
-      {"ts", formatRfc3339(now)},
-      {"event", "exception_resolved"},
-      {"tracking_number", trackingNumber},
-      {"carrier", carrier},
-      {"kind", toString(kind)},
+      {"ts", formatRfc3339(now)},    {"event", "exception_resolved"},
+      {"exception_id", exceptionId}, {"tracking_number", trackingNumber},
+      {"carrier", carrier},          {"kind", toString(kind)},
   };
 }
 

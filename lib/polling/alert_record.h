@@ -17,7 +17,7 @@ boost::json::object exceptionUpdatedRecord(const std::string& trackingNumber,
 boost::json::object taskClosedRecord(const std::string& trackingNumber, const std::string& carrier,
                                      std::int64_t taskId, ExceptionKind kind, Timestamp now);
 boost::json::object exceptionResolvedRecord(const std::string& trackingNumber,
-                                            const std::string& carrier, ExceptionKind kind,
-                                            Timestamp now);
+                                            const std::string& carrier, std::int64_t exceptionId,
+                                            ExceptionKind kind, Timestamp now);
 
 }  // namespace pw

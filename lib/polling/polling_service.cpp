@@ -1,17 +1,16 @@
 #include "polling/polling_service.h"
 
 #include "carriers/kuaidi100/kuaidi100_codec.h"
-#include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "carriers/seventeen_track/seventeen_track_codec.h"
-#include "carriers/tracking_number.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "polling/alert_record.h"
-#include "remedies/assessor.h"
 
 #include <spdlog/spdlog.h>
-#include <algorithm>
 #include <boost/asio/post.hpp>
+
+#include <cstring>
+#include <random>
 
 namespace pw {
 namespace asio = boost::asio;
@@ -20,7 +19,26 @@ namespace {
 
 std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
 
+// Parcels a background rerun or reassess takes per turn of the loop: a
+// reassess commits each, so a page stays within a few tens of milliseconds.
+constexpr int kJobPage = 200;
+
 }  // namespace
+
+SchedulerConfig schedulerConfigFrom(const Config& config) {
+  SchedulerConfig s;
+  if (config.poll.schedule == "fixed") s.fixed_interval = config.poll.interval;
+  s.backoff.base = config.poll.retry_after_failure;
+  s.backoff.cap = std::max(config.poll.retry_max, config.poll.retry_after_failure);
+  s.aggregators.clear();
+  for (const auto& [name, l] : config.poll.aggregator_limits)
+    s.aggregators[name] = {
+        l.requests_per_second, l.daily_budget,
+        NumberLimits{l.number_min_gap, l.number_max_per_day, std::chrono::hours(24)}};
+  if (auto it = s.aggregators.find("17track"); it != s.aggregators.end())
+    it->second.numbers_per_request = SeventeenTrackCodec::kMaxNumbersPerRequest;
+  return s;
+}
 
 PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& http,
                                const Clock& clock, AlertSink& alerts,
@@ -29,107 +47,52 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
       store_(store),
       http_(http),
       clock_(clock),
-      alerts_(alerts),
-      config_(std::move(config)),
+      config_(config),
+      alerts_(alerts, store, clock, counters_),
+      pipeline_(store, alerts_, limiter_, config),
+      scheduler_(clock, schedulerConfigFrom(*config), config->rules.detection,
+                 std::random_device{}()),
+      loop_(io, store, http, clock, pipeline_, scheduler_, counters_, limiter_, config),
       ticker_(io),
-      drain_timer_(io),
-      started_at_(clock.now()) {
-  buildRegistry();
-}
+      db_file_(config->daemon.state_dir / "parcelwatch.db"),
+      started_at_(clock.now()) {}
 
-void PollingService::buildRegistry() {
-  registry_ = CarrierRegistry();
-  if (config_->kuaidi100_enabled)
-    registry_.add(std::make_shared<Kuaidi100Codec>(config_->kuaidi100));
-  if (config_->kuaidiniao_enabled)
-    registry_.add(std::make_shared<KuaidiniaoCodec>(config_->kuaidiniao));
-  if (config_->seventeen_track_enabled)
-    registry_.add(std::make_shared<SeventeenTrackCodec>(config_->seventeen_track));
-  registry_.setDefault(config_->default_aggregator);
-  registry_.setCrossBorder(config_->cross_border_aggregator);
+PollingService::~PollingService() {
+  if (check_thread_.joinable()) check_thread_.join();
 }
 
 void PollingService::reconfigure(std::shared_ptr<const Config> config) {
-  Seconds oldInterval = config_->poll.interval;
+  auto old = config_;
   config_ = std::move(config);
-  buildRegistry();
-  if (config_->poll.interval < oldInterval) {
-    Timestamp latest = clock_.now() + config_->poll.interval;
-    std::vector<std::int64_t> later;
-    for (auto it = due_.upper_bound(latest); it != due_.end(); ++it) later.push_back(it->second);
-    for (auto id : later) schedule(id, latest);
-  }
-  asio::post(io_, [this] { dispatch(); });
+  pipeline_.reconfigure(config_);
+  loop_.reconfigure(config_);
+  scheduler_.reconfigure(schedulerConfigFrom(*config_), config_->rules.detection);
+  bool fixed = config_->poll.schedule == "fixed";
+  if (fixed && (old->poll.schedule != "fixed" || config_->poll.interval < old->poll.interval))
+    scheduler_.pullForward(clock_.now() + config_->poll.interval);
+  loop_.kick();
 }
 
-PollingService::~PollingService() = default;
-
 Result<void> PollingService::start() {
-  auto targets = store_.pollTargets();
-  if (!targets) return targets.error();
-  Timestamp now = clock_.now();
-  for (const auto& t : *targets) {
-    Timestamp due = t.last_polled_at ? *t.last_polled_at + config_->poll.interval : now;
-    schedule(t.parcel_id, due);
-  }
-  logger("poll")->info("SCHEDULER_STARTED parcels={} interval={} max_in_flight={}", targets->size(),
-                       formatDuration(config_->poll.interval), config_->poll.max_in_flight);
-  emitPendingAlerts();
+  alerts_.replayPending();
+  loop_.start();
+  logger("poll")->info("SCHEDULER_STARTED schedule={} max_in_flight={}", config_->poll.schedule,
+                       config_->poll.max_in_flight);
   armTicker();
-  asio::post(io_, [this] { dispatch(); });
   return {};
 }
 
 void PollingService::stop(std::chrono::milliseconds grace, std::function<void()> drained) {
   stopping_ = true;
   ticker_.cancel();
-  drained_ = std::move(drained);
-  if (in_flight_.empty()) return maybeDrained();
-  logger("poll")->info("DRAINING in_flight={} grace={}ms", in_flight_.size(), grace.count());
-  drain_timer_.expires_after(grace);
-  drain_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    logger("poll")->warn("DRAIN_ABANDONED in_flight={}", in_flight_.size());
-    http_.cancelAll();
-    in_flight_.clear();
-    maybeDrained();
-  });
+  loop_.stop(grace, std::move(drained));
 }
 
-void PollingService::maybeDrained() {
-  if (!stopping_ || !in_flight_.empty() || !drained_) return;
-  drain_timer_.cancel();
-  auto cb = std::move(drained_);
-  drained_ = nullptr;
-  asio::post(io_, std::move(cb));
-}
-
-bool PollingService::idle() const {
-  return in_flight_.empty() && (due_.empty() || due_.begin()->first > clock_.now());
-}
-
-void PollingService::schedule(std::int64_t parcelId, Timestamp due) {
-  unschedule(parcelId);
-  due_.emplace(due, parcelId);
-  due_of_[parcelId] = due;
-}
-
-void PollingService::unschedule(std::int64_t parcelId) {
-  auto it = due_of_.find(parcelId);
-  if (it == due_of_.end()) return;
-  auto [b, e] = due_.equal_range(it->second);
-  for (auto d = b; d != e; ++d) {
-    if (d->second == parcelId) {
-      due_.erase(d);
-      break;
-    }
-  }
-  due_of_.erase(it);
-}
+bool PollingService::idle() const { return loop_.idle() && !job_.running; }
 
 void PollingService::armTicker() {
-  // A one-second tick keeps the scheduler simple and bounds how late a due
-  // poll starts; dispatch() is also called whenever a slot frees up.
+  // A one-second tick bounds how late a due poll starts; the loop also
+  // dispatches whenever a slot frees up.
   ticker_.expires_after(std::chrono::seconds(1));
   ticker_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping_) return;
@@ -139,15 +102,10 @@ void PollingService::armTicker() {
 }
 
 void PollingService::tick() {
-  if (alert_backlog_) retryAlerts();
+  alerts_.retry();
   limiter_.flush(*logger("poll"));
   summarize();
-  dispatch();
-}
-
-void PollingService::limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
-                                const std::string& key, const std::string& line) {
-  limiter_.log(*logger(subsystem), level, key, line);
+  loop_.dispatch();
 }
 
 // One line a minute instead of one per poll: at 100,000 parcels an hour a
@@ -164,262 +122,9 @@ void PollingService::summarize() {
       "scheduled={} in_flight={}",
       c.pollsTotal() - was.pollsTotal(), c.pollsOk() - was.pollsOk(),
       c.pollsNoResult() - was.pollsNoResult(), c.pollsFailed() - was.pollsFailed(),
-      c.pushes - was.pushes, c.tasks_raised - was.tasks_raised, due_.size(), in_flight_.size());
+      c.pushes - was.pushes, c.tasks_raised - was.tasks_raised, scheduler_.size(),
+      loop_.inFlight());
   summarized_ = counters_;
-}
-
-void PollingService::dispatch() {
-  if (stopping_) return;
-  Timestamp now = clock_.now();
-  while (!due_.empty() &&
-         requests_in_flight_ < static_cast<std::size_t>(config_->poll.max_in_flight)) {
-    auto it = due_.begin();
-    if (it->first > now) break;
-    std::int64_t id = it->second;
-    due_.erase(it);
-    due_of_.erase(id);
-    startPoll(id);
-  }
-}
-
-void PollingService::startPoll(std::int64_t parcelId) {
-  auto parcel = store_.parcel(parcelId);
-  if (!parcel) {
-    limitedLog(
-        "store", spdlog::level::err, "PARCEL_LOAD_FAILED",
-        fmt::format("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId, parcel.error().message));
-    schedule(parcelId, clock_.now() + config_->poll.retry_after_failure);
-    return;
-  }
-  auto codec = registry_.codecFor(*parcel);
-  if (!codec) {
-    limitedLog("poll", spdlog::level::err, "NO_CARRIER carrier=" + parcel->carrier,
-               fmt::format("NO_CARRIER parcel={} carrier={}: no enabled aggregator serves it",
-                           parcel->tracking_number, parcel->carrier));
-    schedule(parcelId, clock_.now() + config_->poll.interval);
-    return;
-  }
-  if (codec->maxBatch() > 1) return startBatch(std::move(*parcel), codec);
-  in_flight_.insert(parcelId);
-  ++requests_in_flight_;
-  http_.send(codec->buildQuery(*parcel), [this, parcelId, codec](Result<HttpResponse> r) {
-    --requests_in_flight_;
-    onResponse(parcelId, codec, std::move(r));
-  });
-}
-
-// Aggregators that take many numbers a request (17TRACK: 40) get the due
-// parcels they serve together: one request, one slot of max_in_flight.
-void PollingService::startBatch(Parcel first, const std::shared_ptr<const CarrierCodec>& codec) {
-  std::vector<Parcel> batch{std::move(first)};
-  Timestamp now = clock_.now();
-  // Look a little past the batch size: parcels of other aggregators are
-  // interleaved in the schedule, and are left where they are.
-  std::size_t looked = 0;
-  for (auto it = due_.begin(); it != due_.end() && it->first <= now &&
-                               batch.size() < codec->maxBatch() && looked < 4 * codec->maxBatch();
-       ++looked) {
-    std::int64_t id = it->second;
-    auto p = store_.parcel(id);
-    if (!p || registry_.codecFor(*p) != codec) {
-      ++it;
-      continue;
-    }
-    it = due_.erase(it);
-    due_of_.erase(id);
-    batch.push_back(std::move(*p));
-  }
-  std::map<std::string, std::int64_t> idOf;
-  for (const auto& p : batch) {
-    in_flight_.insert(p.id);
-    idOf[p.tracking_number] = p.id;
-  }
-  ++requests_in_flight_;
-  http_.send(codec->buildBatch(batch),
-             [this, idOf = std::move(idOf), codec](Result<HttpResponse> r) {
-               --requests_in_flight_;
-               onBatchResponse(idOf, codec, std::move(r));
-             });
-}
-
-void PollingService::observeLatency(std::string_view carrier,
-                                    const Result<HttpResponse>& response) {
-  if (!response) return;
-  counters_.last_latency = response->elapsed;
-  counters_.latency[std::string(carrier)].observe(
-      std::chrono::duration<double>(response->elapsed).count());
-}
-
-void PollingService::onResponse(std::int64_t parcelId,
-                                const std::shared_ptr<const CarrierCodec>& codec,
-                                Result<HttpResponse> response) {
-  if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
-  observeLatency(codec->name(), response);
-  Result<CarrierSnapshot> snap =
-      response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
-  settle(parcelId, codec, response, std::move(snap));
-}
-
-void PollingService::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
-                                     const std::shared_ptr<const CarrierCodec>& codec,
-                                     Result<HttpResponse> response) {
-  observeLatency(codec->name(), response);
-  auto batch = response ? codec->parseBatch(*response)
-                        : Result<CarrierCodec::BatchResults>(response.error());
-  std::map<std::string, Result<CarrierSnapshot>> byNumber;
-  if (batch)
-    for (auto& [number, snap] : *batch) byNumber.emplace(number, std::move(snap));
-  for (const auto& [number, id] : idOf) {
-    if (!in_flight_.count(id)) continue;  // abandoned by a drain
-    if (!batch) {
-      settle(id, codec, response, Result<CarrierSnapshot>(batch.error()));
-    } else if (auto it = byNumber.find(number); it != byNumber.end()) {
-      settle(id, codec, response, std::move(it->second));
-    } else {
-      settle(
-          id, codec, response,
-          Result<CarrierSnapshot>(makeError(
-              ErrorCode::carrier, std::string(codec->name()) + " answer does not list " + number)));
-    }
-  }
-}
-
-void PollingService::settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
-                            const Result<HttpResponse>& response, Result<CarrierSnapshot> snap) {
-  auto parcel = store_.parcel(parcelId);
-  if (parcel || parcel.error().code != ErrorCode::not_found) {  // not untracked meanwhile
-    auto outcome = settleParcel(parcelId, parcel, *codec, response, std::move(snap));
-    ++counters_.polls[{std::string(codec->name()), std::string(outcome)}];
-  }
-  finishPoll(parcelId);
-}
-
-std::string_view PollingService::settleParcel(std::int64_t parcelId, const Result<Parcel>& parcel,
-                                              const CarrierCodec& codec,
-                                              const Result<HttpResponse>& response,
-                                              Result<CarrierSnapshot> snap) {
-  auto log = logger("poll");
-  Timestamp now = clock_.now();
-  std::string carrier(codec.name());
-  std::string tn = parcel ? parcel->tracking_number : std::to_string(parcelId);
-  Seconds retryIn = config_->poll.retry_after_failure;
-  if (response && response->retry_after && *response->retry_after > retryIn)
-    retryIn = *response->retry_after;
-
-  bool noResult = false;
-  if (!snap && snap.error().code == ErrorCode::no_result) {
-    // Normal for a fresh number; detection still runs so a parcel nobody
-    // picked up is noticed.
-    log->debug("POLL_NO_RESULT carrier={} parcel={}", carrier, tn);
-    snap = CarrierSnapshot{};
-    noResult = true;
-  } else if (!snap && snap.error().code == ErrorCode::not_registered && parcel) {
-    if (auto reg = codec.buildRegistration(*parcel)) {
-      log->info("REGISTERING carrier={} parcel={}", carrier, tn);
-      http_.send(std::move(*reg), [log, tn, carrier](Result<HttpResponse> r) {
-        if (!r || r->status != 200)
-          log->warn("REGISTER_FAILED carrier={} parcel={} error=\"{}\"", carrier, tn,
-                    r ? "HTTP " + std::to_string(r->status) : r.error().message);
-      });
-    }
-    schedule(parcelId, now + retryIn);
-    return "not_registered";
-  } else if (!snap) {
-    std::string http = response ? std::to_string(response->status) : "-";
-    limitedLog("poll", spdlog::level::warn, "POLL_FAILED carrier=" + carrier + " http=" + http,
-               fmt::format("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"",
-                           carrier, tn, http, formatDuration(retryIn), snap.error().message));
-    if (auto r = store_.recordPollFailure(parcelId, now, snap.error().message); !r)
-      limitedLog("store", spdlog::level::err, "STORE_WRITE_FAILED",
-                 fmt::format("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message));
-    schedule(parcelId, now + retryIn);
-    return !response                 ? "transport_error"
-           : response->status == 429 ? "rate_limited"
-           : response->status != 200 ? "http_error"
-                                     : "bad_answer";
-  }
-  // A good answer that cannot be stored is a store_error, not ok.
-  if (!parcel) {
-    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
-                           parcel.error().message);
-    schedule(parcelId, now + retryIn);
-    return "store_error";
-  }
-  if (!applySnapshot(parcelId, *parcel, carrier, *snap, now, noResult)) {
-    schedule(parcelId, now + retryIn);
-    return "store_error";
-  }
-  return noResult ? "no_result" : "ok";
-}
-
-Result<PollOutcome> PollingService::applySnapshot(std::int64_t parcelId, const Parcel& parcel,
-                                                  std::string_view source,
-                                                  const CarrierSnapshot& snap, Timestamp now,
-                                                  bool noResult) {
-  auto log = logger("poll");
-  const std::string& tn = parcel.tracking_number;
-  for (const auto& w : snap.warnings)
-    limitedLog("carrier", spdlog::level::warn, "EVENT_DROPPED carrier=" + std::string(source),
-               fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, tn, w));
-  auto config = config_;
-  AssessContext context;
-  context.carrier_stage = snap.carrier_stage;
-  context.facts.no_result = noResult;
-  context.facts.invalid_number = snap.invalid_number;
-  context.facts.number_format_ok =
-      checkTrackingNumber(parcel.carrier, parcel.tracking_number).plausible;
-  if (auto claimed = store_.hasClaim(parcelId)) context.buyer_claims_not_received = *claimed;
-  if (parcel.buyer_id) {
-    if (auto n = store_.buyerClaims(*parcel.buyer_id, now - config->rules.remedy.claim_window))
-      context.buyer_claims = *n;
-  }
-  auto outcome = store_.commitPoll(parcelId, snap.events, snap.carrier_state, now,
-                                   [&](const Parcel& p, const Timeline& timeline) {
-                                     return assess(p, timeline, context, config->rules, now);
-                                   });
-  if (!outcome) {
-    logger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", tn, outcome.error().message);
-    return outcome.error();
-  }
-  log->debug("POLL_OK carrier={} parcel={} events={} new={} rewritten={} stage={}", source, tn,
-             snap.events.size(), outcome->new_events, outcome->rewritten, toString(outcome->stage));
-
-  std::vector<std::int64_t> written;
-  for (const auto& task : outcome->raised) {
-    ++counters_.tasks_raised;
-    ++counters_.tasks_raised_by_kind[std::string(toString(task.kind))];
-    logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
-                           task.tracking_number, toString(task.kind),
-                           toString(task.suggestion.remedy), task.id, task.detail);
-    emitAlert(exceptionRaisedRecord(task, now));
-    if (emitAlert(taskRaisedRecord(task, now)))
-      written.push_back(task.id);
-    else
-      awaiting_disk_.push_back(task.id);
-  }
-  for (const auto& u : outcome->updated) {
-    logger("detect")->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn,
-                           toString(u.kind), u.detail);
-    emitAlert(exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
-  }
-  for (auto kind : outcome->resolved) {
-    ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
-    logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
-    emitAlert(exceptionResolvedRecord(tn, parcel.carrier, kind, now));
-  }
-  for (const auto& c : outcome->closed_tasks)
-    emitAlert(taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
-  if (!written.empty()) {
-    if (auto r = store_.markAlerted(written, now); !r)
-      logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
-  }
-  if (isFinal(outcome->stage)) {
-    unschedule(parcelId);
-    log->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn, toString(outcome->stage));
-  } else if (!stopping_) {
-    schedule(parcelId, now + config_->poll.interval);
-  }
-  return outcome;
 }
 
 Result<PollOutcome> PollingService::acceptPush(std::string_view source,
@@ -431,7 +136,16 @@ Result<PollOutcome> PollingService::acceptPush(std::string_view source,
     return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
   ++counters_.pushes;
   ++counters_.pushes_by_source[std::string(source)];
-  return applySnapshot((*parcel)->id, **parcel, source, snapshot, clock_.now());
+  Timestamp now = clock_.now();
+  auto outcome = pipeline_.apply(**parcel, source, snapshot, now);
+  if (!outcome) return outcome.error();
+  // A push is the subscription working: from now on polls are a safety net.
+  ParcelView view = viewAfter(**parcel, snapshot, *outcome, loop_.aggregatorOf(**parcel), false);
+  view.last_push_at = now;
+  view.push_confirmed = true;
+  scheduler_.markPushConfirmed(trackingNumber);
+  scheduler_.update(view);
+  return outcome;
 }
 
 Result<std::size_t> PollingService::claim(const std::string& trackingNumber,
@@ -440,19 +154,19 @@ Result<std::size_t> PollingService::claim(const std::string& trackingNumber,
   if (!parcel) return parcel.error();
   if (!*parcel)
     return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
-  if (auto r = store_.addClaim((*parcel)->id, note, clock_.now()); !r) return r.error();
+  Timestamp now = clock_.now();
+  if (auto r = store_.addClaim((*parcel)->id, note, now); !r) return r.error();
   logger("detect")->warn("BUYER_CLAIM parcel={} buyer={} note=\"{}\"", trackingNumber,
                          (*parcel)->buyer_id.value_or("-"), note);
   int count = 0;
   if ((*parcel)->buyer_id) {
-    auto n =
-        store_.buyerClaims(*(*parcel)->buyer_id, clock_.now() - config_->rules.remedy.claim_window);
+    auto n = store_.buyerClaims(*(*parcel)->buyer_id, now - config_->rules.remedy.claim_window);
     if (n) count = *n;
   }
-  // Re-detect now so false_signed (and its task) follows the claim.
-  RerunSelection one;
-  one.tracking_numbers.push_back(trackingNumber);
-  if (auto r = rerun(one); !r) return r.error();
+  // false_signed (and its task) follows the claim at once, from what is
+  // stored; the carrier is asked again as soon as its rules allow.
+  if (auto r = pipeline_.reassess(**parcel, now); !r) return r.error();
+  loop_.rerun({**parcel});
   return static_cast<std::size_t>(count);
 }
 
@@ -496,10 +210,8 @@ Result<void> PollingService::untrack(const std::string& trackingNumber) {
   auto p = store_.findParcel(trackingNumber);
   if (!p) return p.error();
   if (!*p) return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
-  std::int64_t id = (*p)->id;
-  unschedule(id);
-  rerun_after_flight_.erase(id);
-  if (auto r = store_.removeParcel(id); !r) return r.error();
+  loop_.forget(**p);
+  if (auto r = store_.removeParcel((*p)->id); !r) return r.error();
   logger("poll")->info("PARCEL_UNTRACKED parcel={}", trackingNumber);
   return {};
 }
@@ -522,7 +234,8 @@ void PollingService::subscribe(const Parcel& parcel) {
   auto log = logger("poll");
   std::string tn = parcel.tracking_number;
   http_.send(codec.buildSubscription(parcel), [log, tn](Result<HttpResponse> r) {
-    // 200 subscribed; 501 already subscribed. Polling goes on either way.
+    // 200 subscribed; 501 already subscribed. Polling goes on either way
+    // (as a safety net once pushes arrive).
     std::string body = r ? r->body : r.error().message;
     bool ok =
         r && r->status == 200 &&
@@ -535,68 +248,21 @@ void PollingService::subscribe(const Parcel& parcel) {
   });
 }
 
-void PollingService::finishPoll(std::int64_t parcelId) {
-  in_flight_.erase(parcelId);
-  if (rerun_after_flight_.erase(parcelId) && !stopping_) schedule(parcelId, clock_.now());
-  maybeDrained();
-  asio::post(io_, [this] { dispatch(); });
-}
-
-bool PollingService::emitAlert(const boost::json::object& record) {
-  if (alerts_.emit(record)) return true;
-  if (!alert_backlog_) {
-    ++counters_.alert_write_failures;
-    logger("poll")->error("ALERT_WRITE_FAILED: kept in memory and retried every second");
-  }
-  alert_backlog_ = true;
-  return false;
-}
-
-void PollingService::retryAlerts() {
-  if (!alerts_.retry()) return;
-  alert_backlog_ = false;
-  logger("poll")->info("ALERTS_WRITTEN_LATE tasks={}", awaiting_disk_.size());
-  if (!awaiting_disk_.empty()) {
-    if (auto r = store_.markAlerted(awaiting_disk_, clock_.now()); !r)
-      logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
-    awaiting_disk_.clear();
-  }
-}
-
-// At start-up: tasks whose lines a crash (or a full disk before it) left
-// unwritten are written now.
-void PollingService::emitPendingAlerts() {
-  auto pending = store_.unalertedTasks();
-  if (!pending) {
-    logger("store")->error("STORE_READ_FAILED what=unalerted_tasks error={}",
-                           pending.error().message);
-    return;
-  }
-  Timestamp now = clock_.now();
-  std::vector<std::int64_t> written;
-  for (const auto& task : *pending) {
-    if (emitAlert(taskRaisedRecord(task, now)))
-      written.push_back(task.id);
-    else
-      awaiting_disk_.push_back(task.id);
-  }
-  if (!written.empty()) {
-    logger("poll")->info("ALERTS_REPLAYED count={}", written.size());
-    (void)store_.markAlerted(written, now);
-  }
-}
-
 Result<StatusReport> PollingService::status() {
   StatusReport r;
   r.uptime = clock_.now() - started_at_;
   auto counts = store_.counts();
   if (!counts) return counts.error();
   r.counts = std::move(*counts);
-  r.scheduled = due_.size();
-  r.in_flight = in_flight_.size();
-  Timestamp now = clock_.now();
-  for (auto it = due_.begin(); it != due_.end() && it->first <= now; ++it) ++r.due_now;
+  r.scheduler = scheduler_.stats();
+  r.scheduled = r.scheduler.tracked;
+  r.in_flight = loop_.inFlight();
+  r.due_now = r.scheduler.due_now;
+  r.schedule_loading = loop_.loading();
   r.counters = counters_;
+  r.job = job_;
+  r.job_name = job_kind_ == JobKind::rerun ? "rerun" : "reassess";
+  r.check = check_;
   return r;
 }
 
@@ -614,47 +280,179 @@ std::vector<TrackResult> PollingService::track(const std::vector<Parcel>& parcel
       r.inserted = added->inserted;
       if (added->inserted) {
         logger("poll")->info("PARCEL_TRACKED parcel={} carrier={}", p.tracking_number, p.carrier);
-        if (!stopping_) schedule(added->id, now);
-        subscribe(p);
+        Parcel stored = p;
+        stored.id = added->id;
+        if (!stopping_) scheduler_.update(makeParcelView(stored, {}, loop_.aggregatorOf(stored)));
+        subscribe(stored);
       }
     }
     out.push_back(std::move(r));
   }
-  asio::post(io_, [this] { dispatch(); });
+  loop_.kick();
   return out;
 }
 
-Result<std::size_t> PollingService::rerun(const RerunSelection& selection) {
-  if (stopping_) return makeError(ErrorCode::conflict, "shutting down");
-  std::vector<std::int64_t> ids;
+Result<std::vector<Parcel>> PollingService::named(const RerunSelection& selection) {
+  std::vector<Parcel> out;
   for (const auto& tn : selection.tracking_numbers) {
     auto p = store_.findParcel(tn);
     if (!p) return p.error();
     if (!*p) return makeError(ErrorCode::not_found, "no parcel " + tn + " is tracked");
-    ids.push_back((*p)->id);
+    out.push_back(std::move(**p));
   }
+  return out;
+}
+
+Result<void> PollingService::startJob(JobKind kind, const RerunSelection& selection) {
+  if (job_.running)
+    return makeError(ErrorCode::conflict,
+                     std::string("a ") + (job_kind_ == JobKind::rerun ? "rerun" : "reassess") +
+                         " is already running (" + std::to_string(job_.done) + " of " +
+                         std::to_string(job_.total) + " parcels done)");
+  job_kind_ = kind;
+  job_ids_.clear();
+  job_all_ = !selection.kind;
+  std::size_t total = 0;
   if (selection.kind) {
+    // Only as many ids as parcels with that exception open (8 bytes each).
     auto withKind = store_.parcelsWithOpen(*selection.kind);
     if (!withKind) return withKind.error();
-    ids.insert(ids.end(), withKind->begin(), withKind->end());
+    job_ids_ = std::move(*withKind);
+    total = job_ids_.size();
+  } else {
+    auto counts = store_.counts();
+    if (!counts) return counts.error();
+    for (const auto& [stage, n] : counts->parcels_by_stage)
+      if (auto st = parcelStageFromString(stage); st && !isFinal(*st))
+        total += static_cast<std::size_t>(n);
   }
-  if (selection.all) {
-    auto targets = store_.pollTargets();
-    if (!targets) return targets.error();
-    for (const auto& t : *targets) ids.push_back(t.parcel_id);
+  job_ = JobProgress{true, 0, total, clock_.now(), std::nullopt, ""};
+  job_rerun_ = RerunReport{};
+  job_raised_ = job_resolved_ = 0;
+  logger("detect")->info("{}_STARTED parcels={} kind={}",
+                         kind == JobKind::rerun ? "RERUN" : "REASSESS", total,
+                         selection.kind ? toString(*selection.kind) : "all");
+  asio::post(io_, [this] { jobPage(0, 0); });
+  return {};
+}
+
+// A page of a background rerun or reassess, then the loop's other work.
+void PollingService::jobPage(std::int64_t afterId, std::size_t index) {
+  if (stopping_ || !job_.running) return;
+  std::vector<Parcel> page;
+  if (job_all_) {
+    if (auto active = store_.activeParcels(afterId, kJobPage))
+      for (auto& a : *active) page.push_back(std::move(a.parcel));
+  } else {
+    for (std::size_t end = std::min(job_ids_.size(), index + kJobPage); index < end; ++index)
+      if (auto p = store_.parcel(job_ids_[index])) page.push_back(std::move(*p));
   }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   Timestamp now = clock_.now();
-  for (auto id : ids) {
-    if (in_flight_.count(id))
-      rerun_after_flight_.insert(id);
-    else
-      schedule(id, now);
+  if (job_kind_ == JobKind::rerun) {
+    auto r = loop_.rerun(page);
+    job_rerun_.queued += r.queued;
+    job_rerun_.deferred += r.deferred;
+    for (const auto& [why, n] : r.reasons) job_rerun_.reasons[why] += n;
+    if (r.deferred_until &&
+        (!job_rerun_.deferred_until || *r.deferred_until > *job_rerun_.deferred_until))
+      job_rerun_.deferred_until = r.deferred_until;
+    job_.result = "queued=" + std::to_string(job_rerun_.queued) +
+                  " deferred=" + std::to_string(job_rerun_.deferred);
+  } else {
+    for (const auto& p : page) {
+      if (auto outcome = pipeline_.reassess(p, now)) {
+        job_raised_ += outcome->raised.size();
+        job_resolved_ += outcome->resolved.size();
+      }
+    }
+    job_.result =
+        "raised=" + std::to_string(job_raised_) + " resolved=" + std::to_string(job_resolved_);
   }
-  logger("poll")->info("RERUN_QUEUED parcels={}", ids.size());
-  asio::post(io_, [this] { dispatch(); });
-  return ids.size();
+  job_.done += page.size();
+  bool more =
+      job_all_ ? page.size() == static_cast<std::size_t>(kJobPage) : index < job_ids_.size();
+  if (more) {
+    std::int64_t last = page.empty() ? afterId : page.back().id;
+    asio::post(io_, [this, last, index] { jobPage(last, index); });
+    return;
+  }
+  job_.running = false;
+  job_.finished_at = clock_.now();
+  job_ids_ = {};
+  logger("detect")->info("{}_DONE parcels={} {} took={}",
+                         job_kind_ == JobKind::rerun ? "RERUN" : "REASSESS", job_.done, job_.result,
+                         formatDuration(std::chrono::floor<std::chrono::seconds>(
+                             *job_.finished_at - *job_.started_at)));
+}
+
+Result<RerunReport> PollingService::rerun(const RerunSelection& selection) {
+  if (stopping_) return makeError(ErrorCode::conflict, "shutting down");
+  auto parcels = named(selection);
+  if (!parcels) return parcels.error();
+  RerunReport report = loop_.rerun(*parcels);
+  if (selection.kind || selection.all) {
+    if (auto r = startJob(JobKind::rerun, selection); !r) return r.error();
+    report.background = job_.total;
+  }
+  logger("poll")->info("RERUN_QUEUED parcels={} deferred={} background={}", report.queued,
+                       report.deferred, report.background);
+  return report;
+}
+
+Result<ReassessReport> PollingService::reassess(const RerunSelection& selection) {
+  if (stopping_) return makeError(ErrorCode::conflict, "shutting down");
+  auto parcels = named(selection);
+  if (!parcels) return parcels.error();
+  ReassessReport report;
+  Timestamp now = clock_.now();
+  for (const auto& p : *parcels) {
+    auto outcome = pipeline_.reassess(p, now);
+    if (!outcome) return outcome.error();
+    ++report.parcels;
+    report.raised += outcome->raised.size();
+    report.resolved += outcome->resolved.size();
+  }
+  if (report.parcels > 0)
+    logger("detect")->info("REASSESSED parcels={} raised={} resolved={}", report.parcels,
+                           report.raised, report.resolved);
+  if (selection.kind || selection.all) {
+    if (auto r = startJob(JobKind::reassess, selection); !r) return r.error();
+    report.background = job_.total;
+  }
+  return report;
+}
+
+Result<JobProgress> PollingService::check() {
+  if (check_.running) return check_;
+  if (check_thread_.joinable()) check_thread_.join();
+  check_ = JobProgress{true, 0, 1, clock_.now(), std::nullopt, ""};
+  logger("store")->info("CHECK_STARTED file={}", db_file_.string());
+  // Its own connection on its own thread: quick_check reads the whole file
+  // (seconds at a million parcels) and must not hold up the event loop.
+  check_thread_ = std::thread([this, file = db_file_] {
+    std::string result;
+    if (auto store = Store::open(file)) {
+      auto r = (*store)->quickCheck();
+      result = r ? *r : "error: " + r.error().message;
+    } else {
+      result = "error: " + store.error().message;
+    }
+    asio::post(io_, [this, result = std::move(result)] { finishCheck(result); });
+  });
+  return check_;
+}
+
+void PollingService::finishCheck(std::string result) {
+  check_.running = false;
+  check_.done = 1;
+  check_.finished_at = clock_.now();
+  check_.result = std::move(result);
+  auto took = formatDuration(
+      std::chrono::floor<std::chrono::seconds>(*check_.finished_at - *check_.started_at));
+  if (check_.result == "ok")
+    logger("store")->info("CHECK_DONE result=ok took={}", took);
+  else
+    logger("store")->error("CHECK_FAILED result=\"{}\" took={}", check_.result, took);
 }
 
 Result<std::vector<ExceptionRecord>> PollingService::exceptions(const ExceptionFilter& filter) {

@@ -1,32 +1,35 @@
 #pragma once
-// The application service: decides which parcel is due, fetches its history
-// through the HttpClient, decodes it with the carrier codec, runs detection
-// and remedies inside one store transaction, then writes the alert log.
-//
-// Scheduling: each active parcel is due `poll.interval` after its last poll
-// (immediately if never polled); a failed poll is retried after
-// `poll.retry_after_failure` or the carrier's Retry-After, whichever is later.
-// At most `poll.max_in_flight` requests are open. Parcels in a final stage
-// leave the schedule. Everything runs on one io_context thread.
-#include "carriers/carrier_registry.h"
+// The application service the control socket, the push listener and the
+// daemon drive: it composes the Scheduler (when to query), the PollLoop
+// (querying), the ResultPipeline (answers and pushes into the store, with
+// detection) and the AlertEmitter (the alert log), and answers the control
+// commands. Everything runs on one io_context thread; long jobs (loading the
+// schedule, reassess --all) advance a bounded page per turn of the loop, and
+// the integrity check runs on a thread of its own.
 #include "common/clock.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "polling/alert_emitter.h"
 #include "polling/alert_sink.h"
+#include "polling/poll_loop.h"
+#include "polling/result_pipeline.h"
+#include "polling/scheduler.h"
 #include "polling/service_api.h"
 #include "store/store.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
-#include <set>
-#include <unordered_map>
+#include <thread>
 
 namespace pw {
+
+/// The scheduler's settings from the daemon's configuration.
+SchedulerConfig schedulerConfigFrom(const Config& config);
 
 class PollingService final : public ServiceApi {
  public:
@@ -34,16 +37,17 @@ class PollingService final : public ServiceApi {
                  AlertSink& alerts, std::shared_ptr<const Config> config);
   ~PollingService() override;
 
-  /// Loads the schedule from the store, re-emits alerts a crash left unwritten,
-  /// and starts the scheduler.
+  /// Re-emits alert lines a crash left unwritten, starts loading the
+  /// schedule (in the background) and the one-second tick.
   Result<void> start();
   /// Stops starting polls; `drained` runs once in-flight polls finished or,
   /// after `grace`, were abandoned.
   void stop(std::chrono::milliseconds grace, std::function<void()> drained);
 
   /// Switches to a new configuration (a reload): carriers, thresholds,
-  /// templates and poll settings apply from the next poll; a shorter interval
-  /// pulls already scheduled polls forward. Polls in flight finish as they were.
+  /// templates, limits and schedule apply from the next poll; a shorter fixed
+  /// interval pulls already scheduled polls forward. Polls in flight finish
+  /// as they were.
   void reconfigure(std::shared_ptr<const Config> config);
   std::shared_ptr<const Config> config() const { return config_; }
 
@@ -54,7 +58,8 @@ class PollingService final : public ServiceApi {
   Timestamp now() const override { return clock_.now(); }
   Result<StatusReport> status() override;
   std::vector<TrackResult> track(const std::vector<Parcel>& parcels) override;
-  Result<std::size_t> rerun(const RerunSelection& selection) override;
+  Result<RerunReport> rerun(const RerunSelection& selection) override;
+  Result<ReassessReport> reassess(const RerunSelection& selection) override;
   Result<std::vector<ExceptionRecord>> exceptions(const ExceptionFilter& filter) override;
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
   Result<std::size_t> claim(const std::string& trackingNumber, const std::string& note) override;
@@ -62,6 +67,7 @@ class PollingService final : public ServiceApi {
   Result<NotificationTask> setTaskState(std::int64_t taskId, TaskState state,
                                         const std::string& outcome) override;
   Result<void> untrack(const std::string& trackingNumber) override;
+  Result<JobProgress> check() override;
 
   /// A full history pushed by an aggregator: merged, detected and committed
   /// like a poll result. Returns only after the commit, so acknowledging the
@@ -72,66 +78,43 @@ class PollingService final : public ServiceApi {
   Result<void> correctCarrier(const std::string& trackingNumber, const std::string& carrier);
 
  private:
-  void schedule(std::int64_t parcelId, Timestamp due);
-  void unschedule(std::int64_t parcelId);
+  enum class JobKind { rerun, reassess };
+  Result<std::vector<Parcel>> named(const RerunSelection& selection);
+  Result<void> startJob(JobKind kind, const RerunSelection& selection);
+  void jobPage(std::int64_t afterId, std::size_t index);
+  void subscribe(const Parcel& parcel);
   void tick();
   void armTicker();
-  void dispatch();
-  void startPoll(std::int64_t parcelId);
-  void onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
-                  Result<HttpResponse> response);
-  void startBatch(Parcel first, const std::shared_ptr<const CarrierCodec>& codec);
-  void onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
-                       const std::shared_ptr<const CarrierCodec>& codec,
-                       Result<HttpResponse> response);
-  void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
-              const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
-  /// What one parcel's answer means: store it, register the number, or retry;
-  /// returns the outcome it is counted under.
-  std::string_view settleParcel(std::int64_t parcelId, const Result<Parcel>& parcel,
-                                const CarrierCodec& codec, const Result<HttpResponse>& response,
-                                Result<CarrierSnapshot> snap);
-  void observeLatency(std::string_view carrier, const Result<HttpResponse>& response);
-  void finishPoll(std::int64_t parcelId);
-  /// Commit + alerts + rescheduling for one snapshot; shared by polls and pushes.
-  Result<PollOutcome> applySnapshot(std::int64_t parcelId, const Parcel& parcel,
-                                    std::string_view source, const CarrierSnapshot& snap,
-                                    Timestamp now, bool noResult = false);
-  void subscribe(const Parcel& parcel);
-  void buildRegistry();
-  /// Logs `line` unless lines with the same `key` keep repeating (LogLimiter).
-  void limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
-                  const std::string& key, const std::string& line);
   void summarize();
-  void emitPendingAlerts();
-  /// Writes one alert line; false if it is kept for later (see AlertSink).
-  bool emitAlert(const boost::json::object& record);
-  void retryAlerts();
-  void maybeDrained();
+  void finishCheck(std::string result);
 
   boost::asio::io_context& io_;
   Store& store_;
   HttpClient& http_;
   const Clock& clock_;
-  AlertSink& alerts_;
   std::shared_ptr<const Config> config_;
-  CarrierRegistry registry_;
-  boost::asio::steady_timer ticker_;
-  boost::asio::steady_timer drain_timer_;
-
-  std::multimap<Timestamp, std::int64_t> due_;
-  std::unordered_map<std::int64_t, Timestamp> due_of_;
-  std::set<std::int64_t> in_flight_;    // parcels whose answer is awaited
-  std::size_t requests_in_flight_ = 0;  // HTTP requests open (a batch is one)
-  std::set<std::int64_t> rerun_after_flight_;
-  bool stopping_ = false;
-  bool alert_backlog_ = false;
-  std::vector<std::int64_t> awaiting_disk_;  // tasks whose line is kept, not yet written
-  std::function<void()> drained_;
   PollCounters counters_;
+  LogLimiter limiter_;
+  AlertEmitter alerts_;
+  ResultPipeline pipeline_;
+  Scheduler scheduler_;
+  PollLoop loop_;
+  boost::asio::steady_timer ticker_;
+  bool stopping_ = false;
+
+  // One background rerun or reassess (--all, --kind) at a time.
+  JobProgress job_;
+  JobKind job_kind_ = JobKind::rerun;
+  bool job_all_ = false;               // page through active parcels by id
+  std::vector<std::int64_t> job_ids_;  // or these (parcels with an exception of a kind)
+  RerunReport job_rerun_;
+  std::size_t job_raised_ = 0, job_resolved_ = 0;
+  JobProgress check_;
+  std::thread check_thread_;
+  std::filesystem::path db_file_;
+
   PollCounters summarized_;  // counters_ at the last POLL_SUMMARY
   std::chrono::steady_clock::time_point last_summary_ = std::chrono::steady_clock::now();
-  LogLimiter limiter_;
   Timestamp started_at_;
 };
 

@@ -3,6 +3,7 @@
 // against it, so they can be tested without the polling machinery.
 #include "model/parcel.h"
 #include "model/parcel_exception.h"
+#include "polling/scheduler.h"
 #include "store/store.h"
 
 #include <array>
@@ -45,7 +46,7 @@ struct PollCounters {
   std::uint64_t pushes = 0;
   std::uint64_t alert_write_failures = 0;
   std::chrono::milliseconds last_latency{0};
-  /// (aggregator, outcome): ok, no_result, not_registered, rate_limited,
+  /// (aggregator, outcome): ok, no_result, unknown_number, not_registered, rate_limited,
   /// http_error, bad_answer, transport_error, store_error.
   std::map<std::pair<std::string, std::string>, std::uint64_t> polls;
   std::map<std::string, LatencyHistogram> latency;  // by aggregator
@@ -65,10 +66,22 @@ struct PollCounters {
   }
   std::uint64_t pollsOk() const { return pollsWith("ok"); }
   std::uint64_t pollsNoResult() const { return pollsWith("no_result"); }
-  /// Everything but ok, no_result and not_registered (which is retried at once).
+  /// Everything but ok, no_result, unknown_number (answers about the number)
+  /// and not_registered (which is retried at once).
   std::uint64_t pollsFailed() const {
-    return pollsTotal() - pollsOk() - pollsNoResult() - pollsWith("not_registered");
+    return pollsTotal() - pollsOk() - pollsNoResult() - pollsWith("unknown_number") -
+           pollsWith("not_registered");
   }
+};
+
+/// A background job's progress (reassess --all, the integrity check).
+struct JobProgress {
+  bool running = false;
+  std::size_t done = 0;
+  std::size_t total = 0;
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> finished_at;
+  std::string result;  // when finished: a summary ("ok", "raised 3 resolved 5")
 };
 
 struct StatusReport {
@@ -77,7 +90,12 @@ struct StatusReport {
   std::size_t scheduled = 0;
   std::size_t in_flight = 0;
   std::size_t due_now = 0;
+  bool schedule_loading = false;
   PollCounters counters;
+  SchedulerStats scheduler;
+  JobProgress job;       // the last background rerun or reassess
+  std::string job_name;  // "rerun" or "reassess"
+  JobProgress check;
 };
 
 struct ParcelDetails {
@@ -85,6 +103,24 @@ struct ParcelDetails {
   Timeline timeline;
   std::vector<ParcelException> exceptions;
   std::vector<NotificationTask> tasks;
+};
+
+/// What a rerun did: queued now, or deferred until the carrier's rules
+/// (per-number gap, backoff, breaker, budget) allow.
+struct RerunReport {
+  std::size_t queued = 0;
+  std::size_t deferred = 0;
+  std::optional<Timestamp> deferred_until;     // the last of the deferred
+  std::map<std::string, std::size_t> reasons;  // deferral reason -> parcels
+  std::size_t background = 0;  // --all / --kind: parcels the background job goes through
+};
+
+/// What `reassess` did over stored timelines (no carrier query).
+struct ReassessReport {
+  std::size_t parcels = 0;  // named parcels, done at once
+  std::size_t raised = 0;
+  std::size_t resolved = 0;
+  std::size_t background = 0;  // --all / --kind: parcels the background job goes through
 };
 
 /// What `rerun` polls now: named parcels, those with an open exception of a
@@ -102,9 +138,13 @@ class ServiceApi {
   virtual Timestamp now() const = 0;
   virtual Result<StatusReport> status() = 0;
   virtual std::vector<TrackResult> track(const std::vector<Parcel>& parcels) = 0;
-  /// Polls and re-detects the selected parcels now; returns how many were
-  /// queued. An unknown number fails the whole call (nothing queued).
-  virtual Result<std::size_t> rerun(const RerunSelection& selection) = 0;
+  /// Polls and re-detects the selected parcels as soon as the carriers'
+  /// rules allow. An unknown number fails the whole call (nothing queued).
+  virtual Result<RerunReport> rerun(const RerunSelection& selection) = 0;
+  /// Detection and remedies again over stored timelines with the current
+  /// configuration, no carrier query. Named parcels are done at once; a kind
+  /// or all run in the background, a bounded page per turn of the loop.
+  virtual Result<ReassessReport> reassess(const RerunSelection& selection) = 0;
   /// Exceptions of all parcels, for export.
   virtual Result<std::vector<ExceptionRecord>> exceptions(const ExceptionFilter& filter) = 0;
   virtual Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) = 0;
@@ -116,6 +156,9 @@ class ServiceApi {
                                                 const std::string& outcome) = 0;
   /// Stops watching a parcel and forgets it.
   virtual Result<void> untrack(const std::string& trackingNumber) = 0;
+  /// Starts the database's integrity check in the background (its own
+  /// connection, never on the event loop); its progress, or the running one's.
+  virtual Result<JobProgress> check() = 0;
 };
 
 }  // namespace pw

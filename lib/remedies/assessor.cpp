@@ -96,6 +96,7 @@ Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessCo
     facts.expected_date =
         formatLocalMinutes(now + std::chrono::hours(48), rules.display_zone).substr(0, 10);
     issue.message = rules.templates.render(f.kind, facts);
+    issue.message_source = rules.templates.source(f.kind, facts);
     issue.finding = std::move(f);
     out.issues.push_back(std::move(issue));
   }

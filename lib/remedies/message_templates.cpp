@@ -6,20 +6,31 @@
 namespace pw {
 namespace {
 
+MessageSource::Args argsOf(const MessageFacts& f) {
+  return {{"tracking_number", f.tracking_number},
+          {"carrier_name", f.carrier_name},
+          {"last_scan_time", f.last_scan_time},
+          {"last_scan_place", f.last_scan_place},
+          {"last_scan_text", f.last_scan_text},
+          {"elapsed_hours", f.elapsed_hours},
+          {"shipped_at", f.shipped_at},
+          {"expected_date", f.expected_date},
+          {"signer", f.signer},
+          {"promised_by", f.promised_by}};
+}
+
+MessageFacts englishFacts(const MessageFacts& facts) {
+  MessageFacts en = facts;
+  if (!facts.carrier_name_en.empty()) en.carrier_name = facts.carrier_name_en;
+  return en;
+}
+
 Result<std::string> renderText(const std::string& text, const MessageFacts& f) {
-  fmt::dynamic_format_arg_store<fmt::format_context> args;
-  args.push_back(fmt::arg("tracking_number", f.tracking_number));
-  args.push_back(fmt::arg("carrier_name", f.carrier_name));
-  args.push_back(fmt::arg("last_scan_time", f.last_scan_time));
-  args.push_back(fmt::arg("last_scan_place", f.last_scan_place));
-  args.push_back(fmt::arg("last_scan_text", f.last_scan_text));
-  args.push_back(fmt::arg("elapsed_hours", f.elapsed_hours));
-  args.push_back(fmt::arg("shipped_at", f.shipped_at));
-  args.push_back(fmt::arg("expected_date", f.expected_date));
-  args.push_back(fmt::arg("signer", f.signer));
-  args.push_back(fmt::arg("promised_by", f.promised_by));
+  auto args = argsOf(f);
+  fmt::dynamic_format_arg_store<fmt::format_context> store;
+  for (const auto& [name, value] : args) store.push_back(fmt::arg(name.c_str(), value));
   try {
-    return fmt::vformat(text, args);
+    return fmt::vformat(text, store);
   } catch (const fmt::format_error& e) {
     return makeError(ErrorCode::invalid_input, std::string("bad template: ") + e.what());
   }
@@ -34,11 +45,16 @@ Message MessageTemplates::render(ExceptionKind kind, const MessageFacts& facts) 
     return Message{line, line};
   }
   // check() ran at load time, so a failure here is a bug; fall back to the raw text.
-  MessageFacts enFacts = facts;
-  if (!facts.carrier_name_en.empty()) enFacts.carrier_name = facts.carrier_name_en;
   auto zh = renderText(it->second.zh_cn, facts);
-  auto en = renderText(it->second.en, enFacts);
+  auto en = renderText(it->second.en, englishFacts(facts));
   return Message{zh ? *zh : it->second.zh_cn, en ? *en : it->second.en};
+}
+
+std::optional<MessageSource> MessageTemplates::source(ExceptionKind kind,
+                                                      const MessageFacts& facts) const {
+  auto it = templates_.find(kind);
+  if (it == templates_.end()) return std::nullopt;
+  return MessageSource{it->second.zh_cn, it->second.en, argsOf(facts), argsOf(englishFacts(facts))};
 }
 
 Result<std::string> MessageTemplates::check(const std::string& text) {

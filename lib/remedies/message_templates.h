@@ -7,9 +7,11 @@
 // configuration loads, never when a message is due.
 #include "common/result.h"
 #include "model/exception_kind.h"
+#include "model/message_source.h"
 #include "model/parcel_exception.h"
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace pw {
@@ -39,6 +41,9 @@ class MessageTemplates {
   bool has(ExceptionKind kind) const { return templates_.count(kind) != 0; }
   /// Renders the kind's template; a kind without one gets a plain factual line.
   Message render(ExceptionKind kind, const MessageFacts& facts) const;
+  /// What render() fills in, for a store that keeps facts rather than text;
+  /// none for a kind without a template.
+  std::optional<MessageSource> source(ExceptionKind kind, const MessageFacts& facts) const;
 
   /// Renders `text` with sample facts; the error says what fmt disliked.
   static Result<std::string> check(const std::string& text);

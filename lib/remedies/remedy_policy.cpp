@@ -67,6 +67,10 @@ Suggestion byKind(const Finding& f, const RemedyPolicy& policy, int buyerClaims)
       return {Remedy::contact_carrier,
               "misrouted: ask the carrier to reroute it (转寄), tell the buyer the new date"};
     case ExceptionKind::proxy_signed:
+      if (!f.evidence.empty() && f.evidence.back().signer_type == SignerType::place)
+        return {Remedy::remind_pickup,
+                "left at a door or corridor with nobody signing: tell the buyer where it is and "
+                "ask them to confirm they have it"};
       return {Remedy::remind_pickup,
               "signed for by someone else: tell the buyer who holds it and where to collect it"};
     case ExceptionKind::false_signed:

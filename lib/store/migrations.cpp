@@ -2,10 +2,10 @@
 
 namespace pw::store {
 
-const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kSteps = {
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kSteps = {
       // 1: parcels, their events, the exceptions found and the tasks raised.
-      R"sql(
+      {R"sql(
 CREATE TABLE parcels (
   id               INTEGER PRIMARY KEY,
   tracking_number  TEXT NOT NULL,
@@ -76,21 +76,21 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_by_state ON tasks(state, created_at);
 CREATE INDEX tasks_unalerted ON tasks(id) WHERE alerted_at IS NULL;
-)sql",
+)sql"},
       // 2: what a scan says beyond its kind (who signed, why it failed).
-      R"sql(
+      {R"sql(
 ALTER TABLE events ADD COLUMN reason      TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE events ADD COLUMN signer_type TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE events ADD COLUMN signer      TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
       // 3: where each scan happened (for misroute and false-signature rules).
-      R"sql(
+      {R"sql(
 ALTER TABLE events ADD COLUMN province TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN city     TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN district TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
       // 4: buyers' "not received" claims (feed false_signed and the buyer's history).
-      R"sql(
+      {R"sql(
 CREATE TABLE claims (
   id          INTEGER PRIMARY KEY,
   parcel_id   INTEGER NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
@@ -100,11 +100,35 @@ CREATE TABLE claims (
 );
 CREATE INDEX claims_by_buyer ON claims(buyer_id, created_at);
 CREATE INDEX claims_by_parcel ON claims(parcel_id);
-)sql",
+)sql"},
       // 5: what an agent did about a task.
-      R"sql(
+      {R"sql(
 ALTER TABLE tasks ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
+      // 6: the destination's country, for parcels sent abroad.
+      {R"sql(
+ALTER TABLE parcels ADD COLUMN country TEXT NOT NULL DEFAULT '';
+)sql"},
+      // 7: whether an exception's raised and resolved lines reached the alert
+      // log, so a crash that lost them has them replayed (like task lines).
+      // Lines of exceptions from before this step are not replayed.
+      {R"sql(
+ALTER TABLE exceptions ADD COLUMN raised_alerted_at INTEGER;
+ALTER TABLE exceptions ADD COLUMN resolved_alerted_at INTEGER;
+UPDATE exceptions SET raised_alerted_at = opened_at, resolved_alerted_at = resolved_at;
+CREATE INDEX exceptions_unalerted ON exceptions(id)
+  WHERE raised_alerted_at IS NULL OR (resolved_at IS NOT NULL AND resolved_alerted_at IS NULL);
+)sql"},
+      // 8: one box, a million parcels (see toVersion8).
+      {"", &toVersion8},
+      // 9: the replay of alert lines reads two small partial indexes (one
+      // OR-ed condition is not one SQLite can match to a query).
+      {R"sql(
+DROP INDEX IF EXISTS exceptions_unalerted;
+CREATE INDEX exceptions_raise_unalerted ON exceptions(id) WHERE raised_alerted_at IS NULL;
+CREATE INDEX exceptions_resolve_unalerted ON exceptions(resolved_at, id)
+  WHERE resolved_alerted_at IS NULL AND resolved_at IS NOT NULL;
+)sql"},
   };
   return kSteps;
 }

@@ -53,16 +53,20 @@ struct E2E : ::testing::Test {
   fs::path socket = dir / "pw.sock";
   fs::path alerts = dir / "alerts.jsonl";
 
-  fs::path writeConfig(const std::string& endpoint, const std::string& extra = "") {
+  // Kuaidi100's per-number rules (30 min apart, 48 a day) are lifted unless
+  // `carrierRules`: most tests here poll one number several times in seconds.
+  fs::path writeConfig(const std::string& endpoint, const std::string& extra = "",
+                       bool carrierRules = false) {
     return dir.write("pw.toml",
                      "[daemon]\nstate_dir = \"state\"\ncontrol_socket = \"pw.sock\"\n"
                      "alert_log = \"alerts.jsonl\"\n\n[poll]\ninterval = \"1h\"\n"
                      "[carriers.kuaidi100]\nendpoint = \"" +
                          endpoint +
                          "\"\n"
-                         "customer = \"E2E-CUSTOMER\"\nkey = \"E2E-KEY\"\n\n"
-                         "[remedies]\nmessages = \"" +
-                         std::string(PW_CONF_DIR) + "/messages.toml\"\n" + extra);
+                         "customer = \"E2E-CUSTOMER\"\nkey = \"E2E-KEY\"\n" +
+                         (carrierRules ? "" : "number_min_gap = \"0s\"\nnumber_max_per_day = 0\n") +
+                         "\n[remedies]\nmessages = \"" + std::string(PW_CONF_DIR) +
+                         "/messages.toml\"\n" + extra);
   }
 
   test::RunResult ctl(std::vector<std::string> args,
@@ -139,7 +143,7 @@ TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
   auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(80));
   carrier.server.setResponse("YT1000000000001", stalledBody("YT1000000000001", 60));
   carrier.server.setResponse("YT1000000000002", stalledBody("YT1000000000002", 2));
-  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl(), "", true));
 
   std::string file = parcelLine("YT1000000000001", shipped) + "\n" +
                      parcelLine("YT1000000000002", shipped) + "\n{broken\n\n" +
@@ -178,13 +182,23 @@ TEST_F(E2E, TrackedParcelGoesStalledInTasksAndAlertLog) {
 
   for (const auto& r : carrier.server.requests()) EXPECT_TRUE(r.signature_ok);
 
-  // A rerun polls again but raises nothing twice.
-  auto rerun = ctl({"rerun", "--all"});
+  // A rerun obeys Kuaidi100's rule (one query per number per 30 min) and
+  // says until when; reassess detects again from what is stored, at once,
+  // and raises nothing twice.
+  auto polled = carrier.server.requestCount();
+  auto rerun = ctl({"rerun", "YT1000000000001", "YT1000000000002"});
   EXPECT_EQ(rerun.status, 0);
-  EXPECT_EQ(rerun.out, "queued 2 parcel(s) for polling and detection now\n");
-  ASSERT_TRUE(
-      test::waitFor([&] { return carrier.server.requestCount() >= 4; }, seconds(10), "re-polls"));
+  EXPECT_EQ(rerun.out.rfind("queued 0 parcel(s) for polling and detection now; 2 deferred by the "
+                            "carrier's rules (min_gap 2) until ",
+                            0),
+            0u)
+      << rerun.out;
+  auto reassess = ctl({"reassess", "YT1000000000001", "YT1000000000002"});
+  EXPECT_EQ(reassess.out,
+            "reassessed 2 parcel(s) from their stored timelines: 0 exception(s) raised, 0 "
+            "resolved\n");
   std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(carrier.server.requestCount(), polled);
   EXPECT_EQ(tasksJson("all").size(), 1u);
   EXPECT_EQ(alertLines().size(), 2u);
 
@@ -258,7 +272,7 @@ TEST_F(E2E, BadConfigStopsStartUpWithFileLineAndExit78) {
   auto r = test::run({kDaemon, "-c", config.string()}, dir.path());
   EXPECT_EQ(r.status, 78);
   EXPECT_EQ(r.err, "parcelwatchd: bad configuration:\n" + config.string() +
-                       ":16:17: detect.stalled_after: must be between 1m and 60d\n");
+                       ":18:17: detect.stalled_after: must be between 1m and 60d\n");
 
   auto syntax = dir.write("syntax.toml", "[daemon\n");
   r = test::run({kDaemon, "-c", syntax.string()}, dir.path());
@@ -448,15 +462,18 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: reload failed, still running on the previous configuration:\n" +
                        config.string() +
-                       ":16:17: detect.stalled_after: must be between 1m and 60d\n");
+                       ":18:17: detect.stalled_after: must be between 1m and 60d\n");
   EXPECT_EQ(setting("detect.stalled_after"), "\"48h\"");
   dir.write("pw.toml", "[daemon\n");
   EXPECT_EQ(ctl({"reload"}).status, 1);
   EXPECT_EQ(ctl({"status"}).status, 0);
 
   // A good one applies live; what needs a restart is named, not applied.
+  std::string salted = good;
+  salted.replace(salted.find("key = \"E2E-KEY\"\n"), 16,
+                 "key = \"E2E-KEY\"\nsalt = \"E2E-SALT\"\n");
   dir.write("pw.toml",
-            good + "[detect]\nstalled_after = \"72h\"\n[push]\nlisten = \"127.0.0.1:0\"\n");
+            salted + "[detect]\nstalled_after = \"72h\"\n[push]\nlisten = \"127.0.0.1:0\"\n");
   r = ctl({"reload"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "reloaded " + config.string() + "; not applied until restart: push.listen\n");
@@ -465,7 +482,7 @@ TEST_F(E2E, ReloadKeepsTheOldConfigWhenTheNewIsBrokenAndNamesRestartKeys) {
             std::string::npos);
   EXPECT_EQ(setting("push.listen"), "") << "config shows the running value: unset";
   // The new threshold is live: 60 h without a scan is no longer a stall.
-  ASSERT_EQ(ctl({"rerun", "--kind", "stalled"}).status, 0);
+  ASSERT_EQ(ctl({"reassess", "--kind", "stalled"}).status, 0);
   EXPECT_TRUE(test::waitFor([&] { return tasksJson().empty(); }, seconds(10),
                             "the stall to resolve under the 72h threshold"));
   daemon->signal(SIGTERM);
@@ -589,7 +606,8 @@ TEST_F(E2E, StatsMetricsAndExportShowWhatHappened) {
   EXPECT_EQ(std::count(exceptions.out.begin(), exceptions.out.end(), '\n'), 2) << exceptions.out;
   EXPECT_EQ(ctl({"export", "parcels"}).status, 64);
   EXPECT_EQ(ctl({"rerun", "--kind", "stalled"}).out,
-            "queued 2 parcel(s) for polling and detection now\n");
+            "rerun of 2 parcel(s) started in the background: each is queried as soon as the "
+            "carrier's rules allow (progress in status)\n");
   EXPECT_EQ(ctl({"rerun", "YT1000000000001", "YT1000000000002"}).status, 0);
   EXPECT_EQ(ctl({"rerun", "--kind", "lost"}).status, 1);
   auto other = ctl({"--json", "tasks", "--carrier", "zhongtong"});
@@ -688,7 +706,7 @@ TEST_F(E2E, EveryCommandAnswersBadArgumentsWithAnError) {
   RemoteCarrier carrier;
   auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
   auto help = boost::json::parse(ctl({"--json", "help"}).out).at("arguments").at("commands");
-  ASSERT_EQ(help.as_object().size(), 15u);
+  ASSERT_EQ(help.as_object().size(), 17u);
   test::RawClient c(socket.string());
   for (const auto& kv : help.as_object()) {
     std::string name(kv.key());

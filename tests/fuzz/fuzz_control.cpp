@@ -21,9 +21,13 @@ class EmptyService final : public pw::ServiceApi {
     for (const auto& p : parcels) out.push_back({p.tracking_number, true, true, ""});
     return out;
   }
-  pw::Result<std::size_t> rerun(const pw::RerunSelection& s) override {
-    return s.tracking_numbers.size();
+  pw::Result<pw::RerunReport> rerun(const pw::RerunSelection& s) override {
+    return pw::RerunReport{.queued = s.tracking_numbers.size()};
   }
+  pw::Result<pw::ReassessReport> reassess(const pw::RerunSelection& s) override {
+    return pw::ReassessReport{.parcels = s.tracking_numbers.size()};
+  }
+  pw::Result<pw::JobProgress> check() override { return pw::JobProgress{}; }
   pw::Result<std::vector<pw::NotificationTask>> tasks(const pw::TaskFilter&) override {
     return std::vector<pw::NotificationTask>{};
   }

@@ -7,13 +7,13 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(kuaidi100 kuaidiniao 17track control)
+[ ${#targets[@]} -gt 0 ] || targets=(kuaidi100 kuaidiniao 17track control push config)
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPW_FUZZ=ON -DPW_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")
 seed_dir() {
   case "$1" in
-    control) echo tests/fuzz/corpus/control ;;
+    control | push | config) echo "tests/fuzz/corpus/$1" ;;
     *) echo "tests/data/$1" ;;
   esac
 }

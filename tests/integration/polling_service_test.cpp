@@ -59,9 +59,19 @@ struct Pipeline : ::testing::Test {
     cfg.kuaidi100 = {server.queryUrl(), "CUST", "KEY", TimeZone::shanghai()};
     cfg.poll.interval = hours(1);
     cfg.poll.max_in_flight = 4;
+    // Most tests here check what an answer becomes, at a fixed pace on a
+    // hand-driven clock; the schedule and the carriers' per-number rules have
+    // tests of their own below and in scheduler_test.
+    cfg.poll.schedule = "fixed";
+    cfg.poll.aggregator_limits["kuaidi100"].number_min_gap = Seconds(0);
+    cfg.poll.aggregator_limits["kuaidi100"].number_max_per_day = 0;
+    // The clock is hand-driven: a rate limit would hold a burst for ever.
+    cfg.poll.aggregator_limits["kuaidi100"].requests_per_second = 0;
+    config = cfg;
     service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
                                                std::make_shared<const Config>(cfg));
   }
+  Config config;
 
   void runUntilIdle() {
     auto deadline = steady_clock::now() + seconds(20);
@@ -104,7 +114,7 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
 
   // Reruns and re-polls of the same history change nothing.
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(service->rerun({.tracking_numbers = {"YT1234567890123"}}).value(), 1u);
+    ASSERT_EQ(service->rerun({.tracking_numbers = {"YT1234567890123"}}).value().queued, 1u);
     runUntilIdle();
   }
   EXPECT_EQ(service->tasks({}).value().size(), 1u);
@@ -201,15 +211,25 @@ TEST_F(Pipeline, OrderDataWithoutPickupIsNotPickedUp) {
   EXPECT_EQ(tasks[0].kind, ExceptionKind::not_picked_up);
 }
 
-TEST_F(Pipeline, NumberThatCannotBeItsCarriersIsFlaggedAtOnce) {
+// A shape that does not fit the carrier is no evidence (carriers issue more
+// shapes than any table knows); the carrier's own "no result" past the grace
+// period is, and the detail mentions the shape as a hint.
+TEST_F(Pipeline, InvalidNumberNeedsTheCarriersWordNotTheShape) {
   ASSERT_TRUE(service->start());
   auto p = test::sampleParcel("12345678",
                               "2024-05-03T23:00:00Z");  // yuantong numbers are YT + 13 digits
   service->track({p});
   runUntilIdle();
+  EXPECT_TRUE(service->tasks({}).value().empty()) << "the fake carrier has no result for it yet";
+  EXPECT_EQ(service->status().value().counters.pollsNoResult(), 1u);
+  clock.advance(hours(24));
+  io.run_for(milliseconds(1200));
+  runUntilIdle();
   auto tasks = service->tasks({}).value();
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].kind, ExceptionKind::invalid_number);
+  EXPECT_NE(tasks[0].detail.find("no record"), std::string::npos) << tasks[0].detail;
+  EXPECT_NE(tasks[0].detail.find("format"), std::string::npos) << tasks[0].detail;
 }
 
 TEST_F(Pipeline, AlertsAFailedWriteLeftBehindAreWrittenLater) {
@@ -405,11 +425,54 @@ TEST(SeventeenTrackBatching, DueParcelsShareOneRequestAndEachGetsItsAnswer) {
   // A failed batch fails each of its parcels, each retried on its own schedule.
   down = true;
   numbersPerRequest.clear();
-  ASSERT_EQ(service.rerun({.tracking_numbers = {"LX100000001CN", "LX100000002CN"}}).value(), 2u);
+  ASSERT_EQ(service.rerun({.tracking_numbers = {"LX100000001CN", "LX100000002CN"}}).value().queued,
+            2u);
   deadline = steady_clock::now() + seconds(10);
   while ((!service.idle() || numbersPerRequest.empty()) && steady_clock::now() < deadline)
     io.run_for(milliseconds(20));
   EXPECT_EQ(numbersPerRequest, std::vector<std::size_t>{2});
   EXPECT_EQ(service.status().value().counters.pollsFailed(), 2u);
   EXPECT_EQ((service.status().value().counters.polls[{"17track", "http_error"}]), 2u);
+}
+
+TEST_F(Pipeline, ExceptionLinesACrashLeftUnwrittenAreReplayedAtStart) {
+  // "The disk is full", then the process dies: what was kept in memory is gone.
+  ASSERT_TRUE(service->start());
+  stalledHistory("YT1234567890123");
+  alerts.fail = true;
+  service->track({test::sampleParcel()});
+  runUntilIdle();
+  ASSERT_TRUE(alerts.lines.empty());
+  auto restart = [&] {
+    service.reset();
+    alerts = VectorSink{};
+    service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
+                                               std::make_shared<const Config>(config));
+    ASSERT_TRUE(service->start());
+  };
+  restart();
+  ASSERT_EQ(alerts.lines.size(), 2u);
+  EXPECT_EQ(alerts.lines[0].at("event"), "exception_raised");
+  EXPECT_EQ(alerts.lines[1].at("event"), "task_raised");
+  EXPECT_EQ(alerts.lines[0].at("exception_id"), service->tasks({}).value().at(0).exception_id);
+
+  // The parcel moves on: the stall resolves while the disk is full again.
+  server.setResponse(
+      "YT1234567890123",
+      test::kuaidi100Body("YT1234567890123",
+                          {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"},
+                           {"2024-05-01 18:40:00", "【杭州市】 快件已到达 杭州转运中心", "0"},
+                           {"2024-05-04 07:00:00", "【杭州市】 快件离开 杭州转运中心", "0"}}));
+  alerts.fail = true;
+  service->rerun({.all = true}).value();
+  runUntilIdle();
+  restart();
+  auto resolved = alerts.of("exception_resolved");
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].at("kind"), "stalled");
+  EXPECT_TRUE(alerts.of("exception_raised").empty()) << "what was written is not replayed";
+  EXPECT_TRUE(alerts.of("task_raised").empty());
+
+  restart();
+  EXPECT_TRUE(alerts.lines.empty()) << "a replayed line is replayed once";
 }

@@ -5,6 +5,7 @@
 #include "carriers/md5.h"
 #include "config/config_loader.h"
 #include "net/curl_http_client.h"
+#include "polling/polling_service.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -52,6 +53,8 @@ struct PushTest : ::testing::Test {
     cfg.kuaidiniao = {"http://127.0.0.1:1/unused", "1234567", "APPKEY", "8001",
                       TimeZone::shanghai()};
     cfg.seventeen_track = {"http://127.0.0.1:1/unused", "TOKEN"};
+    cfg.kuaidiniao_enabled = true;
+    cfg.seventeen_track_enabled = true;
     cfg.poll.interval = hours(24);  // no polling during these tests
     service = std::make_unique<PollingService>(io, *store, http, clock, alerts,
                                                std::make_shared<const Config>(cfg));

@@ -1,8 +1,10 @@
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 
+#include "carriers/constant_time.h"
 #include "carriers/json_text.h"
 #include "carriers/kuaidi100/kuaidi100_status.h"
 #include "carriers/md5.h"
+#include "carriers/no_such_number.h"
 #include "carriers/normalize.h"
 #include "carriers/wire.h"
 #include "common/time_format.h"
@@ -18,10 +20,18 @@ namespace json = boost::json;
 
 namespace {
 
-Error carrierAnswer(std::string_view returnCode, std::string_view message) {
+// An answer without events: "no result yet" and "no such number" (201, 500)
+// are what the carrier knows about the number; the rest are failed queries.
+Result<CarrierSnapshot> carrierAnswer(std::string_view returnCode, std::string_view message) {
   std::string text =
       "kuaidi100 returnCode " + std::string(returnCode) + ": " + std::string(message);
-  if (returnCode == "500") return makeError(ErrorCode::no_result, text);
+  if (returnCode == "500" || returnCode == "201") {
+    if (!saysNoSuchNumber(message)) return makeError(ErrorCode::no_result, text);
+    CarrierSnapshot snap;
+    snap.invalid_number = true;
+    snap.carrier_state = std::string(returnCode);
+    return snap;
+  }
   if (returnCode == "501" || returnCode == "502") return makeError(ErrorCode::transient, text);
   return makeError(ErrorCode::carrier, text);
 }
@@ -155,7 +165,7 @@ Result<Kuaidi100Push> Kuaidi100Codec::parsePush(std::string_view formBody) const
     std::string expected = md5HexUpper(param + settings_.salt);
     std::string got = signature;
     for (auto& c : got) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (got != expected)
+    if (!constantTimeEquals(got, expected))
       return makeError(ErrorCode::invalid_input, "kuaidi100 push: sign does not match");
   }
   boost::system::error_code ec;

@@ -2,9 +2,11 @@
 
 #include "carriers/carrier_codes.h"
 #include "carriers/code_meaning.h"
+#include "carriers/constant_time.h"
 #include "carriers/json_text.h"
 #include "carriers/kuaidiniao/kuaidiniao_status.h"
 #include "carriers/md5.h"
+#include "carriers/no_such_number.h"
 #include "carriers/normalize.h"
 #include "carriers/wire.h"
 #include "common/time_format.h"
@@ -66,6 +68,12 @@ Result<CarrierSnapshot> KuaidiniaoCodec::parseTracingData(const json::object& o)
   bool hasTraces =
       traces != o.end() && traces->value().is_array() && !traces->value().get_array().empty();
   if (success != "true") {
+    if (saysNoSuchNumber(reason) && !hasTraces) {
+      CarrierSnapshot snap;
+      snap.invalid_number = true;
+      snap.carrier_state = state;
+      return snap;
+    }
     if (noTracesYet(reason) || (state == "0" && !hasTraces))
       return makeError(ErrorCode::no_result,
                        "kuaidiniao: " + (reason.empty() ? "no traces yet" : reason));
@@ -127,7 +135,7 @@ Result<std::vector<KuaidiniaoPushItem>> KuaidiniaoCodec::parsePush(
   if (requestType != "101")
     return makeError(ErrorCode::invalid_input,
                      "kuaidiniao push: RequestType '" + requestType + "' is not 101 (traces)");
-  if (requestData.empty() || dataSign != sign(requestData, settings_.app_key))
+  if (requestData.empty() || !constantTimeEquals(dataSign, sign(requestData, settings_.app_key)))
     return makeError(ErrorCode::invalid_input, "kuaidiniao push: DataSign does not match");
   boost::system::error_code ec;
   json::value root = json::parse(requestData, ec);

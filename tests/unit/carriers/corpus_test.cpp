@@ -61,7 +61,11 @@ Accuracy measure(const std::string& file) {
     }
     if (r.detail != "-") {
       ++detailTotal;
-      std::string got(c.kind == EventKind::signed_ ? toString(c.signer_type) : toString(c.reason));
+      // A signature's detail is its signer type, or a reason when the row names
+      // one (a signer note that says it was not handed over).
+      bool reasonRow = eventReasonFromString(r.detail).has_value();
+      std::string got(c.kind == EventKind::signed_ && !reasonRow ? toString(c.signer_type)
+                                                                 : toString(c.reason));
       if (got == r.detail)
         ++detailRight;
       else

@@ -95,6 +95,35 @@ TEST(Kuaidi100Codec, ErrorAnswersBecomeTypedErrors) {
   EXPECT_EQ(r.error().message, "kuaidi100 returnCode 601: POLL:KEY已过期");
 }
 
+// "No such number" is what the carrier knows about the number, not a failed
+// query: a snapshot without events that says so (invalid_number after the grace period).
+TEST(Kuaidi100Codec, NoSuchNumberIsAFindingNotAnError) {
+  for (auto body : {R"({"result":false,"returnCode":"201","message":"单号不存在或者已经过期"})",
+                    R"({"result":false,"returnCode":"500","message":"快递单号不存在"})"}) {
+    auto snap = codec().parseQuery(ok(body));
+    ASSERT_TRUE(snap) << body << ": " << snap.error().message;
+    EXPECT_TRUE(snap->invalid_number);
+    EXPECT_TRUE(snap->events.empty());
+  }
+  auto r = codec().parseQuery(ok(R"({"result":false,"returnCode":"201","message":"查询无结果"})"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::no_result);
+  // A key that expired is the merchant's problem, not the number's.
+  r = codec().parseQuery(ok(R"({"result":false,"returnCode":"601","message":"POLL:KEY已过期"})"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::carrier);
+}
+
+// A pickup point's receipt coded as a signature ("3") whose text asks the
+// buyer to collect it is storage: pickup_overdue must follow.
+TEST(Kuaidi100Codec, AReceiptCodedSignedThatAsksToCollectIsStorage) {
+  auto snap = codec().parseBody(R"({"status":"200","state":"3","ischeck":"1","data":[
+    {"time":"2024-05-02 15:00:00","ftime":"2024-05-02 15:00:00","statusCode":"3",
+     "context":"快件已由文三路菜鸟驿站代收，请及时取件"}]})");
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(snap->events.at(0).kind, EventKind::stored_for_pickup);
+}
+
 TEST(Kuaidi100Codec, HttpStatusesAreClassified) {
   EXPECT_EQ(codec().parseQuery({503, "", std::nullopt, {}}).error().code, ErrorCode::transient);
   EXPECT_EQ(codec().parseQuery({429, "", std::nullopt, {}}).error().code, ErrorCode::transient);

@@ -76,6 +76,10 @@ TEST(KuaidiniaoCodec, NoTracesYetAndErrors) {
   EXPECT_EQ(r.error().message, "kuaidiniao: 暂无轨迹信息");
   r = codec().parseQuery(ok(R"({"Success":false,"Reason":"数据签名错误"})"));
   EXPECT_EQ(r.error().code, ErrorCode::carrier);
+  auto unknown = codec().parseQuery(
+      ok(R"({"Success":false,"Reason":"单号不存在，请核实","State":"0","LogisticCode":"X1"})"));
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->invalid_number);
   EXPECT_EQ(codec().parseQuery({502, "", std::nullopt, {}}).error().code, ErrorCode::transient);
   for (auto body : {"", "[]", "{\"Success\":true,\"Traces\":{}}", "\xff\xfe"})
     EXPECT_FALSE(codec().parseQuery(ok(body))) << body;

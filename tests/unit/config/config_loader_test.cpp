@@ -3,6 +3,7 @@
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <boost/asio/ip/address.hpp>
 
 using namespace pw;
 using namespace std::chrono;
@@ -144,7 +145,9 @@ TEST(ConfigLoader, ShippedProductionExampleLoads) {
 
 TEST(ConfigLoader, AggregatorsAndPush) {
   ConfigFiles f;
-  auto c = f.load(base(R"([carriers]
+  std::string salted = base();
+  salted.replace(salted.find("key = \"K\"\n"), 10, "key = \"K\"\nsalt = \"S\"\n");
+  auto c = f.load(salted + R"([carriers]
 default = "kuaidiniao"
 [carriers.kuaidiniao]
 enabled = true
@@ -155,7 +158,7 @@ enabled = true
 token = "T"
 [push]
 listen = "127.0.0.1:8900"
-)"))
+)")
                .value();
   EXPECT_EQ(c.default_aggregator, "kuaidiniao");
   EXPECT_EQ(c.kuaidiniao.request_type, "8001");
@@ -248,8 +251,87 @@ TEST(ConfigLoader, RestartOnlyChangesNamesKeysAReloadCannotApply) {
   EXPECT_TRUE(restartOnlyChanges(a, b).empty());
   std::string moved = base();
   moved.replace(moved.find("state_dir = \"state\""), 19, "state_dir = \"other\"");
+  moved.replace(moved.find("key = \"K\"\n"), 10, "key = \"K\"\nsalt = \"S\"\n");
   auto c = f.load(moved + "[push]\nlisten = \"127.0.0.1:9\"\n").value();
   EXPECT_EQ(restartOnlyChanges(a, c),
             (std::vector<std::string>{"daemon.state_dir", "push.listen"}));
   for (const auto& k : configKeys()) EXPECT_FALSE(k.doc.empty()) << k.key;
+}
+
+TEST(ConfigLoader, PushListenerLimitsAndAllowFrom) {
+  ConfigFiles f;
+  auto c = f.load(base()).value();
+  EXPECT_EQ(c.push.max_connections, 256u);
+  EXPECT_EQ(c.push.max_body_bytes, 512u * 1024);
+  EXPECT_EQ(c.push.read_timeout, seconds(10));
+  EXPECT_TRUE(c.push.allow_from.empty());
+  auto p = f.load(base("[push]\nallow_from = [\"203.0.113.0/24\", \"2001:db8::/32\", "
+                       "\"198.51.100.7\"]\nmax_connections = 8\nmax_body_bytes = 65536\n"
+                       "read_timeout = \"3s\"\n"))
+               .value();
+  EXPECT_EQ(p.push.max_connections, 8u);
+  EXPECT_EQ(p.push.max_body_bytes, 65536u);
+  EXPECT_EQ(p.push.read_timeout, seconds(3));
+  auto allows = [&](const char* a) {
+    return p.push.allow_from.allows(boost::asio::ip::make_address(a));
+  };
+  EXPECT_TRUE(allows("203.0.113.9"));
+  EXPECT_TRUE(allows("::ffff:203.0.113.9")) << "IPv4 peers of a [::] listener";
+  EXPECT_TRUE(allows("2001:db8:1::1"));
+  EXPECT_TRUE(allows("198.51.100.7"));
+  EXPECT_FALSE(allows("198.51.100.8"));
+  EXPECT_FALSE(allows("127.0.0.1"));
+  EXPECT_FALSE(allows("2001:db9::1"));
+  EXPECT_EQ(f.error(base("[push]\nallow_from = [\"10.1.2.3/8\"]\n")),
+            f.file() +
+                ":13:14: push.allow_from: bad network '10.1.2.3/8' (expected e.g. "
+                "\"203.0.113.0/24\", \"2001:db8::/32\")");
+  EXPECT_EQ(f.error(base("[push]\nallow_from = \"10.0.0.0/8\"\n")),
+            f.file() +
+                ":13:14: push.allow_from: expected an array of networks such as "
+                "[\"203.0.113.0/24\"]");
+  EXPECT_EQ(f.error(base("[push]\nmax_body_bytes = 10\n")),
+            f.file() + ":13:18: push.max_body_bytes: must be between 1024 and 67108864");
+  EXPECT_EQ(f.error(base("[push]\nread_timeout = \"0s\"\n")),
+            f.file() + ":13:16: push.read_timeout: must be between 1s and 5m");
+}
+
+TEST(ConfigLoader, ListenAddressesAreCheckedAtLoad) {
+  ConfigFiles f;
+  std::string salted = base();
+  salted.replace(salted.find("key = \"K\"\n"), 10, "key = \"K\"\nsalt = \"S\"\n");
+  EXPECT_EQ(f.error(salted + "[push]\nlisten = \"127.0.0.1:99999\"\n"),
+            f.file() + ":14:10: push.listen: bad port in '127.0.0.1:99999'");
+  EXPECT_EQ(f.error(salted + "[push]\nlisten = \"nowhere\"\n"),
+            f.file() + ":14:10: push.listen: expected host:port, got 'nowhere'");
+  EXPECT_EQ(f.error(salted + "[push]\nlisten = \"300.1.1.1:80\"\n"),
+            f.file() + ":14:10: push.listen: bad address in '300.1.1.1:80'");
+  EXPECT_EQ(f.error(base("[metrics]\nlisten = \"127.0.0.1:\"\n")),
+            f.file() + ":13:10: metrics.listen: bad port in '127.0.0.1:'");
+  EXPECT_TRUE(f.load(salted + "[push]\nlisten = \"[::1]:8900\"\n"));
+}
+
+TEST(ConfigLoader, APushListenerNeedsEveryEnabledAggregatorsSecret) {
+  ConfigFiles f;
+  EXPECT_EQ(f.error(base("[push]\nlisten = \"127.0.0.1:8900\"\n")),
+            f.file() +
+                ": carriers.kuaidi100.salt: required when push.listen is set (pushes to "
+                "/push/kuaidi100 are verified with it); set it, or disable pushes");
+  std::string salted = base();
+  salted.replace(salted.find("key = \"K\"\n"), 10, "key = \"K\"\nsalt = \"S\"\n");
+  EXPECT_TRUE(f.load(salted + "[push]\nlisten = \"127.0.0.1:8900\"\n"));
+  // Kuaidiniao and 17TRACK cannot be enabled without their keys at all.
+  EXPECT_EQ(f.error(salted + "[push]\nlisten = \"127.0.0.1:8900\"\n[carriers.17track]\nenabled = "
+                             "true\n"),
+            f.file() + ": carriers.17track: token is required");
+}
+
+TEST(ConfigLoader, FilesThatCannotBeReadAreMessages) {
+  ConfigFiles f;
+  EXPECT_EQ(loadConfig(f.dir.path()).error().message,
+            f.dir.path().string() + ": is a folder, not a configuration file");
+  std::string text = base();
+  text.replace(text.find("key = \"K\"\n"), 10, "key = \"file:/dev/zero\"\n");
+  EXPECT_EQ(f.error(text),
+            f.file() + ":8:7: carriers.kuaidi100.key: cannot read secret file /dev/zero");
 }

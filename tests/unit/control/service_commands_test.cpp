@@ -1,4 +1,5 @@
 #include "control/service_commands.h"
+#include "common/time_format.h"
 
 #include "support/fixtures.h"
 #include "support/printers.h"
@@ -19,7 +20,9 @@ class MockService : public ServiceApi {
   Timestamp now() const override { return test::at("2024-05-04T00:00:00Z"); }
   MOCK_METHOD(Result<StatusReport>, status, (), (override));
   MOCK_METHOD(std::vector<TrackResult>, track, (const std::vector<Parcel>&), (override));
-  MOCK_METHOD(Result<std::size_t>, rerun, (const RerunSelection&), (override));
+  MOCK_METHOD(Result<RerunReport>, rerun, (const RerunSelection&), (override));
+  MOCK_METHOD(Result<ReassessReport>, reassess, (const RerunSelection&), (override));
+  MOCK_METHOD(Result<JobProgress>, check, (), (override));
   MOCK_METHOD(Result<std::vector<ExceptionRecord>>, exceptions, (const ExceptionFilter&),
               (override));
   MOCK_METHOD(Result<std::vector<NotificationTask>>, tasks, (const TaskFilter&), (override));
@@ -73,7 +76,7 @@ TEST_F(Commands, TrackGuessesAMissingCarrierAndWarnsOnAnOddNumber) {
   auto& r = a.arguments.at("results").as_array();
   EXPECT_EQ(r[0].at("carrier_guessed").as_string(), "jtexpress");
   EXPECT_EQ(r[1].at("warning").as_string(),
-            "number does not fit the carrier: zhongtong numbers are 12 or 14 digits");
+            "number does not fit the carrier: zhongtong numbers are 12, 14 or 15 digits");
   EXPECT_EQ(r[2].at("error").as_string(),
             "field 'carrier': missing, and no known carrier's format fits the number");
 }
@@ -98,7 +101,7 @@ TEST_F(Commands, RerunNeedsExactlyOneSelection) {
             "\"tracking_numbers\" must be a non-empty array of strings");
   EXPECT_CALL(service, rerun(::testing::_)).WillOnce([](const RerunSelection& s) {
     EXPECT_EQ(s.tracking_numbers, std::vector<std::string>{"YT1234567890123"});
-    return Result<std::size_t>(1);
+    return Result<RerunReport>(RerunReport{.queued = 1});
   });
   auto a = call("rerun", R"({"tracking_number":"YT1234567890123"})");
   EXPECT_EQ(a.result, kSuccess);
@@ -106,19 +109,52 @@ TEST_F(Commands, RerunNeedsExactlyOneSelection) {
   EXPECT_CALL(service, rerun(::testing::_)).WillOnce([](const RerunSelection& s) {
     EXPECT_EQ(s.kind, ExceptionKind::stalled);
     EXPECT_TRUE(s.tracking_numbers.empty());
-    return Result<std::size_t>(3);
+    return Result<RerunReport>(RerunReport{.background = 3});
   });
   EXPECT_EQ(call("rerun", R"({"kind":"stalled"})").text,
-            "queued 3 parcel(s) for polling and detection now");
+            "rerun of 3 parcel(s) started in the background: each is queried as soon as the "
+            "carrier's rules allow (progress in status)");
+  // The carrier's rules defer a query: the answer says which rule and until when.
   EXPECT_CALL(service, rerun(::testing::_)).WillOnce([](const RerunSelection& s) {
     EXPECT_EQ(s.tracking_numbers.size(), 2u);
-    return Result<std::size_t>(2);
+    RerunReport r{.queued = 1, .deferred = 1};
+    r.deferred_until = parseRfc3339("2024-05-01T10:30:01Z").value();
+    r.reasons["min_gap"] = 1;
+    return Result<RerunReport>(r);
   });
-  EXPECT_EQ(call("rerun", R"({"tracking_numbers":["A1","B2"]})").result, kSuccess);
+  a = call("rerun", R"({"tracking_numbers":["A1","B2"]})");
+  EXPECT_EQ(a.result, kSuccess);
+  EXPECT_EQ(a.text,
+            "queued 1 parcel(s) for polling and detection now; 1 deferred by the carrier's rules "
+            "(min_gap 1) until 2024-05-01T10:30:01Z at the latest");
+  EXPECT_EQ(a.arguments.at("deferred_until").as_string(), "2024-05-01T10:30:01Z");
   EXPECT_CALL(service, rerun(::testing::_))
       .WillOnce(::testing::Return(
-          Result<std::size_t>(makeError(ErrorCode::not_found, "no parcel X is tracked"))));
+          Result<RerunReport>(makeError(ErrorCode::not_found, "no parcel X is tracked"))));
   EXPECT_EQ(call("rerun", R"({"tracking_number":"X"})").text, "rerun: no parcel X is tracked");
+}
+
+TEST_F(Commands, ReassessNamedAtOnceAndTheRestInTheBackground) {
+  EXPECT_EQ(call("reassess", "{}").text,
+            "reassess needs one of \"tracking_number\", \"tracking_numbers\": [...], \"kind\" "
+            "(parcels with that open exception) or \"all\": true");
+  EXPECT_CALL(service, reassess(::testing::_)).WillOnce([](const RerunSelection& s) {
+    EXPECT_EQ(s.tracking_numbers.size(), 1u);
+    return Result<ReassessReport>(ReassessReport{.parcels = 1, .raised = 1, .resolved = 2});
+  });
+  EXPECT_EQ(call("reassess", R"({"tracking_number":"YT1"})").text,
+            "reassessed 1 parcel(s) from their stored timelines: 1 exception(s) raised, 2 "
+            "resolved");
+  EXPECT_CALL(service, reassess(::testing::_)).WillOnce([](const RerunSelection& s) {
+    EXPECT_TRUE(s.all);
+    return Result<ReassessReport>(ReassessReport{.background = 1000});
+  });
+  auto a = call("reassess", R"({"all":true})");
+  EXPECT_EQ(a.arguments.at("background").as_uint64(), 1000u);
+  EXPECT_CALL(service, reassess(::testing::_))
+      .WillOnce(::testing::Return(
+          Result<ReassessReport>(makeError(ErrorCode::conflict, "a reassess is already running"))));
+  EXPECT_EQ(call("reassess", R"({"all":true})").result, kConflict);
 }
 
 TEST_F(Commands, TasksByCarrierAndAge) {

@@ -55,9 +55,22 @@ TEST(Rules, InvalidNumber) {
       << "no result yet is normal";
   EXPECT_TRUE(c.fires(ExceptionKind::invalid_number, "2024-05-02T00:00:00Z"));
   EXPECT_FALSE(c.fires(ExceptionKind::not_picked_up, "2024-05-02T00:00:00Z"));
+  Case e;  // the carrier's explicit "no such number" waits out the same grace period
+  e.facts.invalid_number = true;
+  EXPECT_FALSE(e.fires(ExceptionKind::invalid_number, "2024-05-01T20:00:00Z"));
+  EXPECT_TRUE(e.fires(ExceptionKind::invalid_number, "2024-05-02T00:00:00Z"));
+  // A shape that does not fit the carrier is not evidence: a warning at
+  // registration, never a task on its own, and never once the carrier has scans.
   Case f;
   f.facts.number_format_ok = false;
-  EXPECT_TRUE(f.fires(ExceptionKind::invalid_number, "2024-05-01T01:00:00Z"));
+  EXPECT_FALSE(f.fires(ExceptionKind::invalid_number, "2024-05-01T01:00:00Z"));
+  EXPECT_FALSE(f.fires(ExceptionKind::invalid_number, "2024-05-09T01:00:00Z"));
+  Case g;
+  g.facts.invalid_number = true;
+  g.facts.number_format_ok = false;
+  g.timeline = {ev("2024-05-01T04:00:00Z", kPickup)};
+  EXPECT_FALSE(g.fires(ExceptionKind::invalid_number, "2024-05-09T01:00:00Z"))
+      << "a number the carrier has scans for is valid";
 }
 
 TEST(Rules, RemoteDestinationsAndHolidaysStretchGaps) {

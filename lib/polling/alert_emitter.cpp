@@ -1,0 +1,108 @@
+#include "polling/alert_emitter.h"
+
+#include "common/log.h"
+#include "polling/alert_record.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pw {
+
+namespace {
+std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
+}  // namespace
+
+AlertEmitter::AlertEmitter(AlertSink& sink, Store& store, const Clock& clock,
+                           PollCounters& counters)
+    : sink_(sink), store_(store), clock_(clock), counters_(counters) {}
+
+bool AlertEmitter::emit(const boost::json::object& record) {
+  if (sink_.emit(record)) return true;
+  if (!backlog_) {
+    ++counters_.alert_write_failures;
+    logger("poll")->error("ALERT_WRITE_FAILED: kept in memory and retried every second");
+  }
+  backlog_ = true;
+  return false;
+}
+
+void AlertEmitter::announce(const Parcel& parcel, const PollOutcome& outcome, Timestamp now) {
+  const std::string& tn = parcel.tracking_number;
+  AlertMarks written;
+  for (const auto& task : outcome.raised) {
+    ++counters_.tasks_raised;
+    ++counters_.tasks_raised_by_kind[std::string(toString(task.kind))];
+    logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
+                           task.tracking_number, toString(task.kind),
+                           toString(task.suggestion.remedy), task.id, task.detail);
+    emit(exceptionRaisedRecord(task, now));
+    // A line is written only after every line kept before it: the task's
+    // line on disk means its exception's is too.
+    auto& marks = emit(taskRaisedRecord(task, now)) ? written : awaiting_disk_;
+    marks.tasks.push_back(task.id);
+    marks.raised.push_back(task.exception_id);
+  }
+  for (const auto& u : outcome.updated) {
+    logger("detect")->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn,
+                           toString(u.kind), u.detail);
+    emit(exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
+  }
+  for (std::size_t i = 0; i < outcome.resolved.size(); ++i) {
+    auto kind = outcome.resolved[i];
+    auto id = outcome.resolved_ids[i];
+    ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
+    logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
+    auto& marks =
+        emit(exceptionResolvedRecord(tn, parcel.carrier, id, kind, now)) ? written : awaiting_disk_;
+    marks.resolved.push_back(id);
+  }
+  for (const auto& c : outcome.closed_tasks)
+    emit(taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
+  markWritten(written, now);
+}
+
+void AlertEmitter::markWritten(const AlertMarks& marks, Timestamp now) {
+  if (marks.empty()) return;
+  if (auto r = store_.markAlerted(marks, now); !r)
+    logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
+}
+
+void AlertEmitter::retry() {
+  if (!backlog_ || !sink_.retry()) return;
+  backlog_ = false;
+  logger("poll")->info("ALERTS_WRITTEN_LATE tasks={}", awaiting_disk_.tasks.size());
+  markWritten(awaiting_disk_, clock_.now());
+  awaiting_disk_.clear();
+}
+
+// Raises first, each in commit order.
+void AlertEmitter::replayPending() {
+  auto raises = store_.unalertedRaises();
+  auto resolves = store_.unalertedResolves();
+  if (!raises || !resolves) {
+    logger("store")->error("STORE_READ_FAILED what=unalerted_lines error={}",
+                           !raises ? raises.error().message : resolves.error().message);
+    return;
+  }
+  Timestamp now = clock_.now();
+  AlertMarks written;
+  std::size_t lines = 0;
+  for (const auto& r : *raises) {
+    bool ok = true;
+    if (r.exception_line) ok = emit(exceptionRaisedRecord(r.task, now));
+    if (r.task_line) ok = emit(taskRaisedRecord(r.task, now));
+    auto& marks = ok ? written : awaiting_disk_;
+    marks.tasks.push_back(r.task.id);
+    marks.raised.push_back(r.task.exception_id);
+    lines += static_cast<std::size_t>(r.exception_line) + static_cast<std::size_t>(r.task_line);
+  }
+  for (const auto& r : *resolves) {
+    bool ok =
+        emit(exceptionResolvedRecord(r.tracking_number, r.carrier, r.exception_id, r.kind, now));
+    (ok ? written : awaiting_disk_).resolved.push_back(r.exception_id);
+    ++lines;
+  }
+  if (lines > 0) logger("poll")->info("ALERTS_REPLAYED count={}", lines);
+  markWritten(written, now);
+}
+
+}  // namespace pw

@@ -1,0 +1,41 @@
+#pragma once
+// Turns what a commit changed into the alert log's lines (and the main log's
+// TASK_RAISED / EXCEPTION_* lines), and keeps the "may repeat, never vanish"
+// promise: a line the sink cannot write now is kept in order and retried,
+// and the store only learns a line reached the disk once it did, so a
+// restart replays whatever a crash left unwritten.
+#include "common/clock.h"
+#include "polling/alert_sink.h"
+#include "polling/service_api.h"
+#include "store/store.h"
+
+#include <boost/json/object.hpp>
+
+namespace pw {
+
+class AlertEmitter {
+ public:
+  AlertEmitter(AlertSink& sink, Store& store, const Clock& clock, PollCounters& counters);
+
+  /// Lines for one committed poll or push result, in the order they happened.
+  void announce(const Parcel& parcel, const PollOutcome& outcome, Timestamp now);
+  /// One line; false when it is kept for later (the disk is full, say).
+  bool emit(const boost::json::object& record);
+  /// Writes kept lines (called every second while some are kept).
+  void retry();
+  /// At start-up: lines a crash or a full disk left unwritten.
+  void replayPending();
+  bool backlog() const { return backlog_; }
+
+ private:
+  void markWritten(const AlertMarks& marks, Timestamp now);
+
+  AlertSink& sink_;
+  Store& store_;
+  const Clock& clock_;
+  PollCounters& counters_;
+  bool backlog_ = false;
+  AlertMarks awaiting_disk_;  // lines kept in memory, not yet written
+};
+
+}  // namespace pw

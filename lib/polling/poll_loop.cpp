@@ -1,0 +1,386 @@
+#include "polling/poll_loop.h"
+
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "carriers/kuaidiniao/kuaidiniao_codec.h"
+#include "carriers/seventeen_track/seventeen_track_codec.h"
+#include "common/duration.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+namespace pw {
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
+
+// A page of parcels loaded into the schedule per turn of the loop: a few
+// milliseconds of work, so the control socket and the watchdog stay prompt.
+constexpr int kLoadPage = 2000;
+
+FailureKind failureOf(const Result<HttpResponse>& response) {
+  if (response && response->status == 429) return FailureKind::rate_limited;
+  return FailureKind::transient;
+}
+
+}  // namespace
+
+PollLoop::PollLoop(asio::io_context& io, Store& store, HttpClient& http, const Clock& clock,
+                   ResultPipeline& pipeline, Scheduler& scheduler, PollCounters& counters,
+                   LogLimiter& limiter, std::shared_ptr<const Config> config)
+    : io_(io),
+      store_(store),
+      http_(http),
+      clock_(clock),
+      pipeline_(pipeline),
+      scheduler_(scheduler),
+      counters_(counters),
+      limiter_(limiter),
+      config_(std::move(config)),
+      drain_timer_(io) {
+  buildRegistry();
+}
+
+void PollLoop::buildRegistry() {
+  registry_ = CarrierRegistry();
+  if (config_->kuaidi100_enabled)
+    registry_.add(std::make_shared<Kuaidi100Codec>(config_->kuaidi100));
+  if (config_->kuaidiniao_enabled)
+    registry_.add(std::make_shared<KuaidiniaoCodec>(config_->kuaidiniao));
+  if (config_->seventeen_track_enabled)
+    registry_.add(std::make_shared<SeventeenTrackCodec>(config_->seventeen_track));
+  registry_.setDefault(config_->default_aggregator);
+  registry_.setCrossBorder(config_->cross_border_aggregator);
+}
+
+void PollLoop::reconfigure(std::shared_ptr<const Config> config) {
+  config_ = std::move(config);
+  buildRegistry();
+  kick();
+}
+
+std::string PollLoop::aggregatorOf(const Parcel& parcel) const {
+  auto codec = registry_.codecFor(parcel);
+  return codec ? std::string(codec->name()) : std::string();
+}
+
+void PollLoop::limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
+                          const std::string& key, const std::string& line) {
+  limiter_.log(*logger(subsystem), level, key, line);
+}
+
+void PollLoop::start() {
+  loading_ = true;
+  loadPage(0, 0, clock_.now());
+}
+
+void PollLoop::loadPage(std::int64_t afterId, std::size_t loaded, Timestamp startedAt) {
+  if (stopping_) return;
+  auto page = store_.activeParcels(afterId, kLoadPage);
+  if (!page) {
+    logger("store")->error("STORE_READ_FAILED what=active_parcels error={}", page.error().message);
+    loading_ = false;
+    return;
+  }
+  for (const auto& a : *page) {
+    ParcelView v = makeParcelView(a.parcel, {}, aggregatorOf(a.parcel));
+    v.stage = a.parcel.stage;
+    v.last_polled_at = a.last_polled_at;
+    scheduler_.update(v);
+  }
+  loaded += page->size();
+  if (page->size() == static_cast<std::size_t>(kLoadPage)) {
+    std::int64_t last = page->back().parcel.id;
+    asio::post(io_, [this, last, loaded, startedAt] { loadPage(last, loaded, startedAt); });
+    dispatch();  // the first pages' due parcels need not wait for the last
+    return;
+  }
+  loading_ = false;
+  logger("poll")->info(
+      "SCHEDULE_LOADED parcels={} took={} max_in_flight={}", loaded,
+      formatDuration(std::chrono::floor<std::chrono::seconds>(clock_.now() - startedAt)),
+      config_->poll.max_in_flight);
+  dispatch();
+}
+
+void PollLoop::stop(std::chrono::milliseconds grace, std::function<void()> drained) {
+  stopping_ = true;
+  drained_ = std::move(drained);
+  if (in_flight_.empty()) return maybeDrained();
+  logger("poll")->info("DRAINING in_flight={} grace={}ms", in_flight_.size(), grace.count());
+  drain_timer_.expires_after(grace);
+  drain_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    logger("poll")->warn("DRAIN_ABANDONED in_flight={}", in_flight_.size());
+    http_.cancelAll();
+    in_flight_.clear();
+    maybeDrained();
+  });
+}
+
+void PollLoop::maybeDrained() {
+  if (!stopping_ || !in_flight_.empty() || !drained_) return;
+  drain_timer_.cancel();
+  auto cb = std::move(drained_);
+  drained_ = nullptr;
+  asio::post(io_, std::move(cb));
+}
+
+bool PollLoop::idle() const {
+  if (loading_ || !in_flight_.empty()) return false;
+  auto next = scheduler_.nextDue();
+  return !next || *next > clock_.now();
+}
+
+void PollLoop::kick() {
+  if (kicked_) return;
+  kicked_ = true;
+  asio::post(io_, [this] {
+    kicked_ = false;
+    dispatch();
+  });
+}
+
+void PollLoop::dispatch() {
+  if (stopping_) return;
+  auto maxInFlight = static_cast<std::size_t>(config_->poll.max_in_flight);
+  if (requests_in_flight_ >= maxInFlight) return;
+  std::size_t slots = maxInFlight - requests_in_flight_;
+  // A batching aggregator (17TRACK: 40 numbers a request) fills a request
+  // before it takes another slot.
+  std::map<std::string, std::size_t> room;
+  auto batchOf = [&](const std::string& aggregator) -> std::size_t {
+    auto codec = registry_.codecNamed(aggregator);
+    return codec ? codec->maxBatch() : 1;
+  };
+  auto picked = scheduler_.pickDue(std::max<std::size_t>(64, 8 * slots), [&](const DuePoll& d) {
+    std::size_t batch = batchOf(d.aggregator);
+    if (batch > 1) {
+      if (auto& r = room[d.aggregator]; r > 0) {
+        --r;
+        return true;
+      }
+    }
+    if (slots == 0) return false;
+    --slots;
+    if (batch > 1) room[d.aggregator] = batch - 1;
+    return true;
+  });
+  std::map<std::shared_ptr<const CarrierCodec>, std::vector<Parcel>> batches;
+  for (const auto& d : picked) {
+    auto parcel = store_.findParcel(d.tracking_number);
+    if (!parcel || !*parcel) {
+      if (parcel) {
+        scheduler_.remove(d.tracking_number);  // untracked meanwhile
+      } else {
+        limitedLog("store", spdlog::level::err, "PARCEL_LOAD_FAILED",
+                   fmt::format("PARCEL_LOAD_FAILED parcel={} error={}", d.tracking_number,
+                               parcel.error().message));
+        scheduler_.recordFailure(d.aggregator, d.tracking_number, {FailureKind::number, {}});
+      }
+      continue;
+    }
+    auto codec = registry_.codecFor(**parcel);
+    if (!codec) {
+      limitedLog("poll", spdlog::level::err, "NO_CARRIER carrier=" + (*parcel)->carrier,
+                 fmt::format("NO_CARRIER parcel={} carrier={}: no enabled aggregator serves it",
+                             d.tracking_number, (*parcel)->carrier));
+      scheduler_.recordFailure(d.aggregator, d.tracking_number, {FailureKind::number, {}});
+      continue;
+    }
+    if (codec->maxBatch() > 1) {
+      auto& batch = batches[codec];
+      batch.push_back(std::move(**parcel));
+      if (batch.size() == codec->maxBatch()) startBatch(std::exchange(batch, {}), codec);
+      continue;
+    }
+    startPoll((*parcel)->id, **parcel, codec);
+  }
+  for (auto& [codec, batch] : batches)
+    if (!batch.empty()) startBatch(std::move(batch), codec);
+}
+
+void PollLoop::startPoll(std::int64_t parcelId, const Parcel& parcel,
+                         const std::shared_ptr<const CarrierCodec>& codec) {
+  in_flight_.insert(parcelId);
+  ++requests_in_flight_;
+  http_.send(codec->buildQuery(parcel), [this, parcelId, codec](Result<HttpResponse> r) {
+    --requests_in_flight_;
+    onResponse(parcelId, codec, std::move(r));
+  });
+}
+
+void PollLoop::startBatch(std::vector<Parcel> batch,
+                          const std::shared_ptr<const CarrierCodec>& codec) {
+  std::map<std::string, std::int64_t> idOf;
+  for (const auto& p : batch) {
+    in_flight_.insert(p.id);
+    idOf[p.tracking_number] = p.id;
+  }
+  ++requests_in_flight_;
+  http_.send(codec->buildBatch(batch),
+             [this, idOf = std::move(idOf), codec](Result<HttpResponse> r) {
+               --requests_in_flight_;
+               onBatchResponse(idOf, codec, std::move(r));
+             });
+}
+
+void PollLoop::observeLatency(std::string_view carrier, const Result<HttpResponse>& response) {
+  if (!response) return;
+  counters_.last_latency = response->elapsed;
+  counters_.latency[std::string(carrier)].observe(
+      std::chrono::duration<double>(response->elapsed).count());
+}
+
+void PollLoop::onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+                          Result<HttpResponse> response) {
+  if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
+  observeLatency(codec->name(), response);
+  Result<CarrierSnapshot> snap =
+      response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
+  settle(parcelId, codec, response, std::move(snap));
+}
+
+void PollLoop::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
+                               const std::shared_ptr<const CarrierCodec>& codec,
+                               Result<HttpResponse> response) {
+  observeLatency(codec->name(), response);
+  auto batch = response ? codec->parseBatch(*response)
+                        : Result<CarrierCodec::BatchResults>(response.error());
+  std::map<std::string, Result<CarrierSnapshot>> byNumber;
+  if (batch)
+    for (auto& [number, snap] : *batch) byNumber.emplace(number, std::move(snap));
+  for (const auto& [number, id] : idOf) {
+    if (!in_flight_.count(id)) continue;  // abandoned by a drain
+    if (!batch) {
+      settle(id, codec, response, Result<CarrierSnapshot>(batch.error()));
+    } else if (auto it = byNumber.find(number); it != byNumber.end()) {
+      settle(id, codec, response, std::move(it->second));
+    } else {
+      settle(
+          id, codec, response,
+          Result<CarrierSnapshot>(makeError(
+              ErrorCode::carrier, std::string(codec->name()) + " answer does not list " + number)));
+    }
+  }
+}
+
+void PollLoop::settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+                      const Result<HttpResponse>& response, Result<CarrierSnapshot> snap) {
+  auto parcel = store_.parcel(parcelId);
+  std::string number = parcel ? parcel->tracking_number : std::string();
+  if (parcel) {
+    auto outcome = settleParcel(*parcel, *codec, response, std::move(snap));
+    ++counters_.polls[{std::string(codec->name()), std::string(outcome)}];
+  } else if (parcel.error().code != ErrorCode::not_found) {
+    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
+                           parcel.error().message);
+    ++counters_.polls[{std::string(codec->name()), "store_error"}];
+  }  // else untracked while the query was out: nothing to keep
+  finishPoll(parcelId, number);
+}
+
+std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
+                                        const Result<HttpResponse>& response,
+                                        Result<CarrierSnapshot> snap) {
+  auto log = logger("poll");
+  Timestamp now = clock_.now();
+  std::string carrier(codec.name());
+  const std::string& tn = parcel.tracking_number;
+  std::optional<Seconds> retryAfter = response ? response->retry_after : std::nullopt;
+
+  bool noResult = false;
+  if (!snap && snap.error().code == ErrorCode::no_result) {
+    // Normal for a fresh number; detection still runs so a parcel nobody
+    // picked up (or a number that never existed) is noticed.
+    log->debug("POLL_NO_RESULT carrier={} parcel={}", carrier, tn);
+    snap = CarrierSnapshot{};
+    noResult = true;
+  } else if (!snap && snap.error().code == ErrorCode::not_registered) {
+    if (auto reg = codec.buildRegistration(parcel)) {
+      log->info("REGISTERING carrier={} parcel={}", carrier, tn);
+      http_.send(std::move(*reg), [log, tn, carrier](Result<HttpResponse> r) {
+        if (!r || r->status != 200)
+          log->warn("REGISTER_FAILED carrier={} parcel={} error=\"{}\"", carrier, tn,
+                    r ? "HTTP " + std::to_string(r->status) : r.error().message);
+      });
+    }
+    scheduler_.recordFailure(carrier, tn, {FailureKind::number, retryAfter});
+    return "not_registered";
+  } else if (!snap) {
+    std::string http = response ? std::to_string(response->status) : "-";
+    scheduler_.recordFailure(carrier, tn, {failureOf(response), retryAfter});
+    auto plan = scheduler_.planOf(tn);
+    std::string retryIn =
+        plan ? formatDuration(std::chrono::floor<std::chrono::seconds>(plan->due - now)) : "-";
+    limitedLog("poll", spdlog::level::warn, "POLL_FAILED carrier=" + carrier + " http=" + http,
+               fmt::format("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"",
+                           carrier, tn, http, retryIn, snap.error().message));
+    if (auto r = store_.recordPollFailure(parcel.id, now, snap.error().message); !r)
+      limitedLog("store", spdlog::level::err, "STORE_WRITE_FAILED",
+                 fmt::format("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message));
+    return !response                 ? "transport_error"
+           : response->status == 429 ? "rate_limited"
+           : response->status != 200 ? "http_error"
+                                     : "bad_answer";
+  }
+  scheduler_.recordSuccess(carrier, tn);
+  auto outcome = pipeline_.apply(parcel, carrier, *snap, now, noResult);
+  if (!outcome) {
+    // Not the carrier's fault: this parcel waits, the aggregator does not.
+    scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});
+    return "store_error";
+  }
+  ParcelView view = viewAfter(parcel, *snap, *outcome, carrier, noResult);
+  view.last_polled_at = now;
+  scheduler_.update(view);
+  if (isFinal(outcome->stage))
+    log->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn, toString(outcome->stage));
+  if (noResult) return "no_result";
+  return snap->invalid_number ? "unknown_number" : "ok";
+}
+
+void PollLoop::finishPoll(std::int64_t parcelId, const std::string& trackingNumber) {
+  in_flight_.erase(parcelId);
+  if (!trackingNumber.empty() && rerun_after_flight_.erase(trackingNumber) && !stopping_)
+    scheduler_.rerun(trackingNumber);
+  maybeDrained();
+  kick();
+}
+
+RerunReport PollLoop::rerun(const std::vector<Parcel>& parcels) {
+  RerunReport report;
+  for (const auto& p : parcels) {
+    if (!scheduler_.planOf(p.tracking_number)) {
+      // Not in the schedule (final, or not loaded yet after a start): it is
+      // polled once more as the rules allow, and a final one leaves again.
+      ParcelView v = makeParcelView(p, {}, aggregatorOf(p));
+      v.stage = isFinal(p.stage) ? ParcelStage::in_transit : p.stage;
+      scheduler_.update(v);
+    }
+    if (in_flight_.count(p.id)) {
+      rerun_after_flight_.insert(p.tracking_number);
+      ++report.queued;
+      continue;
+    }
+    Admit a = scheduler_.rerun(p.tracking_number);
+    if (a.ok) {
+      ++report.queued;
+      continue;
+    }
+    ++report.deferred;
+    ++report.reasons[std::string(toString(a.reason))];
+    if (!report.deferred_until || a.deferred_until > *report.deferred_until)
+      report.deferred_until = a.deferred_until;
+  }
+  kick();
+  return report;
+}
+
+void PollLoop::forget(const Parcel& parcel) {
+  scheduler_.remove(parcel.tracking_number);
+  rerun_after_flight_.erase(parcel.tracking_number);
+}
+
+}  // namespace pw

@@ -1,0 +1,104 @@
+#pragma once
+// The fetch side of the daemon: asks the Scheduler which parcels are due,
+// queries their aggregators through the HttpClient (17TRACK's due parcels
+// share a request), turns each answer into an outcome the Scheduler learns
+// from (success, a number the carrier does not know, a failure that backs
+// off or opens the aggregator's breaker) and hands good answers to the
+// ResultPipeline. Everything runs on the io_context's thread; no step does
+// work proportional to the number of parcels.
+#include "carriers/carrier_registry.h"
+#include "common/clock.h"
+#include "common/http.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "polling/result_pipeline.h"
+#include "polling/scheduler.h"
+#include "polling/service_api.h"
+#include "store/store.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace pw {
+
+class PollLoop {
+ public:
+  PollLoop(boost::asio::io_context& io, Store& store, HttpClient& http, const Clock& clock,
+           ResultPipeline& pipeline, Scheduler& scheduler, PollCounters& counters,
+           LogLimiter& limiter, std::shared_ptr<const Config> config);
+
+  /// Loads the active parcels into the schedule a page per turn of the loop
+  /// (a million parcels never delay READY or the control socket), then polls.
+  void start();
+  /// Stops starting polls; `drained` runs once in-flight polls finished or,
+  /// after `grace`, were abandoned.
+  void stop(std::chrono::milliseconds grace, std::function<void()> drained);
+  void reconfigure(std::shared_ptr<const Config> config);
+
+  /// Starts the polls that are due and allowed, as far as slots are free.
+  void dispatch();
+  /// Posts a dispatch() (after something became due).
+  void kick();
+
+  /// The aggregator that serves a parcel now ("" when none is enabled).
+  std::string aggregatorOf(const Parcel& parcel) const;
+  const CarrierRegistry& registry() const { return registry_; }
+
+  /// An operator's rerun of these parcels: each goes as soon as the carrier's
+  /// rules allow (a query in flight is followed by another).
+  RerunReport rerun(const std::vector<Parcel>& parcels);
+  void forget(const Parcel& parcel);
+
+  bool idle() const;
+  bool loading() const { return loading_; }
+  std::size_t inFlight() const { return in_flight_.size(); }
+
+ private:
+  void buildRegistry();
+  void loadPage(std::int64_t afterId, std::size_t loaded, Timestamp startedAt);
+  void startPoll(std::int64_t parcelId, const Parcel& parcel,
+                 const std::shared_ptr<const CarrierCodec>& codec);
+  void startBatch(std::vector<Parcel> batch, const std::shared_ptr<const CarrierCodec>& codec);
+  void onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+                  Result<HttpResponse> response);
+  void onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
+                       const std::shared_ptr<const CarrierCodec>& codec,
+                       Result<HttpResponse> response);
+  void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+              const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
+  /// What one parcel's answer means; returns the outcome it is counted under.
+  std::string_view settleParcel(const Parcel& parcel, const CarrierCodec& codec,
+                                const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
+  void observeLatency(std::string_view carrier, const Result<HttpResponse>& response);
+  void finishPoll(std::int64_t parcelId, const std::string& trackingNumber);
+  void maybeDrained();
+  void limitedLog(std::string_view subsystem, spdlog::level::level_enum level,
+                  const std::string& key, const std::string& line);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  HttpClient& http_;
+  const Clock& clock_;
+  ResultPipeline& pipeline_;
+  Scheduler& scheduler_;
+  PollCounters& counters_;
+  LogLimiter& limiter_;
+  std::shared_ptr<const Config> config_;
+  CarrierRegistry registry_;
+  boost::asio::steady_timer drain_timer_;
+
+  std::set<std::int64_t> in_flight_;    // parcels whose answer is awaited
+  std::size_t requests_in_flight_ = 0;  // HTTP requests open (a batch is one)
+  std::set<std::string> rerun_after_flight_;
+  bool stopping_ = false;
+  bool loading_ = false;
+  bool kicked_ = false;
+  std::function<void()> drained_;
+};
+
+}  // namespace pw

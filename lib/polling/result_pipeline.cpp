@@ -1,0 +1,77 @@
+#include "polling/result_pipeline.h"
+
+#include "carriers/tracking_number.h"
+#include "remedies/assessor.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pw {
+
+ResultPipeline::ResultPipeline(Store& store, AlertEmitter& alerts, LogLimiter& limiter,
+                               std::shared_ptr<const Config> config)
+    : store_(store), alerts_(alerts), limiter_(limiter), config_(std::move(config)) {}
+
+AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
+  AssessContext context;
+  context.facts.number_format_ok =
+      checkTrackingNumber(parcel.carrier, parcel.tracking_number).plausible;
+  if (auto claimed = store_.hasClaim(parcel.id)) context.buyer_claims_not_received = *claimed;
+  if (parcel.buyer_id) {
+    if (auto n = store_.buyerClaims(*parcel.buyer_id, now - config_->rules.remedy.claim_window))
+      context.buyer_claims = *n;
+  }
+  return context;
+}
+
+Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view source,
+                                          const CarrierSnapshot& snap, Timestamp now,
+                                          bool noResult) {
+  for (const auto& w : snap.warnings)
+    limiter_.log(*subsystemLogger("carrier"), spdlog::level::warn,
+                 "EVENT_DROPPED carrier=" + std::string(source),
+                 fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source,
+                             parcel.tracking_number, w));
+  AssessContext context = contextFor(parcel, now);
+  context.carrier_stage = snap.carrier_stage;
+  context.facts.no_result = noResult;
+  context.facts.invalid_number = snap.invalid_number;
+  return commit(parcel, source, snap.events, snap.carrier_state, context, now);
+}
+
+Result<PollOutcome> ResultPipeline::reassess(const Parcel& parcel, Timestamp now) {
+  return commit(parcel, "reassess", {}, "", contextFor(parcel, now), now);
+}
+
+Result<PollOutcome> ResultPipeline::commit(const Parcel& parcel, std::string_view source,
+                                           const std::vector<TrackingEvent>& events,
+                                           const std::string& carrierState,
+                                           const AssessContext& context, Timestamp now) {
+  auto config = config_;  // a reload during the commit must not change the rules midway
+  auto outcome = store_.commitPoll(parcel.id, events, carrierState, now,
+                                   [&](const Parcel& p, const Timeline& timeline) {
+                                     return assess(p, timeline, context, config->rules, now);
+                                   });
+  if (!outcome) {
+    subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", parcel.tracking_number,
+                                    outcome.error().message);
+    return outcome.error();
+  }
+  subsystemLogger("poll")->debug(
+      "POLL_OK carrier={} parcel={} events={} new={} rewritten={} "
+      "stage={}",
+      source, parcel.tracking_number, events.size(), outcome->new_events, outcome->rewritten,
+      toString(outcome->stage));
+  alerts_.announce(parcel, *outcome, now);
+  return outcome;
+}
+
+ParcelView viewAfter(const Parcel& parcel, const CarrierSnapshot& snapshot,
+                     const PollOutcome& outcome, std::string aggregator, bool noResult) {
+  ParcelView v = makeParcelView(parcel, snapshot.events, std::move(aggregator));
+  v.stage = outcome.stage;
+  v.no_result = noResult || snapshot.invalid_number;
+  for (const auto& task : outcome.raised) v.open_exceptions.push_back(task.kind);
+  return v;
+}
+
+}  // namespace pw

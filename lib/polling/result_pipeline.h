@@ -1,0 +1,51 @@
+#pragma once
+// What an aggregator's answer becomes, the same for a poll and a push:
+// detection and remedies over the merged timeline inside one store
+// transaction, then the alert and log lines for what changed. The caller
+// acknowledges a push only after apply() returned, so nothing acknowledged
+// can be lost.
+#include "carriers/carrier_codec.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "polling/alert_emitter.h"
+#include "polling/parcel_view.h"
+#include "store/store.h"
+
+#include <memory>
+#include <string_view>
+
+namespace pw {
+
+class ResultPipeline {
+ public:
+  ResultPipeline(Store& store, AlertEmitter& alerts, LogLimiter& limiter,
+                 std::shared_ptr<const Config> config);
+  void reconfigure(std::shared_ptr<const Config> config) { config_ = std::move(config); }
+
+  /// Commits one answer for `parcel`; `noResult` when the aggregator knew
+  /// nothing of the number yet (its snapshot is then empty).
+  Result<PollOutcome> apply(const Parcel& parcel, std::string_view source,
+                            const CarrierSnapshot& snapshot, Timestamp now, bool noResult = false);
+  /// Detection and remedies again over the stored timeline with the current
+  /// configuration, no carrier query (reassess, a buyer's claim).
+  Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);
+
+ private:
+  AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
+  Result<PollOutcome> commit(const Parcel& parcel, std::string_view source,
+                             const std::vector<TrackingEvent>& events,
+                             const std::string& carrierState, const AssessContext& context,
+                             Timestamp now);
+
+  Store& store_;
+  AlertEmitter& alerts_;
+  LogLimiter& limiter_;
+  std::shared_ptr<const Config> config_;
+};
+
+/// What the scheduler learns from a committed answer: the parcel as the
+/// aggregator described it, at the stage the store settled on.
+ParcelView viewAfter(const Parcel& parcel, const CarrierSnapshot& snapshot,
+                     const PollOutcome& outcome, std::string aggregator, bool noResult);
+
+}  // namespace pw

@@ -1,0 +1,63 @@
+#pragma once
+// What the push listener does with a request, apart from the sockets (so it
+// can be fuzzed with parsed requests): who may push (push.allow_from), which
+// endpoints exist (only those of enabled aggregators whose push secret is
+// set), signature checks in constant time, and committing what a verified
+// push carries before it is acknowledged.
+//   POST /push/kuaidi100   subscription callbacks (form: param, sign)
+//   POST /push/kuaidiniao  RequestType 101 trace pushes (form: RequestData, DataSign)
+//   POST /push/17track     webhooks (JSON; header `sign`)
+#include "carriers/kuaidi100/kuaidi100_codec.h"
+#include "carriers/kuaidiniao/kuaidiniao_codec.h"
+#include "carriers/seventeen_track/seventeen_track_codec.h"
+#include "common/address_filter.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "httpd/http_listener.h"
+
+#include <optional>
+#include <string>
+
+namespace pw {
+
+class PollingService;
+
+class PushHandler {
+ public:
+  PushHandler(PollingService& service, const Config& config);
+
+  /// Before the body is read: 403 outside push.allow_from, 405, or 404 for
+  /// an endpoint that is not served; nullopt to go on reading.
+  std::optional<HttpReply> screen(const HttpListener::Request& header,
+                                  const HttpListener::Peer& peer);
+  /// A whole request from a peer that passed screen().
+  HttpReply handle(const HttpListener::Request& req, const HttpListener::Peer& peer);
+  /// A connection closed because push.max_connections were open.
+  void refused(const HttpListener::Peer& peer, std::uint64_t refusedSoFar);
+  /// Takes new keys, salts, allow_from and enabled aggregators (a reload).
+  void reconfigure(const Config& config);
+
+  /// 17TRACK's webhook signature: hex SHA-256 of body + "/" + key.
+  static std::string seventeenTrackSign(std::string_view body, std::string_view key);
+
+ private:
+  bool commit(std::string_view source, const std::string& number,
+              const Result<CarrierSnapshot>& snap);
+  void rejected(std::string_view source, const HttpListener::Peer& peer, const std::string& why);
+  bool serves(std::string_view target) const;
+
+  PollingService& service_;
+  Kuaidi100Codec kuaidi100_;
+  KuaidiniaoCodec kuaidiniao_;
+  SeventeenTrackCodec seventeen_;
+  std::string seventeen_key_;
+  bool kuaidi100_on_ = false;
+  bool kuaidiniao_on_ = false;
+  bool seventeen_on_ = false;
+  AddressFilter allow_from_;
+  // Anyone who can reach the listener can send garbage: a few lines and a
+  // count per kind of refusal, not one line per request.
+  LogLimiter limiter_;
+};
+
+}  // namespace pw

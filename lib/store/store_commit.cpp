@@ -1,0 +1,249 @@
+// The hot path: a poll or push result merged, assessed and reconciled with
+// its exceptions and tasks, several results to a transaction.
+#include "store/store.h"
+#include "store/store_state.h"
+#include "store/stored_events.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <map>
+#include <set>
+
+namespace pw {
+using store::State;
+
+namespace {
+
+std::int64_t secs(Timestamp t) { return t.time_since_epoch().count(); }
+
+struct OpenException {
+  std::int64_t id = 0;
+  std::string evidence;
+  std::int64_t since = 0;
+};
+
+std::map<std::string, OpenException> openExceptions(State& s, std::int64_t parcelId) {
+  auto q = s.statements.get(
+      "SELECT kind, id, evidence, since FROM exceptions WHERE parcel_id=? AND resolved_at IS NULL");
+  q->bind(1, static_cast<int64_t>(parcelId));
+  std::map<std::string, OpenException> out;
+  while (q->executeStep())
+    out[q->getColumn(0).getString()] = {q->getColumn(1).getInt64(), q->getColumn(2).getString(),
+                                        q->getColumn(3).getInt64()};
+  return out;
+}
+
+NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Timestamp now) {
+  std::string kind(toString(issue.finding.kind));
+  std::int64_t exceptionId = 0;
+  {
+    auto ex = s.statements.get(
+        "INSERT INTO exceptions (parcel_id, kind, since, threshold, elapsed, detail, evidence, "
+        "opened_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?8) RETURNING id");
+    ex->bind(1, static_cast<int64_t>(parcel.id));
+    ex->bind(2, kind);
+    ex->bind(3, static_cast<int64_t>(secs(issue.finding.since)));
+    ex->bind(4, static_cast<int64_t>(issue.finding.threshold.count()));
+    ex->bind(5, static_cast<int64_t>(issue.finding.elapsed.count()));
+    ex->bind(6, issue.finding.detail);
+    ex->bind(7, store::evidenceKey(issue.finding.evidence));
+    ex->bind(8, static_cast<int64_t>(secs(now)));
+    ex->executeStep();
+    exceptionId = ex->getColumn(0).getInt64();
+  }
+  std::optional<store::EncodedMessage> encoded;
+  if (issue.message_source) encoded = store::encodeMessage(*issue.message_source, issue.message);
+  auto task = s.statements.get(
+      "INSERT INTO tasks (exception_id, parcel_id, kind, remedy, reason_id, template_id, facts, "
+      "message_zh, message_en, detail, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?11) "
+      "RETURNING id");
+  task->bind(1, static_cast<int64_t>(exceptionId));
+  task->bind(2, static_cast<int64_t>(parcel.id));
+  task->bind(3, kind);
+  task->bind(4, std::string(toString(issue.suggestion.remedy)));
+  task->bind(5, static_cast<int64_t>(s.dict.idOf(issue.suggestion.reason)));
+  if (encoded) {
+    task->bind(6, static_cast<int64_t>(s.dict.idOf(encoded->templates)));
+    task->bind(7, encoded->facts);
+    task->bind(8);
+    task->bind(9);
+  } else {
+    task->bind(6);
+    task->bind(7);
+    task->bind(8, issue.message.zh_cn);
+    task->bind(9, issue.message.en);
+  }
+  task->bind(10, issue.finding.detail);
+  task->bind(11, static_cast<int64_t>(secs(now)));
+  task->executeStep();
+
+  NotificationTask t;
+  t.id = task->getColumn(0).getInt64();
+  t.exception_id = exceptionId;
+  t.tracking_number = parcel.tracking_number;
+  t.carrier = parcel.carrier;
+  t.kind = issue.finding.kind;
+  t.suggestion = issue.suggestion;
+  t.message = issue.message;
+  t.created_at = now;
+  t.detail = issue.finding.detail;
+  return t;
+}
+
+void resolve(State& s, std::int64_t exceptionId, ExceptionKind kind, Timestamp now,
+             PollOutcome& out) {
+  {
+    auto res = s.statements.get("UPDATE exceptions SET resolved_at=?1, updated_at=?1 WHERE id=?2");
+    res->bind(1, static_cast<int64_t>(secs(now)));
+    res->bind(2, static_cast<int64_t>(exceptionId));
+    res->exec();
+  }
+  // A task nobody acted on is closed with its exception; one an agent
+  // acknowledged stays theirs to finish.
+  auto close = s.statements.get(
+      "UPDATE tasks SET state='done', updated_at=? WHERE exception_id=? AND state='open' "
+      "RETURNING id");
+  close->bind(1, static_cast<int64_t>(secs(now)));
+  close->bind(2, static_cast<int64_t>(exceptionId));
+  while (close->executeStep()) out.closed_tasks.push_back({close->getColumn(0).getInt64(), kind});
+  out.resolved.push_back(kind);
+  out.resolved_ids.push_back(exceptionId);
+}
+
+void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
+  auto up = s.statements.get(
+      "UPDATE parcels SET stage=:stage, carrier_state=:state, last_polled_at=:now, "
+      "last_error=NULL, poll_failures=0, "
+      "next_poll_at = CASE WHEN :final THEN NULL WHEN :has_next THEN :next ELSE next_poll_at END, "
+      "last_query_at = CASE WHEN :has_query THEN :query_at ELSE last_query_at END, "
+      "quota_tokens = CASE WHEN :has_query THEN :tokens ELSE quota_tokens END, "
+      "quota_at = CASE WHEN :has_query THEN :query_at ELSE quota_at END "
+      "WHERE id=:id");
+  up->bind(":stage", std::string(toString(stage)));
+  up->bind(":state", r.carrier_state);
+  up->bind(":now", static_cast<int64_t>(secs(r.now)));
+  up->bind(":final", isFinal(stage) ? 1 : 0);
+  up->bind(":has_next", r.next_poll_at ? 1 : 0);
+  up->bind(":next", static_cast<int64_t>(r.next_poll_at ? secs(*r.next_poll_at) : 0));
+  up->bind(":has_query", r.query ? 1 : 0);
+  up->bind(":query_at", static_cast<int64_t>(r.query ? secs(r.query->at) : 0));
+  up->bind(":tokens", r.query ? r.query->tokens : 0.0);
+  up->bind(":id", static_cast<int64_t>(r.parcel_id));
+  up->exec();
+}
+
+}  // namespace
+
+Result<PollOutcome> Store::commitOne(const CommitRequest& r) {
+  auto parcel = this->parcel(r.parcel_id);
+  if (!parcel) return parcel.error();
+  State& s = *s_;
+  PollOutcome out;
+  auto merged = store::mergeEvents(s, r.parcel_id, r.events, secs(r.now));
+  out.new_events = merged.added;
+  out.rewritten = merged.rewritten;
+
+  auto open = openExceptions(s, r.parcel_id);
+  auto stored = store::loadTimeline(s, r.parcel_id);
+  if (stored.size() > s.options.event_cap) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> evidence;
+    std::vector<std::int64_t> since;
+    for (const auto& [kind, e] : open) {
+      auto keys = store::parseEvidenceKey(e.evidence);
+      evidence.insert(evidence.end(), keys.begin(), keys.end());
+      since.push_back(e.since);
+    }
+    store::applyCap(s, r.parcel_id, stored, evidence, since);
+  }
+  Timeline timeline;
+  timeline.reserve(stored.size());
+  for (auto& e : stored) timeline.push_back(std::move(e.event));
+  Assessment assessment = r.assess(*parcel, timeline);
+  out.stage = assessment.stage;
+
+  // Reconcile: open exceptions that no longer hold are resolved; findings
+  // without an open exception of their kind open one and raise its task.
+  std::set<std::string> holding;
+  for (const auto& issue : assessment.issues) {
+    std::string kind(toString(issue.finding.kind));
+    holding.insert(kind);
+    auto it = open.find(kind);
+    if (it == open.end()) {
+      out.raised.push_back(raise(s, *parcel, issue, r.now));
+      continue;
+    }
+    std::string evidence = store::evidenceKey(issue.finding.evidence);
+    // Elapsed time grows on every poll; only new evidence is news.
+    if (evidence != it->second.evidence)
+      out.updated.push_back({it->second.id, issue.finding.kind, issue.finding.detail});
+    auto up = s.statements.get(
+        "UPDATE exceptions SET elapsed=?, detail=?, evidence=?, updated_at=? WHERE id=?");
+    up->bind(1, static_cast<int64_t>(issue.finding.elapsed.count()));
+    up->bind(2, issue.finding.detail);
+    up->bind(3, evidence);
+    up->bind(4, static_cast<int64_t>(secs(r.now)));
+    up->bind(5, static_cast<int64_t>(it->second.id));
+    up->exec();
+  }
+  for (const auto& [kind, e] : open)
+    if (!holding.count(kind))
+      resolve(s, e.id, exceptionKindFromString(kind).value_or(ExceptionKind::problem), r.now, out);
+  updateParcel(s, r, assessment.stage);
+  return out;
+}
+
+Result<std::vector<Result<PollOutcome>>> Store::commitBatch(std::vector<CommitRequest> requests) {
+  return commitAll(requests, "commit batch");
+}
+
+Result<std::vector<Result<PollOutcome>>> Store::commitAll(
+    const std::vector<CommitRequest>& requests, const char* what) {
+  auto failed = [](const char* what, const std::exception& e, ErrorCode code) {
+    return makeError(code, std::string(what) + ": " + e.what());
+  };
+  try {
+    store::WriteTransaction tx(*s_);
+    std::vector<Result<PollOutcome>> out;
+    out.reserve(requests.size());
+    for (const auto& r : requests) {
+      store::Savepoint item(*s_);
+      Result<PollOutcome> one = [&]() -> Result<PollOutcome> {
+        try {
+          return commitOne(r);
+        } catch (const SQLite::Exception& e) {
+          return failed("commit poll", e, ErrorCode::io);
+        } catch (const std::exception& e) {
+          return failed("commit poll", e, ErrorCode::internal);
+        }
+      }();
+      if (one)
+        item.release();
+      else
+        item.rollback();
+      out.push_back(std::move(one));
+    }
+    tx.commit();
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return failed(what, e, ErrorCode::io);
+  } catch (const std::exception& e) {
+    return failed(what, e, ErrorCode::internal);
+  }
+}
+
+Result<PollOutcome> Store::commitPoll(std::int64_t parcelId,
+                                      const std::vector<TrackingEvent>& events,
+                                      const std::string& carrierState, Timestamp now,
+                                      const AssessFn& assess) {
+  std::vector<CommitRequest> one(1);
+  one[0].parcel_id = parcelId;
+  one[0].events = events;
+  one[0].carrier_state = carrierState;
+  one[0].now = now;
+  one[0].assess = assess;
+  auto r = commitAll(one, "commit poll");
+  if (!r) return r.error();
+  return std::move(r->front());
+}
+
+}  // namespace pw

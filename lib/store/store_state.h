@@ -1,0 +1,59 @@
+#pragma once
+// What one Store (one connection) keeps besides the connection: its prepared
+// statements, its dictionary cache and parsed message templates.
+#include "store/dictionary.h"
+#include "store/message_text.h"
+#include "store/statement_cache.h"
+#include "store/store.h"
+
+#include <cstdint>
+#include <unordered_map>
+
+namespace pw::store {
+
+struct State {
+  State(SQLite::Database& db, const StoreOptions& o)
+      : statements(db), dict(statements), options(o) {}
+  StatementCache statements;
+  Dictionary dict;
+  StoreOptions options;
+  std::unordered_map<std::int64_t, MessageTemplatesRow> templates;  // by dict id
+
+  /// After a rollback: the ids it took back may be handed out again.
+  void forget() {
+    dict.forget();
+    templates.clear();
+  }
+};
+
+/// BEGIN IMMEDIATE ... COMMIT with prepared statements; rolls back if not
+/// committed, and then forgets dictionary ids the rollback took back.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(State& s);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  void commit();
+
+ private:
+  State& s_;
+  bool done_ = false;
+};
+
+/// One request of a batch: released when it worked, rolled back alone when not.
+class Savepoint {
+ public:
+  explicit Savepoint(State& s);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release();
+  void rollback();
+
+ private:
+  State& s_;
+  bool done_ = false;
+};
+
+}  // namespace pw::store

@@ -1,0 +1,230 @@
+#include "store/stored_events.h"
+
+#include "store/content_hash.h"
+#include "store/event_cap.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+namespace pw::store {
+
+namespace {
+
+std::int64_t secs(Timestamp t) { return t.time_since_epoch().count(); }
+
+// Carriers in China write local times in UTC+8 (no daylight saving since
+// 1991); an event's local time is NULL on disk when it is exactly that.
+std::string chinaTime(std::int64_t utc) {
+  std::time_t t = static_cast<std::time_t>(utc + 8 * 3600);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+// The description goes to `texts` under its hash; a different text already
+// there under the same hash (2^-64 odds) keeps this one in the event row.
+bool storeText(State& s, std::int64_t textId, const std::string& text) {
+  {
+    auto ins =
+        s.statements.get("INSERT INTO texts (id, text) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    ins->bind(1, static_cast<int64_t>(textId));
+    ins->bind(2, text);
+    if (ins->exec() == 1) return true;
+  }
+  auto q = s.statements.get("SELECT text FROM texts WHERE id=?");
+  q->bind(1, static_cast<int64_t>(textId));
+  return q->executeStep() && q->getColumn(0).getString() == text;
+}
+
+void insertEvent(State& s, std::int64_t parcelId, const TrackingEvent& e, std::int64_t textId,
+                 std::int64_t locationId, std::int64_t now) {
+  bool shared = storeText(s, textId, e.description);
+  auto ins = s.statements.get(
+      "INSERT INTO events (parcel_id, time, text_id, location_id, local_time, kind_id, status_id, "
+      "reason_id, signer_type_id, signer_id, province_id, city_id, district_id, first_seen_at, "
+      "description) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  std::int64_t t = secs(e.time);
+  ins->bind(1, static_cast<int64_t>(parcelId));
+  ins->bind(2, static_cast<int64_t>(t));
+  ins->bind(3, static_cast<int64_t>(textId));
+  ins->bind(4, static_cast<int64_t>(locationId));
+  if (e.local_time == chinaTime(t))
+    ins->bind(5);
+  else
+    ins->bind(5, e.local_time);
+  ins->bind(6, static_cast<int64_t>(s.dict.idOf(toString(e.kind))));
+  ins->bind(7, static_cast<int64_t>(s.dict.idOf(e.carrier_status)));
+  ins->bind(8, static_cast<int64_t>(s.dict.idOf(toString(e.reason))));
+  ins->bind(9, static_cast<int64_t>(s.dict.idOf(toString(e.signer_type))));
+  ins->bind(10, static_cast<int64_t>(s.dict.idOf(e.signer)));
+  ins->bind(11, static_cast<int64_t>(s.dict.idOf(e.place.province)));
+  ins->bind(12, static_cast<int64_t>(s.dict.idOf(e.place.city)));
+  ins->bind(13, static_cast<int64_t>(s.dict.idOf(e.place.district)));
+  ins->bind(14, static_cast<int64_t>(now));
+  if (shared)
+    ins->bind(15);
+  else
+    ins->bind(15, e.description);
+  ins->exec();
+}
+
+bool wasDropped(State& s, std::int64_t parcelId, std::int64_t time, std::int64_t textId,
+                std::int64_t locationId) {
+  auto q = s.statements.get(
+      "SELECT 1 FROM dropped_events WHERE parcel_id=? AND time=? AND text_id=? AND location_id=?");
+  q->bind(1, static_cast<int64_t>(parcelId));
+  q->bind(2, static_cast<int64_t>(time));
+  q->bind(3, static_cast<int64_t>(textId));
+  q->bind(4, static_cast<int64_t>(locationId));
+  return q->executeStep();
+}
+
+}  // namespace
+
+std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId) {
+  auto q = s.statements.get(
+      "SELECT e.id, e.time, e.local_time, COALESCE(e.description, t.text, ''), e.text_id, "
+      "e.location_id, e.kind_id, e.status_id, e.reason_id, e.signer_type_id, e.signer_id, "
+      "e.province_id, e.city_id, e.district_id FROM events e LEFT JOIN texts t ON t.id = e.text_id "
+      "WHERE e.parcel_id=? ORDER BY e.time, e.id");
+  q->bind(1, static_cast<int64_t>(parcelId));
+  std::vector<StoredEvent> out;
+  auto text = [&](int column) { return s.dict.textOf(q->getColumn(column).getInt64()); };
+  while (q->executeStep()) {
+    StoredEvent r;
+    r.id = q->getColumn(0).getInt64();
+    TrackingEvent& e = r.event;
+    std::int64_t t = q->getColumn(1).getInt64();
+    e.time = Timestamp(Seconds(t));
+    e.local_time = q->getColumn(2).isNull() ? chinaTime(t) : q->getColumn(2).getString();
+    e.description = q->getColumn(3).getString();
+    r.text_id = q->getColumn(4).getInt64();
+    r.location_id = q->getColumn(5).getInt64();
+    e.location = text(5);
+    e.kind = eventKindFromString(text(6)).value_or(EventKind::unknown);
+    e.carrier_status = text(7);
+    e.reason = eventReasonFromString(text(8)).value_or(EventReason::none);
+    e.signer_type = signerTypeFromString(text(9)).value_or(SignerType::none);
+    e.signer = text(10);
+    e.place = {text(11), text(12), text(13)};
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+MergeCount mergeEvents(State& s, std::int64_t parcelId, const std::vector<TrackingEvent>& events,
+                       std::int64_t now) {
+  struct Incoming {
+    const TrackingEvent* event;
+    std::int64_t text_id;
+    std::int64_t location_id;
+  };
+  std::map<std::int64_t, std::vector<Incoming>> byTime;
+  for (const auto& e : events)
+    byTime[secs(e.time)].push_back({&e, contentHash(e.description), s.dict.idOf(e.location)});
+  MergeCount out;
+  for (const auto& [time, incoming] : byTime) {
+    std::set<std::pair<std::int64_t, std::int64_t>> answer, stored;
+    for (const auto& i : incoming) answer.emplace(i.text_id, i.location_id);
+    std::vector<std::int64_t> stale;
+    {
+      auto q = s.statements.get(
+          "SELECT id, text_id, location_id FROM events WHERE parcel_id=? AND time=?");
+      q->bind(1, static_cast<int64_t>(parcelId));
+      q->bind(2, static_cast<int64_t>(time));
+      while (q->executeStep()) {
+        std::pair<std::int64_t, std::int64_t> identity{q->getColumn(1).getInt64(),
+                                                       q->getColumn(2).getInt64()};
+        if (answer.count(identity))
+          stored.insert(identity);
+        else
+          stale.push_back(q->getColumn(0).getInt64());
+      }
+    }
+    for (auto id : stale) {
+      auto del = s.statements.get("DELETE FROM events WHERE id=?");
+      del->bind(1, static_cast<int64_t>(id));
+      del->exec();
+      ++out.rewritten;
+    }
+    for (const auto& i : incoming) {
+      if (!stored.emplace(i.text_id, i.location_id).second)
+        continue;  // known, or twice in one answer
+      if (wasDropped(s, parcelId, time, i.text_id, i.location_id)) continue;
+      insertEvent(s, parcelId, *i.event, i.text_id, i.location_id, now);
+      ++out.added;
+    }
+  }
+  return out;
+}
+
+void applyCap(State& s, std::int64_t parcelId, std::vector<StoredEvent>& timeline,
+              const std::vector<std::pair<std::int64_t, std::int64_t>>& evidence,
+              const std::vector<std::int64_t>& since) {
+  if (timeline.size() <= s.options.event_cap) return;
+  std::set<std::pair<std::int64_t, std::int64_t>> keys(evidence.begin(), evidence.end());
+  std::set<std::int64_t> times(since.begin(), since.end());
+  std::vector<CapEvent> view;
+  view.reserve(timeline.size());
+  for (const auto& r : timeline) {
+    std::int64_t t = secs(r.event.time);
+    view.push_back(
+        {r.event.description, r.event.kind, keys.count({t, r.text_id}) > 0 || times.count(t) > 0});
+  }
+  auto drop = eventsOverCap(view, s.options.event_cap);
+  for (auto i : drop) {
+    const StoredEvent& r = timeline[i];
+    {
+      auto del = s.statements.get("DELETE FROM events WHERE id=?");
+      del->bind(1, static_cast<int64_t>(r.id));
+      del->exec();
+    }
+    auto keep = s.statements.get(
+        "INSERT INTO dropped_events (parcel_id, time, text_id, location_id) VALUES (?,?,?,?) "
+        "ON CONFLICT DO NOTHING");
+    keep->bind(1, static_cast<int64_t>(parcelId));
+    keep->bind(2, static_cast<int64_t>(secs(r.event.time)));
+    keep->bind(3, static_cast<int64_t>(r.text_id));
+    keep->bind(4, static_cast<int64_t>(r.location_id));
+    keep->exec();
+  }
+  std::vector<bool> gone(timeline.size(), false);
+  for (auto i : drop) gone[i] = true;
+  std::vector<StoredEvent> kept;
+  kept.reserve(timeline.size() - drop.size());
+  for (std::size_t i = 0; i < timeline.size(); ++i)
+    if (!gone[i]) kept.push_back(std::move(timeline[i]));
+  timeline = std::move(kept);
+}
+
+std::string evidenceKey(const std::vector<TrackingEvent>& evidence) {
+  std::string out = "[";
+  for (const auto& e : evidence) {
+    if (out.size() > 1) out += ',';
+    out +=
+        '[' + std::to_string(secs(e.time)) + ',' + std::to_string(contentHash(e.description)) + ']';
+  }
+  return out + ']';
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> parseEvidenceKey(const std::string& key) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(key, ec);
+  if (ec || !v.is_array()) return out;  // a v6 row the migration could not read: nothing pinned
+  for (const auto& pair : v.as_array()) {
+    const auto* a = pair.if_array();
+    if (a && a->size() == 2 && (*a)[0].is_int64() && (*a)[1].is_int64())
+      out.emplace_back((*a)[0].as_int64(), (*a)[1].as_int64());
+  }
+  return out;
+}
+
+}  // namespace pw::store

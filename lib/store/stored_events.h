@@ -1,0 +1,49 @@
+#pragma once
+// Events as the store keeps them: reading a parcel's timeline and merging a
+// carrier's answer into it, each at a cost that follows the answer and the
+// capped timeline, never the parcel's whole history.
+#include "model/tracking_event.h"
+#include "store/store_state.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pw::store {
+
+/// An event with its row and identity.
+struct StoredEvent {
+  std::int64_t id = 0;
+  std::int64_t text_id = 0;  // content hash of the description
+  std::int64_t location_id = 0;
+  TrackingEvent event;
+};
+
+/// The parcel's events, oldest first, equal times in the order they came.
+std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId);
+
+struct MergeCount {
+  int added = 0;
+  int rewritten = 0;
+};
+
+/// Adds what is new in `events`. For every time the answer has, a stored
+/// event at that time the answer no longer has was rewritten by the carrier
+/// and goes; events at other times stay (carriers trim old history). One
+/// index lookup per distinct time, one insert per new event.
+MergeCount mergeEvents(State& s, std::int64_t parcelId, const std::vector<TrackingEvent>& events,
+                       std::int64_t now);
+
+/// Drops events over the cap (see eventsOverCap), remembering their
+/// identities so that a re-sent history does not bring them back.
+/// `evidence` holds "time:text_id" keys and `since` times never to drop.
+void applyCap(State& s, std::int64_t parcelId, std::vector<StoredEvent>& timeline,
+              const std::vector<std::pair<std::int64_t, std::int64_t>>& evidence,
+              const std::vector<std::int64_t>& since);
+
+/// "[[time,text_id],...]": the evidence of a finding as exceptions store it.
+std::string evidenceKey(const std::vector<TrackingEvent>& evidence);
+/// The (time, text_id) pairs of a stored evidence key.
+std::vector<std::pair<std::int64_t, std::int64_t>> parseEvidenceKey(const std::string& key);
+
+}  // namespace pw::store

@@ -1,0 +1,49 @@
+#include "store/store_state.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace pw::store {
+
+namespace {
+void run(State& s, const char* sql) { s.statements.get(sql)->exec(); }
+}  // namespace
+
+WriteTransaction::WriteTransaction(State& s) : s_(s) { run(s_, "BEGIN IMMEDIATE"); }
+
+WriteTransaction::~WriteTransaction() {
+  if (done_) return;
+  try {
+    run(s_, "ROLLBACK");
+  } catch (...) {  // SQLite may have rolled back already (I/O error, full disk)
+  }
+  s_.forget();
+}
+
+void WriteTransaction::commit() {
+  run(s_, "COMMIT");
+  done_ = true;
+}
+
+Savepoint::Savepoint(State& s) : s_(s) { run(s_, "SAVEPOINT request"); }
+
+Savepoint::~Savepoint() {
+  if (done_) return;
+  try {
+    rollback();
+  } catch (...) {  // the enclosing transaction rolls back and reports
+  }
+}
+
+void Savepoint::release() {
+  run(s_, "RELEASE request");
+  done_ = true;
+}
+
+void Savepoint::rollback() {
+  done_ = true;
+  s_.forget();
+  run(s_, "ROLLBACK TO request");
+  run(s_, "RELEASE request");
+}
+
+}  // namespace pw::store
