@@ -677,11 +677,7 @@ std::vector<std::string> restartOnlyChanges(const Config& running, const Config&
     if (av != bv) out.push_back(key);
   }
   // Sinks are built at start-up with their delivery state; see README.
-  auto sinks = [](const Config& c) {
-    auto it = c.settings.find("notify.sink");
-    return it == c.settings.end() ? std::string() : it->second;
-  };
-  if (sinks(running) != sinks(next)) out.push_back("notify.sink");
+  if (!sameSinks(running.notify_sinks, next.notify_sinks)) out.push_back("notify.sink");
   return out;
 }
 

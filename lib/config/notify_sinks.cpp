@@ -2,6 +2,7 @@
 
 #include "common/duration.h"
 
+#include <algorithm>
 #include <map>
 
 namespace pw {
@@ -104,7 +105,27 @@ std::optional<std::string> readKey(std::string_view key, const toml::node& n,
   return "unknown key";
 }
 
+// A robot's URL carries its credential (DingTalk's access_token, WeCom's key,
+// Feishu's hook id): `config` shows only where it goes.
+std::string shownUrl(const std::string& url) {
+  auto scheme = url.find("://");
+  auto path = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
+  return path == std::string::npos ? url : url.substr(0, path) + "/…";
+}
+
 }  // namespace
+
+bool sameSinks(const std::vector<notify::NotifySinkConfig>& a,
+               const std::vector<notify::NotifySinkConfig>& b) {
+  auto same = [](const NotifySinkConfig& x, const NotifySinkConfig& y) {
+    return x.name == y.name && x.type == y.type && x.url == y.url && x.secret == y.secret &&
+           x.events == y.events && x.kinds == y.kinds && x.max_in_flight == y.max_in_flight &&
+           x.timeout == y.timeout && x.retry_initial == y.retry_initial &&
+           x.retry_max_interval == y.retry_max_interval && x.retry_for == y.retry_for &&
+           x.rate_limit == y.rate_limit;
+  };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same);
+}
 
 NotifySinksRead readNotifySinks(const toml::node& node, const std::filesystem::path& file,
                                 const SecretResolver& secrets) {
@@ -131,7 +152,7 @@ NotifySinksRead readNotifySinks(const toml::node& node, const std::filesystem::p
         out.errors.push_back(position(file, v.source()) + ": " + prefix + key + ": " + *err);
     }
     out.display += (out.display.empty() ? "" : "; ") + sink.name + " " +
-                   std::string(notify::toString(sink.type)) + " " + sink.url +
+                   std::string(notify::toString(sink.type)) + " " + shownUrl(sink.url) +
                    " secret=" + shownSecret;
     out.sinks.push_back(std::move(sink));
   }

@@ -31,6 +31,11 @@ struct NotifySinksRead {
 NotifySinksRead readNotifySinks(const toml::node& node, const std::filesystem::path& file,
                                 const SecretResolver& secrets);
 
+/// Whether two configurations' sinks are the same, secrets and URLs included
+/// (what `config` shows masks them, so a reload cannot compare that).
+bool sameSinks(const std::vector<notify::NotifySinkConfig>& a,
+               const std::vector<notify::NotifySinkConfig>& b);
+
 /// The commented `[[notify.sink]]` example --print-defaults ends with.
 std::string notifySinkDefaults();
 

@@ -103,4 +103,17 @@ url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
                .value();
   auto changed = restartOnlyChanges(a, b);
   EXPECT_NE(std::find(changed.begin(), changed.end(), "notify.sink"), changed.end());
+  // Only the robot's key changed: `config` shows the same masked text, a reload still sees it.
+  auto c = f.load(base(R"(
+[[notify.sink]]
+name = "w"
+type = "wecom"
+url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=other"
+)"))
+               .value();
+  EXPECT_EQ(b.settings.at("notify.sink"), c.settings.at("notify.sink"));
+  EXPECT_EQ(b.settings.at("notify.sink").find("key=k"), std::string::npos);
+  changed = restartOnlyChanges(b, c);
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "notify.sink"), changed.end());
+  EXPECT_TRUE(restartOnlyChanges(b, b).empty());
 }
