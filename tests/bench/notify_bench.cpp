@@ -14,6 +14,10 @@
 #include "notify/in_memory_outbox.h"
 #include "notify/message_builder.h"
 #include "notify/sink_delivery.h"
+#include "notify/store_outbox.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json/serialize.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -96,8 +100,13 @@ int main(int argc, char** argv) {
   int inFlight = argc > 2 ? std::atoi(argv[2]) : 16;
   int parcels = argc > 3 ? std::atoi(argv[3]) : 2000;
   int wrkSeconds = argc > 4 ? std::atoi(argv[4]) : 5;
-  if (events < 1 || inFlight < 1 || parcels < 1 || wrkSeconds < 0) {
-    std::cerr << "usage: bench_notify [EVENTS] [IN_FLIGHT] [PARCELS] [WRK_SECONDS]\n";
+  // memory: InMemoryOutbox, the delivery engine alone; sqlite: the daemon's
+  // path, events read from and marked in the SQLite outbox (StoreOutbox).
+  std::string outboxKind = argc > 5 ? argv[5] : "memory";
+  if (events < 1 || inFlight < 1 || parcels < 1 || wrkSeconds < 0 ||
+      (outboxKind != "memory" && outboxKind != "sqlite")) {
+    std::cerr << "usage: bench_notify [EVENTS] [IN_FLIGHT] [PARCELS] [WRK_SECONDS] "
+                 "[memory|sqlite]\n";
     return 64;
   }
 
@@ -118,8 +127,35 @@ int main(int argc, char** argv) {
   sink.secret = "bench-secret-0123456789";
   sink.max_in_flight = inFlight;
 
-  InMemoryOutbox outbox;
-  for (int i = 0; i < events; ++i) outbox.append(event(i, parcels));
+  InMemoryOutbox memory;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<StoreOutbox> stored;
+  auto dbDir =
+      std::filesystem::temp_directory_path() / ("bench_notify_" + std::to_string(::getpid()));
+  if (outboxKind == "memory") {
+    for (int i = 0; i < events; ++i) memory.append(event(i, parcels));
+  } else {
+    std::filesystem::create_directories(dbDir);
+    store = Store::open(dbDir / "pw.db").value();
+    if (!store->setOutboxSinks({"bench"})) return 1;
+    {
+      // The rows as commits would write them, in one transaction to set up fast.
+      SQLite::Database db((dbDir / "pw.db").string(), SQLite::OPEN_READWRITE);
+      SQLite::Transaction tx(db);
+      SQLite::Statement ins(db, "INSERT INTO outbox (at, event, payload) VALUES (?,?,?)");
+      for (int i = 0; i < events; ++i) {
+        auto e = event(i, parcels);
+        ins.bind(1, static_cast<int64_t>(e.occurred_at.time_since_epoch().count()));
+        ins.bind(2, std::string(toString(e.name)));
+        ins.bind(3, boost::json::serialize(toJson(e)));
+        ins.exec();
+        ins.reset();
+      }
+      tx.commit();
+    }
+    stored = std::make_unique<StoreOutbox>(*store);
+  }
+  OutboxReader& outbox = stored ? static_cast<OutboxReader&>(*stored) : memory;
 
   boost::asio::io_context io;
   CurlHttpClient http(io, CurlLimits{});
@@ -128,16 +164,24 @@ int main(int argc, char** argv) {
   auto started = Steady::now();
   delivery.start();
   auto deadline = started + std::chrono::minutes(5);
-  while (outbox.finishedCount("bench") < static_cast<std::size_t>(events) &&
+  while (delivery.stats().delivered < static_cast<std::uint64_t>(events) &&
          Steady::now() < deadline)
     io.run_one_for(std::chrono::milliseconds(100));
   double seconds = std::chrono::duration<double>(Steady::now() - started).count();
   delivery.stop();
   auto stats = delivery.stats();
-  std::size_t done = outbox.finishedCount("bench");
+  std::size_t done = stats.delivered;
+  if (store) {
+    auto sum = store->outboxSummary().value();
+    if (sum.empty() || sum[0].backlog != 0) done = 0;  // marked in the outbox, or not counted
+    store.reset();
+    std::filesystem::remove_all(dbDir);
+  }
 
-  std::printf("notify_bench: %d webhook events, %d parcels, %d in flight, endpoint on 127.0.0.1\n",
-              events, parcels, inFlight);
+  std::printf(
+      "notify_bench: %d webhook events, %d parcels, %d in flight, %s outbox, endpoint on "
+      "127.0.0.1\n",
+      events, parcels, inFlight, outboxKind.c_str());
   std::printf(
       "  parcelwatch SinkDelivery: %zu delivered in %.2f s = %.0f events/s "
       "(%llu requests, mean request %.2f ms, %llu failed)\n",
