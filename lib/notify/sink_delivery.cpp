@@ -17,6 +17,28 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
+// libcurl's errors name the URL, and a robot's URL carries its credential
+// (access_token, key, hook id): logs, the outbox and `outbox` get the origin only.
+std::string redactUrl(std::string text, const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return text;
+  std::string origin = url.substr(0, url.find('/', scheme + 3));
+  std::string shown = origin + "/…";
+  for (auto at = text.find(origin); at != std::string::npos;
+       at = text.find(origin, at + shown.size())) {
+    auto end = at + origin.size();
+    while (end < text.size() && text[end] != ' ' && text[end] != ')' && text[end] != '"') ++end;
+    text.replace(at, end - at, shown);
+  }
+  return text;
+}
+
+Answer classified(SinkType type, const Result<HttpResponse>& response, const std::string& url) {
+  Answer a = classifyAnswer(type, response);
+  a.reason = redactUrl(std::move(a.reason), url);
+  return a;
+}
+
 // A failed outbox read is tried again this much later.
 constexpr Millis kOutboxRetry = 1s;
 // The outbox is read again at least this often even without wake(), so a
@@ -80,15 +102,16 @@ class SinkDelivery::Impl : public std::enable_shared_from_this<Impl> {
     OutgoingMessage m = buildMessage(config_, std::span<const AlertEvent>(&e, 1), now);
     policy_.recordSend(now);
     ++stats_.messages;
-    http_.send(std::move(m.request), [weak = weak_from_this(), type = config_.type,
-                                      done = std::move(done)](Result<HttpResponse> r) {
-      Answer a = classifyAnswer(type, r);
-      if (auto s = weak.lock()) {
-        s->log_->info("NOTIFY_TEST sink={} verdict={} answer=\"{}\"", s->config_.name,
-                      toString(a.verdict), a.reason);
-      }
-      done(std::move(a));
-    });
+    http_.send(std::move(m.request),
+               [weak = weak_from_this(), type = config_.type, url = config_.url,
+                done = std::move(done)](Result<HttpResponse> r) {
+                 Answer a = classified(type, r, url);
+                 if (auto s = weak.lock()) {
+                   s->log_->info("NOTIFY_TEST sink={} verdict={} answer=\"{}\"", s->config_.name,
+                                 toString(a.verdict), a.reason);
+                 }
+                 done(std::move(a));
+               });
   }
 
   SinkStats stats() const {
@@ -215,7 +238,7 @@ class SinkDelivery::Impl : public std::enable_shared_from_this<Impl> {
     if (stopped_ || epoch != epoch_) return;
     --in_flight_;
     TimePoint now = clock_.now();
-    Answer a = classifyAnswer(config_.type, response);
+    Answer a = classified(config_.type, response, config_.url);
     if (response) stats_.request_seconds.observe(response->elapsed.count() / 1000.0);
     for (auto seq : seqs)
       if (auto it = pending_.find(seq); it != pending_.end()) {

@@ -187,4 +187,29 @@ TEST_F(OutboxDelivery, NotifyServiceRetriesParkedEventsAndAnswersATest) {
   service.stop();
 }
 
+// libcurl's error names the URL; a robot's URL is its credential.
+TEST_F(OutboxDelivery, AnUnreachableRobotsTokenStaysOutOfErrors) {
+  parcels.push_back(store->addParcel(test::sampleParcel(), at("2024-05-01T00:00:00Z")).value().id);
+  NotifySinkConfig c;
+  c.name = "ding";
+  c.type = SinkType::dingtalk;
+  c.url = "http://127.0.0.1:9/robot/send?access_token=TOPSECRETTOKEN";  // nothing listens on 9
+  c.events = {AlertEventName::task_raised};
+  c.timeout = 1000ms;
+  c.retry_initial = 20ms;
+  c.retry_max_interval = 50ms;
+  c.retry_for = 150ms;
+  NotifyService service(io, *store, http, {c}, clock);
+  ASSERT_TRUE(service.start());
+  commitRound(at("2024-05-04T00:00:00Z"), true);
+  service.wake();
+  ASSERT_TRUE(test::runUntil(
+      io, [&] { return store->outboxSummary().value()[0].parked == 1; }, 10s, "1 parked"));
+  auto error = store->outboxParked("ding", 10).value()[0].error;
+  EXPECT_EQ(error.find("TOPSECRETTOKEN"), std::string::npos) << error;
+  EXPECT_NE(error.find("http://127.0.0.1:9/…"), std::string::npos) << error;
+  EXPECT_EQ(service.stats()[0].last_error.find("TOPSECRETTOKEN"), std::string::npos);
+  service.stop();
+}
+
 }  // namespace
