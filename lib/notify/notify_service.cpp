@@ -37,7 +37,7 @@ Result<void> NotifyService::start() {
     auto d = std::make_unique<SinkDelivery>(io_, http_, outbox_, c, clock_,
                                             (std::uint64_t(rd()) << 32) | rd());
     d->start();
-    // The secret is not logged: the URL of a robot carries its token, so only the host is.
+    // Neither the secret nor the URL is logged: a robot's URL carries its token.
     spdlog::info("NOTIFY_SINK_STARTED sink={} type={}", c.name, toString(c.type));
     sinks_.emplace(c.name, std::move(d));
   }
