@@ -5,6 +5,7 @@
 #include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "carriers/seventeen_track/seventeen_track_codec.h"
 #include "common/address_filter.h"
+#include "notify/sink_config.h"
 #include "remedies/assessor.h"
 
 #include <cstddef>
@@ -98,6 +99,8 @@ struct Config {
   /// "127.0.0.1:port" for Prometheus metrics; empty: none.
   std::string metrics_listen;
   std::filesystem::path messages;
+  /// [[notify.sink]] tables, validated, secrets resolved (restart to change).
+  std::vector<notify::NotifySinkConfig> notify_sinks;
   AssessmentRules rules;  // thresholds, remedy policy and loaded message templates
   /// Every key's effective value as TOML text (file or default), secrets
   /// masked: what `config` shows and what a reload compares.

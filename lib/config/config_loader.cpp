@@ -1,5 +1,7 @@
 #include "config/config_loader.h"
 
+#include "config/notify_sinks.h"
+
 #include "common/duration.h"
 #include "common/listen_address.h"
 #include "common/time_format.h"
@@ -128,26 +130,32 @@ Apply string(F field, bool allowEmpty) {
 // A secret may stay out of the main file: "env:NAME" reads an environment
 // variable, "file:PATH" the first line of a file (relative to the config's
 // folder), so the config can be world-readable and kept in version control.
+Result<std::string> resolveSecret(std::string s, const Ctx& ctx) {
+  auto bad = [](std::string m) { return makeError(ErrorCode::invalid_input, std::move(m)); };
+  if (s.rfind("env:", 0) == 0) {
+    const char* v = std::getenv(s.substr(4).c_str());
+    if (!v || !*v) return bad("environment variable " + s.substr(4) + " is not set");
+    s = v;
+  } else if (s.rfind("file:", 0) == 0) {
+    fs::path p = s.substr(5);
+    if (!p.is_absolute()) p = ctx.base / p;
+    auto text = readRegularFile(p, 64 * 1024);
+    if (!text) return bad("cannot read secret file " + p.string());
+    std::string line = text->substr(0, text->find('\n'));
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) return bad("secret file " + p.string() + " is empty");
+    s = line;
+  }
+  return s;
+}
+
 template <class F>
 Apply secret(F field) {
   return [=](const toml::node& n, Config& c, const Ctx& ctx) -> std::optional<std::string> {
     if (!n.is_string()) return "expected a string (or \"env:NAME\", \"file:PATH\")";
-    std::string s = *n.value<std::string>();
-    if (s.rfind("env:", 0) == 0) {
-      const char* v = std::getenv(s.substr(4).c_str());
-      if (!v || !*v) return "environment variable " + s.substr(4) + " is not set";
-      s = v;
-    } else if (s.rfind("file:", 0) == 0) {
-      fs::path p = s.substr(5);
-      if (!p.is_absolute()) p = ctx.base / p;
-      auto text = readRegularFile(p, 64 * 1024);
-      if (!text) return "cannot read secret file " + p.string();
-      std::string line = text->substr(0, text->find('\n'));
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (line.empty()) return "secret file " + p.string() + " is empty";
-      s = line;
-    }
-    field(c) = s;
+    auto s = resolveSecret(*n.value<std::string>(), ctx);
+    if (!s) return s.error().message;
+    field(c) = *s;
     return std::nullopt;
   };
 }
@@ -534,6 +542,10 @@ struct Walker {
           config.settings[key] = display(*mapSpec, node);
         continue;
       }
+      if (key == "notify" && node.is_table()) {
+        walkNotify(*node.as_table());
+        continue;
+      }
       if (node.is_table()) {
         bool known = false;
         for (auto s : kSections) known = known || s == key;
@@ -557,7 +569,23 @@ struct Walker {
         config.settings[key] = display(*spec, node);
     }
   }
+  void walkNotify(const toml::table& table);
 };
+
+void Walker::walkNotify(const toml::table& table) {
+  for (auto&& [k, node] : table) {
+    if (k.str() != "sink") {
+      errors.push_back(position(file, node.source()) + ": unknown key 'notify." +
+                       std::string(k.str()) + "'");
+      continue;
+    }
+    auto read =
+        readNotifySinks(node, file, [&](const std::string& s) { return resolveSecret(s, ctx); });
+    errors.insert(errors.end(), read.errors.begin(), read.errors.end());
+    config.notify_sinks = std::move(read.sinks);
+    config.settings["notify.sink"] = "\"" + read.display + "\"";
+  }
+}
 
 Result<MessageTemplates> loadMessages(const fs::path& file) {
   auto text = readRegularFile(file, kMaxConfigBytes);
@@ -630,6 +658,7 @@ std::string printDefaults() {
       out += value.empty() ? "# " + name + " = \"\"\n" : name + " = " + value + "\n";
     }
   }
+  out += notifySinkDefaults();
   return out;
 }
 
@@ -644,6 +673,8 @@ std::vector<std::string> restartOnlyChanges(const Config& running, const Config&
     std::string bv = b == next.settings.end() ? "" : b->second;
     if (av != bv) out.push_back(key);
   }
+  // Sinks are built at start-up with their delivery state; see README.
+  if (!sameSinks(running.notify_sinks, next.notify_sinks)) out.push_back("notify.sink");
   return out;
 }
 

@@ -199,11 +199,7 @@ Result<NotificationTask> PollingService::setTaskState(std::int64_t taskId, TaskS
   if (!task) return task.error();
   logger("detect")->info("TASK_UPDATED task={} parcel={} state={} outcome=\"{}\"", taskId,
                          task->tracking_number, toString(state), outcome);
-  auto record = taskRaisedRecord(*task, now);
-  record["event"] = "task_updated";
-  record["outcome"] = outcome;
-  record["state"] = toString(state);
-  alerts_.emit(record);
+  alerts_.emit(taskUpdatedRecord(*task, outcome, now));
   return task;
 }
 

@@ -1,5 +1,8 @@
 #include "store/store.h"
 
+#include "model/alert_record.h"
+#include "store/outbox_write.h"
+
 #include "store/content_hash.h"
 #include "store/migrations.h"
 #include "store/store_state.h"
@@ -521,20 +524,30 @@ Result<std::vector<PendingResolve>> Store::unalertedResolves() {
 Result<NotificationTask> Store::setTaskState(std::int64_t taskId, TaskState state,
                                              const std::string& outcome, Timestamp now) {
   return guarded("update task", [&]() -> Result<NotificationTask> {
-    int changed = writeOne(*s_, "UPDATE tasks SET state=?, outcome=?, updated_at=? WHERE id=?",
-                           [&](auto& up) {
-                             up.bind(1, std::string(toString(state)));
-                             up.bind(2, outcome);
-                             up.bind(3, static_cast<int64_t>(secs(now)));
-                             up.bind(4, static_cast<int64_t>(taskId));
-                           });
+    // The change and its task_updated outbox row are one transaction.
+    store::WriteTransaction tx(*s_);
+    int changed = 0;
+    {
+      auto up = s_->statements.get("UPDATE tasks SET state=?, outcome=?, updated_at=? WHERE id=?");
+      up->bind(1, std::string(toString(state)));
+      up->bind(2, outcome);
+      up->bind(3, static_cast<int64_t>(secs(now)));
+      up->bind(4, static_cast<int64_t>(taskId));
+      changed = up->exec();
+    }
     if (changed != 1) return makeError(ErrorCode::not_found, "no task " + std::to_string(taskId));
-    auto q = s_->statements.get(std::string("SELECT ") + kTaskColumns +
-                                " FROM tasks t CROSS JOIN parcels p ON p.id = t.parcel_id "
-                                "WHERE t.id=?");
-    q->bind(1, static_cast<int64_t>(taskId));
-    q->executeStep();
-    return readTask(*s_, *q);
+    NotificationTask task;
+    {
+      auto q = s_->statements.get(std::string("SELECT ") + kTaskColumns +
+                                  " FROM tasks t CROSS JOIN parcels p ON p.id = t.parcel_id "
+                                  "WHERE t.id=?");
+      q->bind(1, static_cast<int64_t>(taskId));
+      q->executeStep();
+      task = readTask(*s_, *q);
+    }
+    store::writeOutbox(*s_, now, taskUpdatedRecord(task, outcome, now));
+    tx.commit();
+    return task;
   });
 }
 

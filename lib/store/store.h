@@ -35,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace SQLite {
@@ -190,6 +191,42 @@ struct PendingResolve {
   ExceptionKind kind = ExceptionKind::problem;
 };
 
+/// One outbox row (an alert event as committed) with a sink's retry state for it.
+struct OutboxRow {
+  std::int64_t seq = 0;
+  Timestamp at;
+  std::string event;
+  std::string payload;  // the alert-log line, JSON
+  int failures = 0;     // 0: never failed (or no failure recorded)
+  std::int64_t first_failure_ms = 0;
+  std::int64_t retry_at_ms = 0;
+  std::string error;
+};
+
+/// A sink's retry state for one event, in milliseconds since the epoch.
+struct OutboxFailure {
+  int failures = 0;
+  std::int64_t first_failure_ms = 0;
+  std::int64_t retry_at_ms = 0;
+  std::string error;
+};
+
+/// What `parcelwatchctl outbox` shows for one sink.
+struct OutboxSinkSummary {
+  std::string sink;
+  std::int64_t delivered_through = 0;  // every seq up to this one is finished
+  std::int64_t backlog = 0;            // rows after it not finished (failing included)
+  std::int64_t failing = 0;
+  std::int64_t parked = 0;
+};
+
+struct ParkedEvent {
+  std::string sink;
+  std::int64_t seq = 0;
+  std::string event;
+  std::string error;
+};
+
 class Store {
  public:
   using AssessFn = pw::AssessFn;
@@ -274,6 +311,34 @@ class Store {
   Result<bool> hasClaim(std::int64_t parcelId);
   /// Claims by this buyer (any parcel) since `since`.
   Result<int> buyerClaims(const std::string& buyerId, Timestamp since);
+
+  // The notification outbox (issue 13): rows are written by commitBatch,
+  // commitPoll and setTaskState in their own transaction; sinks read them here.
+
+  /// Makes the outbox's sinks exactly `names`: a new sink starts at the
+  /// outbox's current end (it gets events committed from now on, not the
+  /// history); a sink no longer named is forgotten with its retry and parked
+  /// state, so it holds no rows back from pruning.
+  Result<void> setOutboxSinks(const std::vector<std::string>& names);
+  /// Rows with seq > afterSeq that `sink` has neither finished nor parked, by
+  /// seq, at most `limit`, with the sink's retry state for each.
+  Result<std::vector<OutboxRow>> outboxAfter(std::string_view sink, std::int64_t afterSeq,
+                                             int limit);
+  /// Finished for `sink` (delivered or filtered), in one transaction; moves
+  /// the sink's delivered_through over every finished seq it can.
+  Result<void> outboxDelivered(std::string_view sink, const std::vector<std::int64_t>& seqs);
+  Result<void> outboxFailure(std::string_view sink, std::int64_t seq, const OutboxFailure& failure);
+  Result<void> outboxPark(std::string_view sink, std::int64_t seq, const std::string& reason);
+  /// Parked events of `sink` back into the flow, their retry state reset; how many.
+  Result<std::int64_t> outboxRequeue(std::string_view sink);
+  Result<std::vector<OutboxSinkSummary>> outboxSummary();
+  Result<std::vector<ParkedEvent>> outboxParked(std::string_view sink, int limit);
+  /// Deletes up to `limit` rows every sink has finished (every row when no
+  /// sink is configured); how many. Parked rows are kept until re-queued and
+  /// delivered, or until their sink is removed.
+  Result<std::int64_t> pruneOutbox(int limit);
+  /// The outbox's last seq (0: never written).
+  Result<std::int64_t> outboxHead();
 
   /// Kept by triggers as rows change: reading them scans nothing.
   Result<StoreCounts> counts();

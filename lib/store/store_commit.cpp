@@ -1,6 +1,9 @@
 // The hot path: a poll or push result merged, assessed and reconciled with
 // its exceptions and tasks, several results to a transaction.
 #include "store/store.h"
+
+#include "model/alert_record.h"
+#include "store/outbox_write.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
 
@@ -142,6 +145,26 @@ void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
   up->exec();
 }
 
+// The outbox gets the alert events in the order the alert log writes them
+// (AlertEmitter::announce), inside this request's savepoint: they commit or
+// roll back with the change they report.
+void writeAlerts(State& s, const Parcel& parcel, const PollOutcome& out, Timestamp now) {
+  const std::string& tn = parcel.tracking_number;
+  for (const auto& task : out.raised) {
+    store::writeOutbox(s, now, exceptionRaisedRecord(task, now));
+    store::writeOutbox(s, now, taskRaisedRecord(task, now));
+  }
+  for (const auto& u : out.updated)
+    store::writeOutbox(
+        s, now, exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
+  for (std::size_t i = 0; i < out.resolved.size(); ++i)
+    store::writeOutbox(
+        s, now,
+        exceptionResolvedRecord(tn, parcel.carrier, out.resolved_ids[i], out.resolved[i], now));
+  for (const auto& c : out.closed_tasks)
+    store::writeOutbox(s, now, taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
+}
+
 }  // namespace
 
 Result<PollOutcome> Store::commitOne(const CommitRequest& r) {
@@ -199,6 +222,7 @@ Result<PollOutcome> Store::commitOne(const CommitRequest& r) {
     if (!holding.count(kind))
       resolve(s, e.id, exceptionKindFromString(kind).value_or(ExceptionKind::problem), r.now, out);
   updateParcel(s, r, assessment.stage);
+  writeAlerts(s, *parcel, out, r.now);
   return out;
 }
 

@@ -1,4 +1,4 @@
-#include "polling/alert_record.h"
+#include "model/alert_record.h"
 
 #include "common/time_format.h"
 
@@ -19,6 +19,15 @@ boost::json::object taskRaisedRecord(const NotificationTask& t, Timestamp now) {
       {"message_en", t.message.en},
       {"created_at", formatRfc3339(t.created_at)},
   };
+}
+
+boost::json::object taskUpdatedRecord(const NotificationTask& t, const std::string& outcome,
+                                      Timestamp now) {
+  auto record = taskRaisedRecord(t, now);
+  record["event"] = "task_updated";
+  record["outcome"] = outcome;
+  record["state"] = toString(t.state);
+  return record;
 }
 
 boost::json::object exceptionRaisedRecord(const NotificationTask& t, Timestamp now) {
