@@ -134,6 +134,42 @@ std::string formatStats(const json::value& args) {
   out << "tasks            " << counts(o, "tasks") << "\n";
   out << "tasks raised     " << counts(o, "tasks_raised") << "\n";
   out << "pushes           " << counts(o, "pushes") << "\n";
+  if (auto n = o.if_contains("notify"); n && n->is_object())
+    for (const auto& s : n->get_object()) {
+      const auto& v = s.value().as_object();
+      char lag[32];
+      std::snprintf(lag, sizeof lag, "%.2f",
+                    v.at("delivery_lag").as_object().at("mean_seconds").to_number<double>());
+      out << "notify           " << pad(std::string(s.key()), 16) << "delivered "
+          << field(v, "delivered") << ", failed tries " << field(v, "failed_attempts")
+          << ", parked " << field(v, "parked") << ", pending " << field(v, "pending")
+          << ", mean lag " << lag << " s\n";
+    }
+  return out.str();
+}
+
+std::string formatOutbox(const json::value& args) {
+  if (!args.is_object()) return "";
+  const auto& o = args.get_object();
+  std::ostringstream out;
+  out << pad("sink", 20) << pad("backlog", 10) << pad("failing", 10) << pad("parked", 10)
+      << "delivered through\n";
+  if (auto s = o.if_contains("sinks"); s && s->is_array())
+    for (const auto& v : s->get_array()) {
+      const auto& k = v.as_object();
+      std::string name = text(k.at("sink"));
+      if (!k.at("configured").as_bool()) name += " (removed)";
+      out << pad(name, 20) << pad(text(k.at("backlog")), 10) << pad(text(k.at("failing")), 10)
+          << pad(text(k.at("parked")), 10) << text(k.at("delivered_through")) << "\n";
+    }
+  if (auto p = o.if_contains("parked"); p && p->is_array() && !p->get_array().empty()) {
+    out << "\nparked events (parcelwatchctl outbox retry SINK re-queues them):\n";
+    for (const auto& v : p->get_array()) {
+      const auto& e = v.as_object();
+      out << "  " << pad(text(e.at("sink")), 18) << "seq " << pad(text(e.at("seq")), 10)
+          << pad(text(e.at("event")), 20) << text(e.at("error")) << "\n";
+    }
+  }
   return out.str();
 }
 

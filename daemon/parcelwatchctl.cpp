@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 namespace json = boost::json;
 using namespace pw;
@@ -105,6 +106,39 @@ int run(const Options& o, const control::Request& req,
     std::cout << answer->text << "\n";
   }
   return exitFor(*answer);
+}
+
+// notify-test: the daemon starts the send and answers at once; its result is
+// asked for until the platform answered (each sink's timeout is at most 2 min).
+int notifyTest(const Options& o, const std::string& sink) {
+  int exit = 0;
+  auto daemon = Daemon::open(o, exit);
+  if (!daemon) return exit;
+  auto started = daemon->ask({"notify-test", json::object{{"sink", sink}}}, exit);
+  if (!started) return exit;
+  if (started->result != control::kSuccess) {
+    std::cerr << "error: " << started->text << "\n";
+    return exitFor(*started);
+  }
+  auto id = started->arguments.as_object().at("test_id");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(150);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto answer = daemon->ask({"notify-test", json::object{{"sink", sink}, {"test_id", id}}}, exit);
+    if (!answer) return exit;
+    const auto* args = answer->arguments.if_object();
+    if (answer->result == control::kSuccess && args && args->contains("done") &&
+        !args->at("done").as_bool())
+      continue;
+    if (o.json)
+      std::cout << control::serializeAnswer(*answer) << "\n";
+    else
+      (answer->result == control::kSuccess ? std::cout : std::cerr)
+          << (answer->result == control::kSuccess ? "" : "error: ") << answer->text << "\n";
+    return exitFor(*answer);
+  }
+  std::cerr << "parcelwatchctl: no answer from the sink in time\n";
+  return EX_TEMPFAIL;
 }
 
 int track(const Options& o, const std::string& file) {
@@ -268,7 +302,20 @@ int main(int argc, char** argv) {
   auto* configCmd = cli.add_subcommand("config", "the running configuration, secrets masked");
   auto* reloadCmd = cli.add_subcommand(
       "reload", "re-read the configuration; the daemon keeps the old one if the new is invalid");
-  auto* statsCmd = cli.add_subcommand("stats", "counters: polls by carrier and outcome, latency");
+  auto* statsCmd = cli.add_subcommand(
+      "stats", "counters: polls by carrier and outcome, latency, notification sinks");
+  std::string outboxSink;
+  auto* outboxCmd = cli.add_subcommand(
+      "outbox", "notification outbox per sink: backlog and parked events; outbox retry SINK");
+  outboxCmd->add_option("SINK", outboxSink, "only this sink");
+  std::string retrySink;
+  auto* outboxRetryCmd =
+      outboxCmd->add_subcommand("retry", "re-queue a sink's parked events: outbox retry SINK");
+  outboxRetryCmd->add_option("SINK", retrySink, "the sink")->required();
+  std::string testSink;
+  auto* notifyTestCmd = cli.add_subcommand(
+      "notify-test", "send one sample task to a sink now and print the platform's answer");
+  notifyTestCmd->add_option("SINK", testSink, "the sink")->required();
 
   std::string exportWhat, exportState, exportKind, exportCarrier, exportOlder;
   bool exportOpen = false;
@@ -373,6 +420,13 @@ int main(int argc, char** argv) {
   if (configCmd->parsed()) return run(o, {"config", {}});
   if (reloadCmd->parsed()) return run(o, {"reload", {}});
   if (statsCmd->parsed()) return run(o, {"stats", {}}, &ctl::formatStats);
+  if (outboxRetryCmd->parsed()) return run(o, {"outbox-retry", json::object{{"sink", retrySink}}});
+  if (outboxCmd->parsed()) {
+    json::object args;
+    if (!outboxSink.empty()) args["sink"] = outboxSink;
+    return run(o, {"outbox", std::move(args)}, &ctl::formatOutbox);
+  }
+  if (notifyTestCmd->parsed()) return notifyTest(o, testSink);
   if (exportCmd->parsed()) {
     json::object args{{"what", exportWhat}};
     if (!exportState.empty()) args["state"] = exportState;

@@ -4,11 +4,14 @@
 #include "app/config_reloader.h"
 #include "app/logging.h"
 #include "app/systemd_notifier.h"
+#include "app/waking_alert_sink.h"
 #include "control/config_command.h"
 #include "control/metrics_listener.h"
+#include "control/notify_commands.h"
 #include "control/service_commands.h"
 #include "control/unix_control_server.h"
 #include "net/curl_http_client.h"
+#include "notify/notify_service.h"
 #include "polling/polling_service.h"
 #include "push/push_listener.h"
 #include "simulator/fake_carrier_server.h"
@@ -150,11 +153,10 @@ int Application::run() {
   if (auto r = control::UnixControlServer::checkNotInUse(config_.daemon.control_socket); !r)
     throw std::runtime_error(r.error().message);
   auto where = describeStore(config_);
-  auto store = openStore(config_);
+  StoreOptions storeOptions;
+  storeOptions.event_cap = static_cast<std::size_t>(config_.daemon.max_events_per_parcel);
+  auto store = openStore(config_, storeOptions);
   if (!store) throw std::runtime_error(store.error().message);
-  if (auto check = (*store)->quickCheck(); !check || *check != "ok")
-    spdlog::error("STORE_CHECK_FAILED db={} result={}", where,
-                  check ? *check : check.error().message);
   spdlog::info("STORE_OPENED backend={} db={}", (*store)->backend(), where);
 
   AlertLog alerts(config_.daemon.alert_log);
@@ -164,11 +166,28 @@ int Application::run() {
 
   CurlHttpClient http(io, curlLimits(config_));
 
+  // Notifications have their own connection (its writes are a sink's small
+  // marks, made on the event loop) and their own HTTP client, so a slow
+  // endpoint never holds a polling slot.
+  auto notifyStore = openStore(config_, storeOptions);
+  if (!notifyStore) throw std::runtime_error(notifyStore.error().message);
+  CurlLimits notifyLimits;
+  notifyLimits.total_timeout = std::chrono::minutes(2);  // each request carries its sink's timeout
+  notifyLimits.max_body_bytes = 64 * 1024;
+  CurlHttpClient notifyHttp(io, notifyLimits);
+  notify::SystemNotifyClock notifyClock;
+  notify::NotifyService notify(io, **notifyStore, notifyHttp, config_.notify_sinks, notifyClock);
+  notify.setRetention(config_.store.outbox_retention);
+  WakingAlertSink wakingAlerts(alerts, [&notify] { notify.wake(); });
+
   auto config = std::make_shared<const Config>(config_);
-  PollingService service(io, **store, http, clock, alerts, config);
+  PollingService service(io, **store, http, clock, wakingAlerts, config);
 
   control::CommandRegistry registry;
-  control::addServiceCommands(registry, service, PARCELWATCH_VERSION);
+  control::addServiceCommands(
+      registry, service, PARCELWATCH_VERSION,
+      [&notify](boost::json::object& data) { data["notify"] = notify.statsJson(); });
+  control::addNotifyCommands(registry, notify);
   registry.add(
       "reopen-logs", "reopen the alert log (after logrotate moved it)",
       [&alerts](const boost::json::object& a) {
@@ -214,7 +233,8 @@ int Application::run() {
 
   std::unique_ptr<control::MetricsListener> metrics;
   if (!config_.metrics_listen.empty()) {
-    metrics = std::make_unique<control::MetricsListener>(io, service, PARCELWATCH_VERSION);
+    metrics = std::make_unique<control::MetricsListener>(
+        io, service, PARCELWATCH_VERSION, [&notify] { return notify.prometheusText(); });
     if (auto r = metrics->start(config_.metrics_listen); !r)
       throw std::runtime_error(r.error().message);
   }
@@ -222,6 +242,7 @@ int Application::run() {
   // Polling starts once every listener is bound, so a start-up failure
   // leaves nothing half-done.
   if (auto r = service.start(); !r) throw std::runtime_error(r.error().message);
+  if (auto r = notify.start(); !r) throw std::runtime_error("notify: " + r.error().message);
 
   // The watchdog is pinged from the event loop itself, so a stuck loop (not
   // just a dead process) gets the service restarted.
@@ -250,6 +271,10 @@ int Application::run() {
       if (push) push->stop();
       if (metrics) metrics->stop();
       if (simulator) simulator->stop();
+      // Answers still in flight are dropped: their events stay unfinished in
+      // the outbox and are sent again on the next start (at least once).
+      notify.stop();
+      notifyHttp.cancelAll();
       service.stop(kDrainGrace, [&] {
         signals.cancel();
         watchdog.cancel();
@@ -283,6 +308,10 @@ int Application::run() {
   refreshStatus();
 
   notifier.ready(statusLine(service));
+  // quick_check reads the whole file (seconds at a million parcels): after
+  // READY, on its own thread and connection; the result is logged and shown
+  // in status (CHECK_DONE / CHECK_FAILED), and `parcelwatchctl check` reruns it.
+  if (auto r = service.check(); !r) spdlog::error("CHECK_FAILED result=\"{}\"", r.error().message);
   spdlog::info("READY version={} socket={} alert_log={}", PARCELWATCH_VERSION,
                config_.daemon.control_socket.string(), config_.daemon.alert_log.string());
   io.run();

@@ -19,6 +19,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type;
+  /// Whole-exchange limit for this request when shorter than the client's own
+  /// (a notification sink's `timeout`); unset: the client's.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 struct HttpResponse {

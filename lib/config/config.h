@@ -5,6 +5,7 @@
 #include "carriers/kuaidiniao/kuaidiniao_codec.h"
 #include "carriers/seventeen_track/seventeen_track_codec.h"
 #include "common/address_filter.h"
+#include "notify/sink_config.h"
 #include "remedies/assessor.h"
 
 #include <cstddef>
@@ -20,6 +21,8 @@ struct DaemonSettings {
   std::filesystem::path alert_log;       // JSON lines, one per task raised
   std::string log_level = "info";
   std::filesystem::path log_file;  // empty: stderr
+  /// Stored events per parcel (StoreOptions::event_cap).
+  int max_events_per_parcel = 500;
 };
 
 /// Where parcels are kept. SQLite needs nothing (parcelwatch.db in daemon.state_dir); several
@@ -27,6 +30,9 @@ struct DaemonSettings {
 struct StoreSettings {
   std::string backend = "sqlite";  // "sqlite" or "postgres"
   std::string postgres_conninfo;   // libpq conninfo or URI; may hold a password
+  /// Alert events stay in the outbox at least this long (`follow --from SEQ`
+  /// can resume within it), and until every notification sink has them.
+  Seconds outbox_retention{std::chrono::hours(24 * 7)};
 };
 
 /// What one aggregator allows: the account's rate and paid daily plan, and
@@ -104,6 +110,8 @@ struct Config {
   /// "127.0.0.1:port" for Prometheus metrics; empty: none.
   std::string metrics_listen;
   std::filesystem::path messages;
+  /// [[notify.sink]] tables, validated, secrets resolved (restart to change).
+  std::vector<notify::NotifySinkConfig> notify_sinks;
   AssessmentRules rules;  // thresholds, remedy policy and loaded message templates
   /// Every key's effective value as TOML text (file or default), secrets
   /// masked: what `config` shows and what a reload compares.

@@ -1,5 +1,7 @@
 #include "config/config_loader.h"
 
+#include "config/notify_sinks.h"
+
 #include "common/duration.h"
 #include "common/listen_address.h"
 #include "common/time_format.h"
@@ -128,26 +130,32 @@ Apply string(F field, bool allowEmpty) {
 // A secret may stay out of the main file: "env:NAME" reads an environment
 // variable, "file:PATH" the first line of a file (relative to the config's
 // folder), so the config can be world-readable and kept in version control.
+Result<std::string> resolveSecret(std::string s, const Ctx& ctx) {
+  auto bad = [](std::string m) { return makeError(ErrorCode::invalid_input, std::move(m)); };
+  if (s.rfind("env:", 0) == 0) {
+    const char* v = std::getenv(s.substr(4).c_str());
+    if (!v || !*v) return bad("environment variable " + s.substr(4) + " is not set");
+    s = v;
+  } else if (s.rfind("file:", 0) == 0) {
+    fs::path p = s.substr(5);
+    if (!p.is_absolute()) p = ctx.base / p;
+    auto text = readRegularFile(p, 64 * 1024);
+    if (!text) return bad("cannot read secret file " + p.string());
+    std::string line = text->substr(0, text->find('\n'));
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) return bad("secret file " + p.string() + " is empty");
+    s = line;
+  }
+  return s;
+}
+
 template <class F>
 Apply secret(F field) {
   return [=](const toml::node& n, Config& c, const Ctx& ctx) -> std::optional<std::string> {
     if (!n.is_string()) return "expected a string (or \"env:NAME\", \"file:PATH\")";
-    std::string s = *n.value<std::string>();
-    if (s.rfind("env:", 0) == 0) {
-      const char* v = std::getenv(s.substr(4).c_str());
-      if (!v || !*v) return "environment variable " + s.substr(4) + " is not set";
-      s = v;
-    } else if (s.rfind("file:", 0) == 0) {
-      fs::path p = s.substr(5);
-      if (!p.is_absolute()) p = ctx.base / p;
-      auto text = readRegularFile(p, 64 * 1024);
-      if (!text) return "cannot read secret file " + p.string();
-      std::string line = text->substr(0, text->find('\n'));
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (line.empty()) return "secret file " + p.string() + " is empty";
-      s = line;
-    }
-    field(c) = s;
+    auto s = resolveSecret(*n.value<std::string>(), ctx);
+    if (!s) return s.error().message;
+    field(c) = *s;
     return std::nullopt;
   };
 }
@@ -213,6 +221,35 @@ std::optional<std::string> factors(const toml::node& n, std::map<std::string, do
 #define FIELD(expr) \
   [](Config & c) -> auto& { return c.expr; }
 
+// What an aggregator allows (carriers.NAME.*): the same four keys for each,
+// with that aggregator's defaults (Kuaidi100's per-number rules).
+#define LIMIT_KEYS(name, rps, gap, perDay)                                                      \
+  KeySpec{"carriers." name ".requests_per_second",                                              \
+          "float",                                                                              \
+          rps,                                                                                  \
+          kLive,                                                                                \
+          "queries per second to this aggregator (0: no limit)",                                \
+          real(FIELD(poll.aggregator_limits[name].requests_per_second), 0, 10000)},             \
+      KeySpec{"carriers." name ".daily_budget",                                                 \
+              "integer",                                                                        \
+              "0",                                                                              \
+              kLive,                                                                            \
+              "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk "    \
+              "parcels go first",                                                               \
+              integer(FIELD(poll.aggregator_limits[name].daily_budget), 0, 1000000000)},        \
+      KeySpec{                                                                                  \
+          "carriers." name ".number_min_gap",                                                   \
+          "duration",                                                                           \
+          gap,                                                                                  \
+          kLive,                                                                                \
+          "never query one number twice within this",                                           \
+          duration(FIELD(poll.aggregator_limits[name].number_min_gap), seconds(0), hours(24))}, \
+      KeySpec {                                                                                 \
+    "carriers." name ".number_max_per_day", "integer", perDay, kLive,                           \
+        "never query one number more often than this in 24 h (0: no limit)",                    \
+        integer(FIELD(poll.aggregator_limits[name].number_max_per_day), 0, 10000)               \
+  }
+
 const std::vector<KeySpec>& keys() {
   using namespace std::chrono;
   static const std::vector<KeySpec> kKeys = {
@@ -225,6 +262,10 @@ const std::vector<KeySpec>& keys() {
        path(FIELD(daemon.alert_log))},
       {"daemon.log_file", "path", "", kRestart,
        "main log file; empty: stderr (the journal under systemd)", path(FIELD(daemon.log_file))},
+      {"daemon.max_events_per_parcel", "integer", "500", kRestart,
+       "events kept per parcel; over it repeated scans go first, then the oldest, never the "
+       "evidence of an open exception (bounds the cost of a poll or push)",
+       integer(FIELD(daemon.max_events_per_parcel), 50, 5000)},
       {"daemon.log_level", "string", "\"info\"", kLive, "trace, debug, info, warn, error",
        oneOf(FIELD(daemon.log_level), {"trace", "debug", "info", "warn", "error"},
              "must be one of trace, debug, info, warn, error")},
@@ -246,6 +287,10 @@ const std::vector<KeySpec>& keys() {
        "libpq connection string or postgresql:// URI for store.backend = \"postgres\" (secret: "
        "it may hold a password; \"env:NAME\" or \"file:PATH\" allowed)",
        secret(FIELD(store.postgres_conninfo))},
+      {"store.outbox_retention", "duration", "\"7d\"", kRestart,
+       "alert events stay in the outbox this long (`parcelwatchctl follow --from SEQ` resumes "
+       "within it), and until every notification sink has delivered them",
+       duration(FIELD(store.outbox_retention), hours(1), hours(24 * 90))},
       {"poll.interval", "duration", "\"1h\"", kLive,
        "with poll.schedule = \"fixed\": how often each active parcel is queried",
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
@@ -412,19 +457,7 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(push.read_timeout), seconds(1), minutes(5))},
       {"carriers.kuaidi100.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidi100.zone))},
-      {"carriers.kuaidi100.requests_per_second", "float", "10", kLive,
-       "queries per second to this aggregator (0: no limit)",
-       real(FIELD(poll.aggregator_limits["kuaidi100"].requests_per_second), 0, 10000)},
-      {"carriers.kuaidi100.daily_budget", "integer", "0", kLive,
-       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
-       "first",
-       integer(FIELD(poll.aggregator_limits["kuaidi100"].daily_budget), 0, 1000000000)},
-      {"carriers.kuaidi100.number_min_gap", "duration", "\"30m\"", kLive,
-       "never query one number twice within this",
-       duration(FIELD(poll.aggregator_limits["kuaidi100"].number_min_gap), seconds(0), hours(24))},
-      {"carriers.kuaidi100.number_max_per_day", "integer", "48", kLive,
-       "never query one number more often than this in 24 h (0: no limit)",
-       integer(FIELD(poll.aggregator_limits["kuaidi100"].number_max_per_day), 0, 10000)},
+      LIMIT_KEYS("kuaidi100", "10", "\"30m\"", "48"),
 
       {"carriers.default", "string", "\"kuaidi100\"", kLive,
        "aggregator serving parcels: kuaidi100, kuaidiniao, 17track",
@@ -448,19 +481,7 @@ const std::vector<KeySpec>& keys() {
        oneOf(FIELD(kuaidiniao.request_type), {"1002", "8001"}, "must be \"1002\" or \"8001\"")},
       {"carriers.kuaidiniao.timezone", "string", "\"Asia/Shanghai\"", kLive,
        "zone of the carrier's local times", timeZone(FIELD(kuaidiniao.zone))},
-      {"carriers.kuaidiniao.requests_per_second", "float", "10", kLive,
-       "queries per second to this aggregator (0: no limit)",
-       real(FIELD(poll.aggregator_limits["kuaidiniao"].requests_per_second), 0, 10000)},
-      {"carriers.kuaidiniao.daily_budget", "integer", "0", kLive,
-       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
-       "first",
-       integer(FIELD(poll.aggregator_limits["kuaidiniao"].daily_budget), 0, 1000000000)},
-      {"carriers.kuaidiniao.number_min_gap", "duration", "\"0s\"", kLive,
-       "never query one number twice within this",
-       duration(FIELD(poll.aggregator_limits["kuaidiniao"].number_min_gap), seconds(0), hours(24))},
-      {"carriers.kuaidiniao.number_max_per_day", "integer", "0", kLive,
-       "never query one number more often than this in 24 h (0: no limit)",
-       integer(FIELD(poll.aggregator_limits["kuaidiniao"].number_max_per_day), 0, 10000)},
+      LIMIT_KEYS("kuaidiniao", "10", "\"0s\"", "0"),
 
       {"carriers.17track.enabled", "bool", "false", kLive, "query 17TRACK (cross-border)",
        boolean(FIELD(seventeen_track_enabled))},
@@ -469,19 +490,7 @@ const std::vector<KeySpec>& keys() {
        string(FIELD(seventeen_track.endpoint), false)},
       {"carriers.17track.token", "secret", "", kLive,
        "17token header value (secret; env:/file: allowed)", secret(FIELD(seventeen_track.token))},
-      {"carriers.17track.requests_per_second", "float", "3", kLive,
-       "queries per second to this aggregator (0: no limit)",
-       real(FIELD(poll.aggregator_limits["17track"].requests_per_second), 0, 10000)},
-      {"carriers.17track.daily_budget", "integer", "0", kLive,
-       "queries per rolling 24 h the plan allows (0: no limit); when short, at-risk parcels go "
-       "first",
-       integer(FIELD(poll.aggregator_limits["17track"].daily_budget), 0, 1000000000)},
-      {"carriers.17track.number_min_gap", "duration", "\"0s\"", kLive,
-       "never query one number twice within this",
-       duration(FIELD(poll.aggregator_limits["17track"].number_min_gap), seconds(0), hours(24))},
-      {"carriers.17track.number_max_per_day", "integer", "0", kLive,
-       "never query one number more often than this in 24 h (0: no limit)",
-       integer(FIELD(poll.aggregator_limits["17track"].number_max_per_day), 0, 10000)},
+      LIMIT_KEYS("17track", "3", "\"0s\"", "0"),
 
       {"simulator.enabled", "bool", "false", kRestart,
        "serve the bundled simulated Kuaidi100 on 127.0.0.1", boolean(FIELD(simulator.enabled))},
@@ -544,6 +553,10 @@ struct Walker {
           config.settings[key] = display(*mapSpec, node);
         continue;
       }
+      if (key == "notify" && node.is_table()) {
+        walkNotify(*node.as_table());
+        continue;
+      }
       if (node.is_table()) {
         bool known = false;
         for (auto s : kSections) known = known || s == key;
@@ -567,7 +580,23 @@ struct Walker {
         config.settings[key] = display(*spec, node);
     }
   }
+  void walkNotify(const toml::table& table);
 };
+
+void Walker::walkNotify(const toml::table& table) {
+  for (auto&& [k, node] : table) {
+    if (k.str() != "sink") {
+      errors.push_back(position(file, node.source()) + ": unknown key 'notify." +
+                       std::string(k.str()) + "'");
+      continue;
+    }
+    auto read =
+        readNotifySinks(node, file, [&](const std::string& s) { return resolveSecret(s, ctx); });
+    errors.insert(errors.end(), read.errors.begin(), read.errors.end());
+    config.notify_sinks = std::move(read.sinks);
+    config.settings["notify.sink"] = "\"" + read.display + "\"";
+  }
+}
 
 Result<MessageTemplates> loadMessages(const fs::path& file) {
   auto text = readRegularFile(file, kMaxConfigBytes);
@@ -640,6 +669,7 @@ std::string printDefaults() {
       out += value.empty() ? "# " + name + " = \"\"\n" : name + " = " + value + "\n";
     }
   }
+  out += notifySinkDefaults();
   return out;
 }
 
@@ -654,6 +684,8 @@ std::vector<std::string> restartOnlyChanges(const Config& running, const Config&
     std::string bv = b == next.settings.end() ? "" : b->second;
     if (av != bv) out.push_back(key);
   }
+  // Sinks are built at start-up with their delivery state; see README.
+  if (!sameSinks(running.notify_sinks, next.notify_sinks)) out.push_back("notify.sink");
   return out;
 }
 

@@ -8,20 +8,21 @@
 namespace pw::control {
 
 MetricsListener::MetricsListener(boost::asio::io_context& io, ServiceApi& service,
-                                 std::string version) {
+                                 std::string version, std::function<std::string()> extra) {
   HttpListenerLimits limits;
   limits.max_body_bytes = 4096;  // scrapes carry no body
   limits.io_timeout = std::chrono::seconds(10);
   listener_ = std::make_unique<HttpListener>(
       io,
-      [&service, version](const HttpListener::Request& req) {
+      [&service, version, extra](const HttpListener::Request& req) {
         if (req.target() != "/metrics") return makeReply(404, "try /metrics\n");
         if (req.method() != boost::beast::http::verb::get &&
             req.method() != boost::beast::http::verb::head)
           return makeReply(405, "GET only\n");
         auto report = service.status();
         if (!report) return makeReply(503, report.error().message + "\n");
-        auto reply = makeReply(200, prometheusText(*report, version));
+        auto reply =
+            makeReply(200, prometheusText(*report, version) + (extra ? extra() : std::string()));
         reply.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
         return reply;
       },

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,7 +20,9 @@ namespace pw::control {
 
 class MetricsListener {
  public:
-  MetricsListener(boost::asio::io_context& io, ServiceApi& service, std::string version);
+  /// `extra`, if set, is appended to every scrape (the notification sinks' metrics).
+  MetricsListener(boost::asio::io_context& io, ServiceApi& service, std::string version,
+                  std::function<std::string()> extra = {});
   ~MetricsListener();
   /// Binds "127.0.0.1:port" (0: any); returns the bound port.
   Result<std::uint16_t> start(const std::string& listen);

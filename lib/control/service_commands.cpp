@@ -369,15 +369,18 @@ Answer exportRecords(ServiceApi& service, const json::object& args) {
   return ok(std::to_string(n) + " record(s)", std::move(out));
 }
 
-Answer stats(ServiceApi& service, const json::object& args) {
+Answer stats(ServiceApi& service, const json::object& args,
+             const std::function<void(json::object&)>& extra) {
   if (auto bad = unknownArgument(args, {})) return error(*bad);
   auto r = service.status();
   if (!r) return error("stats failed: " + r.error().message);
   std::uint64_t polls = 0;
   for (const auto& [k, n] : r->counters.polls) polls += n;
+  auto data = statsJson(*r);
+  if (extra) extra(data);
   return ok(std::to_string(polls) + " polls since start, " + std::to_string(r->due_now) +
                 " due now, " + std::to_string(r->in_flight) + " in flight",
-            statsJson(*r));
+            std::move(data));
 }
 
 Answer claim(ServiceApi& service, const json::object& args) {
@@ -459,7 +462,8 @@ Answer untrack(ServiceApi& service, const json::object& args) {
 
 }  // namespace
 
-void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version) {
+void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version,
+                        std::function<void(json::object&)> statsExtra) {
   auto add = [&](const char* name, const char* help, auto fn, Access access = Access::read) {
     registry.add(
         name, help, [&service, fn](const json::object& a) { return fn(service, a); }, access);
@@ -470,7 +474,11 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
     if (auto bad = unknownArgument(a, {})) return error(*bad);
     return ok(version, json::object{{"version", version}});
   });
-  add("stats", "counters and gauges: polls by carrier and outcome, latency, queue", stats);
+  registry.add(
+      "stats",
+      "counters and gauges: polls by carrier and outcome, latency, queue, notification "
+      "sinks",
+      [&service, statsExtra](const json::object& a) { return stats(service, a, statsExtra); });
   add("track", "register parcels: {\"parcels\": [parcel, ...]}", track, Access::change);
   add("untrack", "stop watching a parcel and forget it: {\"tracking_number\"}", untrack,
       Access::change);

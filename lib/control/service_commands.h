@@ -2,9 +2,13 @@
 #include "control/command_registry.h"
 #include "polling/service_api.h"
 
+#include <functional>
+
 namespace pw::control {
 
 /// status, track, rerun, tasks: the commands backed by the polling service.
-void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version);
+/// `statsExtra`, if set, adds to the `stats` answer's data (the notification sinks).
+void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version,
+                        std::function<void(boost::json::object&)> statsExtra = {});
 
 }  // namespace pw::control

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "polling/poll_priority.h"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 
@@ -23,6 +24,8 @@ class DailyBudget {
   void record(Timestamp at);
   /// New plan or reserve (a reload); what was already spent still counts.
   void reconfigure(std::int64_t limit, double reserve);
+  /// Queries sent in the last 24 h: exact with a limit, by the hour without
+  /// one (for stats and /metrics; no limit keeps no timestamps).
   std::int64_t usedWithin24h(Timestamp now) const;
   std::int64_t limit() const { return limit_; }
   /// How many queries of `priority` may be sent in any 24 h.
@@ -32,6 +35,9 @@ class DailyBudget {
   std::int64_t limit_;
   double reserve_;
   std::deque<Timestamp> sent_;  // at most `limit_` entries are ever needed
+  // Sends per hour over the last 24 hours, by hour since the epoch.
+  std::array<std::int64_t, 24> hourly_{};
+  std::array<std::int64_t, 24> hour_of_{};
 };
 
 }  // namespace pw

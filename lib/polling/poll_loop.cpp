@@ -310,7 +310,13 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
     return "not_registered";
   } else if (!snap) {
     std::string http = response ? std::to_string(response->status) : "-";
+    bool wasClosed = scheduler_.breakerState(carrier) == BreakerState::closed;
     scheduler_.recordFailure(carrier, tn, {failureOf(response), retryAfter});
+    if (wasClosed && scheduler_.breakerState(carrier) != BreakerState::closed)
+      log->error(
+          "BREAKER_OPEN carrier={}: a run of failed queries (last: http={} \"{}\"); its "
+          "parcels wait, one probe at a time, until it answers again",
+          carrier, http, snap.error().message);
     auto plan = scheduler_.planOf(tn);
     std::string retryIn =
         plan ? formatDuration(std::chrono::floor<std::chrono::seconds>(plan->due - now)) : "-";
@@ -325,7 +331,10 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
            : response->status != 200 ? "http_error"
                                      : "bad_answer";
   }
+  bool wasOpen = scheduler_.breakerState(carrier) != BreakerState::closed;
   scheduler_.recordSuccess(carrier, tn);
+  if (wasOpen && scheduler_.breakerState(carrier) == BreakerState::closed)
+    log->warn("BREAKER_CLOSED carrier={}: answering again, polling resumes", carrier);
   auto outcome = pipeline_.apply(parcel, carrier, *snap, now, noResult);
   if (!outcome) {
     // Not the carrier's fault: this parcel waits, the aggregator does not.

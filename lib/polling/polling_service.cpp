@@ -21,7 +21,8 @@ namespace {
 std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
 
 // Parcels a background rerun or reassess takes per turn of the loop: a
-// reassess commits each, so a page stays within a few tens of milliseconds.
+// reassess page is one transaction, so a page stays within tens of
+// milliseconds and the control socket and the watchdog are served between.
 constexpr int kJobPage = 200;
 
 }  // namespace
@@ -198,11 +199,7 @@ Result<NotificationTask> PollingService::setTaskState(std::int64_t taskId, TaskS
   if (!task) return task.error();
   logger("detect")->info("TASK_UPDATED task={} parcel={} state={} outcome=\"{}\"", taskId,
                          task->tracking_number, toString(state), outcome);
-  auto record = taskRaisedRecord(*task, now);
-  record["event"] = "task_updated";
-  record["outcome"] = outcome;
-  record["state"] = toString(state);
-  alerts_.emit(record);
+  alerts_.emit(taskUpdatedRecord(*task, outcome, now));
   return task;
 }
 
@@ -359,8 +356,8 @@ void PollingService::jobPage(std::int64_t afterId, std::size_t index) {
     job_.result = "queued=" + std::to_string(job_rerun_.queued) +
                   " deferred=" + std::to_string(job_rerun_.deferred);
   } else {
-    for (const auto& p : page) {
-      if (auto outcome = pipeline_.reassess(p, now)) {
+    for (const auto& outcome : pipeline_.reassess(page, now)) {
+      if (outcome) {
         job_raised_ += outcome->raised.size();
         job_resolved_ += outcome->resolved.size();
       }

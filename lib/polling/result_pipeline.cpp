@@ -38,8 +38,49 @@ Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view
   return commit(parcel, source, snap.events, snap.carrier_state, context, now);
 }
 
+CommitRequest ResultPipeline::reassessRequest(const Parcel& parcel, Timestamp now,
+                                              std::shared_ptr<const Config> config) const {
+  CommitRequest r;
+  r.parcel_id = parcel.id;
+  r.now = now;
+  r.answered = false;
+  r.assess = [context = contextFor(parcel, now), config, now](const Parcel& p,
+                                                              const Timeline& timeline) mutable {
+    // No answer is at hand: an empty stored timeline is the carrier's last
+    // word that it knows nothing of the number (parcels are polled as soon
+    // as they are registered), which invalid_number keeps standing on.
+    context.facts.no_result = timeline.empty();
+    return assess(p, timeline, context, config->rules, now);
+  };
+  return r;
+}
+
 Result<PollOutcome> ResultPipeline::reassess(const Parcel& parcel, Timestamp now) {
-  return commit(parcel, "reassess", {}, "", contextFor(parcel, now), now);
+  auto results = reassess(std::vector<Parcel>{parcel}, now);
+  return std::move(results.front());
+}
+
+std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parcel>& parcels,
+                                                          Timestamp now) {
+  auto config = config_;
+  std::vector<CommitRequest> requests;
+  requests.reserve(parcels.size());
+  for (const auto& p : parcels) requests.push_back(reassessRequest(p, now, config));
+  auto committed = store_.commitBatch(std::move(requests));
+  if (!committed) {
+    subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcels={} error={}", parcels.size(),
+                                    committed.error().message);
+    return std::vector<Result<PollOutcome>>(parcels.size(), Result<PollOutcome>(committed.error()));
+  }
+  for (std::size_t i = 0; i < parcels.size(); ++i) {
+    auto& outcome = (*committed)[i];
+    if (outcome)
+      alerts_.announce(parcels[i], *outcome, now);
+    else
+      subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcel={} error={}",
+                                      parcels[i].tracking_number, outcome.error().message);
+  }
+  return std::move(*committed);
 }
 
 Result<PollOutcome> ResultPipeline::commit(const Parcel& parcel, std::string_view source,

@@ -29,9 +29,15 @@ class ResultPipeline {
   /// Detection and remedies again over the stored timeline with the current
   /// configuration, no carrier query (reassess, a buyer's claim).
   Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);
+  /// The same for many parcels in one transaction (a page of `reassess
+  /// --all`): one write instead of one per parcel. A parcel whose commit
+  /// failed has its error in its place.
+  std::vector<Result<PollOutcome>> reassess(const std::vector<Parcel>& parcels, Timestamp now);
 
  private:
   AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
+  CommitRequest reassessRequest(const Parcel& parcel, Timestamp now,
+                                std::shared_ptr<const Config> config) const;
   Result<PollOutcome> commit(const Parcel& parcel, std::string_view source,
                              const std::vector<TrackingEvent>& events,
                              const std::string& carrierState, const AssessContext& context,

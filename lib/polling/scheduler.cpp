@@ -83,9 +83,7 @@ void Scheduler::update(const ParcelView& given) {
   view.last_polled_at = e.last_polled_at;
   view.last_push_at = e.last_push_at;
   view.push_confirmed = e.push_confirmed;
-  auto answered = e.last_polled_at && e.last_push_at
-                      ? std::max(*e.last_polled_at, *e.last_push_at)
-                      : (e.last_polled_at ? e.last_polled_at : e.last_push_at);
+  auto answered = newest(e.last_polled_at, e.last_push_at);
   e.risk_at.reset();
   for (const auto& c : upcomingCrossings(view, policy_))
     if ((!answered || c.at > *answered) && (!e.risk_at || c.at < *e.risk_at)) e.risk_at = c.at;

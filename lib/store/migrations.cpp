@@ -129,6 +129,36 @@ CREATE INDEX exceptions_raise_unalerted ON exceptions(id) WHERE raised_alerted_a
 CREATE INDEX exceptions_resolve_unalerted ON exceptions(resolved_at, id)
   WHERE resolved_alerted_at IS NULL AND resolved_at IS NOT NULL;
 )sql"},
+      // 10: the notification outbox (issue 13). One row per alert event, written
+      // in the transaction that caused it; the payload is the alert-log line, as
+      // in the PostgreSQL store's outbox. Writes are BEGIN IMMEDIATE, one writer
+      // at a time, so seq order is commit order. AUTOINCREMENT: a seq is never
+      // handed out twice, even after the rows below it were pruned.
+      // notify_sinks: per sink, every seq <= delivered_through is finished.
+      // notify_state: per sink, events above it that are finished, failing
+      // (retry state kept across restarts) or parked.
+      {R"sql(
+CREATE TABLE outbox (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at       INTEGER NOT NULL,
+  event    TEXT NOT NULL,
+  payload  TEXT NOT NULL
+);
+CREATE TABLE notify_sinks (
+  name               TEXT PRIMARY KEY,
+  delivered_through  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE notify_state (
+  sink           TEXT NOT NULL,
+  seq            INTEGER NOT NULL,
+  state          TEXT NOT NULL CHECK (state IN ('done', 'failing', 'parked')),
+  failures       INTEGER NOT NULL DEFAULT 0,
+  first_failure  INTEGER,
+  retry_at       INTEGER,
+  error          TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (sink, seq)
+) WITHOUT ROWID;
+)sql"},
   };
   return kSteps;
 }

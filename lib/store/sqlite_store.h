@@ -78,6 +78,22 @@ class SqliteStore final : public Store {
   Result<void> addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) override;
   Result<bool> hasClaim(std::int64_t parcelId) override;
   Result<int> buyerClaims(const std::string& buyerId, Timestamp since) override;
+  Result<void> setOutboxSinks(const std::vector<std::string>& names) override;
+  Result<std::vector<OutboxRow>> outboxAfter(std::string_view sink, std::int64_t afterSeq,
+                                             int limit) override;
+  Result<void> outboxDelivered(std::string_view sink,
+                               const std::vector<std::int64_t>& seqs) override;
+  Result<void> outboxFailure(std::string_view sink, std::int64_t seq,
+                             const OutboxFailure& failure) override;
+  Result<void> outboxPark(std::string_view sink, std::int64_t seq,
+                          const std::string& reason) override;
+  Result<std::int64_t> outboxRequeue(std::string_view sink) override;
+  Result<std::vector<OutboxSinkSummary>> outboxSummary() override;
+  Result<std::vector<ParkedEvent>> outboxParked(std::string_view sink, int limit) override;
+  Result<std::int64_t> pruneOutbox(int limit, Timestamp before) override;
+  Result<bool> ownSinkDelivery(std::string_view) override { return true; }
+  Result<std::int64_t> outboxHead() override;
+  Result<std::vector<OutboxEntry>> readOutbox(std::int64_t afterSeq, int limit) override;
   /// Kept by triggers as rows change: reading them scans nothing.
   Result<StoreCounts> counts() override;
   /// PRAGMA quick_check: "ok" or the first problems found. In WAL mode it
@@ -86,6 +102,9 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(std::unique_ptr<SQLite::Database> db, const StoreOptions& options);
+  /// One attempt; SQLite exceptions (SQLITE_BUSY among them) escape.
+  static Result<std::unique_ptr<SqliteStore>> openOnce(const std::filesystem::path& file,
+                                                       const StoreOptions& options);
   Result<PollOutcome> commitOne(const CommitRequest& request);
   Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
                                                      const char* what);

@@ -1,5 +1,8 @@
 #include "store/sqlite_store.h"
 
+#include "model/alert_record.h"
+#include "store/outbox_write.h"
+
 #include "store/content_hash.h"
 #include "store/migrations.h"
 #include "store/store_state.h"
@@ -7,6 +10,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
+
+#include <thread>
 
 namespace pw {
 namespace fs = std::filesystem;
@@ -165,7 +170,27 @@ SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
                                                        const StoreOptions& options) {
-  return guarded("open " + file.string(), [&]() -> Result<std::unique_ptr<SqliteStore>> {
+  // Switching a new file to WAL takes an exclusive lock that SQLite does not
+  // wait for (no busy handler): two openers of a new file, or the integrity
+  // check's connection at start, can see SQLITE_BUSY. They try again until
+  // the busy timeout.
+  auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
+  while (true) {
+    try {
+      return openOnce(file, options);
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+        return makeError(ErrorCode::io, "open " + file.string() + ": " + e.what());
+    } catch (const std::exception& e) {
+      return makeError(ErrorCode::io, "open " + file.string() + ": " + e.what());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
+                                                           const StoreOptions& options) {
+  {
     auto db = std::make_unique<SQLite::Database>(file.string(),
                                                  SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                  static_cast<int>(options.busy_timeout.count()));
@@ -185,7 +210,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
     }
     db->exec("PRAGMA foreign_keys=ON");
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), options));
-  });
+  }
 }
 
 Result<SqliteStore::AddOutcome> SqliteStore::addParcel(const Parcel& p, Timestamp now) {
@@ -498,20 +523,30 @@ Result<std::vector<PendingResolve>> SqliteStore::unalertedResolves() {
 Result<NotificationTask> SqliteStore::setTaskState(std::int64_t taskId, TaskState state,
                                                    const std::string& outcome, Timestamp now) {
   return guarded("update task", [&]() -> Result<NotificationTask> {
-    int changed = writeOne(*s_, "UPDATE tasks SET state=?, outcome=?, updated_at=? WHERE id=?",
-                           [&](auto& up) {
-                             up.bind(1, std::string(toString(state)));
-                             up.bind(2, outcome);
-                             up.bind(3, static_cast<int64_t>(secs(now)));
-                             up.bind(4, static_cast<int64_t>(taskId));
-                           });
+    // The change and its task_updated outbox row are one transaction.
+    store::WriteTransaction tx(*s_);
+    int changed = 0;
+    {
+      auto up = s_->statements.get("UPDATE tasks SET state=?, outcome=?, updated_at=? WHERE id=?");
+      up->bind(1, std::string(toString(state)));
+      up->bind(2, outcome);
+      up->bind(3, static_cast<int64_t>(secs(now)));
+      up->bind(4, static_cast<int64_t>(taskId));
+      changed = up->exec();
+    }
     if (changed != 1) return makeError(ErrorCode::not_found, "no task " + std::to_string(taskId));
-    auto q = s_->statements.get(std::string("SELECT ") + kTaskColumns +
-                                " FROM tasks t CROSS JOIN parcels p ON p.id = t.parcel_id "
-                                "WHERE t.id=?");
-    q->bind(1, static_cast<int64_t>(taskId));
-    q->executeStep();
-    return readTask(*s_, *q);
+    NotificationTask task;
+    {
+      auto q = s_->statements.get(std::string("SELECT ") + kTaskColumns +
+                                  " FROM tasks t CROSS JOIN parcels p ON p.id = t.parcel_id "
+                                  "WHERE t.id=?");
+      q->bind(1, static_cast<int64_t>(taskId));
+      q->executeStep();
+      task = readTask(*s_, *q);
+    }
+    store::writeOutbox(*s_, now, taskUpdatedRecord(task, outcome, now));
+    tx.commit();
+    return task;
   });
 }
 

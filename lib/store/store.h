@@ -122,6 +122,9 @@ struct CommitRequest {
   /// The node whose lease this result ends (a shared queue; empty on SQLite). A commit only
   /// clears its own node's lease, so a late result cannot free a parcel another node holds now.
   std::string node;
+  /// False for a reassessment of the stored timeline: no answer came, so the
+  /// parcel's last poll time and carrier state stay as they were.
+  bool answered = true;
 };
 
 struct StoreOptions {
@@ -165,6 +168,50 @@ struct PendingResolve {
   std::string tracking_number;
   std::string carrier;
   ExceptionKind kind = ExceptionKind::problem;
+};
+
+/// One alert event as committed, in the alert-log line format.
+struct OutboxEntry {
+  std::int64_t seq = 0;
+  Timestamp at;
+  std::string event;
+  std::string payload;  // one JSON object, the alert-log line
+};
+
+/// One outbox row (an alert event as committed) with a sink's retry state for it.
+struct OutboxRow {
+  std::int64_t seq = 0;
+  Timestamp at;
+  std::string event;
+  std::string payload;  // the alert-log line, JSON
+  int failures = 0;     // 0: never failed (or no failure recorded)
+  std::int64_t first_failure_ms = 0;
+  std::int64_t retry_at_ms = 0;
+  std::string error;
+};
+
+/// A sink's retry state for one event, in milliseconds since the epoch.
+struct OutboxFailure {
+  int failures = 0;
+  std::int64_t first_failure_ms = 0;
+  std::int64_t retry_at_ms = 0;
+  std::string error;
+};
+
+/// What `parcelwatchctl outbox` shows for one sink.
+struct OutboxSinkSummary {
+  std::string sink;
+  std::int64_t delivered_through = 0;  // every seq up to this one is finished
+  std::int64_t backlog = 0;            // rows after it not finished (failing included)
+  std::int64_t failing = 0;
+  std::int64_t parked = 0;
+};
+
+struct ParkedEvent {
+  std::string sink;
+  std::int64_t seq = 0;
+  std::string event;
+  std::string error;
 };
 
 /// The store every part above it talks to (detection, polling, pushes, control). Two backends
@@ -263,6 +310,45 @@ class Store {
   virtual Result<bool> hasClaim(std::int64_t parcelId) = 0;
   /// Claims by this buyer (any parcel) since `since`.
   virtual Result<int> buyerClaims(const std::string& buyerId, Timestamp since) = 0;
+
+  // The notification outbox (issue 13): rows are written by commitBatch,
+  // commitPoll and setTaskState in their own transaction; sinks read them here.
+
+  /// Makes the outbox's sinks exactly `names`: a new sink starts at the
+  /// outbox's current end (it gets events committed from now on, not the
+  /// history); a sink no longer named is forgotten with its retry and parked
+  /// state, so it holds no rows back from pruning.
+  virtual Result<void> setOutboxSinks(const std::vector<std::string>& names) = 0;
+  /// Rows with seq > afterSeq that `sink` has neither finished nor parked, by
+  /// seq, at most `limit`, with the sink's retry state for each.
+  virtual Result<std::vector<OutboxRow>> outboxAfter(std::string_view sink, std::int64_t afterSeq,
+                                                     int limit) = 0;
+  /// Finished for `sink` (delivered or filtered), in one transaction; moves
+  /// the sink's delivered_through over every finished seq it can.
+  virtual Result<void> outboxDelivered(std::string_view sink,
+                                       const std::vector<std::int64_t>& seqs) = 0;
+  virtual Result<void> outboxFailure(std::string_view sink, std::int64_t seq,
+                                     const OutboxFailure& failure) = 0;
+  virtual Result<void> outboxPark(std::string_view sink, std::int64_t seq,
+                                  const std::string& reason) = 0;
+  /// Parked events of `sink` back into the flow, their retry state reset; how many.
+  virtual Result<std::int64_t> outboxRequeue(std::string_view sink) = 0;
+  virtual Result<std::vector<OutboxSinkSummary>> outboxSummary() = 0;
+  virtual Result<std::vector<ParkedEvent>> outboxParked(std::string_view sink, int limit) = 0;
+  /// Deletes up to `limit` rows committed before `before` that every sink has
+  /// finished (with no sink configured: every such row); how many. Parked rows
+  /// are kept until re-queued and delivered, or until their sink is removed.
+  /// Rows younger than `before` stay for `follow --from SEQ`.
+  virtual Result<std::int64_t> pruneOutbox(int limit, Timestamp before) = 0;
+  /// Whether this connection is the one delivering `sink`'s events. Always on
+  /// SQLite (one daemon per file); on a shared database one node at a time
+  /// holds each sink, and another takes it over once that node is gone.
+  virtual Result<bool> ownSinkDelivery(std::string_view sink) = 0;
+  /// The outbox's last seq (0: never written).
+  virtual Result<std::int64_t> outboxHead() = 0;
+
+  /// Alert events with seq > afterSeq, in commit order, at most `limit` (what `follow` streams).
+  virtual Result<std::vector<OutboxEntry>> readOutbox(std::int64_t afterSeq, int limit) = 0;
 
   /// Kept as rows change (triggers): reading them scans nothing. On a shared
   /// database they are the cluster's.

@@ -1,6 +1,9 @@
 // The hot path: a poll or push result merged, assessed and reconciled with
 // its exceptions and tasks, several results to a transaction.
 #include "store/sqlite_store.h"
+
+#include "model/alert_record.h"
+#include "store/outbox_write.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
 
@@ -111,6 +114,16 @@ void resolve(State& s, std::int64_t exceptionId, ExceptionKind kind, Timestamp n
 }
 
 void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
+  if (!r.answered) {
+    auto up = s.statements.get(
+        "UPDATE parcels SET stage=:stage, "
+        "next_poll_at = CASE WHEN :final THEN NULL ELSE next_poll_at END WHERE id=:id");
+    up->bind(":stage", std::string(toString(stage)));
+    up->bind(":final", isFinal(stage) ? 1 : 0);
+    up->bind(":id", static_cast<int64_t>(r.parcel_id));
+    up->exec();
+    return;
+  }
   auto up = s.statements.get(
       "UPDATE parcels SET stage=:stage, carrier_state=:state, last_polled_at=:now, "
       "last_error=NULL, poll_failures=0, "
@@ -130,6 +143,26 @@ void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
   up->bind(":tokens", r.query ? r.query->tokens : 0.0);
   up->bind(":id", static_cast<int64_t>(r.parcel_id));
   up->exec();
+}
+
+// The outbox gets the alert events in the order the alert log writes them
+// (AlertEmitter::announce), inside this request's savepoint: they commit or
+// roll back with the change they report.
+void writeAlerts(State& s, const Parcel& parcel, const PollOutcome& out, Timestamp now) {
+  const std::string& tn = parcel.tracking_number;
+  for (const auto& task : out.raised) {
+    store::writeOutbox(s, now, exceptionRaisedRecord(task, now));
+    store::writeOutbox(s, now, taskRaisedRecord(task, now));
+  }
+  for (const auto& u : out.updated)
+    store::writeOutbox(
+        s, now, exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
+  for (std::size_t i = 0; i < out.resolved.size(); ++i)
+    store::writeOutbox(
+        s, now,
+        exceptionResolvedRecord(tn, parcel.carrier, out.resolved_ids[i], out.resolved[i], now));
+  for (const auto& c : out.closed_tasks)
+    store::writeOutbox(s, now, taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
 }
 
 }  // namespace
@@ -189,6 +222,7 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
     if (!holding.count(kind))
       resolve(s, e.id, exceptionKindFromString(kind).value_or(ExceptionKind::problem), r.now, out);
   updateParcel(s, r, assessment.stage);
+  writeAlerts(s, *parcel, out, r.now);
   return out;
 }
 

@@ -706,7 +706,7 @@ TEST_F(E2E, EveryCommandAnswersBadArgumentsWithAnError) {
   RemoteCarrier carrier;
   auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
   auto help = boost::json::parse(ctl({"--json", "help"}).out).at("arguments").at("commands");
-  ASSERT_EQ(help.as_object().size(), 17u);
+  ASSERT_EQ(help.as_object().size(), 20u);  // with outbox, outbox-retry, notify-test
   test::RawClient c(socket.string());
   for (const auto& kv : help.as_object()) {
     std::string name(kv.key());
@@ -773,4 +773,31 @@ TEST_F(E2E, ABuyersNotReceivedClaimRaisesFalseSigned) {
   EXPECT_EQ(tasksJson().at(0).at("kind"), "false_signed");
   EXPECT_EQ(ctl({"claim", "YT9999999999999"}).err,
             "error: claim: no parcel YT9999999999999 is tracked\n");
+}
+
+// A carrier outage: each failing number waits (backoff), a run of failures
+// opens the aggregator's breaker, the log and stats say so, and a rerun is
+// told why it waits instead of hammering the carrier.
+TEST_F(E2E, ACarrierOutageOpensTheBreakerAndBacksOffEachNumber) {
+  RemoteCarrier carrier;
+  carrier.server.setPermanentFault(FakeFault{.http_status = 500});
+  auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
+  auto shipped = formatRfc3339(floor<seconds>(system_clock::now()) - hours(10));
+  std::string lines;
+  for (int i = 0; i < 8; ++i)
+    lines += parcelLine("YT10000000001" + std::to_string(10 + i), shipped) + "\n";
+  ASSERT_EQ(ctl({"track", "-"}, lines).status, 0);
+  ASSERT_TRUE(test::waitFor(
+      [&] { return daemon->err().find("BREAKER_OPEN carrier=kuaidi100") != std::string::npos; },
+      seconds(10), "the breaker to open"))
+      << daemon->err();
+  auto polled = carrier.server.requestCount();
+  EXPECT_LE(polled, 8u) << "each number once, then it backs off";
+  auto stats = boost::json::parse(ctl({"--json", "stats"}).out).at("arguments");
+  EXPECT_EQ(stats.at("schedule").at("aggregators").at("kuaidi100").at("breaker"), "open") << stats;
+  auto rerun = ctl({"rerun", "YT1000000000110"});
+  EXPECT_EQ(rerun.status, 0);
+  EXPECT_NE(rerun.out.find("1 deferred by the carrier's rules ("), std::string::npos) << rerun.out;
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_EQ(carrier.server.requestCount(), polled) << "nothing is sent while it is open";
 }

@@ -32,12 +32,4 @@ struct NodeInfo {
   std::int64_t leases_held = 0;  // unexpired leases
 };
 
-/// One alert event as committed, in the alert-log line format.
-struct OutboxEntry {
-  std::int64_t seq = 0;
-  Timestamp at;
-  std::string event;
-  std::string payload;  // one JSON object, the alert-log line
-};
-
 }  // namespace pw

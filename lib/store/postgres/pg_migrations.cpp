@@ -219,6 +219,26 @@ CREATE TABLE dropped_events (
   PRIMARY KEY (parcel_id, time, content_hash)
 );
 )sql",
+      // 5: the notification sinks' progress through the outbox (as SQLite's step 10): per sink,
+      // every seq <= delivered_through is finished; notify_state holds the events above it that
+      // are finished, failing (retry state kept across restarts and nodes) or parked.
+      R"sql(
+CREATE TABLE notify_sinks (
+  name               text PRIMARY KEY,
+  delivered_through  bigint NOT NULL
+);
+CREATE TABLE notify_state (
+  sink           text NOT NULL,
+  seq            bigint NOT NULL,
+  state          text NOT NULL CHECK (state IN ('done', 'failing', 'parked')),
+  failures       integer NOT NULL DEFAULT 0,
+  first_failure  bigint,
+  retry_at       bigint,
+  error          text NOT NULL DEFAULT '',
+  PRIMARY KEY (sink, seq)
+);
+CREATE INDEX outbox_by_at ON outbox (at);
+)sql",
   };
   return kSteps;
 }

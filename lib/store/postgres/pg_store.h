@@ -112,7 +112,24 @@ class PostgresStore final : public Store {
 
   // --- the outbox ------------------------------------------------------------------------
   /// Alert events with a sequence number above `afterSeq`, in commit order.
-  Result<std::vector<OutboxEntry>> readOutbox(std::int64_t afterSeq, int limit);
+  Result<std::vector<OutboxEntry>> readOutbox(std::int64_t afterSeq, int limit) override;
+  // The notification sinks' progress (notify_outbox.cpp).
+  Result<void> setOutboxSinks(const std::vector<std::string>& names) override;
+  Result<std::vector<OutboxRow>> outboxAfter(std::string_view sink, std::int64_t afterSeq,
+                                             int limit) override;
+  Result<void> outboxDelivered(std::string_view sink,
+                               const std::vector<std::int64_t>& seqs) override;
+  Result<void> outboxFailure(std::string_view sink, std::int64_t seq,
+                             const OutboxFailure& failure) override;
+  Result<void> outboxPark(std::string_view sink, std::int64_t seq,
+                          const std::string& reason) override;
+  Result<std::int64_t> outboxRequeue(std::string_view sink) override;
+  Result<std::vector<OutboxSinkSummary>> outboxSummary() override;
+  Result<std::vector<ParkedEvent>> outboxParked(std::string_view sink, int limit) override;
+  Result<std::int64_t> pruneOutbox(int limit, Timestamp before) override;
+  Result<std::int64_t> outboxHead() override;
+  /// A session-level advisory lock per sink: one node delivers it at a time.
+  Result<bool> ownSinkDelivery(std::string_view sink) override;
 
   // --- tasks, exceptions, claims ---------------------------------------------------------
   Result<std::vector<NotificationTask>> tasks(const TaskFilter& filter) override;
@@ -146,6 +163,7 @@ class PostgresStore final : public Store {
   void compactCounters(pqxx::transaction_base& tx);
   std::unique_ptr<pqxx::connection_base> conn_;
   StoreOptions options_;
+  std::vector<std::string> owned_sinks_;  // sinks whose delivery lock this connection holds
 };
 
 }  // namespace pw

@@ -353,3 +353,23 @@ TEST(ConfigLoader, FilesThatCannotBeReadAreMessages) {
   EXPECT_EQ(f.error(text),
             f.file() + ":8:7: carriers.kuaidi100.key: cannot read secret file /dev/zero");
 }
+
+TEST(ConfigLoader, AggregatorLimitsHaveEachTheirDefaultsAndChecks) {
+  ConfigFiles f;
+  auto c = f.load(base()).value();
+  const auto& k100 = c.poll.aggregator_limits.at("kuaidi100");
+  EXPECT_EQ(k100.requests_per_second, 10);
+  EXPECT_EQ(k100.number_min_gap, minutes(30));
+  EXPECT_EQ(k100.number_max_per_day, 48);
+  EXPECT_EQ(c.poll.aggregator_limits.at("17track").requests_per_second, 3);
+  EXPECT_EQ(c.poll.aggregator_limits.at("kuaidiniao").number_max_per_day, 0);
+  auto t =
+      f.load(base("[carriers.17track]\ndaily_budget = 5000\nnumber_min_gap = \"1h\"\n")).value();
+  EXPECT_EQ(t.poll.aggregator_limits.at("17track").daily_budget, 5000);
+  EXPECT_EQ(t.poll.aggregator_limits.at("17track").number_min_gap, hours(1));
+  EXPECT_EQ(
+      f.error(base("[carriers.kuaidiniao]\nrequests_per_second = -1\n")),
+      f.file() + ":13:23: carriers.kuaidiniao.requests_per_second: must be between 0 and 10000");
+  EXPECT_EQ(f.error(base("[carriers.17track]\nnumber_max_per_day = 1.5\n")),
+            f.file() + ":13:22: carriers.17track.number_max_per_day: expected an integer");
+}

@@ -112,3 +112,12 @@ TEST(RateLimiter, SharesOfABatchCountAsOneRequest) {
   }
   EXPECT_EQ(r.earliest(t0), t0 + seconds(1)) << "three requests of 40 numbers in a second";
 }
+
+TEST(DailyBudget, CountsQueriesWithoutALimitByTheHour) {
+  DailyBudget b(0, 0.3);
+  for (int i = 0; i < 5; ++i) b.record(t0 + minutes(i));
+  b.record(t0 + hours(3));
+  EXPECT_EQ(b.usedWithin24h(t0 + hours(3)), 6);
+  EXPECT_EQ(b.usedWithin24h(t0 + hours(25)), 1) << "the first hour has left the window";
+  EXPECT_EQ(b.usedWithin24h(t0 + hours(30)), 0);
+}

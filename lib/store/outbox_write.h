@@ -1,0 +1,16 @@
+#pragma once
+// Writing alert events into the outbox table inside the transaction that
+// causes them (the SQLite twin of the PostgreSQL store's writeOutbox).
+#include "common/clock.h"
+
+#include <boost/json/object.hpp>
+
+namespace pw::store {
+
+struct State;
+
+/// Appends one alert-log line to the outbox. Call it inside a write
+/// transaction: the row commits, or rolls back, with the change it reports.
+void writeOutbox(State& s, Timestamp at, const boost::json::object& line);
+
+}  // namespace pw::store
