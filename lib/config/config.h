@@ -30,6 +30,9 @@ struct DaemonSettings {
 struct StoreSettings {
   std::string backend = "sqlite";  // "sqlite" or "postgres"
   std::string postgres_conninfo;   // libpq conninfo or URI; may hold a password
+  /// This node's name on a shared database (leases, heartbeats, `nodes`);
+  /// empty: the host name.
+  std::string node;
   /// Alert events stay in the outbox at least this long (`follow --from SEQ`
   /// can resume within it), and until every notification sink has them.
   Seconds outbox_retention{std::chrono::hours(24 * 7)};

@@ -287,6 +287,10 @@ const std::vector<KeySpec>& keys() {
        "libpq connection string or postgresql:// URI for store.backend = \"postgres\" (secret: "
        "it may hold a password; \"env:NAME\" or \"file:PATH\" allowed)",
        secret(FIELD(store.postgres_conninfo))},
+      {"store.node", "string", "", kRestart,
+       "this node's name on a shared database (leases, heartbeats, `parcelwatchctl nodes`); "
+       "empty: the host name. Two nodes must not share one",
+       string(FIELD(store.node), true)},
       {"store.outbox_retention", "duration", "\"7d\"", kRestart,
        "alert events stay in the outbox this long (`parcelwatchctl follow --from SEQ` resumes "
        "within it), and until every notification sink has delivered them",

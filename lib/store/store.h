@@ -122,6 +122,11 @@ struct CommitRequest {
   /// The node whose lease this result ends (a shared queue; empty on SQLite). A commit only
   /// clears its own node's lease, so a late result cannot free a parcel another node holds now.
   std::string node;
+  /// Plans the next poll from what this result settled (the stage, the tasks
+  /// raised), inside the transaction: it overrides `next_poll_at`, so a shared
+  /// queue gets the result and its next due time in one commit. May run more
+  /// than once when a transaction is retried; must not throw.
+  std::function<std::optional<Timestamp>(const PollOutcome&)> plan_next;
   /// False for a reassessment of the stored timeline: no answer came, so the
   /// parcel's last poll time and carrier state stay as they were.
   bool answered = true;
@@ -229,6 +234,9 @@ class Store {
 
   /// "sqlite" or "postgres", for status and logs.
   virtual std::string_view backend() const = 0;
+  /// The due queue and nodes of a store several nodes share; null for a
+  /// store only one daemon uses (SQLite).
+  virtual class SharedQueue* sharedQueue() { return nullptr; }
 
   /// Registers a parcel, due at once; `inserted` is false when it was already registered.
   struct AddOutcome {

@@ -113,7 +113,9 @@ void resolve(State& s, std::int64_t exceptionId, ExceptionKind kind, Timestamp n
   out.resolved_ids.push_back(exceptionId);
 }
 
-void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
+void updateParcel(State& s, const CommitRequest& r, const PollOutcome& out) {
+  ParcelStage stage = out.stage;
+  std::optional<Timestamp> next = r.plan_next ? r.plan_next(out) : r.next_poll_at;
   if (!r.answered) {
     auto up = s.statements.get(
         "UPDATE parcels SET stage=:stage, "
@@ -136,8 +138,8 @@ void updateParcel(State& s, const CommitRequest& r, ParcelStage stage) {
   up->bind(":state", r.carrier_state);
   up->bind(":now", static_cast<int64_t>(secs(r.now)));
   up->bind(":final", isFinal(stage) ? 1 : 0);
-  up->bind(":has_next", r.next_poll_at ? 1 : 0);
-  up->bind(":next", static_cast<int64_t>(r.next_poll_at ? secs(*r.next_poll_at) : 0));
+  up->bind(":has_next", next ? 1 : 0);
+  up->bind(":next", static_cast<int64_t>(next ? secs(*next) : 0));
   up->bind(":has_query", r.query ? 1 : 0);
   up->bind(":query_at", static_cast<int64_t>(r.query ? secs(r.query->at) : 0));
   up->bind(":tokens", r.query ? r.query->tokens : 0.0);
@@ -221,7 +223,8 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   for (const auto& [kind, e] : open)
     if (!holding.count(kind))
       resolve(s, e.id, exceptionKindFromString(kind).value_or(ExceptionKind::problem), r.now, out);
-  updateParcel(s, r, assessment.stage);
+  out.stage = assessment.stage;
+  updateParcel(s, r, out);
   writeAlerts(s, *parcel, out, r.now);
   return out;
 }

@@ -62,6 +62,10 @@ void prepareStatements(pqxx::connection_base& conn) {
                "leased_by = CASE WHEN leased_by = $8::text THEN NULL ELSE leased_by END, "
                "lease_until = CASE WHEN leased_by = $8::text THEN NULL ELSE lease_until END "
                "WHERE id = $1");
+  conn.prepare(
+      "pw_reassessed_parcel",
+      "UPDATE parcels SET stage = $2, "
+      "next_poll_at = CASE WHEN $3::boolean THEN NULL ELSE next_poll_at END WHERE id = $1");
   conn.prepare("pw_poll_failed",
                "UPDATE parcels SET last_polled_at = $2, last_error = $3, "
                "poll_failures = poll_failures + 1, "

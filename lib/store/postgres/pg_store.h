@@ -13,6 +13,7 @@
 // libpqxx throws; nothing leaves this class as an exception: every failure is a Result.
 #include "common/result.h"
 #include "store/postgres/cluster_types.h"
+#include "store/shared_queue.h"
 #include "store/store.h"
 
 #include <cstdint>
@@ -28,7 +29,7 @@ class transaction_base;
 
 namespace pw {
 
-class PostgresStore final : public Store {
+class PostgresStore final : public Store, public SharedQueue {
  public:
   using AssessFn = Store::AssessFn;
   using AddOutcome = Store::AddOutcome;
@@ -42,6 +43,7 @@ class PostgresStore final : public Store {
   ~PostgresStore() override;
 
   std::string_view backend() const override { return "postgres"; }
+  SharedQueue* sharedQueue() override { return this; }
 
   // --- parcels ---------------------------------------------------------------------------
   /// Registers a parcel, due at once; `inserted` is false when it was already registered.
@@ -73,7 +75,8 @@ class PostgresStore final : public Store {
   /// have counted at the carrier).
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now, const std::string& error,
                                  std::optional<Timestamp> nextPollAt,
-                                 std::optional<Timestamp> queriedAt, const std::string& node);
+                                 std::optional<Timestamp> queriedAt,
+                                 const std::string& node) override;
   /// The Store's version: no schedule change, no query, no lease.
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                  const std::string& error) override {
@@ -93,22 +96,22 @@ class PostgresStore final : public Store {
   /// waited for (FOR UPDATE SKIP LOCKED); a parcel whose number was queried within `min_gap`
   /// is left alone, whoever queried it. The lease is stored with the claim and the parcel's due
   /// time moves to the lease's end, so if the node dies, the parcel is due again then.
-  Result<std::vector<DueParcel>> claimDue(const ClaimRequest& request);
+  Result<std::vector<DueParcel>> claimDue(const ClaimRequest& request) override;
   /// Records that `node` is about to query these parcels' numbers (call it just before sending):
   /// if the node dies after sending, the next claim still respects the per-number gap.
   Result<void> markQueried(const std::string& node, const std::vector<std::int64_t>& parcelIds,
-                           Timestamp now);
+                           Timestamp now) override;
   /// Gives back leases `node` holds without a result (shutting down): due again at `now`.
   Result<int> releaseLease(const std::string& node, const std::vector<std::int64_t>& parcelIds,
-                           Timestamp now);
+                           Timestamp now) override;
 
   // --- nodes -----------------------------------------------------------------------------
   /// Records that `node` is alive (and folds the counters' deltas, a cheap periodic chore).
   /// `startedAt` (given on a node's first heartbeat after it starts) replaces the stored start.
   Result<void> heartbeat(const std::string& node, Timestamp now,
-                         std::optional<Timestamp> startedAt = std::nullopt);
+                         std::optional<Timestamp> startedAt = std::nullopt) override;
   /// Nodes whose last heartbeat is within `within` of `now`, with the leases each holds.
-  Result<std::vector<NodeInfo>> liveNodes(Timestamp now, Seconds within);
+  Result<std::vector<NodeInfo>> liveNodes(Timestamp now, Seconds within) override;
 
   // --- the outbox ------------------------------------------------------------------------
   /// Alert events with a sequence number above `afterSeq`, in commit order.

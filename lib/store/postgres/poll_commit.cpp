@@ -218,12 +218,19 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std
 
   // A final parcel leaves the queue; otherwise the caller's next time, or the stored one.
   std::optional<std::int64_t> next =
-      isFinal(assessment.stage) ? std::nullopt : secs(req.next_poll_at);
+      isFinal(assessment.stage) ? std::nullopt
+                                : secs(req.plan_next ? req.plan_next(out) : req.next_poll_at);
   std::optional<std::int64_t> queriedAt;
   if (req.query) queriedAt = secs(req.query->at);
-  tx.exec_prepared("pw_finish_parcel", req.parcel_id, std::string(toString(assessment.stage)),
-                   req.carrier_state, now, isFinal(assessment.stage), next, queriedAt, req.node,
-                   req.query ? req.query->tokens : 0.0);
+  if (!req.answered) {
+    // A reassessment: no answer came, so the last poll and the carrier's state stand.
+    tx.exec_prepared("pw_reassessed_parcel", req.parcel_id, std::string(toString(assessment.stage)),
+                     isFinal(assessment.stage));
+  } else {
+    tx.exec_prepared("pw_finish_parcel", req.parcel_id, std::string(toString(assessment.stage)),
+                     req.carrier_state, now, isFinal(assessment.stage), next, queriedAt, req.node,
+                     req.query ? req.query->tokens : 0.0);
+  }
 
   // The order the poll pipeline writes its alert lines in.
   for (auto* part : {&raisedAlerts, &updatedAlerts, &resolvedAlerts, &closedAlerts})
