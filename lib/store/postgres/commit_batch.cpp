@@ -22,7 +22,12 @@ Result<PollOutcome> PostgresStore::commitPoll(std::int64_t parcelId,
   // One result needs no savepoint: the transaction is the result.
   return guarded("commit poll", [&]() -> Result<PollOutcome> {
     pqxx::work tx(*conn_);
-    CommitRequest req{parcelId, events, carrierState, now, assess, std::nullopt, std::nullopt, {}};
+    CommitRequest req;
+    req.parcel_id = parcelId;
+    req.events = events;
+    req.carrier_state = carrierState;
+    req.now = now;
+    req.assess = assess;
     pg::CommitResult r = pg::commitOne(tx, req, options_.event_cap);
     std::vector<pg::PendingAlert> alerts;
     for (auto& a : r.alerts) alerts.push_back({now, std::move(a)});
