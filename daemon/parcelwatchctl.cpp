@@ -354,6 +354,8 @@ int main(int argc, char** argv) {
   reassessCmd->add_flag("--all", reassessAll, "every active parcel (in the background)");
   auto* checkCmd = cli.add_subcommand(
       "check", "start the database's integrity check in the background (result in status)");
+  auto* nodesCmd = cli.add_subcommand(
+      "nodes", "a shared PostgreSQL database's live nodes, their heartbeats and leases");
 
   std::string parcelNumber;
   auto* parcelCmd = cli.add_subcommand("parcel", "one parcel: timeline, exceptions, tasks");
@@ -461,6 +463,7 @@ int main(int argc, char** argv) {
   if (reassessCmd->parsed())
     return selection("reassess", reassessNumbers, reassessKind, reassessAll);
   if (checkCmd->parsed()) return run(o, {"check", {}});
+  if (nodesCmd->parsed()) return run(o, {"nodes", {}});
   if (parcelCmd->parsed())
     return run(o, {"parcel", json::object{{"tracking_number", parcelNumber}}}, &ctl::formatParcel);
   if (taskCmd->parsed()) {

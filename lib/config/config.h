@@ -33,6 +33,8 @@ struct StoreSettings {
   /// This node's name on a shared database (leases, heartbeats, `nodes`);
   /// empty: the host name.
   std::string node;
+  /// How long a claim on a due parcel holds (a dead node's parcels wait this long).
+  Seconds lease{60};
   /// Alert events stay in the outbox at least this long (`follow --from SEQ`
   /// can resume within it), and until every notification sink has them.
   Seconds outbox_retention{std::chrono::hours(24 * 7)};

@@ -7,6 +7,7 @@
 #include "common/time_format.h"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -291,6 +292,10 @@ const std::vector<KeySpec>& keys() {
        "this node's name on a shared database (leases, heartbeats, `parcelwatchctl nodes`); "
        "empty: the host name. Two nodes must not share one",
        string(FIELD(store.node), true)},
+      {"store.lease", "duration", "\"1m\"", kRestart,
+       "a shared database's claim on a due parcel: a node that dies leaves its parcels to the "
+       "others this long after it claimed them (longer than poll.request_timeout)",
+       duration(FIELD(store.lease), seconds(10), hours(1))},
       {"store.outbox_retention", "duration", "\"7d\"", kRestart,
        "alert events stay in the outbox this long (`parcelwatchctl follow --from SEQ` resumes "
        "within it), and until every notification sink has delivered them",
@@ -746,6 +751,22 @@ Result<Config> parseConfig(std::string_view text, const fs::path& file) {
     return makeError(
         ErrorCode::invalid_input,
         file.string() + ": store.postgres.conninfo: required when store.backend = \"postgres\"");
+  if (config.store.backend == "postgres" &&
+      config.store.lease <= config.poll.request_timeout + std::chrono::seconds(5))
+    return makeError(ErrorCode::invalid_input,
+                     file.string() + ": store.lease (" + formatDuration(config.store.lease) +
+                         ") must be longer than poll.request_timeout (" +
+                         formatDuration(config.poll.request_timeout) +
+                         ") by more than 5s: a lease that ends while its query is out would let "
+                         "another node query the number again");
+  if (config.store.node.empty()) {
+    // A host runs one node per database; a second one on the same host names itself.
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && host[0])
+      config.store.node = host;
+    else
+      config.store.node = "parcelwatchd";
+  }
   if (config.kuaidi100_enabled && !config.simulator.enabled &&
       (config.kuaidi100.customer.empty() || config.kuaidi100.key.empty()))
     return makeError(ErrorCode::invalid_input,

@@ -59,6 +59,16 @@ std::string prometheusText(const StatusReport& r, std::string_view version) {
   w.line("parcelwatch_build_info", fmt::format("version=\"{}\"", label(version)), 1);
   w.head("parcelwatch_uptime_seconds", "gauge", "Seconds since the daemon started.");
   w.line("parcelwatch_uptime_seconds", "", static_cast<double>(r.uptime.count()));
+  // Which node answers: on a shared database the parcel, exception and task
+  // counts below are the cluster's, the poll and push counters this node's.
+  w.head("parcelwatch_node_info", "gauge", "The answering node and its store backend.");
+  w.line("parcelwatch_node_info",
+         fmt::format("node=\"{}\",backend=\"{}\"", label(r.node), label(r.backend)), 1);
+  if (!r.node.empty()) {
+    w.head("parcelwatch_leases_held", "gauge",
+           "Due parcels this node has claimed from the shared queue and not yet settled.");
+    w.line("parcelwatch_leases_held", "", static_cast<double>(r.leases_held));
+  }
 
   w.head(
       "parcelwatch_polls_total", "counter",
@@ -174,6 +184,9 @@ boost::json::object statsJson(const StatusReport& r) {
   }
   return json::object{
       {"uptime_seconds", r.uptime.count()},
+      {"backend", r.backend},
+      {"node", r.node},
+      {"leases_held", r.leases_held},
       {"polls", std::move(polls)},
       {"request_latency", std::move(latency)},
       {"pushes", counts(r.counters.pushes_by_source)},

@@ -57,11 +57,19 @@ Answer status(ServiceApi& service, const std::string& version, const json::objec
       {"last_poll_latency_ms", r->counters.last_latency.count()},
       {"schedule_loading", r->schedule_loading},
       {"check", jobToJson(r->check)},
+      {"backend", r->backend},
   };
   if (r->job.started_at) a[r->job_name] = jobToJson(r->job);
-  return ok("parcelwatchd " + version + " running for " + formatDuration(r->uptime) + ": " +
-                std::to_string(parcels) + " parcels, " + std::to_string(openExceptions) +
-                " open exceptions",
+  std::string who = "parcelwatchd " + version;
+  if (!r->node.empty()) {
+    // Counts are the cluster's; polls, pushes and leases are this node's.
+    a["node"] = r->node;
+    a["leases_held"] = r->leases_held;
+    who += " (node " + r->node + ")";
+  }
+  return ok(who + " running for " + formatDuration(r->uptime) + ": " + std::to_string(parcels) +
+                " parcels, " + std::to_string(openExceptions) + " open exceptions" +
+                (r->node.empty() ? "" : " in the cluster"),
             std::move(a));
 }
 
@@ -462,6 +470,23 @@ Answer untrack(ServiceApi& service, const json::object& args) {
 
 }  // namespace
 
+Answer nodes(ServiceApi& service, const json::object& args) {
+  if (auto bad = unknownArgument(args, {})) return error(*bad);
+  auto r = service.nodes();
+  if (!r) return failed("nodes", r.error());
+  json::array list;
+  std::string text = std::to_string(r->size()) + " live node(s)";
+  for (const auto& n : *r) {
+    list.push_back(json::object{{"name", n.name},
+                                {"started_at", formatRfc3339(n.started_at)},
+                                {"last_heartbeat", formatRfc3339(n.last_heartbeat)},
+                                {"leases_held", n.leases_held}});
+    text += "\n  " + n.name + ": heartbeat " + formatRfc3339(n.last_heartbeat) + ", " +
+            std::to_string(n.leases_held) + " lease(s)";
+  }
+  return ok(text, json::object{{"nodes", std::move(list)}});
+}
+
 void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::string version,
                         std::function<void(json::object&)> statsExtra) {
   auto add = [&](const char* name, const char* help, auto fn, Access access = Access::read) {
@@ -496,6 +521,8 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
       "appears in status",
       check, Access::change);
   add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}", parcelDetails);
+  add("nodes", "a shared PostgreSQL database's live nodes: last heartbeat and leases held by each",
+      nodes);
   add("tasks",
       "list tasks: {\"state\": open|acked|done|dismissed|all, \"kind\", \"carrier\", "
       "\"tracking_number\", \"older_than\": \"48h\", \"newer_than\", \"limit\"}",

@@ -40,6 +40,22 @@ PollLoop::PollLoop(asio::io_context& io, Store& store, HttpClient& http, const C
       config_(std::move(config)),
       drain_timer_(io) {
   buildRegistry();
+  if (auto* queue = store_.sharedQueue()) {
+    leases_.emplace(*queue, store_, scheduler_, clock_);
+    leases_->configure(leaseSettings());
+  }
+}
+
+LeaseSettings PollLoop::leaseSettings() const {
+  LeaseSettings s;
+  s.node = config_->store.node;
+  s.lease = config_->store.lease;
+  // One gap for every claim: the strictest enabled aggregator's (Kuaidi100's
+  // 30 minutes). The others have none or a shorter one, and no adaptive plan
+  // polls a number that often anyway.
+  for (const auto& [name, limits] : config_->poll.aggregator_limits)
+    if (registry_.codecNamed(name)) s.min_gap = std::max(s.min_gap, limits.number_min_gap);
+  return s;
 }
 
 void PollLoop::buildRegistry() {
@@ -57,6 +73,7 @@ void PollLoop::buildRegistry() {
 void PollLoop::reconfigure(std::shared_ptr<const Config> config) {
   config_ = std::move(config);
   buildRegistry();
+  if (leases_) leases_->configure(leaseSettings());
   kick();
 }
 
@@ -71,6 +88,14 @@ void PollLoop::limitedLog(std::string_view subsystem, spdlog::level::level_enum 
 }
 
 void PollLoop::start() {
+  if (leases_) {
+    // The queue is the database's: nothing to load, due parcels are claimed.
+    logger("poll")->info("SHARED_QUEUE node={} lease={} min_gap={}", leases_->settings().node,
+                         formatDuration(leases_->settings().lease),
+                         formatDuration(leases_->settings().min_gap));
+    dispatch();
+    return;
+  }
   loading_ = true;
   loadPage(0, 0, clock_.now());
 }
@@ -121,6 +146,8 @@ void PollLoop::stop(std::chrono::milliseconds grace, std::function<void()> drain
 
 void PollLoop::maybeDrained() {
   if (!stopping_ || !in_flight_.empty() || !drained_) return;
+  // What this node claimed and will not poll is due again now, for the others.
+  if (leases_) leases_->releaseAll();
   drain_timer_.cancel();
   auto cb = std::move(drained_);
   drained_ = nullptr;
@@ -129,6 +156,7 @@ void PollLoop::maybeDrained() {
 
 bool PollLoop::idle() const {
   if (loading_ || !in_flight_.empty()) return false;
+  if (leases_) return leases_->held() == 0;
   auto next = scheduler_.nextDue();
   return !next || *next > clock_.now();
 }
@@ -147,6 +175,7 @@ void PollLoop::dispatch() {
   auto maxInFlight = static_cast<std::size_t>(config_->poll.max_in_flight);
   if (requests_in_flight_ >= maxInFlight) return;
   std::size_t slots = maxInFlight - requests_in_flight_;
+  if (leases_) claimDue(slots);
   // A batching aggregator (17TRACK: 40 numbers a request) fills a request
   // before it takes another slot.
   std::map<std::string, std::size_t> room;
@@ -167,6 +196,15 @@ void PollLoop::dispatch() {
     if (batch > 1) room[d.aggregator] = batch - 1;
     return true;
   });
+  // On a shared queue: what the rules hold back goes back to the queue, and
+  // what goes now is marked queried before it is sent.
+  if (leases_) {
+    leases_->releaseDeferred(Seconds(5));
+    std::vector<std::int64_t> ids;
+    for (const auto& d : picked)
+      if (auto p = store_.findParcel(d.tracking_number); p && *p) ids.push_back((*p)->id);
+    leases_->sending(ids);
+  }
   std::map<std::shared_ptr<const CarrierCodec>, std::vector<Parcel>> batches;
   for (const auto& d : picked) {
     auto parcel = store_.findParcel(d.tracking_number);
@@ -199,6 +237,16 @@ void PollLoop::dispatch() {
   }
   for (auto& [codec, batch] : batches)
     if (!batch.empty()) startBatch(std::move(batch), codec);
+}
+
+void PollLoop::claimDue(std::size_t slots) {
+  if (claim_idle_ || stopping_) return;
+  // Parcels in hand and not yet sent take slots first.
+  std::size_t waiting = leases_->held() - std::min(leases_->held(), in_flight_.size());
+  if (slots <= waiting) return;
+  std::size_t want = slots - waiting;
+  std::size_t got = leases_->claim(want, [this](const Parcel& p) { return aggregatorOf(p); });
+  if (got < want) claim_idle_ = true;
 }
 
 void PollLoop::startPoll(std::int64_t parcelId, const Parcel& parcel,
@@ -307,6 +355,7 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
       });
     }
     scheduler_.recordFailure(carrier, tn, {FailureKind::number, retryAfter});
+    if (leases_) leases_->failed(parcel.id, "not registered", true);
     return "not_registered";
   } else if (!snap) {
     std::string http = response ? std::to_string(response->status) : "-";
@@ -323,7 +372,9 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
     limitedLog("poll", spdlog::level::warn, "POLL_FAILED carrier=" + carrier + " http=" + http,
                fmt::format("POLL_FAILED carrier={} parcel={} http={} retry_in={} error=\"{}\"",
                            carrier, tn, http, retryIn, snap.error().message));
-    if (auto r = store_.recordPollFailure(parcel.id, now, snap.error().message); !r)
+    if (leases_)
+      leases_->failed(parcel.id, snap.error().message, true);
+    else if (auto r = store_.recordPollFailure(parcel.id, now, snap.error().message); !r)
       limitedLog("store", spdlog::level::err, "STORE_WRITE_FAILED",
                  fmt::format("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message));
     return !response                 ? "transport_error"
@@ -335,15 +386,28 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
   scheduler_.recordSuccess(carrier, tn);
   if (wasOpen && scheduler_.breakerState(carrier) == BreakerState::closed)
     log->warn("BREAKER_CLOSED carrier={}: answering again, polling resumes", carrier);
-  auto outcome = pipeline_.apply(parcel, carrier, *snap, now, noResult);
+  // The next poll is planned from what the answer settled; on a shared queue
+  // it is committed with the result, which ends this node's lease.
+  auto plan = [&](const PollOutcome& out) -> std::optional<Timestamp> {
+    ParcelView view = viewAfter(parcel, *snap, out, carrier, noResult);
+    view.last_polled_at = now;
+    scheduler_.update(view);
+    auto p = scheduler_.planOf(tn);
+    return p ? std::optional<Timestamp>(p->due) : std::nullopt;
+  };
+  CommitPlan shared{leases_ ? leases_->settings().node : std::string(), plan};
+  auto outcome =
+      pipeline_.apply(parcel, carrier, *snap, now, noResult, leases_ ? &shared : nullptr);
   if (!outcome) {
     // Not the carrier's fault: this parcel waits, the aggregator does not.
     scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});
+    if (leases_) leases_->settle(parcel.id);
     return "store_error";
   }
-  ParcelView view = viewAfter(parcel, *snap, *outcome, carrier, noResult);
-  view.last_polled_at = now;
-  scheduler_.update(view);
+  if (leases_)
+    leases_->committed(parcel.id);
+  else
+    plan(*outcome);
   if (isFinal(outcome->stage))
     log->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn, toString(outcome->stage));
   if (noResult) return "no_result";
@@ -352,6 +416,7 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
 
 void PollLoop::finishPoll(std::int64_t parcelId, const std::string& trackingNumber) {
   in_flight_.erase(parcelId);
+  if (leases_) leases_->settle(parcelId);  // a poll that ended neither way
   if (!trackingNumber.empty() && rerun_after_flight_.erase(trackingNumber) && !stopping_)
     scheduler_.rerun(trackingNumber);
   maybeDrained();
@@ -360,6 +425,20 @@ void PollLoop::finishPoll(std::int64_t parcelId, const std::string& trackingNumb
 
 RerunReport PollLoop::rerun(const std::vector<Parcel>& parcels) {
   RerunReport report;
+  if (leases_) {
+    // The queue is the database's: the parcels become due now, for whichever
+    // node claims them first; the claim keeps the per-number gap.
+    Timestamp now = clock_.now();
+    for (const auto& p : parcels) {
+      if (auto r = store_.setNextPoll(p.id, now); r)
+        ++report.queued;
+      else
+        ++report.reasons["store_error"];
+    }
+    claimSoon();
+    kick();
+    return report;
+  }
   for (const auto& p : parcels) {
     if (!scheduler_.planOf(p.tracking_number)) {
       // Not in the schedule (final, or not loaded yet after a start): it is
@@ -388,6 +467,7 @@ RerunReport PollLoop::rerun(const std::vector<Parcel>& parcels) {
 }
 
 void PollLoop::forget(const Parcel& parcel) {
+  if (leases_) leases_->committed(parcel.id);  // gone with its row
   scheduler_.remove(parcel.tracking_number);
   rerun_after_flight_.erase(parcel.tracking_number);
 }

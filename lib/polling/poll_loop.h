@@ -11,6 +11,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "polling/cluster_leases.h"
 #include "polling/result_pipeline.h"
 #include "polling/scheduler.h"
 #include "polling/service_api.h"
@@ -22,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 namespace pw {
@@ -56,10 +58,22 @@ class PollLoop {
 
   bool idle() const;
   bool loading() const { return loading_; }
+  /// On a shared database: this node's leases (null on SQLite).
+  const ClusterLeases* leases() const { return leases_ ? &*leases_ : nullptr; }
+  /// New parcels are due: claim again without waiting for the next tick.
+  void claimSoon() { claim_idle_ = false; }
+  /// The tick: a shared queue that had nothing due is asked again.
+  void tick() {
+    claim_idle_ = false;
+    dispatch();
+  }
   std::size_t inFlight() const { return in_flight_.size(); }
 
  private:
   void buildRegistry();
+  LeaseSettings leaseSettings() const;
+  /// Shared queue: claims what the free slots can take.
+  void claimDue(std::size_t slots);
   void loadPage(std::int64_t afterId, std::size_t loaded, Timestamp startedAt);
   void startPoll(std::int64_t parcelId, const Parcel& parcel,
                  const std::shared_ptr<const CarrierCodec>& codec);
@@ -99,6 +113,8 @@ class PollLoop {
   bool loading_ = false;
   bool kicked_ = false;
   std::function<void()> drained_;
+  std::optional<ClusterLeases> leases_;  // a shared queue (PostgreSQL): claim before polling
+  bool claim_idle_ = false;              // the last claim found fewer due parcels than asked
 };
 
 }  // namespace pw

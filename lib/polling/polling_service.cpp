@@ -106,7 +106,36 @@ void PollingService::tick() {
   alerts_.retry();
   limiter_.flush(*logger("poll"));
   summarize();
-  loop_.dispatch();
+  heartbeat();
+  loop_.tick();
+}
+
+void PollingService::heartbeat() {
+  auto* queue = store_.sharedQueue();
+  if (!queue) return;
+  auto now = std::chrono::steady_clock::now();
+  if (heartbeats_ > 0 && now - last_heartbeat_ < kHeartbeatEvery) return;
+  last_heartbeat_ = now;
+  // The first beat after a start records the start, for `nodes`.
+  auto r =
+      queue->heartbeat(config_->store.node, clock_.now(),
+                       heartbeats_ == 0 ? std::optional<Timestamp>(started_at_) : std::nullopt);
+  if (!r) {
+    limiter_.log(*logger("cluster"), spdlog::level::err, "HEARTBEAT_FAILED",
+                 fmt::format("HEARTBEAT_FAILED node={} error=\"{}\"", config_->store.node,
+                             r.error().message));
+    return;
+  }
+  ++heartbeats_;
+}
+
+Result<std::vector<NodeInfo>> PollingService::nodes() {
+  auto* queue = store_.sharedQueue();
+  if (!queue)
+    return makeError(ErrorCode::invalid_input,
+                     "nodes: this daemon keeps parcels in SQLite (store.backend = \"sqlite\"); "
+                     "only a shared PostgreSQL database has nodes");
+  return queue->liveNodes(clock_.now(), kNodeLiveWithin);
 }
 
 // One line a minute instead of one per poll: at 100,000 parcels an hour a
@@ -138,14 +167,28 @@ Result<PollOutcome> PollingService::acceptPush(std::string_view source,
   ++counters_.pushes;
   ++counters_.pushes_by_source[std::string(source)];
   Timestamp now = clock_.now();
+  // A push is the subscription working: from now on polls are a safety net.
+  auto plan = [&](const PollOutcome& out) -> std::optional<Timestamp> {
+    ParcelView view = viewAfter(**parcel, snapshot, out, loop_.aggregatorOf(**parcel), false);
+    view.last_push_at = now;
+    view.push_confirmed = true;
+    scheduler_.update(view);
+    scheduler_.markPushConfirmed(trackingNumber);
+    auto p = scheduler_.planOf(trackingNumber);
+    return p ? std::optional<Timestamp>(p->due) : std::nullopt;
+  };
+  if (const auto* leases = loop_.leases()) {
+    // On a shared queue the safety-net poll is planned into the database with
+    // the push; the parcel stays in this node's scheduler only while it holds
+    // its lease. No node's lease is ended by a push (node left empty).
+    CommitPlan shared{"", plan};
+    auto outcome = pipeline_.apply(**parcel, source, snapshot, now, false, &shared);
+    if (!leases->holds((*parcel)->id)) scheduler_.remove(trackingNumber);
+    return outcome;
+  }
   auto outcome = pipeline_.apply(**parcel, source, snapshot, now);
   if (!outcome) return outcome.error();
-  // A push is the subscription working: from now on polls are a safety net.
-  ParcelView view = viewAfter(**parcel, snapshot, *outcome, loop_.aggregatorOf(**parcel), false);
-  view.last_push_at = now;
-  view.push_confirmed = true;
-  scheduler_.markPushConfirmed(trackingNumber);
-  scheduler_.update(view);
+  plan(*outcome);
   return outcome;
 }
 
@@ -247,6 +290,11 @@ void PollingService::subscribe(const Parcel& parcel) {
 
 Result<StatusReport> PollingService::status() {
   StatusReport r;
+  r.backend = std::string(store_.backend());
+  if (store_.sharedQueue()) {
+    r.node = config_->store.node;
+    if (const auto* leases = loop_.leases()) r.leases_held = leases->held();
+  }
   r.uptime = clock_.now() - started_at_;
   auto counts = store_.counts();
   if (!counts) return counts.error();
@@ -279,12 +327,15 @@ std::vector<TrackResult> PollingService::track(const std::vector<Parcel>& parcel
         logger("poll")->info("PARCEL_TRACKED parcel={} carrier={}", p.tracking_number, p.carrier);
         Parcel stored = p;
         stored.id = added->id;
-        if (!stopping_) scheduler_.update(makeParcelView(stored, {}, loop_.aggregatorOf(stored)));
+        // On a shared queue the new row is due at once for whichever node claims it.
+        if (!stopping_ && !loop_.leases())
+          scheduler_.update(makeParcelView(stored, {}, loop_.aggregatorOf(stored)));
         subscribe(stored);
       }
     }
     out.push_back(std::move(r));
   }
+  loop_.claimSoon();
   loop_.kick();
   return out;
 }

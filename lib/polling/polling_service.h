@@ -68,6 +68,7 @@ class PollingService final : public ServiceApi {
                                         const std::string& outcome) override;
   Result<void> untrack(const std::string& trackingNumber) override;
   Result<JobProgress> check() override;
+  Result<std::vector<NodeInfo>> nodes() override;
 
   /// A full history pushed by an aggregator: merged, detected and committed
   /// like a poll result. Returns only after the commit, so acknowledging the
@@ -84,6 +85,7 @@ class PollingService final : public ServiceApi {
   void jobPage(std::int64_t afterId, std::size_t index);
   void subscribe(const Parcel& parcel);
   void tick();
+  void heartbeat();
   void armTicker();
   void summarize();
   void finishCheck(std::string result);
@@ -115,6 +117,11 @@ class PollingService final : public ServiceApi {
   PollCounters summarized_;  // counters_ at the last POLL_SUMMARY
   std::chrono::steady_clock::time_point last_summary_ = std::chrono::steady_clock::now();
   Timestamp started_at_;
+  // A shared database: this node's heartbeat, and who counts as alive.
+  static constexpr std::chrono::seconds kHeartbeatEvery{5};
+  static constexpr Seconds kNodeLiveWithin{20};
+  std::chrono::steady_clock::time_point last_heartbeat_;
+  std::uint64_t heartbeats_ = 0;
 };
 
 }  // namespace pw

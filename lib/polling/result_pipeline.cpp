@@ -24,8 +24,8 @@ AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) co
 }
 
 Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view source,
-                                          const CarrierSnapshot& snap, Timestamp now,
-                                          bool noResult) {
+                                          const CarrierSnapshot& snap, Timestamp now, bool noResult,
+                                          const CommitPlan* plan) {
   for (const auto& w : snap.warnings)
     limiter_.log(*subsystemLogger("carrier"), spdlog::level::warn,
                  "EVENT_DROPPED carrier=" + std::string(source),
@@ -35,7 +35,7 @@ Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
   context.facts.invalid_number = snap.invalid_number;
-  return commit(parcel, source, snap.events, snap.carrier_state, context, now);
+  return commit(parcel, source, snap.events, snap.carrier_state, context, now, plan);
 }
 
 CommitRequest ResultPipeline::reassessRequest(const Parcel& parcel, Timestamp now,
@@ -86,12 +86,27 @@ std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parc
 Result<PollOutcome> ResultPipeline::commit(const Parcel& parcel, std::string_view source,
                                            const std::vector<TrackingEvent>& events,
                                            const std::string& carrierState,
-                                           const AssessContext& context, Timestamp now) {
+                                           const AssessContext& context, Timestamp now,
+                                           const CommitPlan* plan) {
   auto config = config_;  // a reload during the commit must not change the rules midway
-  auto outcome = store_.commitPoll(parcel.id, events, carrierState, now,
-                                   [&](const Parcel& p, const Timeline& timeline) {
-                                     return assess(p, timeline, context, config->rules, now);
-                                   });
+  auto assessFn = [&](const Parcel& p, const Timeline& timeline) {
+    return assess(p, timeline, context, config->rules, now);
+  };
+  Result<PollOutcome> outcome = makeError(ErrorCode::internal, "not committed");
+  if (!plan) {
+    outcome = store_.commitPoll(parcel.id, events, carrierState, now, assessFn);
+  } else {
+    CommitRequest r;
+    r.parcel_id = parcel.id;
+    r.events = events;
+    r.carrier_state = carrierState;
+    r.now = now;
+    r.assess = assessFn;
+    r.node = plan->node;
+    r.plan_next = plan->plan_next;
+    auto batch = store_.commitBatch({std::move(r)});
+    outcome = batch ? std::move(batch->front()) : Result<PollOutcome>(batch.error());
+  }
   if (!outcome) {
     subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", parcel.tracking_number,
                                     outcome.error().message);

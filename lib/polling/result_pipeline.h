@@ -11,10 +11,19 @@
 #include "polling/parcel_view.h"
 #include "store/store.h"
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace pw {
+
+/// What a result on a shared queue commits besides itself: the node whose
+/// lease it ends and its next due time, planned from what it settled.
+struct CommitPlan {
+  std::string node;
+  std::function<std::optional<Timestamp>(const PollOutcome&)> plan_next;
+};
 
 class ResultPipeline {
  public:
@@ -25,7 +34,8 @@ class ResultPipeline {
   /// Commits one answer for `parcel`; `noResult` when the aggregator knew
   /// nothing of the number yet (its snapshot is then empty).
   Result<PollOutcome> apply(const Parcel& parcel, std::string_view source,
-                            const CarrierSnapshot& snapshot, Timestamp now, bool noResult = false);
+                            const CarrierSnapshot& snapshot, Timestamp now, bool noResult = false,
+                            const CommitPlan* plan = nullptr);
   /// Detection and remedies again over the stored timeline with the current
   /// configuration, no carrier query (reassess, a buyer's claim).
   Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);
@@ -41,7 +51,7 @@ class ResultPipeline {
   Result<PollOutcome> commit(const Parcel& parcel, std::string_view source,
                              const std::vector<TrackingEvent>& events,
                              const std::string& carrierState, const AssessContext& context,
-                             Timestamp now);
+                             Timestamp now, const CommitPlan* plan);
 
   Store& store_;
   AlertEmitter& alerts_;

@@ -105,6 +105,19 @@ void Scheduler::remove(std::string_view trackingNumber) {
   entries_.erase(it);
 }
 
+void Scheduler::dueNow(std::string_view trackingNumber) {
+  auto it = entries_.find(trackingNumber);
+  if (it == entries_.end() || it->second.in_flight) return;
+  PollPlan plan = it->second.plan;
+  plan.due = clock_.now();
+  schedule(it->first, it->second, plan);
+}
+
+bool Scheduler::inFlight(std::string_view trackingNumber) const {
+  auto it = entries_.find(trackingNumber);
+  return it != entries_.end() && it->second.in_flight;
+}
+
 Admit Scheduler::check(const Entry& e, PollPriority priority, Timestamp now) const {
   Admit a{true, now, DeferReason::none};
   auto later = [&](Timestamp t, DeferReason why) {

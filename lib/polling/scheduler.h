@@ -103,6 +103,11 @@ class Scheduler {
   /// only as a safety net from now on.
   void markPushConfirmed(std::string_view trackingNumber);
   void remove(std::string_view trackingNumber);
+  /// Due at once whatever its plan said (a shared queue handed it to this
+  /// node); the rules are still checked when it is picked.
+  void dueNow(std::string_view trackingNumber);
+  /// Whether the number's query is out.
+  bool inFlight(std::string_view trackingNumber) const;
 
   /// Whether a query for the number could be sent now (nothing is recorded).
   Admit admit(std::string_view trackingNumber) const;

@@ -4,6 +4,7 @@
 #include "model/parcel.h"
 #include "model/parcel_exception.h"
 #include "polling/scheduler.h"
+#include "store/postgres/cluster_types.h"
 #include "store/store.h"
 
 #include <array>
@@ -96,6 +97,9 @@ struct StatusReport {
   JobProgress job;       // the last background rerun or reassess
   std::string job_name;  // "rerun" or "reassess"
   JobProgress check;
+  std::string backend;          // "sqlite" or "postgres"
+  std::string node;             // a shared database: this node's name (counts are the cluster's)
+  std::size_t leases_held = 0;  // parcels this node has claimed and not yet settled
 };
 
 struct ParcelDetails {
@@ -159,6 +163,8 @@ class ServiceApi {
   /// Starts the database's integrity check in the background (its own
   /// connection, never on the event loop); its progress, or the running one's.
   virtual Result<JobProgress> check() = 0;
+  /// Live nodes on a shared database, with the leases each holds.
+  virtual Result<std::vector<NodeInfo>> nodes() = 0;
 };
 
 }  // namespace pw

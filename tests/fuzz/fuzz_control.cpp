@@ -28,6 +28,7 @@ class EmptyService final : public pw::ServiceApi {
     return pw::ReassessReport{.parcels = s.tracking_numbers.size()};
   }
   pw::Result<pw::JobProgress> check() override { return pw::JobProgress{}; }
+  pw::Result<std::vector<pw::NodeInfo>> nodes() override { return std::vector<pw::NodeInfo>{}; }
   pw::Result<std::vector<pw::NotificationTask>> tasks(const pw::TaskFilter&) override {
     return std::vector<pw::NotificationTask>{};
   }

@@ -23,6 +23,7 @@ class MockService : public ServiceApi {
   MOCK_METHOD(Result<RerunReport>, rerun, (const RerunSelection&), (override));
   MOCK_METHOD(Result<ReassessReport>, reassess, (const RerunSelection&), (override));
   MOCK_METHOD(Result<JobProgress>, check, (), (override));
+  MOCK_METHOD(Result<std::vector<NodeInfo>>, nodes, (), (override));
   MOCK_METHOD(Result<std::vector<ExceptionRecord>>, exceptions, (const ExceptionFilter&),
               (override));
   MOCK_METHOD(Result<std::vector<NotificationTask>>, tasks, (const TaskFilter&), (override));
