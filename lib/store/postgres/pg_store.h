@@ -167,6 +167,7 @@ class PostgresStore final : public Store, public SharedQueue {
   std::unique_ptr<pqxx::connection_base> conn_;
   StoreOptions options_;
   std::vector<std::string> owned_sinks_;  // sinks whose delivery lock this connection holds
+  int owned_by_pid_ = 0;                  // the server session that took them
 };
 
 }  // namespace pw
