@@ -131,7 +131,9 @@ TEST_P(StoreOutboxContract, EveryAlertEventOfACommitIsInTheOutboxInAlertLogOrder
     EXPECT_EQ(read[i].event, sinkRows[i].event);
     EXPECT_EQ(read[i].at, sinkRows[i].at);
     EXPECT_EQ(boost::json::parse(read[i].payload), boost::json::parse(sinkRows[i].payload));
-    if (i > 0) EXPECT_LT(read[i - 1].seq, read[i].seq);
+    if (i > 0) {
+      EXPECT_LT(read[i - 1].seq, read[i].seq);
+    }
   }
   EXPECT_EQ(store->outboxHead().value(), read.back().seq);
 }
