@@ -8,11 +8,13 @@
 #include "config/config_loader.h"
 #include "control/control_client.h"
 #include "ctl_format.h"
+#include "follow.h"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include <sysexits.h>
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -281,6 +283,21 @@ int analyze(const Options& o, const std::vector<std::string>& files, bool replay
   return exit;
 }
 
+// A CLI11 check for an integer option: says what is wrong in words, where CLI11's own ranges
+// print a double with three hundred digits.
+CLI::Validator wholeNumber(std::int64_t min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+          return "'" + text + "' is not a whole number";
+        if (n < min) return "must be at least " + std::to_string(min) + ", not " + text;
+        return "";
+      },
+      "INT");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -329,6 +346,21 @@ int main(int argc, char** argv) {
   exportCmd->add_option("--carrier", exportCarrier, "tasks: only this carrier");
   exportCmd->add_option("--older-than", exportOlder, "tasks: created longer ago than, e.g. 48h");
   exportCmd->add_flag("--open", exportOpen, "exceptions: only open ones");
+
+  std::optional<std::int64_t> followFrom, followLimit;
+  bool followOnce = false;
+  auto* followCmd = cli.add_subcommand(
+      "follow",
+      "the cluster's alert events as JSON lines (\"seq\" added), in commit order, as they are "
+      "committed; resume with --from LAST");
+  followCmd
+      ->add_option("--from", followFrom,
+                   "events after this seq (the last one you processed); 0: every event "
+                   "still kept; default: only new events")
+      ->check(wholeNumber(0));
+  followCmd->add_option("--limit", followLimit, "stop after this many events")
+      ->check(wholeNumber(1));
+  followCmd->add_flag("--once", followOnce, "print what is there and exit instead of waiting");
 
   std::string trackFile;
   auto* trackCmd = cli.add_subcommand("track", "register parcels: one JSON object per line");
@@ -437,6 +469,18 @@ int main(int argc, char** argv) {
     if (!exportOlder.empty()) args["older_than"] = exportOlder;
     if (exportOpen) args["open"] = true;
     return exportRecords(o, std::move(args));
+  }
+  if (followCmd->parsed()) {
+    auto path = socketPath(o);
+    if (!path) {
+      std::cerr << "parcelwatchctl: " << path.error().message << "\n";
+      return EX_CONFIG;
+    }
+    return ctl::follow({.socket = *path,
+                        .timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)),
+                        .from = followFrom,
+                        .limit = followLimit,
+                        .once = followOnce});
   }
   if (trackCmd->parsed()) return track(o, trackFile);
   // rerun and reassess select parcels the same way.

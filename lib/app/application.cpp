@@ -8,6 +8,7 @@
 #include "control/config_command.h"
 #include "control/metrics_listener.h"
 #include "control/notify_commands.h"
+#include "control/outbox_read_command.h"
 #include "control/service_commands.h"
 #include "control/unix_control_server.h"
 #include "net/curl_http_client.h"
@@ -188,6 +189,8 @@ int Application::run() {
       registry, service, PARCELWATCH_VERSION,
       [&notify](boost::json::object& data) { data["notify"] = notify.statsJson(); });
   control::addNotifyCommands(registry, notify);
+  // The notification connection: it is the one used on the event loop's thread.
+  control::addOutboxReadCommand(registry, **notifyStore);
   registry.add(
       "reopen-logs", "reopen the alert log (after logrotate moved it)",
       [&alerts](const boost::json::object& a) {

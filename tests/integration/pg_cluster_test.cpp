@@ -2,6 +2,7 @@
 // expire, per-number gaps across nodes, one open exception per parcel and kind whoever commits,
 // migrations applied once, an outbox a follower can read without missing a row. Each node is a
 // PostgresStore (its own connection), several run on threads at once.
+#include "store/postgres/pg_locks.h"
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_store.h"
 
@@ -282,4 +283,73 @@ TEST_F(PgClusterTest, AFailedPollEndsTheLeaseAndCountsItsQuery) {
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].quota.last_query_at, kStart);
   EXPECT_EQ(due[0].tracking_number, "YT100000");
+}
+
+TEST_F(PgClusterTest, OneConnectionAtATimeDeliversASinkAndAnotherTakesOverWhenItCloses) {
+  // Sink locks are per database, not per schema: a name of this test's own keeps tests running
+  // beside it (other schemas, same sink names) out of the way.
+  std::string sink = db->name() + "-robot";
+  EXPECT_TRUE(a->ownSinkDelivery(sink).value());
+  EXPECT_TRUE(a->ownSinkDelivery(sink).value());  // asked again: still a's
+  EXPECT_FALSE(b->ownSinkDelivery(sink).value());
+  EXPECT_TRUE(b->ownSinkDelivery(db->name() + "-webhook").value());  // each sink on its own
+  a.reset();  // node a stops: its connection, and the lock with it, go
+  // The server ends the session a moment after the client hung up.
+  bool taken = false;
+  for (auto until = steady_clock::now() + 10s; !taken && steady_clock::now() < until;
+       std::this_thread::sleep_for(50ms))
+    taken = b->ownSinkDelivery(sink).value();
+  EXPECT_TRUE(taken) << "b never took the sink over after a closed";
+}
+
+TEST_F(PgClusterTest, NeitherASinkNorTheHeadMovePastAnEventStillBeingCommitted) {
+  std::string sink = db->name() + "-sink";
+  ASSERT_TRUE(a->setOutboxSinks({sink}));
+  auto ids = addParcels(1);
+  ASSERT_TRUE(a->commitPoll(ids[0], {}, "0", kStart, stalled()));
+  auto committed = a->outboxAfter(sink, 0, 10).value();
+  ASSERT_EQ(committed.size(), 2u);
+  // Another node's transaction has its outbox row (and its seq) but has not committed yet.
+  pqxx::connection other(db->conninfo());
+  pqxx::work inFlight(other);
+  inFlight.exec_params("SELECT pg_advisory_xact_lock($1)", pg::kOutboxLock);
+  auto seq = inFlight
+                 .exec1(
+                     "INSERT INTO outbox (at, event, payload) VALUES (0, 'task_raised', "
+                     "'{\"event\":\"task_raised\"}') RETURNING seq")[0]
+                 .as<std::int64_t>();
+  ASSERT_GT(seq, committed[1].seq);
+  ASSERT_TRUE(a->outboxDelivered(sink, {committed[0].seq, committed[1].seq}));
+  // A follower starting at the head must still get the row once it commits.
+  EXPECT_EQ(b->outboxHead().value(), committed[1].seq);
+  inFlight.commit();
+  auto next = a->outboxAfter(sink, 0, 10).value();
+  ASSERT_EQ(next.size(), 1u) << "the sink's progress moved past an uncommitted event";
+  EXPECT_EQ(next[0].seq, seq);
+  EXPECT_EQ(b->outboxHead().value(), seq);
+}
+
+TEST_F(PgClusterTest, ANodeWhoseConnectionDroppedNoLongerDeliversTheSink) {
+  std::string sink = db->name() + "-dropped";
+  ASSERT_TRUE(a->ownSinkDelivery(sink).value());
+  // The server ends a's session (a network cut, a restarted pooler): its lock goes with it.
+  pqxx::connection admin(db->conninfo());
+  pqxx::nontransaction q(admin);
+  auto killed = q.exec_params(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+      "AND objsubid = 2 AND classid = $1::int4::oid AND objid = hashtext($2)::oid",
+      pg::kNotifySinkLock, sink);
+  ASSERT_EQ(killed.size(), 1u);
+  bool taken = false;
+  for (auto until = steady_clock::now() + 10s; !taken && steady_clock::now() < until;
+       std::this_thread::sleep_for(50ms))
+    taken = b->ownSinkDelivery(sink).value();
+  ASSERT_TRUE(taken);
+  // a notices on its next call (an error, then a new session that does not hold the lock):
+  // never two nodes delivering one sink.
+  for (int i = 0; i < 3; ++i) {
+    auto mine = a->ownSinkDelivery(sink);
+    EXPECT_FALSE(mine && *mine) << "call " << i;
+  }
+  EXPECT_TRUE(b->ownSinkDelivery(sink).value());
 }

@@ -17,25 +17,42 @@ using pg::guarded;
 
 namespace {
 
+// The last seq committed. Writers take the outbox lock before their first insert and hold it to
+// commit, so every row still in flight has a seq above every committed one: the greatest
+// committed seq is the head, whatever is in flight. The sequence's last value counts rows in
+// flight too (nextval is not transactional; a follower starting there, or a sink moved there,
+// would skip such a row when it commits), so it is read only when every row was pruned, and
+// then under the lock, with nothing in flight.
 std::int64_t head(pqxx::transaction_base& tx) {
-  // A bigserial's last value survives the rows being pruned; is_called is false before the
-  // first nextval (then nothing was ever written).
-  auto r = tx.exec1("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_seq_seq");
-  return r[0].as<std::int64_t>();
+  auto r = tx.exec1("SELECT max(seq) FROM outbox");
+  if (!r[0].is_null()) return r[0].as<std::int64_t>();
+  tx.exec_params("SELECT pg_advisory_xact_lock_shared($1)", pg::kOutboxLock);
+  // is_called is false before the first nextval (then nothing was ever written).
+  return tx
+      .exec1(
+          "SELECT coalesce((SELECT max(seq) FROM outbox), "
+          "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_seq_seq))")[0]
+      .as<std::int64_t>();
 }
 
 // A sink's delivered_through goes up to just before its first unfinished row, and the 'done'
-// marks below it are dropped (as on SQLite).
+// marks below it are dropped (as on SQLite). One statement, so one snapshot: a row committed
+// meanwhile is either seen as unfinished or not seen at all, and the greatest committed seq
+// stops short of rows still in flight (see head). Rows above delivered_through are never
+// pruned, so "none unfinished" means every row up to that greatest one is finished.
 void advanceSink(pqxx::transaction_base& tx, const std::string& sink) {
   auto t =
       tx.exec_params("SELECT delivered_through FROM notify_sinks WHERE name = $1 FOR UPDATE", sink);
   if (t.empty()) return;
   std::int64_t through = t[0][0].as<std::int64_t>();
-  auto n = tx.exec_params(
-      "SELECT o.seq FROM outbox o LEFT JOIN notify_state st ON st.sink = $1 AND st.seq = o.seq "
-      "WHERE o.seq > $2 AND (st.state IS NULL OR st.state <> 'done') ORDER BY o.seq LIMIT 1",
-      sink, through);
-  std::int64_t next = n.empty() ? head(tx) : n[0][0].as<std::int64_t>() - 1;
+  std::int64_t next =
+      tx.exec_params1(
+            "SELECT coalesce((SELECT min(o.seq) - 1 FROM outbox o LEFT JOIN notify_state st "
+            "ON st.sink = $1 AND st.seq = o.seq WHERE o.seq > $2 "
+            "AND (st.state IS NULL OR st.state <> 'done')), "
+            "(SELECT max(seq) FROM outbox WHERE seq > $2), $2::bigint)",
+            sink, through)[0]
+          .as<std::int64_t>();
   if (next <= through) return;
   tx.exec_params0("UPDATE notify_sinks SET delivered_through = $1 WHERE name = $2", next, sink);
   tx.exec_params0("DELETE FROM notify_state WHERE sink = $1 AND seq <= $2 AND state = 'done'", sink,
@@ -71,11 +88,19 @@ Result<void> PostgresStore::setOutboxSinks(const std::vector<std::string>& names
 Result<bool> PostgresStore::ownSinkDelivery(std::string_view sink) {
   return guarded("take sink delivery", [&]() -> Result<bool> {
     std::string name(sink);
+    pqxx::nontransaction tx(*conn_);
+    // libpqxx reconnects a dropped connection by itself, and the new session holds none of
+    // the old one's locks: asked each time (one round trip), so a node whose session was cut
+    // stops delivering rather than deliver beside the node that took the sink over.
+    int pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    if (pid != owned_by_pid_) {
+      owned_sinks_.clear();
+      owned_by_pid_ = pid;
+    }
     if (std::find(owned_sinks_.begin(), owned_sinks_.end(), name) != owned_sinks_.end())
       return true;
     // Session-level: held until this connection closes (the node stops or dies). Taken once:
     // a second pg_try_advisory_lock would stack and need a second unlock.
-    pqxx::nontransaction tx(*conn_);
     bool got = tx.exec_params1("SELECT pg_try_advisory_lock($1, hashtext($2))", pg::kNotifySinkLock,
                                name)[0]
                    .as<bool>();

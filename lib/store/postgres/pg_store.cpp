@@ -15,8 +15,11 @@ using pg::fromSecs;
 using pg::guarded;
 using pg::secs;
 
-PostgresStore::PostgresStore(std::unique_ptr<pqxx::connection_base> conn,
-                             const StoreOptions& options)
+void PostgresStore::CloseConnection::operator()(pqxx::connection_base* conn) const noexcept {
+  delete static_cast<pqxx::connection*>(conn);  // open() makes every one a pqxx::connection
+}
+
+PostgresStore::PostgresStore(Connection conn, const StoreOptions& options)
     : conn_(std::move(conn)), options_(options) {}
 PostgresStore::~PostgresStore() = default;
 
@@ -27,7 +30,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& co
     auto conn = std::make_unique<pqxx::connection>(conninfo);
     pg::migrate(*conn);
     pg::prepareStatements(*conn);
-    return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(conn), options));
+    return std::unique_ptr<PostgresStore>(new PostgresStore(Connection(conn.release()), options));
   } catch (...) {
     // The conninfo may hold a password: name the database, not the string.
     return pg::errorFromCurrentException("open PostgreSQL store");

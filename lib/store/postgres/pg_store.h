@@ -162,11 +162,18 @@ class PostgresStore final : public Store, public SharedQueue {
   Result<std::string> quickCheck() override;
 
  private:
-  PostgresStore(std::unique_ptr<pqxx::connection_base> conn, const StoreOptions& options);
+  // connection_base's destructor is neither virtual nor closing: deleted through it, a
+  // connection stayed open (and its session's locks held) until the process ended.
+  struct CloseConnection {
+    void operator()(pqxx::connection_base* conn) const noexcept;
+  };
+  using Connection = std::unique_ptr<pqxx::connection_base, CloseConnection>;
+  PostgresStore(Connection conn, const StoreOptions& options);
   void compactCounters(pqxx::transaction_base& tx);
-  std::unique_ptr<pqxx::connection_base> conn_;
+  Connection conn_;
   StoreOptions options_;
   std::vector<std::string> owned_sinks_;  // sinks whose delivery lock this connection holds
+  int owned_by_pid_ = 0;                  // the server session that took them
 };
 
 }  // namespace pw
