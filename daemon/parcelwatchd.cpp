@@ -2,12 +2,14 @@
 // map failures to exit codes. Everything else lives in lib/.
 //
 // Exit codes (README, "Exit codes"): 0 stopped cleanly; 1 --check-config
-// found the file invalid; 64 bad command line; 70 could not start or failed
+// found the file invalid (or --migrate-to-postgres found the copy differs,
+// app/migrate_command.h has its codes); 64 bad command line; 70 could not start or failed
 // while running (state folder, lock, socket, listener, store); 78 bad or
 // unreadable configuration. No exception leaves main: under systemd an abort
 // (134) would be restarted in a loop, and says nothing useful.
 #include "app/application.h"
 #include "app/logging.h"
+#include "app/migrate_command.h"
 #include "config/config_loader.h"
 
 #include <CLI/CLI.hpp>
@@ -25,11 +27,18 @@ int run(int argc, char** argv) {
   std::string checkFile;
   bool version = false;
   bool printDefaults = false;
+  std::string migrateTo;
   cli.add_option("-c,--config", configFile, "configuration file")->capture_default_str();
   cli.add_option("--check-config", checkFile, "validate FILE, print the result and exit 0 or 1");
   cli.add_flag("-V,--version", version, "print the version and exit");
   cli.add_flag("--print-defaults", printDefaults,
                "print a complete commented configuration and exit");
+  cli.add_option(
+         "--migrate-to-postgres", migrateTo,
+         "copy daemon.state_dir/parcelwatch.db into this PostgreSQL database (libpq "
+         "conninfo or URI, or env:NAME / file:PATH holding it), verify the counts and exit; "
+         "the daemon must be stopped")
+      ->type_name("CONNINFO");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +68,7 @@ int run(int argc, char** argv) {
     std::cerr << "parcelwatchd: bad configuration:\n" << config.error().message << "\n";
     return EX_CONFIG;
   }
+  if (!migrateTo.empty()) return pw::migrateToPostgres(*config, migrateTo, std::cout, std::cerr);
   try {
     pw::setupLogging(config->daemon.log_level, config->daemon.log_file);
     pw::Application app(std::move(*config));

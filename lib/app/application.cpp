@@ -2,6 +2,7 @@
 
 #include "app/alert_log.h"
 #include "app/config_reloader.h"
+#include "app/instance_lock.h"
 #include "app/logging.h"
 #include "app/systemd_notifier.h"
 #include "app/waking_alert_sink.h"
@@ -39,38 +40,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kDrainGrace = std::chrono::seconds(5);
-
-// One daemon per state folder: a second one is refused before it touches the
-// database or the control socket (Kea's rule, after CVE-2025-32801). The lock
-// dies with the process, so a crash never leaves a stale lock behind.
-class InstanceLock {
- public:
-  explicit InstanceLock(const std::filesystem::path& file) {
-    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd_ < 0)
-      throw std::runtime_error("cannot open lock file " + file.string() + ": " +
-                               std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      char pid[32] = {};
-      ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
-      std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "?";
-      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-      ::close(fd_);
-      throw std::runtime_error("another parcelwatchd (pid " + holder +
-                               ") is running on state_dir " + file.parent_path().string());
-    }
-    std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
-      // The lock holds all the same; the pid is only for the message above.
-    }
-  }
-  ~InstanceLock() { ::close(fd_); }
-  InstanceLock(const InstanceLock&) = delete;
-  InstanceLock& operator=(const InstanceLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 // Anyone who can enter the socket's folder can connect; refuse a folder more
 // open than 0750 rather than serve the control channel to every local user.

@@ -131,7 +131,7 @@ Apply string(F field, bool allowEmpty) {
 // A secret may stay out of the main file: "env:NAME" reads an environment
 // variable, "file:PATH" the first line of a file (relative to the config's
 // folder), so the config can be world-readable and kept in version control.
-Result<std::string> resolveSecret(std::string s, const Ctx& ctx) {
+Result<std::string> resolveSecretIn(std::string s, const Ctx& ctx) {
   auto bad = [](std::string m) { return makeError(ErrorCode::invalid_input, std::move(m)); };
   if (s.rfind("env:", 0) == 0) {
     const char* v = std::getenv(s.substr(4).c_str());
@@ -154,7 +154,7 @@ template <class F>
 Apply secret(F field) {
   return [=](const toml::node& n, Config& c, const Ctx& ctx) -> std::optional<std::string> {
     if (!n.is_string()) return "expected a string (or \"env:NAME\", \"file:PATH\")";
-    auto s = resolveSecret(*n.value<std::string>(), ctx);
+    auto s = resolveSecretIn(*n.value<std::string>(), ctx);
     if (!s) return s.error().message;
     field(c) = *s;
     return std::nullopt;
@@ -600,7 +600,7 @@ void Walker::walkNotify(const toml::table& table) {
       continue;
     }
     auto read =
-        readNotifySinks(node, file, [&](const std::string& s) { return resolveSecret(s, ctx); });
+        readNotifySinks(node, file, [&](const std::string& s) { return resolveSecretIn(s, ctx); });
     errors.insert(errors.end(), read.errors.begin(), read.errors.end());
     config.notify_sinks = std::move(read.sinks);
     config.settings["notify.sink"] = "\"" + read.display + "\"";
@@ -807,6 +807,10 @@ Result<Config> parseConfig(std::string_view text, const fs::path& file) {
   config.rules.templates = std::move(*templates);
   config.rules.display_zone = config.kuaidi100.zone;
   return config;
+}
+
+Result<std::string> resolveSecret(const std::string& value, const fs::path& base) {
+  return resolveSecretIn(value, Ctx{base});
 }
 
 }  // namespace pw

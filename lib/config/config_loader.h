@@ -20,6 +20,10 @@ Result<Config> loadConfig(const std::filesystem::path& file);
 /// relative paths (the fuzz target feeds text this way).
 Result<Config> parseConfig(std::string_view text, const std::filesystem::path& file);
 
+/// A secret as configured: "env:NAME" is the variable's value, "file:PATH" the file's first
+/// line (PATH relative to `base`), anything else itself.
+Result<std::string> resolveSecret(const std::string& value, const std::filesystem::path& base);
+
 /// A complete, commented configuration with every key at its default
 /// (`parcelwatchd --print-defaults`; conf/parcelwatch.example.toml is this).
 std::string printDefaults();
