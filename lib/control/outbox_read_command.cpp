@@ -45,7 +45,7 @@ json::value lineOf(const OutboxEntry& e) {
 }
 
 Answer outboxRead(Store& store, const json::object& args) {
-  if (auto bad = unknownArgument(args, {"after", "limit"})) return error("outbox-read: " + *bad);
+  if (auto bad = unknownArgument(args, {"after", "limit"})) return error(*bad);
   std::optional<std::int64_t> after, limit;
   if (auto bad = countArg(args, "after", std::numeric_limits<std::int64_t>::max(), after))
     return error("outbox-read: " + *bad);
