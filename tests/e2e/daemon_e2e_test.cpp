@@ -706,7 +706,8 @@ TEST_F(E2E, EveryCommandAnswersBadArgumentsWithAnError) {
   RemoteCarrier carrier;
   auto daemon = startDaemon(writeConfig(carrier.server.queryUrl()));
   auto help = boost::json::parse(ctl({"--json", "help"}).out).at("arguments").at("commands");
-  ASSERT_EQ(help.as_object().size(), 22u);  // with outbox, outbox-retry, notify-test, nodes, outbox-read
+  ASSERT_EQ(help.as_object().size(),
+            22u);  // with outbox, outbox-retry, notify-test, nodes, outbox-read
   test::RawClient c(socket.string());
   for (const auto& kv : help.as_object()) {
     std::string name(kv.key());
