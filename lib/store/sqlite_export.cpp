@@ -8,8 +8,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
-#include <limits>
+#include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace pw {
 
