@@ -61,7 +61,12 @@ void ClusterLeases::releaseDeferred(Seconds slack) {
   for (const auto& [id, due] : back) release(id, due);
 }
 
-void ClusterLeases::sending(const std::vector<std::int64_t>& parcelIds) {
+void ClusterLeases::sending(const std::vector<DuePoll>& picked) {
+  // Only parcels in hand are ever picked: their ids are here, no lookup needed.
+  std::vector<std::int64_t> parcelIds;
+  for (const auto& [id, tn] : held_)
+    for (const auto& d : picked)
+      if (d.tracking_number == tn) parcelIds.push_back(id);
   if (parcelIds.empty()) return;
   if (auto r = queue_.markQueried(settings_.node, parcelIds, clock_.now()); !r)
     logger()->error("MARK_QUERIED_FAILED node={} parcels={} error=\"{}\"", settings_.node,

@@ -47,7 +47,7 @@ class ClusterLeases {
   void releaseDeferred(Seconds slack);
   /// These numbers are about to be queried: the per-number gap then holds on
   /// every node even if this one dies before the answer.
-  void sending(const std::vector<std::int64_t>& parcelIds);
+  void sending(const std::vector<DuePoll>& picked);
   /// The result committed with its next due time: the lease is over.
   void committed(std::int64_t parcelId);
   /// The poll failed: the failure, the retry time the Scheduler planned and

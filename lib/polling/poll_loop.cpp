@@ -200,10 +200,7 @@ void PollLoop::dispatch() {
   // what goes now is marked queried before it is sent.
   if (leases_) {
     leases_->releaseDeferred(Seconds(5));
-    std::vector<std::int64_t> ids;
-    for (const auto& d : picked)
-      if (auto p = store_.findParcel(d.tracking_number); p && *p) ids.push_back((*p)->id);
-    leases_->sending(ids);
+    leases_->sending(picked);
   }
   std::map<std::shared_ptr<const CarrierCodec>, std::vector<Parcel>> batches;
   for (const auto& d : picked) {
