@@ -28,7 +28,8 @@ constexpr std::size_t kMaxDrainBytes = 64 * 1024;
 }  // namespace
 
 struct HttpListener::State {
-  State(asio::io_context& io, PeerHandler h, HttpListenerLimits l, HeaderCheck c, RefusedObserver r)
+  State(asio::io_context& io, AsyncHandler h, HttpListenerLimits l, HeaderCheck c,
+        RefusedObserver r)
       : io(io),
         acceptor(io),
         handler(std::move(h)),
@@ -37,7 +38,7 @@ struct HttpListener::State {
         refused_observer(std::move(r)) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
-  PeerHandler handler;
+  AsyncHandler handler;
   HttpListenerLimits limits;
   HeaderCheck check;
   RefusedObserver refused_observer;
@@ -77,6 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void doRead() {
+    answered_ = false;
     parser_.emplace();
     parser_->body_limit(state_->limits.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
@@ -112,16 +114,23 @@ class Session : public std::enable_shared_from_this<Session> {
     auto req = parser_->release();
     parser_.reset();
     std::size_t size = req.body().size();
-    HttpReply reply;
-    try {
-      reply = state_->handler(req, peer_);
-    } catch (const std::exception& e) {
-      reply = makeReply(500, std::string("internal error: ") + e.what() + "\n");
-    }
     unsigned version = req.version();
     bool keep = req.keep_alive();
+    auto respond = [self = shared_from_this(), version, keep](HttpReply reply) {
+      self->answer(std::move(reply), version, keep);
+    };
+    try {
+      state_->handler(req, peer_, respond);
+    } catch (const std::exception& e) {
+      respond(makeReply(500, std::string("internal error: ") + e.what() + "\n"));
+    }
     req = {};
     if (size >= kTrimAfterBytes) ::malloc_trim(0);
+  }
+
+  void answer(HttpReply reply, unsigned version, bool keep) {
+    if (answered_) return;  // a handler that threw after it answered
+    answered_ = true;
     if (reply.delay.count() > 0) {
       timer_.expires_after(reply.delay);
       timer_.async_wait([self = shared_from_this(), reply = std::move(reply), version,
@@ -185,6 +194,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::ip::address peer_;
   std::array<char, 4096> discard_{};
   std::size_t drained_ = 0;
+  bool answered_ = false;
 };
 
 void doAccept(std::shared_ptr<HttpListener::State> state) {
@@ -216,6 +226,14 @@ HttpListener::HttpListener(asio::io_context& io, Handler handler, HttpListenerLi
           std::move(limits)) {}
 
 HttpListener::HttpListener(asio::io_context& io, PeerHandler handler, HttpListenerLimits limits,
+                           HeaderCheck check, RefusedObserver refused)
+    : HttpListener(
+          io,
+          AsyncHandler([h = std::move(handler)](const Request& req, const Peer& peer,
+                                                const Respond& respond) { respond(h(req, peer)); }),
+          std::move(limits), std::move(check), std::move(refused)) {}
+
+HttpListener::HttpListener(asio::io_context& io, AsyncHandler handler, HttpListenerLimits limits,
                            HeaderCheck check, RefusedObserver refused)
     : state_(std::make_shared<State>(io, std::move(handler), std::move(limits), std::move(check),
                                      std::move(refused))) {}

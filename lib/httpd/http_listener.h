@@ -58,6 +58,11 @@ class HttpListener {
   using Peer = boost::asio::ip::address;
   using Handler = std::function<HttpReply(const Request&)>;
   using PeerHandler = std::function<HttpReply(const Request&, const Peer&)>;
+  /// Answers later: the handler calls `respond` once, on the io_context's
+  /// thread, when its reply is ready (a push is acknowledged after its group
+  /// commit). The connection reads no further request until then.
+  using Respond = std::function<void(HttpReply)>;
+  using AsyncHandler = std::function<void(const Request&, const Peer&, Respond respond)>;
   /// Looks at a request's header (its body not yet read) and answers it at
   /// once, closing the connection, or returns nullopt to read the body and
   /// call the handler: refusals cost no body.
@@ -67,6 +72,8 @@ class HttpListener {
 
   HttpListener(boost::asio::io_context& io, Handler handler, HttpListenerLimits limits = {});
   HttpListener(boost::asio::io_context& io, PeerHandler handler, HttpListenerLimits limits = {},
+               HeaderCheck check = {}, RefusedObserver refused = {});
+  HttpListener(boost::asio::io_context& io, AsyncHandler handler, HttpListenerLimits limits = {},
                HeaderCheck check = {}, RefusedObserver refused = {});
   ~HttpListener();
 

@@ -316,9 +316,15 @@ void PollLoop::settle(std::int64_t parcelId, const std::shared_ptr<const Carrier
   auto parcel = store_.parcel(parcelId);
   std::string number = parcel ? parcel->tracking_number : std::string();
   if (parcel) {
-    auto outcome = settleParcel(*parcel, *codec, response, std::move(snap));
-    ++counters_.polls[{std::string(codec->name()), std::string(outcome)}];
-  } else if (parcel.error().code != ErrorCode::not_found) {
+    settleParcel(
+        *parcel, *codec, response, std::move(snap),
+        [this, parcelId, number, carrier = std::string(codec->name())](std::string_view outcome) {
+          ++counters_.polls[{carrier, std::string(outcome)}];
+          finishPoll(parcelId, number);
+        });
+    return;
+  }
+  if (parcel.error().code != ErrorCode::not_found) {
     logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
                            parcel.error().message);
     ++counters_.polls[{std::string(codec->name()), "store_error"}];
@@ -326,9 +332,9 @@ void PollLoop::settle(std::int64_t parcelId, const std::shared_ptr<const Carrier
   finishPoll(parcelId, number);
 }
 
-std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
-                                        const Result<HttpResponse>& response,
-                                        Result<CarrierSnapshot> snap) {
+void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
+                            const Result<HttpResponse>& response, Result<CarrierSnapshot> snap,
+                            Finish finish) {
   auto log = logger("poll");
   Timestamp now = clock_.now();
   std::string carrier(codec.name());
@@ -353,7 +359,7 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
     }
     scheduler_.recordFailure(carrier, tn, {FailureKind::number, retryAfter});
     if (leases_) leases_->failed(parcel.id, "not registered", true);
-    return "not_registered";
+    return finish("not_registered");
   } else if (!snap) {
     std::string http = response ? std::to_string(response->status) : "-";
     bool wasClosed = scheduler_.breakerState(carrier) == BreakerState::closed;
@@ -374,41 +380,50 @@ std::string_view PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec
     else if (auto r = store_.recordPollFailure(parcel.id, now, snap.error().message); !r)
       limitedLog("store", spdlog::level::err, "STORE_WRITE_FAILED",
                  fmt::format("STORE_WRITE_FAILED parcel={} error={}", tn, r.error().message));
-    return !response                 ? "transport_error"
-           : response->status == 429 ? "rate_limited"
-           : response->status != 200 ? "http_error"
-                                     : "bad_answer";
+    return finish(!response                 ? "transport_error"
+                  : response->status == 429 ? "rate_limited"
+                  : response->status != 200 ? "http_error"
+                                            : "bad_answer");
   }
   bool wasOpen = scheduler_.breakerState(carrier) != BreakerState::closed;
   scheduler_.recordSuccess(carrier, tn);
   if (wasOpen && scheduler_.breakerState(carrier) == BreakerState::closed)
     log->warn("BREAKER_CLOSED carrier={}: answering again, polling resumes", carrier);
   // The next poll is planned from what the answer settled; on a shared queue
-  // it is committed with the result, which ends this node's lease.
-  auto plan = [&](const PollOutcome& out) -> std::optional<Timestamp> {
-    ParcelView view = viewAfter(parcel, *snap, out, carrier, noResult);
-    view.last_polled_at = now;
-    scheduler_.update(view);
-    auto p = scheduler_.planOf(tn);
+  // it is committed with the result, which ends this node's lease. The plan
+  // runs when the result commits, a turn of the loop later (group commit).
+  auto snapshot = std::make_shared<const CarrierSnapshot>(std::move(*snap));
+  auto plan = [this, parcel, snapshot, now, carrier,
+               noResult](const PollOutcome& out) -> std::optional<Timestamp> {
+    ParcelView v = viewAfter(parcel, *snapshot, out, carrier, noResult);
+    v.last_polled_at = now;
+    scheduler_.update(v);
+    auto p = scheduler_.planOf(parcel.tracking_number);
     return p ? std::optional<Timestamp>(p->due) : std::nullopt;
   };
-  CommitPlan shared{leases_ ? leases_->settings().node : std::string(), plan};
-  auto outcome =
-      pipeline_.apply(parcel, carrier, *snap, now, noResult, leases_ ? &shared : nullptr);
-  if (!outcome) {
-    // Not the carrier's fault: this parcel waits, the aggregator does not.
-    scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});
-    if (leases_) leases_->settle(parcel.id);
-    return "store_error";
-  }
-  if (leases_)
-    leases_->committed(parcel.id);
-  else
-    plan(*outcome);
-  if (isFinal(outcome->stage))
-    log->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn, toString(outcome->stage));
-  if (noResult) return "no_result";
-  return snap->invalid_number ? "unknown_number" : "ok";
+  std::optional<CommitPlan> shared;
+  if (leases_) shared = CommitPlan{leases_->settings().node, plan};
+  bool invalid = snapshot->invalid_number;
+  pipeline_.applyAsync(parcel, carrier, *snapshot, now, noResult, std::move(shared),
+                       [this, parcel, plan, carrier, noResult, invalid,
+                        finish = std::move(finish)](Result<PollOutcome> outcome) {
+                         const std::string& tn = parcel.tracking_number;
+                         if (!outcome) {
+                           // Not the carrier's fault: this parcel waits, the aggregator does not.
+                           scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});
+                           if (leases_) leases_->settle(parcel.id);
+                           return finish("store_error");
+                         }
+                         if (leases_)
+                           leases_->committed(parcel.id);
+                         else
+                           plan(*outcome);
+                         if (isFinal(outcome->stage))
+                           logger("poll")->info("PARCEL_FINAL parcel={} stage={}: no longer polled",
+                                                tn, toString(outcome->stage));
+                         if (noResult) return finish("no_result");
+                         finish(invalid ? "unknown_number" : "ok");
+                       });
 }
 
 void PollLoop::finishPoll(std::int64_t parcelId, const std::string& trackingNumber) {

@@ -85,9 +85,13 @@ class PollLoop {
                        Result<HttpResponse> response);
   void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
               const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
-  /// What one parcel's answer means; returns the outcome it is counted under.
-  std::string_view settleParcel(const Parcel& parcel, const CarrierCodec& codec,
-                                const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
+  /// What one parcel's answer means. The outcome of a poll ("ok", "http_error", ...) for the
+  /// counters, given to `finish` once it is known: at once for a failure, after the commit for an
+  /// answer (it goes through the group commit).
+  using Finish = std::function<void(std::string_view outcome)>;
+  void settleParcel(const Parcel& parcel, const CarrierCodec& codec,
+                    const Result<HttpResponse>& response, Result<CarrierSnapshot> snap,
+                    Finish finish);
   void observeLatency(std::string_view carrier, const Result<HttpResponse>& response);
   void finishPoll(std::int64_t parcelId, const std::string& trackingNumber);
   void maybeDrained();

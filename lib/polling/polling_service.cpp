@@ -51,7 +51,7 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
       clock_(clock),
       config_(config),
       alerts_(alerts, store, clock, counters_),
-      pipeline_(store, alerts_, limiter_, config),
+      pipeline_(io, store, alerts_, limiter_, config),
       scheduler_(clock, schedulerConfigFrom(*config), config->rules.detection,
                  std::random_device{}()),
       loop_(io, store, http, clock, pipeline_, scheduler_, counters_, limiter_, config),
@@ -157,39 +157,45 @@ void PollingService::summarize() {
   summarized_ = counters_;
 }
 
-Result<PollOutcome> PollingService::acceptPush(std::string_view source,
-                                               const std::string& trackingNumber,
-                                               const CarrierSnapshot& snapshot) {
-  auto parcel = store_.findParcel(trackingNumber);
-  if (!parcel) return parcel.error();
-  if (!*parcel)
-    return makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked");
+void PollingService::acceptPush(std::string_view source, const std::string& trackingNumber,
+                                const CarrierSnapshot& snapshot, PushDone done) {
+  auto found = store_.findParcel(trackingNumber);
+  if (!found) return done(found.error());
+  if (!*found)
+    return done(makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked"));
   ++counters_.pushes;
   ++counters_.pushes_by_source[std::string(source)];
+  Parcel parcel = std::move(**found);
   Timestamp now = clock_.now();
+  auto snap = std::make_shared<const CarrierSnapshot>(snapshot);
   // A push is the subscription working: from now on polls are a safety net.
-  auto plan = [&](const PollOutcome& out) -> std::optional<Timestamp> {
-    ParcelView view = viewAfter(**parcel, snapshot, out, loop_.aggregatorOf(**parcel), false);
+  auto plan = [this, parcel, snap, now,
+               aggregator = loop_.aggregatorOf(parcel)](const PollOutcome& out) {
+    ParcelView view = viewAfter(parcel, *snap, out, aggregator, false);
     view.last_push_at = now;
     view.push_confirmed = true;
     scheduler_.update(view);
-    scheduler_.markPushConfirmed(trackingNumber);
-    auto p = scheduler_.planOf(trackingNumber);
+    scheduler_.markPushConfirmed(parcel.tracking_number);
+    auto p = scheduler_.planOf(parcel.tracking_number);
     return p ? std::optional<Timestamp>(p->due) : std::nullopt;
   };
-  if (const auto* leases = loop_.leases()) {
-    // On a shared queue the safety-net poll is planned into the database with
-    // the push; the parcel stays in this node's scheduler only while it holds
-    // its lease. No node's lease is ended by a push (node left empty).
-    CommitPlan shared{"", plan};
-    auto outcome = pipeline_.apply(**parcel, source, snapshot, now, false, &shared);
-    if (!leases->holds((*parcel)->id)) scheduler_.remove(trackingNumber);
-    return outcome;
-  }
-  auto outcome = pipeline_.apply(**parcel, source, snapshot, now);
-  if (!outcome) return outcome.error();
-  plan(*outcome);
-  return outcome;
+  // On a shared queue the safety-net poll is planned into the database with
+  // the push; the parcel stays in this node's scheduler only while it holds
+  // its lease. No node's lease is ended by a push (node left empty).
+  bool shared = loop_.leases() != nullptr;
+  std::optional<CommitPlan> commitPlan;
+  if (shared) commitPlan = CommitPlan{"", plan};
+  pipeline_.applyAsync(
+      parcel, source, *snap, now, false, std::move(commitPlan),
+      [this, parcel, plan, shared, done = std::move(done)](Result<PollOutcome> outcome) {
+        if (shared) {
+          const auto* leases = loop_.leases();
+          if (leases && !leases->holds(parcel.id)) scheduler_.remove(parcel.tracking_number);
+        } else if (outcome) {
+          plan(*outcome);
+        }
+        done(std::move(outcome));
+      });
 }
 
 Result<std::size_t> PollingService::claim(const std::string& trackingNumber,

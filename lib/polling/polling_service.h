@@ -71,10 +71,12 @@ class PollingService final : public ServiceApi {
   Result<std::vector<NodeInfo>> nodes() override;
 
   /// A full history pushed by an aggregator: merged, detected and committed
-  /// like a poll result. Returns only after the commit, so acknowledging the
-  /// push afterwards can never lose it. not_found if the number is not tracked.
-  Result<PollOutcome> acceptPush(std::string_view source, const std::string& trackingNumber,
-                                 const CarrierSnapshot& snapshot);
+  /// like a poll result, through the group commit. `done` runs after the
+  /// commit, so acknowledging the push then can never lose it; not_found if
+  /// the number is not tracked.
+  using PushDone = std::function<void(Result<PollOutcome>)>;
+  void acceptPush(std::string_view source, const std::string& trackingNumber,
+                  const CarrierSnapshot& snapshot, PushDone done);
   /// Kuaidi100 found the parcel's carrier code was wrong (autoCheck/comNew).
   Result<void> correctCarrier(const std::string& trackingNumber, const std::string& carrier);
 

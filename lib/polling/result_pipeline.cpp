@@ -7,9 +7,13 @@
 
 namespace pw {
 
-ResultPipeline::ResultPipeline(Store& store, AlertEmitter& alerts, LogLimiter& limiter,
-                               std::shared_ptr<const Config> config)
-    : store_(store), alerts_(alerts), limiter_(limiter), config_(std::move(config)) {}
+ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertEmitter& alerts,
+                               LogLimiter& limiter, std::shared_ptr<const Config> config)
+    : store_(store),
+      alerts_(alerts),
+      limiter_(limiter),
+      config_(std::move(config)),
+      group_(io, store) {}
 
 AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
   AssessContext context;
@@ -23,19 +27,84 @@ AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) co
   return context;
 }
 
-Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view source,
-                                          const CarrierSnapshot& snap, Timestamp now, bool noResult,
-                                          const CommitPlan* plan) {
+void ResultPipeline::warnDropped(const Parcel& parcel, std::string_view source,
+                                 const CarrierSnapshot& snap) {
   for (const auto& w : snap.warnings)
     limiter_.log(*subsystemLogger("carrier"), spdlog::level::warn,
                  "EVENT_DROPPED carrier=" + std::string(source),
                  fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source,
                              parcel.tracking_number, w));
+}
+
+CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, std::string_view /*source*/,
+                                            const CarrierSnapshot& snap, Timestamp now,
+                                            bool noResult) const {
   AssessContext context = contextFor(parcel, now);
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
   context.facts.invalid_number = snap.invalid_number;
-  return commit(parcel, source, snap.events, snap.carrier_state, context, now, plan);
+  CommitRequest r;
+  r.parcel_id = parcel.id;
+  r.events = snap.events;
+  r.carrier_state = snap.carrier_state;
+  r.now = now;
+  // The rules as they are now: a reload before the commit must not change
+  // them midway, and the request may wait a turn of the loop to commit.
+  r.assess = [context = std::move(context), config = config_, now](const Parcel& p,
+                                                                   const Timeline& timeline) {
+    return assess(p, timeline, context, config->rules, now);
+  };
+  return r;
+}
+
+Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view source,
+                                          const CarrierSnapshot& snap, Timestamp now, bool noResult,
+                                          const CommitPlan* plan) {
+  warnDropped(parcel, source, snap);
+  CommitRequest r = answerRequest(parcel, source, snap, now, noResult);
+  Result<PollOutcome> outcome = makeError(ErrorCode::internal, "not committed");
+  if (!plan) {
+    outcome = store_.commitPoll(parcel.id, r.events, r.carrier_state, now, r.assess);
+  } else {
+    r.node = plan->node;
+    r.plan_next = plan->plan_next;
+    auto batch = store_.commitBatch({std::move(r)});
+    outcome = batch ? std::move(batch->front()) : Result<PollOutcome>(batch.error());
+  }
+  settled(parcel, source, snap.events.size(), outcome, now);
+  return outcome;
+}
+
+void ResultPipeline::applyAsync(const Parcel& parcel, std::string_view source,
+                                const CarrierSnapshot& snap, Timestamp now, bool noResult,
+                                std::optional<CommitPlan> plan, Done done) {
+  warnDropped(parcel, source, snap);
+  CommitRequest r = answerRequest(parcel, source, snap, now, noResult);
+  if (plan) {
+    r.node = std::move(plan->node);
+    r.plan_next = std::move(plan->plan_next);
+  }
+  group_.submit(std::move(r),
+                [this, parcel, source = std::string(source), events = snap.events.size(), now,
+                 done = std::move(done)](Result<PollOutcome> outcome) {
+                  settled(parcel, source, events, outcome, now);
+                  done(std::move(outcome));
+                });
+}
+
+void ResultPipeline::settled(const Parcel& parcel, std::string_view source, std::size_t events,
+                             const Result<PollOutcome>& outcome, Timestamp now) {
+  if (!outcome) {
+    subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", parcel.tracking_number,
+                                    outcome.error().message);
+    return;
+  }
+  subsystemLogger("poll")->debug(
+      "POLL_OK carrier={} parcel={} events={} new={} rewritten={} "
+      "stage={}",
+      source, parcel.tracking_number, events, outcome->new_events, outcome->rewritten,
+      toString(outcome->stage));
+  alerts_.announce(parcel, *outcome, now);
 }
 
 CommitRequest ResultPipeline::reassessRequest(const Parcel& parcel, Timestamp now,
@@ -81,44 +150,6 @@ std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parc
                                       parcels[i].tracking_number, outcome.error().message);
   }
   return std::move(*committed);
-}
-
-Result<PollOutcome> ResultPipeline::commit(const Parcel& parcel, std::string_view source,
-                                           const std::vector<TrackingEvent>& events,
-                                           const std::string& carrierState,
-                                           const AssessContext& context, Timestamp now,
-                                           const CommitPlan* plan) {
-  auto config = config_;  // a reload during the commit must not change the rules midway
-  auto assessFn = [&](const Parcel& p, const Timeline& timeline) {
-    return assess(p, timeline, context, config->rules, now);
-  };
-  Result<PollOutcome> outcome = makeError(ErrorCode::internal, "not committed");
-  if (!plan) {
-    outcome = store_.commitPoll(parcel.id, events, carrierState, now, assessFn);
-  } else {
-    CommitRequest r;
-    r.parcel_id = parcel.id;
-    r.events = events;
-    r.carrier_state = carrierState;
-    r.now = now;
-    r.assess = assessFn;
-    r.node = plan->node;
-    r.plan_next = plan->plan_next;
-    auto batch = store_.commitBatch({std::move(r)});
-    outcome = batch ? std::move(batch->front()) : Result<PollOutcome>(batch.error());
-  }
-  if (!outcome) {
-    subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", parcel.tracking_number,
-                                    outcome.error().message);
-    return outcome.error();
-  }
-  subsystemLogger("poll")->debug(
-      "POLL_OK carrier={} parcel={} events={} new={} rewritten={} "
-      "stage={}",
-      source, parcel.tracking_number, events.size(), outcome->new_events, outcome->rewritten,
-      toString(outcome->stage));
-  alerts_.announce(parcel, *outcome, now);
-  return outcome;
 }
 
 ParcelView viewAfter(const Parcel& parcel, const CarrierSnapshot& snapshot,

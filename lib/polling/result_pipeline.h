@@ -2,12 +2,13 @@
 // What an aggregator's answer becomes, the same for a poll and a push:
 // detection and remedies over the merged timeline inside one store
 // transaction, then the alert and log lines for what changed. The caller
-// acknowledges a push only after apply() returned, so nothing acknowledged
-// can be lost.
+// acknowledges a push only after apply() returned (or applyAsync()'s `done`
+// ran), so nothing acknowledged can be lost.
 #include "carriers/carrier_codec.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "polling/alert_emitter.h"
+#include "polling/group_commit.h"
 #include "polling/parcel_view.h"
 #include "store/store.h"
 
@@ -27,8 +28,9 @@ struct CommitPlan {
 
 class ResultPipeline {
  public:
-  ResultPipeline(Store& store, AlertEmitter& alerts, LogLimiter& limiter,
-                 std::shared_ptr<const Config> config);
+  using Done = GroupCommit::Done;
+  ResultPipeline(boost::asio::io_context& io, Store& store, AlertEmitter& alerts,
+                 LogLimiter& limiter, std::shared_ptr<const Config> config);
   void reconfigure(std::shared_ptr<const Config> config) { config_ = std::move(config); }
 
   /// Commits one answer for `parcel`; `noResult` when the aggregator knew
@@ -36,6 +38,12 @@ class ResultPipeline {
   Result<PollOutcome> apply(const Parcel& parcel, std::string_view source,
                             const CarrierSnapshot& snapshot, Timestamp now, bool noResult = false,
                             const CommitPlan* plan = nullptr);
+  /// The same through the group commit: the answer shares a transaction with
+  /// the others ready in this turn of the loop; `done` runs after it committed
+  /// (alert lines already written), on the loop. `plan` is kept until then.
+  void applyAsync(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snapshot,
+                  Timestamp now, bool noResult, std::optional<CommitPlan> plan, Done done);
+  const GroupCommit& groupCommit() const { return group_; }
   /// Detection and remedies again over the stored timeline with the current
   /// configuration, no carrier query (reassess, a buyer's claim).
   Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);
@@ -48,15 +56,17 @@ class ResultPipeline {
   AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
   CommitRequest reassessRequest(const Parcel& parcel, Timestamp now,
                                 std::shared_ptr<const Config> config) const;
-  Result<PollOutcome> commit(const Parcel& parcel, std::string_view source,
-                             const std::vector<TrackingEvent>& events,
-                             const std::string& carrierState, const AssessContext& context,
-                             Timestamp now, const CommitPlan* plan);
+  CommitRequest answerRequest(const Parcel& parcel, std::string_view source,
+                              const CarrierSnapshot& snapshot, Timestamp now, bool noResult) const;
+  void warnDropped(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snap);
+  void settled(const Parcel& parcel, std::string_view source, std::size_t events,
+               const Result<PollOutcome>& outcome, Timestamp now);
 
   Store& store_;
   AlertEmitter& alerts_;
   LogLimiter& limiter_;
   std::shared_ptr<const Config> config_;
+  GroupCommit group_;
 };
 
 /// What the scheduler learns from a committed answer: the parcel as the

@@ -81,7 +81,7 @@ struct AggregatorStats {
 };
 
 /// stats() counts due parcels up to this many.
-inline constexpr std::size_t kDueCountLimit = 100000;
+inline constexpr std::size_t kDueCountLimit = 10000;
 
 struct SchedulerStats {
   std::size_t tracked = 0;

@@ -75,35 +75,66 @@ void PushHandler::rejected(std::string_view source, const HttpListener::Peer& pe
       fmt::format("PUSH_REJECTED source={} peer={} error=\"{}\"", source, peer.to_string(), why));
 }
 
-// Commits one parcel's snapshot; true when it is safe to acknowledge.
-bool PushHandler::commit(std::string_view source, const std::string& number,
-                         const Result<CarrierSnapshot>& snap) {
-  if (!snap) {
-    if (snap.error().code == ErrorCode::no_result) return true;  // nothing to store yet
-    log()->warn("PUSH_BAD_SNAPSHOT source={} parcel={} error=\"{}\"", source, number,
-                snap.error().message);
-    return true;  // resending the same body will not make it parse
-  }
-  auto r = service_.acceptPush(source, number, *snap);
-  if (r) return true;
-  if (r.error().code == ErrorCode::not_found) {
+namespace {
+
+// Whether an item's end lets its request be acknowledged (logs why not). Free
+// of the handler: it runs after the group commit, which a reload or a
+// shutdown may not wait for.
+bool acknowledgeable(std::string_view source, const std::string& number,
+                     const Result<PollOutcome>& outcome) {
+  if (outcome) return true;
+  if (outcome.error().code == ErrorCode::not_found) {
     log()->warn("PUSH_UNKNOWN_PARCEL source={} parcel={}", source, number);
     return true;
   }
   log()->error("PUSH_COMMIT_FAILED source={} parcel={} error=\"{}\"", source, number,
-               r.error().message);
+               outcome.error().message);
   return false;
 }
 
-HttpReply PushHandler::handle(const HttpListener::Request& req, const HttpListener::Peer& peer) {
+}  // namespace
+
+void PushHandler::commit(std::string_view source, std::vector<Item> items,
+                         std::function<void(bool)> then) {
+  // The request's answer waits for its last item; one that failed to commit
+  // makes it ask for a resend.
+  struct Pending {
+    std::size_t left;
+    bool ok = true;
+    std::function<void(bool)> then;
+  };
+  auto pending = std::make_shared<Pending>(Pending{items.size() + 1, true, std::move(then)});
+  auto finished = [pending](bool ok) {
+    pending->ok = pending->ok && ok;
+    if (--pending->left == 0) pending->then(pending->ok);
+  };
+  for (auto& item : items) {
+    if (!item.snapshot) {
+      if (item.snapshot.error().code != ErrorCode::no_result)  // no_result: nothing to store yet
+        log()->warn("PUSH_BAD_SNAPSHOT source={} parcel={} error=\"{}\"", source, item.number,
+                    item.snapshot.error().message);
+      finished(true);  // resending the same body will not make it parse
+      continue;
+    }
+    service_.acceptPush(
+        source, item.number, *item.snapshot,
+        [source = std::string(source), number = item.number, finished](
+            Result<PollOutcome> outcome) { finished(acknowledgeable(source, number, outcome)); });
+  }
+  finished(true);  // the request's own share: an empty one is answered at once
+}
+
+void PushHandler::handle(const HttpListener::Request& req, const HttpListener::Peer& peer,
+                         HttpListener::Respond respond) {
   // screen() ran on the header; a reload in between may have changed the answer.
-  if (auto early = screen(req, peer)) return std::move(*early);
+  if (auto early = screen(req, peer)) return respond(std::move(*early));
   std::string_view target = req.target();
   if (target == "/push/kuaidi100") {
     auto push = kuaidi100_.parsePush(req.body());
     if (!push) {
       rejected("kuaidi100", peer, push.error().message);
-      return reply(http::status::ok, Kuaidi100Codec::pushReply(false, push.error().message));
+      return respond(
+          reply(http::status::ok, Kuaidi100Codec::pushReply(false, push.error().message)));
     }
     if (!push->carrier_new.empty() && push->carrier_new != push->carrier) {
       if (auto r = service_.correctCarrier(push->tracking_number, push->carrier_new); !r)
@@ -113,37 +144,45 @@ HttpReply PushHandler::handle(const HttpListener::Request& req, const HttpListen
     if (push->status == "abort")
       log()->warn("PUSH_ABORT source=kuaidi100 parcel={} message=\"{}\"", push->tracking_number,
                   push->message);
-    bool ok = commit("kuaidi100", push->tracking_number, push->snapshot);
-    return reply(http::status::ok,
-                 Kuaidi100Codec::pushReply(ok, ok ? "" : "store unavailable, retry"));
+    std::vector<Item> items;
+    items.push_back({push->tracking_number, std::move(push->snapshot)});
+    return commit("kuaidi100", std::move(items), [respond = std::move(respond)](bool ok) {
+      respond(reply(http::status::ok,
+                    Kuaidi100Codec::pushReply(ok, ok ? "" : "store unavailable, retry")));
+    });
   }
   if (target == "/push/kuaidiniao") {
-    auto items = kuaidiniao_.parsePush(req.body());
+    auto parsed = kuaidiniao_.parsePush(req.body());
     Timestamp now = service_.now();
-    if (!items) {
-      rejected("kuaidiniao", peer, items.error().message);
-      return reply(http::status::ok, kuaidiniao_.pushReply(false, items.error().message, now));
+    if (!parsed) {
+      rejected("kuaidiniao", peer, parsed.error().message);
+      return respond(
+          reply(http::status::ok, kuaidiniao_.pushReply(false, parsed.error().message, now)));
     }
-    bool ok = true;
-    for (const auto& item : *items)
-      ok = commit("kuaidiniao", item.tracking_number, item.snapshot) && ok;
-    return reply(http::status::ok,
-                 kuaidiniao_.pushReply(ok, ok ? "" : "store unavailable, retry", now));
+    std::vector<Item> items;
+    for (auto& item : *parsed) items.push_back({item.tracking_number, std::move(item.snapshot)});
+    return commit("kuaidiniao", std::move(items),
+                  [codec = kuaidiniao_, now, respond = std::move(respond)](bool ok) {
+                    respond(reply(http::status::ok,
+                                  codec.pushReply(ok, ok ? "" : "store unavailable, retry", now)));
+                  });
   }
   // /push/17track: the only other endpoint screen() lets through.
   if (!constantTimeEquals(req["sign"], seventeenTrackSign(req.body(), seventeen_key_))) {
     rejected("17track", peer, "sign does not match");
-    return reply(http::status::unauthorized, "{\"error\":\"sign does not match\"}");
+    return respond(reply(http::status::unauthorized, "{\"error\":\"sign does not match\"}"));
   }
   auto batch = seventeen_.parseBatch(req.body());
   if (!batch) {
     rejected("17track", peer, batch.error().message);
-    return reply(http::status::bad_request, "{\"error\":\"unreadable body\"}");
+    return respond(reply(http::status::bad_request, "{\"error\":\"unreadable body\"}"));
   }
-  bool ok = true;
-  for (const auto& [number, snap] : *batch) ok = commit("17track", number, snap) && ok;
-  if (!ok) return reply(http::status::service_unavailable, "{\"error\":\"retry\"}");
-  return reply(http::status::ok, "{\"ok\":true}");
+  std::vector<Item> items;
+  for (auto& [number, snap] : *batch) items.push_back({number, std::move(snap)});
+  commit("17track", std::move(items), [respond = std::move(respond)](bool ok) {
+    if (!ok) return respond(reply(http::status::service_unavailable, "{\"error\":\"retry\"}"));
+    respond(reply(http::status::ok, "{\"ok\":true}"));
+  });
 }
 
 std::string PushHandler::seventeenTrackSign(std::string_view body, std::string_view key) {

@@ -15,8 +15,10 @@
 #include "config/config.h"
 #include "httpd/http_listener.h"
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pw {
 
@@ -30,8 +32,11 @@ class PushHandler {
   /// an endpoint that is not served; nullopt to go on reading.
   std::optional<HttpReply> screen(const HttpListener::Request& header,
                                   const HttpListener::Peer& peer);
-  /// A whole request from a peer that passed screen().
-  HttpReply handle(const HttpListener::Request& req, const HttpListener::Peer& peer);
+  /// A whole request from a peer that passed screen(). `respond` runs once,
+  /// on the loop: at once for a refusal, after the group commit for a push
+  /// that carries histories.
+  void handle(const HttpListener::Request& req, const HttpListener::Peer& peer,
+              HttpListener::Respond respond);
   /// A connection closed because push.max_connections were open.
   void refused(const HttpListener::Peer& peer, std::uint64_t refusedSoFar);
   /// Takes new keys, salts, allow_from and enabled aggregators (a reload).
@@ -41,8 +46,13 @@ class PushHandler {
   static std::string seventeenTrackSign(std::string_view body, std::string_view key);
 
  private:
-  bool commit(std::string_view source, const std::string& number,
-              const Result<CarrierSnapshot>& snap);
+  struct Item {
+    std::string number;
+    Result<CarrierSnapshot> snapshot;
+  };
+  /// Commits what one request carries; `then(ok)` once every item is
+  /// committed (ok: safe to acknowledge) or failed.
+  void commit(std::string_view source, std::vector<Item> items, std::function<void(bool)> then);
   void rejected(std::string_view source, const HttpListener::Peer& peer, const std::string& why);
   bool serves(std::string_view target) const;
 

@@ -18,9 +18,9 @@ PushListener::PushListener(boost::asio::io_context& io, PollingService& service,
   PushHandler* h = handler_.get();
   listener_ = std::make_unique<HttpListener>(
       io,
-      [h](const HttpListener::Request& req, const HttpListener::Peer& peer) {
-        return h->handle(req, peer);
-      },
+      HttpListener::AsyncHandler(
+          [h](const HttpListener::Request& req, const HttpListener::Peer& peer,
+              HttpListener::Respond respond) { h->handle(req, peer, std::move(respond)); }),
       limits,
       [h](const HttpListener::Request& header, const HttpListener::Peer& peer) {
         return h->screen(header, peer);

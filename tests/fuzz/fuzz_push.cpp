@@ -85,6 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ec || !parser.is_done()) return 0;
     if (!screened && w.handler.screen(parser.get(), peer)) return 0;
   }
-  (void)w.handler.handle(parser.get(), peer);
+  w.handler.handle(parser.get(), peer, [](pw::HttpReply) {});
+  // The commits a push carries run on the loop (the group commit).
+  w.io.poll();
+  w.io.restart();
   return 0;
 }

@@ -1,0 +1,111 @@
+// The group commit on a real SQLite file: results queued in one turn of the
+// loop share a transaction, nobody hears of a result before its transaction
+// ended, and a flush takes a bounded batch.
+#include "polling/group_commit.h"
+#include "store/sqlite_store.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+
+namespace pw {
+namespace {
+
+TrackingEvent scan(int i) {
+  TrackingEvent e;
+  e.time = Timestamp(Seconds(1714521600 + i * 60));
+  e.local_time = "x";
+  e.description = "【杭州市】快件已到达 杭州转运中心 " + std::to_string(i);
+  e.kind = EventKind::arrived_hub;
+  return e;
+}
+
+CommitRequest requestFor(std::int64_t parcelId, int event) {
+  CommitRequest r;
+  r.parcel_id = parcelId;
+  r.events = {scan(event)};
+  r.carrier_state = "0";
+  r.now = Timestamp(Seconds(1714600000));
+  r.assess = [](const Parcel&, const Timeline&) { return Assessment{ParcelStage::in_transit, {}}; };
+  return r;
+}
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  std::vector<std::int64_t> addParcels(int n) {
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < n; ++i)
+      ids.push_back(store->addParcel(test::sampleParcel("YT88" + std::to_string(100000 + i)), now)
+                        .value()
+                        .id);
+    return ids;
+  }
+  test::TempDir dir;
+  std::unique_ptr<Store> store = SqliteStore::open(dir / "pw.db").value();
+  boost::asio::io_context io;
+  Timestamp now = Timestamp(Seconds(1714521600));
+};
+
+TEST_F(GroupCommitTest, ResultsReadyTogetherShareOneTransactionAndAreToldAfterIt) {
+  auto ids = addParcels(3);
+  GroupCommit group(io, *store);
+  std::vector<std::size_t> newEvents;
+  for (auto id : ids)
+    group.submit(requestFor(id, 1), [&](Result<PollOutcome> r) {
+      ASSERT_TRUE(r) << r.error().message;
+      newEvents.push_back(r->new_events);
+      // Told only after the commit: what it reports is already stored.
+      EXPECT_EQ(store->timeline(ids[newEvents.size() - 1]).value().size(), 1u);
+    });
+  EXPECT_TRUE(newEvents.empty()) << "nothing is told before the loop runs the flush";
+  EXPECT_EQ(group.pending(), 3u);
+  io.run();
+  EXPECT_EQ(newEvents, (std::vector<std::size_t>{1, 1, 1}));
+  EXPECT_EQ(group.transactions(), 1u);
+  EXPECT_EQ(group.committed(), 3u);
+}
+
+TEST_F(GroupCommitTest, AFlushTakesABoundedBatchAndTheRestFollows) {
+  auto ids = addParcels(static_cast<int>(GroupCommit::kMaxBatch) + 6);
+  GroupCommit group(io, *store);
+  std::size_t told = 0;
+  for (auto id : ids)
+    group.submit(requestFor(id, 1), [&](Result<PollOutcome> r) {
+      EXPECT_TRUE(r);
+      ++told;
+    });
+  io.run_one();
+  EXPECT_EQ(told, GroupCommit::kMaxBatch);
+  EXPECT_EQ(group.pending(), 6u);
+  io.run();
+  EXPECT_EQ(told, ids.size());
+  EXPECT_EQ(group.transactions(), 2u);
+}
+
+TEST_F(GroupCommitTest, OneBadResultFailsAloneAndTheOthersCommit) {
+  auto ids = addParcels(2);
+  GroupCommit group(io, *store);
+  std::vector<bool> ok;
+  group.submit(requestFor(ids[0], 1), [&](Result<PollOutcome> r) { ok.push_back(bool(r)); });
+  group.submit(requestFor(987654, 1), [&](Result<PollOutcome> r) { ok.push_back(bool(r)); });
+  group.submit(requestFor(ids[1], 1), [&](Result<PollOutcome> r) { ok.push_back(bool(r)); });
+  io.run();
+  EXPECT_EQ(ok, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(store->timeline(ids[1]).value().size(), 1u);
+}
+
+TEST_F(GroupCommitTest, AFlushPostedBeforeTheGroupIsGoneDoesNothing) {
+  auto ids = addParcels(1);
+  bool told = false;
+  {
+    GroupCommit group(io, *store);
+    group.submit(requestFor(ids[0], 1), [&](Result<PollOutcome>) { told = true; });
+  }
+  io.run();
+  EXPECT_FALSE(told);
+  EXPECT_TRUE(store->timeline(ids[0]).value().empty());
+}
+
+}  // namespace
+}  // namespace pw
