@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <cstdlib>
 
 #include <atomic>
 #include <cstring>
@@ -56,12 +57,20 @@ int nextRun() {
 
 }  // namespace
 
+// PW_BENCH_DAEMON runs another build's daemon under the same load program:
+// a before/after pair measured with one client and one fake carrier.
+static std::string daemonBinary(const std::string& built) {
+  const char* other = std::getenv("PW_BENCH_DAEMON");
+  return other && *other ? std::string(other) : built;
+}
+
 DaemonProcess::DaemonProcess(const std::string& binary, const std::filesystem::path& config,
                              const std::filesystem::path& folder, std::chrono::seconds readyTimeout)
     : run_(nextRun()),
       notify_(std::make_unique<NotifySocket>(folder / ("notify" + std::to_string(run_) + ".sock"))),
       started_(Clock::now()),
-      process_({binary, "-c", config.string()}, folder, "parcelwatchd" + std::to_string(run_),
+      process_({daemonBinary(binary), "-c", config.string()}, folder,
+               "parcelwatchd" + std::to_string(run_),
                {"NOTIFY_SOCKET=" + notify_->path().string()}) {
   auto deadline = started_ + readyTimeout;
   while (!notify_->ready(std::chrono::milliseconds(50))) {
