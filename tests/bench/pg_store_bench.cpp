@@ -12,6 +12,7 @@
 #include "store/postgres/pg_store.h"
 #include "store/sqlite_store.h"
 
+#include "load/pgbench.h"
 #include "support/pg_test_schema.h"
 #include "support/temp_dir.h"
 
@@ -79,29 +80,6 @@ Assessment assess(const Parcel& p, const Timeline&) {
     a.issues.push_back(i);
   }
   return a;
-}
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
-
-/// pgbench in its own schema of the environment's database.
-double pgbenchTps(const std::string& schema, int seconds) {
-  std::string env = "PGOPTIONS=-csearch_path=" + schema + " ";
-  run(env + "pgbench -i -q -s 1 2>&1");
-  std::string out = run(env + "pgbench -N -c 8 -j 2 -T " + std::to_string(seconds) + " 2>&1");
-  auto at = out.find("tps = ");
-  if (at == std::string::npos) {
-    std::cerr << "pgbench said:\n" << out;
-    return 0;
-  }
-  return std::atof(out.c_str() + at + 6);
 }
 
 void seed(const std::string& conninfo, int parcels) {
@@ -233,7 +211,7 @@ int main(int argc, char** argv) {
                 << std::thread::hardware_concurrency() << " cores ==\n";
 
       test::PgTestSchema bench;
-      double tps = pgbenchTps(bench.name(), o.pgbenchSeconds);
+      double tps = load::pgbenchTps(bench.name(), {.seconds = o.pgbenchSeconds});
       std::printf("pgbench -N -c 8 -j 2 -T %d: %.0f transactions/s\n", o.pgbenchSeconds, tps);
 
       test::PgTestSchema db;

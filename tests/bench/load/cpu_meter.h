@@ -4,7 +4,9 @@
 // 2-core box "others" is what makes a figure unreliable, so it is printed
 // next to every rate.
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -12,9 +14,10 @@ namespace pw::load {
 
 struct CpuShare {
   double seconds = 0;  // wall time measured
-  double daemon = 0;   // cores (1.0 = one core fully busy)
+  double daemon = 0;   // cores (1.0 = one core fully busy); of all the daemons
   double self = 0;
   double others = 0;
+  std::optional<double> database;  // the PostgreSQL server, when measured apart
   double load_before = 0, load_after = 0;
 
   /// "daemon 0.97 cores, load program 0.80, others 0.05 (load average 0.4 -> 1.6)".
@@ -25,13 +28,19 @@ struct CpuShare {
 
 class CpuMeter {
  public:
-  explicit CpuMeter(pid_t daemon);
+  explicit CpuMeter(pid_t daemon) : CpuMeter(std::vector<pid_t>{daemon}) {}
+  /// Several daemons (the nodes of a cluster), and the database server's
+  /// process tree (its postmaster; 0: none, so it counts among the others).
+  explicit CpuMeter(std::vector<pid_t> daemons, pid_t database = 0);
   CpuShare stop() const;
 
  private:
-  pid_t daemon_;
+  double daemonSeconds() const;
+
+  std::vector<pid_t> daemons_;
+  pid_t database_;
   std::chrono::steady_clock::time_point start_;
-  double daemon0_, self0_, machine0_, load0_;
+  double daemon0_, database0_, self0_, machine0_, load0_;
 };
 
 }  // namespace pw::load

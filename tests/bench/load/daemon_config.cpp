@@ -17,6 +17,10 @@ std::string DaemonConfig::toml() const {
   if (!salt.empty()) t += "salt = \"" + salt + "\"\n";
   if (!push_listen.empty()) t += "[push]\nlisten = \"" + push_listen + "\"\n";
   if (!metrics_listen.empty()) t += "[metrics]\nlisten = \"" + metrics_listen + "\"\n";
+  if (!postgres_conninfo.empty())
+    // A lease far longer than a poll here: no parcel changes node within a run.
+    t += "[store]\nbackend = \"postgres\"\nnode = \"" + node +
+         "\"\nlease = \"5m\"\n[store.postgres]\nconninfo = \"" + postgres_conninfo + "\"\n";
   t += "[remedies]\nmessages = \"" + messages + "\"\n";
   return t;
 }

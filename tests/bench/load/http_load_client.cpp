@@ -29,8 +29,6 @@ struct Run {
   const LoadOptions& options;
   const RequestSource& source;
   const Acceptance& accept;
-  tcp::endpoint endpoint;
-  std::string host;  // the Host header: 127.0.0.1:PORT
   Clock::time_point deadline;
   std::atomic<std::uint64_t> seq{0};
   std::mutex mu;
@@ -39,7 +37,11 @@ struct Run {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::io_context& io, Run& run) : stream_(asio::make_strand(io)), run_(run) {
+  Connection(asio::io_context& io, Run& run, std::uint16_t port)
+      : stream_(asio::make_strand(io)),
+        run_(run),
+        endpoint_(asio::ip::make_address("127.0.0.1"), port),
+        host_("127.0.0.1:" + std::to_string(port)) {
     latency_.reserve(4096);
   }
   ~Connection() {
@@ -54,7 +56,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void connect() {
     if (Clock::now() >= run_.deadline) return;
     stream_.expires_after(kIoTimeout);
-    stream_.async_connect(run_.endpoint, [self = shared_from_this()](beast::error_code ec) {
+    stream_.async_connect(endpoint_, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail();
       self->stream_.socket().set_option(tcp::no_delay(true));
       self->next();
@@ -70,7 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // must outrun the servers it measures.
     out_.clear();
     out_.append(run_.options.method).append(" ").append(r.target).append(" HTTP/1.1\r\nHost: ");
-    out_.append(run_.host).append("\r\n");
+    out_.append(host_).append("\r\n");
     if (!r.body.empty())
       out_.append("Content-Type: ").append(run_.options.content_type).append("\r\n");
     out_.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n\r\n");
@@ -129,6 +131,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   beast::tcp_stream stream_;
   Run& run_;
+  tcp::endpoint endpoint_;
+  std::string host_;  // the Host header: 127.0.0.1:PORT
   beast::flat_buffer buffer_;
   std::string out_;
   std::optional<http::response_parser<http::string_body>> res_;
@@ -143,15 +147,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 LoadResult runHttpLoad(const LoadOptions& options, const RequestSource& source,
                        const Acceptance& accept) {
   asio::io_context io;
-  Run run{options,
-          source,
-          accept,
-          tcp::endpoint(asio::ip::make_address("127.0.0.1"), options.port),
-          "127.0.0.1:" + std::to_string(options.port),
-          {}};
+  Run run{options, source, accept, {}};
   auto start = Clock::now();
   run.deadline = start + options.duration;
-  for (int i = 0; i < options.connections; ++i) std::make_shared<Connection>(io, run)->connect();
+  auto ports = options.ports.empty() ? std::vector<std::uint16_t>{options.port} : options.ports;
+  for (int i = 0; i < options.connections; ++i)
+    std::make_shared<Connection>(io, run, ports[static_cast<std::size_t>(i) % ports.size()])
+        ->connect();
   std::vector<std::thread> pool;
   for (int i = 1; i < options.threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();

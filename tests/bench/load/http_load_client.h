@@ -25,6 +25,9 @@ using Acceptance = std::function<bool(unsigned status, std::string_view body)>;
 
 struct LoadOptions {
   std::uint16_t port = 0;  // on 127.0.0.1
+  // Several listeners (the nodes of a cluster behind no balancer): connection
+  // i goes to ports[i % size]; when set, `port` is not used.
+  std::vector<std::uint16_t> ports;
   int connections = 32;
   int threads = 2;
   std::chrono::milliseconds duration{10000};

@@ -32,17 +32,31 @@ boost::json::object parcelJson(std::uint64_t index, Timestamp shippedAt) {
           {"shipped_at", formatRfc3339(shippedAt)}};
 }
 
-double registerParcels(const std::string& socket, std::uint64_t count, Timestamp shippedAt,
-                       const std::function<void(std::uint64_t)>& progress) {
+namespace {
+
+double registerThrough(const std::vector<std::string>& sockets, std::uint64_t count,
+                       Timestamp shippedAt, const std::function<void(std::uint64_t)>& progress) {
   auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < count; i += kBatch) {
     boost::json::array batch;
     for (std::uint64_t k = i; k < std::min(count, i + kBatch); ++k)
       batch.push_back(parcelJson(k, shippedAt));
-    ask(socket, "track", {{"parcels", std::move(batch)}});
+    ask(sockets[(i / kBatch) % sockets.size()], "track", {{"parcels", std::move(batch)}});
     if (progress) progress(std::min(count, i + kBatch));
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+double registerParcels(const std::string& socket, std::uint64_t count, Timestamp shippedAt,
+                       const std::function<void(std::uint64_t)>& progress) {
+  return registerThrough({socket}, count, shippedAt, progress);
+}
+
+double registerParcels(const std::vector<std::string>& sockets, std::uint64_t count,
+                       Timestamp shippedAt) {
+  return registerThrough(sockets, count, shippedAt, {});
 }
 
 }  // namespace pw::load

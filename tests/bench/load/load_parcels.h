@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pw::load {
 
@@ -25,5 +26,9 @@ boost::json::object parcelJson(std::uint64_t index, Timestamp shippedAt);
 /// count after each batch. Returns the seconds it took.
 double registerParcels(const std::string& socket, std::uint64_t count, Timestamp shippedAt,
                        const std::function<void(std::uint64_t)>& progress = {});
+/// The same through several nodes of a cluster, batch b through sockets[b % size]:
+/// any node takes parcels, the queue is the database's.
+double registerParcels(const std::vector<std::string>& sockets, std::uint64_t count,
+                       Timestamp shippedAt);
 
 }  // namespace pw::load

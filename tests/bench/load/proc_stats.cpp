@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -21,21 +22,47 @@ std::int64_t kib(const std::string& line) {
   return v;
 }
 
-}  // namespace
-
-double cpuSeconds(pid_t pid) {
+// The fields of /proc/PID/stat after the command name, which may hold spaces:
+// f[0] is field 3 (state), f[1] field 4 (ppid), f[11] and f[12] utime and
+// stime, f[13] and f[14] cutime and cstime. Empty when the process is gone.
+std::vector<std::string> statFields(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string all;
   std::getline(in, all);
-  // The command name (field 2) may hold spaces; fields are counted after its ')'.
   auto close = all.rfind(')');
-  if (close == std::string::npos) return 0;
+  if (close == std::string::npos || close + 2 > all.size()) return {};
   std::istringstream fields(all.substr(close + 2));
   std::vector<std::string> f;
-  for (std::string s; fields >> s && f.size() < 13;) f.push_back(s);
-  if (f.size() < 13) return 0;
-  // After ')': state(3) ... utime is field 14, stime 15 of the full line.
+  for (std::string s; fields >> s && f.size() < 15;) f.push_back(s);
+  if (f.size() < 15) return {};
+  return f;
+}
+
+}  // namespace
+
+double cpuSeconds(pid_t pid) {
+  auto f = statFields(pid);
+  if (f.empty()) return 0;
   return (std::stod(f[11]) + std::stod(f[12])) / ticksPerSecond();
+}
+
+pid_t parentOf(pid_t pid) {
+  auto f = statFields(pid);
+  return f.empty() ? 0 : static_cast<pid_t>(std::stol(f[1]));
+}
+
+double treeCpuSeconds(pid_t pid) {
+  auto f = statFields(pid);
+  if (f.empty()) return 0;
+  double ticks = std::stod(f[11]) + std::stod(f[12]) + std::stod(f[13]) + std::stod(f[14]);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto c = statFields(static_cast<pid_t>(std::stol(name)));
+    if (!c.empty() && c[1] == std::to_string(pid)) ticks += std::stod(c[11]) + std::stod(c[12]);
+  }
+  return ticks / ticksPerSecond();
 }
 
 double machineBusySeconds() {

@@ -9,6 +9,12 @@ namespace pw::load {
 
 /// utime + stime of a process, in seconds (0 if it is gone).
 double cpuSeconds(pid_t pid);
+/// A server's CPU with its workers': the process's own, its reaped children's (a
+/// PostgreSQL backend that ended) and its live children's, so a worker ending
+/// mid-measurement moves its time from one term to another and loses none.
+double treeCpuSeconds(pid_t pid);
+/// The parent of a process (0 if it is gone): a PostgreSQL backend's is the postmaster.
+pid_t parentOf(pid_t pid);
 /// Busy (non-idle, non-iowait) CPU time of the whole machine, in seconds, all cores.
 double machineBusySeconds();
 
