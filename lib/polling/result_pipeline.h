@@ -46,8 +46,8 @@ class ResultPipeline {
 
  private:
   AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
-  CommitRequest reassessRequest(const Parcel& parcel, Timestamp now,
-                                std::shared_ptr<const Config> config) const;
+  /// A reassessment of `parcels` (ascending ids) with the current configuration.
+  ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
   Result<PollOutcome> commit(const Parcel& parcel, std::string_view source,
                              const std::vector<TrackingEvent>& events,
                              const std::string& carrierState, const AssessContext& context,
