@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <random>
 
@@ -20,10 +22,24 @@ namespace {
 
 std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
 
-// Parcels a background rerun or reassess takes per turn of the loop: a
-// reassess page is one transaction, so a page stays within tens of
-// milliseconds and the control socket and the watchdog are served between.
-constexpr int kJobPage = 200;
+// Parcels a background rerun or reassess takes per turn of the loop. A
+// reassess page is one transaction whose cost varies with the machine and
+// with how much changes (a raise writes rows and alert lines, an unchanged
+// parcel only reads), so its size follows what the last page took: a turn
+// stays near kJobTurn, and the control socket and the watchdog are served
+// between pages.
+constexpr std::size_t kJobPage = 200;  // the first page
+constexpr std::size_t kJobPageMin = 20, kJobPageMax = 2000;
+constexpr auto kJobTurn = std::chrono::milliseconds(15);
+
+std::size_t nextJobPage(std::size_t size, std::chrono::steady_clock::duration took) {
+  double ms = std::max(0.1, std::chrono::duration<double, std::milli>(took).count());
+  double fit = static_cast<double>(size) * static_cast<double>(kJobTurn.count()) / ms;
+  // Halfway to the size that fits: one slow page (a checkpoint) does not
+  // shrink the next to nothing.
+  auto next = static_cast<std::size_t>((static_cast<double>(size) + fit) / 2);
+  return std::clamp(next, kJobPageMin, kJobPageMax);
+}
 
 }  // namespace
 
@@ -383,6 +399,7 @@ Result<void> PollingService::startJob(JobKind kind, const RerunSelection& select
   job_ = JobProgress{true, 0, total, clock_.now(), std::nullopt, ""};
   job_rerun_ = RerunReport{};
   job_raised_ = job_resolved_ = 0;
+  job_page_ = kJobPage;
   logger("detect")->info("{}_STARTED parcels={} kind={}",
                          kind == JobKind::rerun ? "RERUN" : "REASSESS", total,
                          selection.kind ? toString(*selection.kind) : "all");
@@ -393,12 +410,14 @@ Result<void> PollingService::startJob(JobKind kind, const RerunSelection& select
 // A page of a background rerun or reassess, then the loop's other work.
 void PollingService::jobPage(std::int64_t afterId, std::size_t index) {
   if (stopping_ || !job_.running) return;
+  auto started = std::chrono::steady_clock::now();
+  const std::size_t size = job_page_;
   std::vector<Parcel> page;
   if (job_all_) {
-    if (auto active = store_.activeParcels(afterId, kJobPage))
+    if (auto active = store_.activeParcels(afterId, static_cast<int>(size)))
       for (auto& a : *active) page.push_back(std::move(a.parcel));
   } else {
-    for (std::size_t end = std::min(job_ids_.size(), index + kJobPage); index < end; ++index)
+    for (std::size_t end = std::min(job_ids_.size(), index + size); index < end; ++index)
       if (auto p = store_.parcel(job_ids_[index])) page.push_back(std::move(*p));
   }
   Timestamp now = clock_.now();
@@ -423,8 +442,8 @@ void PollingService::jobPage(std::int64_t afterId, std::size_t index) {
         "raised=" + std::to_string(job_raised_) + " resolved=" + std::to_string(job_resolved_);
   }
   job_.done += page.size();
-  bool more =
-      job_all_ ? page.size() == static_cast<std::size_t>(kJobPage) : index < job_ids_.size();
+  job_page_ = nextJobPage(size, std::chrono::steady_clock::now() - started);
+  bool more = job_all_ ? page.size() == size : index < job_ids_.size();
   if (more) {
     std::int64_t last = page.empty() ? afterId : page.back().id;
     asio::post(io_, [this, last, index] { jobPage(last, index); });

@@ -113,6 +113,7 @@ class PollingService final : public ServiceApi {
   std::vector<std::int64_t> job_ids_;  // or these (parcels with an exception of a kind)
   RerunReport job_rerun_;
   std::size_t job_raised_ = 0, job_resolved_ = 0;
+  std::size_t job_page_ = 0;  // parcels the next page takes (see nextJobPage)
   JobProgress check_;
   std::thread check_thread_;
 

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace pw {
 
 ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertEmitter& alerts,
@@ -107,21 +109,24 @@ void ResultPipeline::settled(const Parcel& parcel, std::string_view source, std:
   alerts_.announce(parcel, *outcome, now);
 }
 
-CommitRequest ResultPipeline::reassessRequest(const Parcel& parcel, Timestamp now,
-                                              std::shared_ptr<const Config> config) const {
-  CommitRequest r;
-  r.parcel_id = parcel.id;
-  r.now = now;
-  r.answered = false;
-  r.assess = [context = contextFor(parcel, now), config, now](const Parcel& p,
-                                                              const Timeline& timeline) mutable {
+ReassessPage ResultPipeline::reassessPage(std::vector<Parcel> parcels, Timestamp now) const {
+  ReassessPage page;
+  page.parcels = std::move(parcels);
+  page.now = now;
+  page.claims_since = now - config_->rules.remedy.claim_window;
+  page.assess = [config = config_, now](const Parcel& p, const Timeline& timeline,
+                                        const ClaimFacts& claims) {
+    AssessContext context;
+    context.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
+    context.buyer_claims_not_received = claims.claimed_not_received;
+    context.buyer_claims = claims.buyer_claims;
     // No answer is at hand: an empty stored timeline is the carrier's last
     // word that it knows nothing of the number (parcels are polled as soon
     // as they are registered), which invalid_number keeps standing on.
     context.facts.no_result = timeline.empty();
     return assess(p, timeline, context, config->rules, now);
   };
-  return r;
+  return page;
 }
 
 Result<PollOutcome> ResultPipeline::reassess(const Parcel& parcel, Timestamp now) {
@@ -131,25 +136,31 @@ Result<PollOutcome> ResultPipeline::reassess(const Parcel& parcel, Timestamp now
 
 std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parcel>& parcels,
                                                           Timestamp now) {
-  auto config = config_;
-  std::vector<CommitRequest> requests;
-  requests.reserve(parcels.size());
-  for (const auto& p : parcels) requests.push_back(reassessRequest(p, now, config));
-  auto committed = store_.commitBatch(std::move(requests));
+  // The store reads a page by id at once: it takes the parcels ascending.
+  std::vector<std::size_t> order(parcels.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return parcels[a].id < parcels[b].id; });
+  std::vector<Parcel> byId;
+  byId.reserve(parcels.size());
+  for (auto i : order) byId.push_back(parcels[i]);
+  auto committed = store_.reassessPage(reassessPage(std::move(byId), now));
   if (!committed) {
     subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcels={} error={}", parcels.size(),
                                     committed.error().message);
     return std::vector<Result<PollOutcome>>(parcels.size(), Result<PollOutcome>(committed.error()));
   }
+  std::vector<Result<PollOutcome>> out(parcels.size(), Result<PollOutcome>(PollOutcome{}));
+  for (std::size_t k = 0; k < order.size(); ++k) out[order[k]] = std::move((*committed)[k]);
   for (std::size_t i = 0; i < parcels.size(); ++i) {
-    auto& outcome = (*committed)[i];
+    auto& outcome = out[i];
     if (outcome)
       alerts_.announce(parcels[i], *outcome, now);
     else
       subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcel={} error={}",
                                       parcels[i].tracking_number, outcome.error().message);
   }
-  return std::move(*committed);
+  return out;
 }
 
 ParcelView viewAfter(const Parcel& parcel, const CarrierSnapshot& snapshot,

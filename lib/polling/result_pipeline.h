@@ -54,8 +54,8 @@ class ResultPipeline {
 
  private:
   AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
-  CommitRequest reassessRequest(const Parcel& parcel, Timestamp now,
-                                std::shared_ptr<const Config> config) const;
+  /// A reassessment of `parcels` (ascending ids) with the current configuration.
+  ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
   CommitRequest answerRequest(const Parcel& parcel, std::string_view source,
                               const CarrierSnapshot& snapshot, Timestamp now, bool noResult) const;
   void warnDropped(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snap);

@@ -58,6 +58,9 @@ class SqliteStore final : public Store {
                                  const AssessFn& assess) override;
   Result<std::vector<Result<PollOutcome>>> commitBatch(
       std::vector<CommitRequest> requests) override;
+  /// Reads the page's parcels, timelines, open exceptions and claims in a
+  /// few range queries, and writes only the parcels whose assessment changed.
+  Result<std::vector<Result<PollOutcome>>> reassessPage(const ReassessPage& page) override;
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                  const std::string& error) override;
   Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) override;

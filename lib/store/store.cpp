@@ -5,6 +5,7 @@
 
 #include "store/content_hash.h"
 #include "store/migrations.h"
+#include "store/parcel_row.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
 
@@ -15,6 +16,8 @@
 
 namespace pw {
 namespace fs = std::filesystem;
+using store::kParcelColumns;
+using store::readParcel;
 using store::State;
 
 namespace {
@@ -106,27 +109,6 @@ void migrate(SQLite::Database& db, const fs::path& file) {
   tx.commit();
 }
 
-constexpr const char* kParcelColumns =
-    "id, tracking_number, carrier, province, city, district, address, shipped_at, promised_by, "
-    "order_value, buyer_id, phone, stage, country";
-
-Parcel readParcel(SQLite::Statement& st) {
-  Parcel p;
-  p.id = st.getColumn(0).getInt64();
-  p.tracking_number = st.getColumn(1).getString();
-  p.carrier = st.getColumn(2).getString();
-  p.destination = {st.getColumn(3).getString(), st.getColumn(4).getString(),
-                   st.getColumn(5).getString(), st.getColumn(6).getString(),
-                   st.getColumn(13).getString()};
-  p.shipped_at = fromSecs(st.getColumn(7).getInt64());
-  if (!st.getColumn(8).isNull()) p.promised_by = fromSecs(st.getColumn(8).getInt64());
-  if (!st.getColumn(9).isNull()) p.order_value = st.getColumn(9).getDouble();
-  if (!st.getColumn(10).isNull()) p.buyer_id = st.getColumn(10).getString();
-  if (!st.getColumn(11).isNull()) p.phone = st.getColumn(11).getString();
-  p.stage = parcelStageFromString(st.getColumn(12).getString()).value_or(ParcelStage::in_transit);
-  return p;
-}
-
 constexpr const char* kTaskColumns =
     "t.id, t.exception_id, p.tracking_number, p.carrier, t.kind, t.remedy, t.reason_id, "
     "t.template_id, t.facts, t.message_zh, t.message_en, t.state, t.created_at, t.detail";
@@ -191,9 +173,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
 Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
                                                            const StoreOptions& options) {
   {
-    auto db = std::make_unique<SQLite::Database>(file.string(),
-                                                 SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                 static_cast<int>(options.busy_timeout.count()));
+    // One connection is used by one thread (see sqlite_store.h): SQLite's
+    // own mutex around every call would only cost (a lock per column read).
+    auto db = std::make_unique<SQLite::Database>(
+        file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+        static_cast<int>(options.busy_timeout.count()));
     db->exec("PRAGMA journal_mode=WAL");
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA journal_size_limit=67108864");

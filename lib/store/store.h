@@ -132,6 +132,23 @@ struct CommitRequest {
   bool answered = true;
 };
 
+/// What a reassessment knows of a parcel beside its timeline: the buyers'
+/// claims, read by the store with the page.
+struct ClaimFacts {
+  bool claimed_not_received = false;  // a claim on this parcel
+  int buyer_claims = 0;               // this buyer's claims since ReassessPage::claims_since
+};
+
+/// Detection and remedies again over stored timelines (reassess): no answer
+/// came, so nothing of the carrier's is written, and a parcel whose
+/// assessment is what the store already holds is not written at all.
+struct ReassessPage {
+  std::vector<Parcel> parcels;  // by id, ascending
+  Timestamp now;
+  Timestamp claims_since;  // the buyer's claims counted from here
+  std::function<Assessment(const Parcel&, const Timeline&, const ClaimFacts&)> assess;
+};
+
 struct StoreOptions {
   /// Events kept per parcel: the timeline `assess` sees and the cost of a
   /// commit are bounded by it. Over it, repeated scans go first, then the
@@ -279,6 +296,11 @@ class Store {
   /// this returns.
   virtual Result<std::vector<Result<PollOutcome>>> commitBatch(
       std::vector<CommitRequest> requests) = 0;
+  /// Reassesses a page of parcels in one transaction, with the same answer
+  /// per parcel as commitBatch of requests with `answered` false (each slot
+  /// its parcel's outcome or error). This one reads each parcel on its own
+  /// and commits through commitBatch; a backend may read the page at once.
+  virtual Result<std::vector<Result<PollOutcome>>> reassessPage(const ReassessPage& page);
   /// Counts a failed poll against the parcel (no events, no detection).
   virtual Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                          const std::string& error) = 0;

@@ -4,11 +4,13 @@
 
 #include "model/alert_record.h"
 #include "store/outbox_write.h"
+#include "store/reconcile.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -18,23 +20,6 @@ using store::State;
 namespace {
 
 std::int64_t secs(Timestamp t) { return t.time_since_epoch().count(); }
-
-struct OpenException {
-  std::int64_t id = 0;
-  std::string evidence;
-  std::int64_t since = 0;
-};
-
-std::map<std::string, OpenException> openExceptions(State& s, std::int64_t parcelId) {
-  auto q = s.statements.get(
-      "SELECT kind, id, evidence, since FROM exceptions WHERE parcel_id=? AND resolved_at IS NULL");
-  q->bind(1, static_cast<int64_t>(parcelId));
-  std::map<std::string, OpenException> out;
-  while (q->executeStep())
-    out[q->getColumn(0).getString()] = {q->getColumn(1).getInt64(), q->getColumn(2).getString(),
-                                        q->getColumn(3).getInt64()};
-  return out;
-}
 
 NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Timestamp now) {
   std::string kind(toString(issue.finding.kind));
@@ -117,9 +102,12 @@ void updateParcel(State& s, const CommitRequest& r, const PollOutcome& out) {
   ParcelStage stage = out.stage;
   std::optional<Timestamp> next = r.plan_next ? r.plan_next(out) : r.next_poll_at;
   if (!r.answered) {
+    // Only what differs is written: a final parcel reassessed again (by
+    // kind, by number) is usually unscheduled already.
     auto up = s.statements.get(
         "UPDATE parcels SET stage=:stage, "
-        "next_poll_at = CASE WHEN :final THEN NULL ELSE next_poll_at END WHERE id=:id");
+        "next_poll_at = CASE WHEN :final THEN NULL ELSE next_poll_at END WHERE id=:id "
+        "AND (stage <> :stage OR (:final AND next_poll_at IS NOT NULL))");
     up->bind(":stage", std::string(toString(stage)));
     up->bind(":final", isFinal(stage) ? 1 : 0);
     up->bind(":id", static_cast<int64_t>(r.parcel_id));
@@ -169,6 +157,86 @@ void writeAlerts(State& s, const Parcel& parcel, const PollOutcome& out, Timesta
 
 }  // namespace
 
+namespace store {
+
+OpenExceptions openExceptions(State& s, std::int64_t parcelId) {
+  auto q = s.statements.get(
+      "SELECT kind, id, evidence, detail, since FROM exceptions "
+      "WHERE parcel_id=? AND resolved_at IS NULL");
+  q->bind(1, static_cast<int64_t>(parcelId));
+  OpenExceptions out;
+  while (q->executeStep())
+    out[q->getColumn(0).getString()] = {q->getColumn(1).getInt64(), q->getColumn(2).getString(),
+                                        q->getColumn(3).getString(), q->getColumn(4).getInt64()};
+  return out;
+}
+
+// Open exceptions that no longer hold are resolved; findings without an open
+// exception of their kind open one and raise its task. A poll rewrites every
+// exception that still holds, so its elapsed time follows the polls. A
+// reassessment (no answer came) rewrites one only when its evidence or its
+// detail changed: a run over a million parcels where nothing changed writes
+// nothing, and what `exceptions` shows stays right where it matters (the
+// detail says how long it has held, to the hour; elapsed and updated_at are
+// then as of the last poll or the last reassessment that changed something).
+Reconciliation reconcile(const Parcel& stored, const OpenExceptions& open,
+                         const Assessment& assessment, bool answered) {
+  Reconciliation plan;
+  std::vector<const std::string*> holding;
+  for (const auto& issue : assessment.issues) {
+    auto it = open.find(std::string(toString(issue.finding.kind)));
+    if (it == open.end()) {
+      plan.raise.push_back(&issue);
+      continue;
+    }
+    holding.push_back(&it->first);
+    std::string evidence = evidenceKey(issue.finding.evidence);
+    // Elapsed time grows on every poll; only new evidence is news.
+    bool news = evidence != it->second.evidence;
+    if (answered || news || issue.finding.detail != it->second.detail)
+      plan.refresh.push_back({it->second.id, &issue, std::move(evidence), news});
+  }
+  for (const auto& [kind, e] : open)
+    if (std::find_if(holding.begin(), holding.end(), [&](auto* k) { return *k == kind; }) ==
+        holding.end())
+      plan.resolve.emplace_back(e.id,
+                                exceptionKindFromString(kind).value_or(ExceptionKind::problem));
+  plan.parcel = answered || assessment.stage != stored.stage || isFinal(assessment.stage);
+  return plan;
+}
+
+void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
+                         const Reconciliation& plan, PollOutcome& out) {
+  // Raises and refreshes in the assessment's order, as the rows were always written.
+  auto raise = plan.raise.begin();
+  auto refresh = plan.refresh.begin();
+  while (raise != plan.raise.end() || refresh != plan.refresh.end()) {
+    bool raiseFirst =
+        refresh == plan.refresh.end() || (raise != plan.raise.end() && *raise < refresh->issue);
+    if (raiseFirst) {
+      out.raised.push_back(pw::raise(s, parcel, **raise, r.now));
+      ++raise;
+      continue;
+    }
+    const Finding& f = refresh->issue->finding;
+    if (refresh->news) out.updated.push_back({refresh->exception_id, f.kind, f.detail});
+    auto up = s.statements.get(
+        "UPDATE exceptions SET elapsed=?, detail=?, evidence=?, updated_at=? WHERE id=?");
+    up->bind(1, static_cast<int64_t>(f.elapsed.count()));
+    up->bind(2, f.detail);
+    up->bind(3, refresh->evidence);
+    up->bind(4, static_cast<int64_t>(secs(r.now)));
+    up->bind(5, static_cast<int64_t>(refresh->exception_id));
+    up->exec();
+    ++refresh;
+  }
+  for (const auto& [id, kind] : plan.resolve) pw::resolve(s, id, kind, r.now, out);
+  if (plan.parcel) updateParcel(s, r, out);
+  writeAlerts(s, parcel, out, r.now);
+}
+
+}  // namespace store
+
 Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   auto parcel = this->parcel(r.parcel_id);
   if (!parcel) return parcel.error();
@@ -178,7 +246,7 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   out.new_events = merged.added;
   out.rewritten = merged.rewritten;
 
-  auto open = openExceptions(s, r.parcel_id);
+  auto open = store::openExceptions(s, r.parcel_id);
   auto stored = store::loadTimeline(s, r.parcel_id);
   if (stored.size() > s.options.event_cap) {
     std::vector<std::pair<std::int64_t, std::int64_t>> evidence;
@@ -195,37 +263,8 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   for (auto& e : stored) timeline.push_back(std::move(e.event));
   Assessment assessment = r.assess(*parcel, timeline);
   out.stage = assessment.stage;
-
-  // Reconcile: open exceptions that no longer hold are resolved; findings
-  // without an open exception of their kind open one and raise its task.
-  std::set<std::string> holding;
-  for (const auto& issue : assessment.issues) {
-    std::string kind(toString(issue.finding.kind));
-    holding.insert(kind);
-    auto it = open.find(kind);
-    if (it == open.end()) {
-      out.raised.push_back(raise(s, *parcel, issue, r.now));
-      continue;
-    }
-    std::string evidence = store::evidenceKey(issue.finding.evidence);
-    // Elapsed time grows on every poll; only new evidence is news.
-    if (evidence != it->second.evidence)
-      out.updated.push_back({it->second.id, issue.finding.kind, issue.finding.detail});
-    auto up = s.statements.get(
-        "UPDATE exceptions SET elapsed=?, detail=?, evidence=?, updated_at=? WHERE id=?");
-    up->bind(1, static_cast<int64_t>(issue.finding.elapsed.count()));
-    up->bind(2, issue.finding.detail);
-    up->bind(3, evidence);
-    up->bind(4, static_cast<int64_t>(secs(r.now)));
-    up->bind(5, static_cast<int64_t>(it->second.id));
-    up->exec();
-  }
-  for (const auto& [kind, e] : open)
-    if (!holding.count(kind))
-      resolve(s, e.id, exceptionKindFromString(kind).value_or(ExceptionKind::problem), r.now, out);
-  out.stage = assessment.stage;
-  updateParcel(s, r, out);
-  writeAlerts(s, *parcel, out, r.now);
+  auto plan = store::reconcile(*parcel, open, assessment, r.answered);
+  store::writeReconciliation(s, r, *parcel, plan, out);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // What one Store (one connection) keeps besides the connection: its prepared
 // statements, its dictionary cache and parsed message templates.
 #include "store/dictionary.h"
+#include "store/event_texts.h"
 #include "store/message_text.h"
 #include "store/statement_cache.h"
 #include "store/store.h"
@@ -13,9 +14,10 @@ namespace pw::store {
 
 struct State {
   State(SQLite::Database& db, const StoreOptions& o)
-      : statements(db), dict(statements), options(o) {}
+      : statements(db), dict(statements), texts(statements), options(o) {}
   StatementCache statements;
   Dictionary dict;
+  EventTexts texts;
   StoreOptions options;
   std::unordered_map<std::int64_t, MessageTemplatesRow> templates;  // by dict id
 

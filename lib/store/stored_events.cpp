@@ -88,34 +88,40 @@ bool wasDropped(State& s, std::int64_t parcelId, std::int64_t time, std::int64_t
 
 }  // namespace
 
+const char* const kStoredEventColumns =
+    "e.id, e.time, e.local_time, e.description, e.text_id, e.location_id, "
+    "e.kind_id, e.status_id, e.reason_id, e.signer_type_id, e.signer_id, e.province_id, "
+    "e.city_id, e.district_id";
+
+StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first) {
+  auto column = [&](int i) { return q.getColumn(first + i); };
+  auto text = [&](int i) { return s.dict.textOf(column(i).getInt64()); };
+  StoredEvent r;
+  r.id = column(0).getInt64();
+  TrackingEvent& e = r.event;
+  std::int64_t t = column(1).getInt64();
+  e.time = Timestamp(Seconds(t));
+  e.local_time = column(2).isNull() ? chinaTime(t) : column(2).getString();
+  r.text_id = column(4).getInt64();
+  // NULL unless another text holds its hash in `texts`.
+  e.description = column(3).isNull() ? s.texts.textOf(r.text_id) : column(3).getString();
+  r.location_id = column(5).getInt64();
+  e.location = text(5);
+  e.kind = eventKindFromString(text(6)).value_or(EventKind::unknown);
+  e.carrier_status = text(7);
+  e.reason = eventReasonFromString(text(8)).value_or(EventReason::none);
+  e.signer_type = signerTypeFromString(text(9)).value_or(SignerType::none);
+  e.signer = text(10);
+  e.place = {text(11), text(12), text(13)};
+  return r;
+}
+
 std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId) {
-  auto q = s.statements.get(
-      "SELECT e.id, e.time, e.local_time, COALESCE(e.description, t.text, ''), e.text_id, "
-      "e.location_id, e.kind_id, e.status_id, e.reason_id, e.signer_type_id, e.signer_id, "
-      "e.province_id, e.city_id, e.district_id FROM events e LEFT JOIN texts t ON t.id = e.text_id "
-      "WHERE e.parcel_id=? ORDER BY e.time, e.id");
+  auto q = s.statements.get(std::string("SELECT ") + kStoredEventColumns +
+                            " FROM events e WHERE e.parcel_id=? ORDER BY e.time, e.id");
   q->bind(1, static_cast<int64_t>(parcelId));
   std::vector<StoredEvent> out;
-  auto text = [&](int column) { return s.dict.textOf(q->getColumn(column).getInt64()); };
-  while (q->executeStep()) {
-    StoredEvent r;
-    r.id = q->getColumn(0).getInt64();
-    TrackingEvent& e = r.event;
-    std::int64_t t = q->getColumn(1).getInt64();
-    e.time = Timestamp(Seconds(t));
-    e.local_time = q->getColumn(2).isNull() ? chinaTime(t) : q->getColumn(2).getString();
-    e.description = q->getColumn(3).getString();
-    r.text_id = q->getColumn(4).getInt64();
-    r.location_id = q->getColumn(5).getInt64();
-    e.location = text(5);
-    e.kind = eventKindFromString(text(6)).value_or(EventKind::unknown);
-    e.carrier_status = text(7);
-    e.reason = eventReasonFromString(text(8)).value_or(EventReason::none);
-    e.signer_type = signerTypeFromString(text(9)).value_or(SignerType::none);
-    e.signer = text(10);
-    e.place = {text(11), text(12), text(13)};
-    out.push_back(std::move(r));
-  }
+  while (q->executeStep()) out.push_back(readStoredEvent(s, *q, 0));
   return out;
 }
 

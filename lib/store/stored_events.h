@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace SQLite {
+class Statement;
+}
+
 namespace pw::store {
 
 /// An event with its row and identity.
@@ -21,6 +25,11 @@ struct StoredEvent {
 
 /// The parcel's events, oldest first, equal times in the order they came.
 std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId);
+
+/// The columns readStoredEvent reads, of `events e` (descriptions from s.texts).
+extern const char* const kStoredEventColumns;
+/// One row of kStoredEventColumns, starting at column `first`.
+StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first);
 
 struct MergeCount {
   int added = 0;

@@ -10,6 +10,7 @@
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -476,4 +477,63 @@ TEST_F(Pipeline, ExceptionLinesACrashLeftUnwrittenAreReplayedAtStart) {
 
   restart();
   EXPECT_TRUE(alerts.lines.empty()) << "a replayed line is replayed once";
+}
+
+// A threshold change, then reassess --all: what the new threshold makes of
+// the stored timelines is raised and resolved, with the same alert lines as
+// a poll would write; a reassess with nothing changed writes nothing.
+TEST_F(Pipeline, ReassessAfterAThresholdChangeRaisesAndResolvesOnlyWhatChanged) {
+  ASSERT_TRUE(service->start());
+  std::vector<std::string> numbers = {"YT6000000000001", "YT6000000000002", "YT6000000000003"};
+  for (const auto& n : numbers) {
+    stalledHistory(n);
+    service->track({test::sampleParcel(n)});
+  }
+  runUntilIdle();
+  ASSERT_EQ(service->tasks({TaskState::open}).value().size(), 3u);
+  ASSERT_EQ(alerts.lines.size(), 6u);
+  auto job = [&] { return service->status().value().job; };
+
+  SQLite::Database probe((dir / "pw.db").string(), SQLite::OPEN_READONLY);
+  auto version = [&] { return probe.execAndGet("PRAGMA data_version").getInt64(); };
+  auto before = version();
+  ASSERT_EQ(service->reassess({.all = true}).value().background, 3u);
+  runUntilIdle();
+  EXPECT_EQ(job().result, "raised=0 resolved=0");
+  EXPECT_EQ(alerts.lines.size(), 6u);
+  EXPECT_EQ(version(), before) << "nothing changed, nothing written";
+
+  auto longer = config;
+  longer.rules.detection.stalled_after = hours(96);
+  service->reconfigure(std::make_shared<const Config>(longer));
+  service->reassess({.all = true}).value();
+  runUntilIdle();
+  EXPECT_EQ(job().result, "raised=0 resolved=3");
+  ASSERT_EQ(alerts.lines.size(), 12u);
+  for (std::size_t i = 6; i < 12; i += 2) {
+    EXPECT_EQ(alerts.lines[i].at("event"), "exception_resolved");
+    EXPECT_EQ(alerts.lines[i + 1].at("event"), "task_closed");
+  }
+  EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
+  EXPECT_EQ(store->counts().value().parcels_by_stage.at("in_transit"), 3);
+
+  service->reconfigure(std::make_shared<const Config>(config));
+  service->reassess({.all = true}).value();
+  runUntilIdle();
+  EXPECT_EQ(job().result, "raised=3 resolved=0");
+  ASSERT_EQ(alerts.lines.size(), 18u);
+  for (std::size_t i = 12; i < 18; i += 2) {
+    EXPECT_EQ(alerts.lines[i].at("event"), "exception_raised");
+    EXPECT_EQ(alerts.lines[i + 1].at("event"), "task_raised");
+  }
+  auto open = service->tasks({TaskState::open}).value();
+  ASSERT_EQ(open.size(), 3u);
+  for (const auto& t : open) EXPECT_EQ(t.kind, ExceptionKind::stalled);
+
+  // By kind: the parcels with that exception open, the same answer.
+  service->reconfigure(std::make_shared<const Config>(longer));
+  service->reassess({.kind = ExceptionKind::stalled}).value();
+  runUntilIdle();
+  EXPECT_EQ(job().result, "raised=0 resolved=3");
+  EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
 }

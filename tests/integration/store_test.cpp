@@ -7,6 +7,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
 #include <thread>
 
 using namespace pw;
@@ -470,4 +472,188 @@ INSERT INTO tasks (id, exception_id, parcel_id, kind, remedy, reason, message_zh
   EXPECT_EQ(again.rewritten, 0);
   EXPECT_TRUE(again.raised.empty());
   EXPECT_TRUE(again.updated.empty());
+}
+
+namespace {
+
+// A reassessment's rules for the page tests: what it decides follows from the
+// timeline and the claims alone, so two stores given the same data and the
+// same page must come to the same rows.
+Assessment pageRules(const Parcel& p, const Timeline& timeline, const ClaimFacts& claims) {
+  Assessment a;
+  a.stage = timeline.size() >= 3 ? ParcelStage::delivered : ParcelStage::in_transit;
+  if (timeline.size() % 2 == 1) {
+    Issue i = stallIssue(timeline.back().time);
+    i.finding.evidence = {timeline.back()};
+    i.finding.detail = "no scan since " + timeline.back().description;
+    a.issues.push_back(i);
+  }
+  if (claims.claimed_not_received || claims.buyer_claims > 1) {
+    Issue i = stallIssue(timeline.empty() ? p.shipped_at : timeline.front().time);
+    i.finding.kind = ExceptionKind::false_signed;
+    i.finding.detail = "claims " + std::to_string(claims.buyer_claims);
+    a.issues.push_back(i);
+  }
+  return a;
+}
+
+// N parcels, some with histories (one to three scans), open exceptions from a
+// first poll and claims; every store built with it holds the same rows.
+std::vector<std::int64_t> fillForPages(Store& store, int n) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < n; ++i) {
+    Parcel p = test::sampleParcel("YT30000000" + std::to_string(10000 + i));
+    p.buyer_id = "buyer-" + std::to_string(i % 4);
+    auto id = store.addParcel(p, at("2024-05-01T00:00:00Z")).value().id;
+    ids.push_back(id);
+    std::vector<TrackingEvent> events;
+    for (int k = 0; k < i % 4; ++k)
+      events.push_back(
+          ev("2024-05-0" + std::to_string(1 + k) + "T0" + std::to_string(i % 7) + ":00:00Z",
+             EventKind::arrived_hub, "到达 " + std::to_string(k)));
+    // The first poll had seen one scan less: its exceptions differ from a reassessment's.
+    std::vector<Issue> issues;
+    if (i % 3 == 0) issues.push_back(stallIssue(at("2024-05-01T00:00:00Z")));
+    store
+        .commitPoll(id, events, "0", at("2024-05-04T00:00:00Z"),
+                    [&](const Parcel&, const Timeline&) {
+                      return Assessment{ParcelStage::in_transit, issues};
+                    })
+        .value();
+    if (i % 5 == 0) store.addClaim(id, "没收到", at("2024-05-03T00:00:00Z")).value();
+  }
+  return ids;
+}
+
+// What a reassessment leaves behind, to compare two stores by.
+std::vector<std::string> rowsOf(const std::filesystem::path& file) {
+  SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+  std::vector<std::string> out;
+  for (const char* sql :
+       {"SELECT id || ' ' || stage || ' ' || IFNULL(next_poll_at, '-') FROM parcels ORDER BY id",
+        "SELECT id || ' ' || parcel_id || ' ' || kind || ' ' || elapsed || ' ' || detail || ' ' "
+        "|| evidence || ' ' || updated_at || ' ' || IFNULL(resolved_at, '-') FROM exceptions "
+        "ORDER BY id",
+        "SELECT id || ' ' || exception_id || ' ' || state || ' ' || updated_at FROM tasks ORDER BY "
+        "id",
+        "SELECT seq || ' ' || event || ' ' || payload FROM outbox ORDER BY seq"}) {
+    SQLite::Statement q(db, sql);
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  }
+  return out;
+}
+
+std::string describe(const Result<PollOutcome>& r) {
+  if (!r) return "error " + r.error().message;
+  std::string s = std::string(toString(r->stage));
+  for (const auto& t : r->raised) s += " raised " + std::to_string(t.exception_id);
+  for (auto id : r->resolved_ids) s += " resolved " + std::to_string(id);
+  for (const auto& u : r->updated) s += " updated " + std::to_string(u.exception_id);
+  for (const auto& c : r->closed_tasks) s += " closed " + std::to_string(c.task_id);
+  return s;
+}
+
+}  // namespace
+
+TEST_F(StoreTest, ReassessPageReadAtOnceDecidesAsParcelByParcel) {
+  auto other = SqliteStore::open(dir / "other.db").value();
+  other->addParcel(test::sampleParcel(), at("2024-05-01T00:00:00Z")).value();  // as the fixture's
+  auto ids = fillForPages(*store, 40);
+  ASSERT_EQ(fillForPages(*other, 40), ids);
+  ASSERT_EQ(rowsOf(dir / "pw.db"), rowsOf(dir / "other.db"));
+
+  // What each path showed the rules, by parcel.
+  std::map<std::int64_t, std::string> seenBulk, seenOne;
+  auto pageOf = [&](std::vector<std::int64_t> pick, std::map<std::int64_t, std::string>& seen) {
+    ReassessPage page;
+    for (auto id : pick) {
+      auto p = store->parcel(id);
+      page.parcels.push_back(p ? *p : Parcel{.id = id});
+    }
+    page.now = at("2024-05-06T00:00:00Z");
+    page.claims_since = at("2024-04-06T00:00:00Z");
+    page.assess = [&seen](const Parcel& p, const Timeline& t, const ClaimFacts& c) {
+      std::string s = p.tracking_number + " " + std::string(toString(p.stage)) + " claimed " +
+                      std::to_string(c.claimed_not_received) + " buyer " +
+                      std::to_string(c.buyer_claims);
+      for (const auto& e : t)
+        s += " | " + std::to_string(e.time.time_since_epoch().count()) + " " + e.description + " " +
+             std::string(toString(e.kind)) + " " + e.local_time;
+      seen[p.id] = s;
+      return pageRules(p, t, c);
+    };
+    return page;
+  };
+  // A page of consecutive parcels (read as one range), then a sparse one
+  // (read parcel by parcel) that reassesses some of them again.
+  std::vector<std::int64_t> sparse;
+  for (std::size_t i = 0; i < ids.size(); i += 13) sparse.push_back(ids[i]);
+  sparse.push_back(ids.back() + 1000);  // gone meanwhile: an error in its slot
+  for (const auto& pick : {std::vector<std::int64_t>(ids.begin(), ids.end() - 5), sparse}) {
+    auto bulk = store->reassessPage(pageOf(pick, seenBulk)).value();
+    auto one = other->Store::reassessPage(pageOf(pick, seenOne)).value();
+    ASSERT_EQ(bulk.size(), pick.size());
+    ASSERT_EQ(one.size(), pick.size());
+    for (std::size_t i = 0; i < pick.size(); ++i)
+      EXPECT_EQ(describe(bulk[i]), describe(one[i])) << "parcel " << pick[i];
+  }
+  EXPECT_FALSE(store->reassessPage(pageOf({ids.back() + 1000}, seenBulk)).value().front());
+  EXPECT_EQ(seenBulk, seenOne);
+  EXPECT_EQ(rowsOf(dir / "pw.db"), rowsOf(dir / "other.db"));
+  EXPECT_GT(store->counts().value().open_exceptions_by_kind.at("false_signed"), 0);
+}
+
+TEST_F(StoreTest, ReassessThatChangesNothingWritesNothing) {
+  commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
+  auto moving = store->addParcel(test::sampleParcel("YT2000000000009"), at("2024-05-01T00:00:00Z"))
+                    .value()
+                    .id;
+  store
+      ->commitPoll(moving, history, "0", at("2024-05-04T00:00:00Z"),
+                   [](const Parcel&, const Timeline&) {
+                     return Assessment{ParcelStage::in_transit, {}};
+                   })
+      .value();
+  SQLite::Database probe((dir / "pw.db").string(), SQLite::OPEN_READONLY);
+  auto version = [&] { return probe.execAndGet("PRAGMA data_version").getInt64(); };
+  auto rows = rowsOf(dir / "pw.db");
+  std::string detail = "stalled";
+  ReassessPage page;
+  page.parcels = {store->parcel(id).value(), store->parcel(moving).value()};
+  page.now = at("2024-05-05T00:00:00Z");
+  page.claims_since = at("2024-04-05T00:00:00Z");
+  page.assess = [&](const Parcel& p, const Timeline&, const ClaimFacts&) {
+    Assessment a{ParcelStage::in_transit, {}};
+    if (p.id == id) {
+      a.issues.push_back(stallIssue(at("2024-05-03T12:00:00Z")));
+      a.issues.back().finding.elapsed = hours(60);  // grown since the poll: not news
+      a.issues.back().finding.detail = detail;
+    }
+    return a;
+  };
+
+  auto v0 = version();
+  for (auto* path : {"bulk", "parcel by parcel"}) {
+    auto r = std::string(path) == "bulk" ? store->reassessPage(page).value()
+                                         : store->Store::reassessPage(page).value();
+    for (const auto& one : r) {
+      ASSERT_TRUE(one);
+      EXPECT_TRUE(one->raised.empty() && one->resolved.empty() && one->updated.empty()) << path;
+    }
+    EXPECT_EQ(version(), v0) << path << ": nothing changed, nothing written";
+    EXPECT_EQ(rowsOf(dir / "pw.db"), rows) << path;
+  }
+
+  // A detail that says more now (how long it has held) is rewritten, with
+  // its elapsed time, but is no news: no alert line.
+  detail = "stalled for 36h";
+  ASSERT_TRUE(store->reassessPage(page).value().front());
+  EXPECT_NE(version(), v0);
+  auto shown = store->exceptions(id).value();
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].finding.detail, "stalled for 36h");
+  EXPECT_EQ(shown[0].finding.elapsed, hours(60));
+  EXPECT_EQ(store->outboxHead().value(), 2) << "only the raise's two lines";
+  auto now = rowsOf(dir / "pw.db");
+  EXPECT_EQ(now.size(), rows.size());
 }

@@ -30,10 +30,9 @@ void prepareStatements(pqxx::connection_base& conn) {
                "RETURNING parcel_id, time, content_hash) "
                "INSERT INTO dropped_events SELECT parcel_id, time, content_hash FROM d "
                "ON CONFLICT DO NOTHING");
-  conn.prepare(
-      "pw_open_exceptions",
-      "SELECT kind, id, evidence, since FROM exceptions WHERE parcel_id = $1 AND resolved_at "
-      "IS NULL");
+  conn.prepare("pw_open_exceptions",
+               "SELECT kind, id, evidence, since, detail FROM exceptions WHERE parcel_id = $1 AND "
+               "resolved_at IS NULL");
   conn.prepare("pw_update_exception",
                "UPDATE exceptions SET elapsed = $2, detail = $3, evidence = $4, updated_at = $5 "
                "WHERE id = $1");
@@ -62,10 +61,10 @@ void prepareStatements(pqxx::connection_base& conn) {
                "leased_by = CASE WHEN leased_by = $8::text THEN NULL ELSE leased_by END, "
                "lease_until = CASE WHEN leased_by = $8::text THEN NULL ELSE lease_until END "
                "WHERE id = $1");
-  conn.prepare(
-      "pw_reassessed_parcel",
-      "UPDATE parcels SET stage = $2, "
-      "next_poll_at = CASE WHEN $3::boolean THEN NULL ELSE next_poll_at END WHERE id = $1");
+  conn.prepare("pw_reassessed_parcel",
+               "UPDATE parcels SET stage = $2, "
+               "next_poll_at = CASE WHEN $3::boolean THEN NULL ELSE next_poll_at END WHERE id = $1 "
+               "AND (stage <> $2 OR ($3::boolean AND next_poll_at IS NOT NULL))");
   conn.prepare("pw_poll_failed",
                "UPDATE parcels SET last_polled_at = $2, last_error = $3, "
                "poll_failures = poll_failures + 1, "

@@ -85,6 +85,7 @@ struct OpenException {
   std::int64_t id = 0;
   std::string evidence;
   std::int64_t since = 0;
+  std::string detail;
 };
 
 /// Drops events over the cap (eventsOverCap decides which, as on SQLite), remembering their
@@ -147,7 +148,8 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std
   std::vector<StoredEvent> stored = mergeEvents(tx, req, out);
   std::map<std::string, OpenException> open;
   for (const auto& row : tx.exec_prepared("pw_open_exceptions", req.parcel_id))
-    open[row[0].c_str()] = {row[1].as<std::int64_t>(), row[2].c_str(), row[3].as<std::int64_t>()};
+    open[row[0].c_str()] = {row[1].as<std::int64_t>(), row[2].c_str(), row[3].as<std::int64_t>(),
+                            row[4].c_str()};
   applyCap(tx, stored, open, eventCap);
   Timeline merged;
   merged.reserve(stored.size());
@@ -165,8 +167,11 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std
     holding.insert(kind);
     std::string evidence = evidenceJson(issue.finding);
     if (auto it = open.find(kind); it != open.end()) {
-      // Elapsed time grows on every poll; only new evidence is news.
-      if (evidence != it->second.evidence) {
+      // Elapsed time grows on every poll; only new evidence is news. A reassessment rewrites
+      // the row only when its evidence or detail changed (as on SQLite, store_commit.cpp).
+      bool news = evidence != it->second.evidence;
+      if (!req.answered && !news && issue.finding.detail == it->second.detail) continue;
+      if (news) {
         out.updated.push_back({it->second.id, issue.finding.kind, issue.finding.detail});
         updatedAlerts.push_back(exceptionUpdatedRecord(parcel.tracking_number, parcel.carrier,
                                                        it->second.id, issue.finding.kind,
@@ -223,9 +228,11 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std
   std::optional<std::int64_t> queriedAt;
   if (req.query) queriedAt = secs(req.query->at);
   if (!req.answered) {
-    // A reassessment: no answer came, so the last poll and the carrier's state stand.
-    tx.exec_prepared("pw_reassessed_parcel", req.parcel_id, std::string(toString(assessment.stage)),
-                     isFinal(assessment.stage));
+    // A reassessment: no answer came, so the last poll and the carrier's state stand; an
+    // unchanged stage is not written.
+    if (assessment.stage != parcel.stage || isFinal(assessment.stage))
+      tx.exec_prepared("pw_reassessed_parcel", req.parcel_id,
+                       std::string(toString(assessment.stage)), isFinal(assessment.stage));
   } else {
     tx.exec_prepared("pw_finish_parcel", req.parcel_id, std::string(toString(assessment.stage)),
                      req.carrier_state, now, isFinal(assessment.stage), next, queriedAt, req.node,

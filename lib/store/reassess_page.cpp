@@ -1,0 +1,28 @@
+// Store::reassessPage for a backend that reads a parcel at a time (the
+// PostgreSQL store): the claim facts per parcel, then commitBatch.
+#include "store/store.h"
+
+namespace pw {
+
+Result<std::vector<Result<PollOutcome>>> Store::reassessPage(const ReassessPage& page) {
+  std::vector<CommitRequest> requests;
+  requests.reserve(page.parcels.size());
+  for (const auto& p : page.parcels) {
+    ClaimFacts facts;
+    // As before pages: a claim that cannot be read counts as none.
+    if (auto claimed = hasClaim(p.id)) facts.claimed_not_received = *claimed;
+    if (p.buyer_id)
+      if (auto n = buyerClaims(*p.buyer_id, page.claims_since)) facts.buyer_claims = *n;
+    CommitRequest r;
+    r.parcel_id = p.id;
+    r.now = page.now;
+    r.answered = false;
+    r.assess = [assess = page.assess, facts](const Parcel& parcel, const Timeline& timeline) {
+      return assess(parcel, timeline, facts);
+    };
+    requests.push_back(std::move(r));
+  }
+  return commitBatch(std::move(requests));
+}
+
+}  // namespace pw

@@ -1,0 +1,132 @@
+#include "store/timeline_page.h"
+
+#include "store/parcel_row.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+namespace pw::store {
+
+namespace {
+
+std::int64_t secs(Timestamp t) { return t.time_since_epoch().count(); }
+
+// Reads the rows of parcels lo..hi into the page; rows of parcels in that
+// range but not in the page (delivered ones, when the page is the active
+// parcels) are skipped.
+class RangeReader {
+ public:
+  RangeReader(State& s, const std::vector<std::int64_t>& ids, std::vector<PageParcel>& page)
+      : s_(s), ids_(ids), page_(page) {}
+
+  void read(std::int64_t lo, std::int64_t hi, Timestamp claimsSince) {
+    parcels(lo, hi);
+    events(lo, hi);
+    exceptions(lo, hi);
+    claims(lo, hi, claimsSince);
+  }
+
+ private:
+  PageParcel* at(std::int64_t id) {
+    auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+    if (it == ids_.end() || *it != id) return nullptr;
+    return &page_[static_cast<std::size_t>(it - ids_.begin())];
+  }
+
+  void parcels(std::int64_t lo, std::int64_t hi) {
+    auto q = s_.statements.get(std::string("SELECT ") + kParcelColumns +
+                               " FROM parcels WHERE id BETWEEN ? AND ?");
+    q->bind(1, static_cast<int64_t>(lo));
+    q->bind(2, static_cast<int64_t>(hi));
+    while (q->executeStep())
+      if (auto* p = at(q->getColumn(0).getInt64())) p->parcel = readParcel(*q);
+  }
+
+  // In the index's order, by parcel and time: no sort in SQLite (see
+  // readTimelinePage for equal times).
+  void events(std::int64_t lo, std::int64_t hi) {
+    auto q = s_.statements.get(std::string("SELECT e.parcel_id, ") + kStoredEventColumns +
+                               " FROM events e WHERE e.parcel_id BETWEEN ? AND ? "
+                               "ORDER BY e.parcel_id, e.time");
+    q->bind(1, static_cast<int64_t>(lo));
+    q->bind(2, static_cast<int64_t>(hi));
+    std::int64_t last = 0;
+    PageParcel* p = nullptr;
+    while (q->executeStep()) {
+      std::int64_t id = q->getColumn(0).getInt64();
+      if (id != last) p = at(id), last = id;
+      if (p) p->events.push_back(readStoredEvent(s_, *q, 1));
+    }
+  }
+
+  void exceptions(std::int64_t lo, std::int64_t hi) {
+    auto q = s_.statements.get(
+        "SELECT parcel_id, kind, id, evidence, detail, since FROM exceptions "
+        "WHERE parcel_id BETWEEN ? AND ? AND resolved_at IS NULL");
+    q->bind(1, static_cast<int64_t>(lo));
+    q->bind(2, static_cast<int64_t>(hi));
+    while (q->executeStep())
+      if (auto* p = at(q->getColumn(0).getInt64()))
+        p->open[q->getColumn(1).getString()] = {
+            q->getColumn(2).getInt64(), q->getColumn(3).getString(), q->getColumn(4).getString(),
+            q->getColumn(5).getInt64()};
+  }
+
+  // As hasClaim and buyerClaims answer them, for every parcel of the range.
+  void claims(std::int64_t lo, std::int64_t hi, Timestamp since) {
+    {
+      auto q = s_.statements.get("SELECT parcel_id FROM claims WHERE parcel_id BETWEEN ? AND ?");
+      q->bind(1, static_cast<int64_t>(lo));
+      q->bind(2, static_cast<int64_t>(hi));
+      while (q->executeStep())
+        if (auto* p = at(q->getColumn(0).getInt64())) p->claims.claimed_not_received = true;
+    }
+    std::unordered_map<std::string, int> byBuyer;
+    auto q = s_.statements.get(
+        "SELECT buyer_id, COUNT(*) FROM claims WHERE created_at >= ? AND buyer_id IN "
+        "(SELECT buyer_id FROM parcels WHERE id BETWEEN ? AND ? AND buyer_id IS NOT NULL) "
+        "GROUP BY buyer_id");
+    q->bind(1, static_cast<int64_t>(secs(since)));
+    q->bind(2, static_cast<int64_t>(lo));
+    q->bind(3, static_cast<int64_t>(hi));
+    while (q->executeStep()) byBuyer[q->getColumn(0).getString()] = q->getColumn(1).getInt();
+    if (byBuyer.empty()) return;
+    for (auto& p : page_)
+      if (p.parcel && p.parcel->buyer_id && p.parcel->id >= lo && p.parcel->id <= hi)
+        if (auto it = byBuyer.find(*p.parcel->buyer_id); it != byBuyer.end())
+          p.claims.buyer_claims = it->second;
+  }
+
+  State& s_;
+  const std::vector<std::int64_t>& ids_;
+  std::vector<PageParcel>& page_;
+};
+
+}  // namespace
+
+std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_t>& ids,
+                                         Timestamp claimsSince) {
+  std::vector<PageParcel> page(ids.size());
+  if (ids.empty()) return page;
+  RangeReader reader(s, ids, page);
+  // A page of consecutive active parcels is read as one range; a sparse one
+  // (the parcels with an open exception of one kind) parcel by parcel, so
+  // that the rows of the parcels between are not read.
+  auto span = ids.back() - ids.front() + 1;
+  if (span <= 4 * static_cast<std::int64_t>(ids.size()) + 64) {
+    reader.read(ids.front(), ids.back(), claimsSince);
+  } else {
+    for (auto id : ids) reader.read(id, id, claimsSince);
+  }
+  // Equal times in the order they came (by id), as loadTimeline has them.
+  for (auto& p : page)
+    std::sort(p.events.begin(), p.events.end(), [](const auto& a, const auto& b) {
+      return a.event.time != b.event.time ? a.event.time < b.event.time : a.id < b.id;
+    });
+  return page;
+}
+
+}  // namespace pw::store
