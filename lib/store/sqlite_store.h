@@ -21,6 +21,7 @@
 // SQLiteCpp throws; nothing leaves this class as an exception: every failure
 // is a Result.
 #include "store/store.h"
+#include "store/wal_checkpointer.h"
 
 #include <filesystem>
 #include <memory>
@@ -113,6 +114,8 @@ class SqliteStore final : public Store {
                                                      const char* what);
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<store::State> s_;
+  // Last: stopped before the connection it works beside is closed.
+  std::unique_ptr<store::WalCheckpointer> checkpointer_;
 };
 
 }  // namespace pw

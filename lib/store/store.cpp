@@ -193,7 +193,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
       return makeError(ErrorCode::io, e.what());
     }
     db->exec("PRAGMA foreign_keys=ON");
-    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), options));
+    bool onDisk = !file.empty() && file != ":memory:";
+    if (onDisk && options.checkpoint_every.count() > 0) {
+      // The checkpointer thread keeps the log short; SQLite's own checkpoint
+      // in the commit stays only as a backstop should that thread fall behind
+      // (64 MiB of log).
+      db->exec("PRAGMA wal_autocheckpoint=16384");
+    }
+    auto store = std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), options));
+    if (onDisk && options.checkpoint_every.count() > 0)
+      store->checkpointer_ =
+          std::make_unique<store::WalCheckpointer>(file, options.checkpoint_every);
+    return store;
   }
 }
 

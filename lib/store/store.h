@@ -158,6 +158,10 @@ struct StoreOptions {
   int cache_mib = 64;
   /// How long a write waits for the other connection's write transaction.
   std::chrono::milliseconds busy_timeout{5000};
+  /// How often a thread of the store's own moves the write-ahead log into
+  /// the database file (store/wal_checkpointer.h); 0: the committing
+  /// connection does it, inside its commits, as SQLite does by default.
+  std::chrono::milliseconds checkpoint_every{500};
 };
 
 /// An exception with the parcel it belongs to, for export.
