@@ -12,19 +12,10 @@
 namespace pw {
 namespace {
 
-TrackingEvent scan(int i) {
-  TrackingEvent e;
-  e.time = Timestamp(Seconds(1714521600 + i * 60));
-  e.local_time = "x";
-  e.description = "【杭州市】快件已到达 杭州转运中心 " + std::to_string(i);
-  e.kind = EventKind::arrived_hub;
-  return e;
-}
-
 CommitRequest requestFor(std::int64_t parcelId, int event) {
   CommitRequest r;
   r.parcel_id = parcelId;
-  r.events = {scan(event)};
+  r.events = {test::hubScan(event)};
   r.carrier_state = "0";
   r.now = Timestamp(Seconds(1714600000));
   r.assess = [](const Parcel&, const Timeline&) { return Assessment{ParcelStage::in_transit, {}}; };

@@ -15,15 +15,6 @@
 namespace pw {
 namespace {
 
-TrackingEvent scan(int i) {
-  TrackingEvent e;
-  e.time = Timestamp(Seconds(1714521600 + i * 60));
-  e.local_time = "x";
-  e.description = "【杭州市】快件已到达 杭州转运中心 " + std::to_string(i);
-  e.kind = EventKind::arrived_hub;
-  return e;
-}
-
 Assessment inTransit(const Parcel&, const Timeline&) {
   return Assessment{ParcelStage::in_transit, {}};
 }
@@ -42,9 +33,9 @@ int logFramesAfterAPause(const std::filesystem::path& file,
     ids.push_back(
         store->addParcel(test::sampleParcel("YT77" + std::to_string(100000 + i)), now).value().id);
   for (int round = 0; round < 5; ++round)
-    for (auto id : ids) store->commitPoll(id, {scan(round)}, "0", now, inTransit).value();
+    for (auto id : ids) store->commitPoll(id, {test::hubScan(round)}, "0", now, inTransit).value();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  store->commitPoll(ids[0], {scan(5)}, "0", now, inTransit).value();
+  store->commitPoll(ids[0], {test::hubScan(5)}, "0", now, inTransit).value();
   for (auto id : ids) EXPECT_GE(store->timeline(id).value().size(), 5u);
   SQLite::Database probe(file.string(), SQLite::OPEN_READWRITE);
   SQLite::Statement q(probe, "PRAGMA wal_checkpoint(PASSIVE)");

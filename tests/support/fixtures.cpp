@@ -10,6 +10,15 @@ namespace pw::test {
 
 Timestamp at(const std::string& rfc3339) { return parseRfc3339(rfc3339).value(); }
 
+TrackingEvent hubScan(int i) {
+  TrackingEvent e;
+  e.time = Timestamp(Seconds(1714521600 + i * 60));
+  e.local_time = "x";
+  e.description = "【杭州市】快件已到达 杭州转运中心 " + std::to_string(i);
+  e.kind = EventKind::arrived_hub;
+  return e;
+}
+
 Parcel sampleParcel(const std::string& trackingNumber, const std::string& shippedAt) {
   Parcel p;
   p.tracking_number = trackingNumber;

@@ -28,6 +28,10 @@ class FakeClock final : public Clock {
 /// 2024-05-06T12:00:00Z and friends, for readable tests.
 Timestamp at(const std::string& rfc3339);
 
+/// The i-th hub arrival of a made-up trunk leg, a minute apart from
+/// 2024-05-01 (distinct texts, so each is a new event).
+TrackingEvent hubScan(int i);
+
 Parcel sampleParcel(const std::string& trackingNumber = "YT1234567890123",
                     const std::string& shippedAt = "2024-05-01T02:00:00Z");
 
