@@ -3,6 +3,7 @@
 // Kuaidi100's format, and deadline-bounded waits.
 #include "common/clock.h"
 #include "model/parcel.h"
+#include "model/tracking_event.h"
 #include "support/printers.h"
 
 #include <gtest/gtest.h>
