@@ -404,26 +404,26 @@ void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
   std::optional<CommitPlan> shared;
   if (leases_) shared = CommitPlan{leases_->settings().node, plan};
   bool invalid = snapshot->invalid_number;
-  pipeline_.applyAsync(parcel, carrier, *snapshot, now, noResult, std::move(shared),
-                       [this, parcel, plan, carrier, noResult, invalid,
-                        finish = std::move(finish)](Result<PollOutcome> outcome) {
-                         const std::string& tn = parcel.tracking_number;
-                         if (!outcome) {
-                           // Not the carrier's fault: this parcel waits, the aggregator does not.
-                           scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});
-                           if (leases_) leases_->settle(parcel.id);
-                           return finish("store_error");
-                         }
-                         if (leases_)
-                           leases_->committed(parcel.id);
-                         else
-                           plan(*outcome);
-                         if (isFinal(outcome->stage))
-                           logger("poll")->info("PARCEL_FINAL parcel={} stage={}: no longer polled",
-                                                tn, toString(outcome->stage));
-                         if (noResult) return finish("no_result");
-                         finish(invalid ? "unknown_number" : "ok");
-                       });
+  pipeline_.apply(parcel, carrier, *snapshot, now, noResult, std::move(shared),
+                  [this, parcel, plan, carrier, noResult, invalid,
+                   finish = std::move(finish)](Result<PollOutcome> outcome) {
+                    const std::string& tn = parcel.tracking_number;
+                    if (!outcome) {
+                      // Not the carrier's fault: this parcel waits, the aggregator does not.
+                      scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});
+                      if (leases_) leases_->settle(parcel.id);
+                      return finish("store_error");
+                    }
+                    if (leases_)
+                      leases_->committed(parcel.id);
+                    else
+                      plan(*outcome);
+                    if (isFinal(outcome->stage))
+                      logger("poll")->info("PARCEL_FINAL parcel={} stage={}: no longer polled", tn,
+                                           toString(outcome->stage));
+                    if (noResult) return finish("no_result");
+                    finish(invalid ? "unknown_number" : "ok");
+                  });
 }
 
 void PollLoop::finishPoll(std::int64_t parcelId, const std::string& trackingNumber) {

@@ -201,7 +201,7 @@ void PollingService::acceptPush(std::string_view source, const std::string& trac
   bool shared = loop_.leases() != nullptr;
   std::optional<CommitPlan> commitPlan;
   if (shared) commitPlan = CommitPlan{"", plan};
-  pipeline_.applyAsync(
+  pipeline_.apply(
       parcel, source, *snap, now, false, std::move(commitPlan),
       [this, parcel, plan, shared, done = std::move(done)](Result<PollOutcome> outcome) {
         if (shared) {

@@ -38,9 +38,8 @@ void ResultPipeline::warnDropped(const Parcel& parcel, std::string_view source,
                              parcel.tracking_number, w));
 }
 
-CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, std::string_view /*source*/,
-                                            const CarrierSnapshot& snap, Timestamp now,
-                                            bool noResult) const {
+CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, const CarrierSnapshot& snap,
+                                            Timestamp now, bool noResult) const {
   AssessContext context = contextFor(parcel, now);
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
@@ -59,29 +58,11 @@ CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, std::string_vi
   return r;
 }
 
-Result<PollOutcome> ResultPipeline::apply(const Parcel& parcel, std::string_view source,
-                                          const CarrierSnapshot& snap, Timestamp now, bool noResult,
-                                          const CommitPlan* plan) {
+void ResultPipeline::apply(const Parcel& parcel, std::string_view source,
+                           const CarrierSnapshot& snap, Timestamp now, bool noResult,
+                           std::optional<CommitPlan> plan, Done done) {
   warnDropped(parcel, source, snap);
-  CommitRequest r = answerRequest(parcel, source, snap, now, noResult);
-  Result<PollOutcome> outcome = makeError(ErrorCode::internal, "not committed");
-  if (!plan) {
-    outcome = store_.commitPoll(parcel.id, r.events, r.carrier_state, now, r.assess);
-  } else {
-    r.node = plan->node;
-    r.plan_next = plan->plan_next;
-    auto batch = store_.commitBatch({std::move(r)});
-    outcome = batch ? std::move(batch->front()) : Result<PollOutcome>(batch.error());
-  }
-  settled(parcel, source, snap.events.size(), outcome, now);
-  return outcome;
-}
-
-void ResultPipeline::applyAsync(const Parcel& parcel, std::string_view source,
-                                const CarrierSnapshot& snap, Timestamp now, bool noResult,
-                                std::optional<CommitPlan> plan, Done done) {
-  warnDropped(parcel, source, snap);
-  CommitRequest r = answerRequest(parcel, source, snap, now, noResult);
+  CommitRequest r = answerRequest(parcel, snap, now, noResult);
   if (plan) {
     r.node = std::move(plan->node);
     r.plan_next = std::move(plan->plan_next);

@@ -2,8 +2,8 @@
 // What an aggregator's answer becomes, the same for a poll and a push:
 // detection and remedies over the merged timeline inside one store
 // transaction, then the alert and log lines for what changed. The caller
-// acknowledges a push only after apply() returned (or applyAsync()'s `done`
-// ran), so nothing acknowledged can be lost.
+// acknowledges a push only after apply()'s `done` ran, so nothing
+// acknowledged can be lost.
 #include "carriers/carrier_codec.h"
 #include "common/log.h"
 #include "config/config.h"
@@ -33,17 +33,13 @@ class ResultPipeline {
                  LogLimiter& limiter, std::shared_ptr<const Config> config);
   void reconfigure(std::shared_ptr<const Config> config) { config_ = std::move(config); }
 
-  /// Commits one answer for `parcel`; `noResult` when the aggregator knew
-  /// nothing of the number yet (its snapshot is then empty).
-  Result<PollOutcome> apply(const Parcel& parcel, std::string_view source,
-                            const CarrierSnapshot& snapshot, Timestamp now, bool noResult = false,
-                            const CommitPlan* plan = nullptr);
-  /// The same through the group commit: the answer shares a transaction with
-  /// the others ready in this turn of the loop; `done` runs after it committed
-  /// (alert lines already written), on the loop. `plan` is kept until then.
-  void applyAsync(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snapshot,
-                  Timestamp now, bool noResult, std::optional<CommitPlan> plan, Done done);
-  const GroupCommit& groupCommit() const { return group_; }
+  /// Commits one answer for `parcel` through the group commit: it shares a
+  /// transaction with the others ready in this turn of the loop; `done` runs
+  /// after that committed (alert lines already written), on the loop.
+  /// `noResult` when the aggregator knew nothing of the number yet (its
+  /// snapshot is then empty); `plan` is kept until the commit.
+  void apply(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snapshot,
+             Timestamp now, bool noResult, std::optional<CommitPlan> plan, Done done);
   /// Detection and remedies again over the stored timeline with the current
   /// configuration, no carrier query (reassess, a buyer's claim).
   Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);
@@ -56,8 +52,8 @@ class ResultPipeline {
   AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
   /// A reassessment of `parcels` (ascending ids) with the current configuration.
   ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
-  CommitRequest answerRequest(const Parcel& parcel, std::string_view source,
-                              const CarrierSnapshot& snapshot, Timestamp now, bool noResult) const;
+  CommitRequest answerRequest(const Parcel& parcel, const CarrierSnapshot& snapshot, Timestamp now,
+                              bool noResult) const;
   void warnDropped(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snap);
   void settled(const Parcel& parcel, std::string_view source, std::size_t events,
                const Result<PollOutcome>& outcome, Timestamp now);
