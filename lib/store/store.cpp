@@ -182,6 +182,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA journal_size_limit=67108864");
     db->exec("PRAGMA cache_size=-" + std::to_string(options.cache_mib * 1024));
+    // Each result of a group commit runs in a savepoint, and a savepoint
+    // copies every page it touches into a sub-journal; on the default temp
+    // store that journal spills to a temporary file after 64 KiB, so a batch
+    // wrote most of its pages twice, through the kernel, before its commit.
+    // In memory it is bounded by one transaction's pages.
+    db->exec("PRAGMA temp_store=MEMORY");
     db->createFunction("pw_hash", 1, true, nullptr, &sqlContentHash);
     // Off while tables are rebuilt (a foreign key check per moved row, and
     // DROP TABLE would delete row by row); it cannot change inside a transaction.
