@@ -7,7 +7,9 @@
 
 namespace pw {
 
-GroupCommit::GroupCommit(boost::asio::io_context& io, Store& store) : io_(io), store_(store) {}
+GroupCommit::GroupCommit(boost::asio::io_context& io, Store& store,
+                         std::function<void()> afterBatch)
+    : io_(io), store_(store), after_batch_(std::move(afterBatch)) {}
 
 GroupCommit::~GroupCommit() { *alive_ = false; }
 
@@ -19,11 +21,29 @@ void GroupCommit::submit(CommitRequest request, Done done) {
 void GroupCommit::schedule() {
   if (posted_ || pending_.empty()) return;
   posted_ = true;
+  seen_ = pending_.size();
+  turns_ = 0;
+  post();
+}
+
+void GroupCommit::post() {
   // Posted, not run here: results whose answers are ready in this turn of the
   // loop queue up behind it and share the transaction.
   boost::asio::post(io_, [this, alive = alive_] {
-    if (*alive) flush();
+    if (*alive) gather();
   });
+}
+
+void GroupCommit::gather() {
+  // Asio looks at the sockets again before it runs a handler posted now, so
+  // another turn is worth it while the last one brought results.
+  bool grew = pending_.size() > seen_;
+  if (grew && pending_.size() < kMaxBatch && ++turns_ < kMaxGatherTurns) {
+    seen_ = pending_.size();
+    post();
+    return;
+  }
+  flush();
 }
 
 void GroupCommit::flush() {
@@ -51,6 +71,7 @@ void GroupCommit::flush() {
     if ((*results)[i]) ++committed_;
     dones[i](std::move((*results)[i]));
   }
+  if (*alive && after_batch_) after_batch_();
 }
 
 }  // namespace pw

@@ -7,6 +7,12 @@
 // one post to the loop. A result's continuation runs only after the
 // transaction that holds it committed, so whatever the caller acknowledges
 // then (a push's HTTP answer) is already durable.
+//
+// Before it commits, the group lets the loop take another look at its
+// sockets for as long as that brought more results (a few turns at most):
+// answers reach the loop one reactor pass at a time, and a transaction per
+// pass cost a commit and a log write of the same B-tree pages for every one
+// or two results.
 #include "store/store.h"
 
 #include <boost/asio/io_context.hpp>
@@ -27,8 +33,12 @@ class GroupCommit {
   /// bounded by its producers (poll.max_in_flight requests, one push per open
   /// push connection).
   static constexpr std::size_t kMaxBatch = 64;
+  /// Turns of the loop a batch may wait for more results: each is one
+  /// non-blocking look at the sockets, so a lone result waits microseconds.
+  static constexpr int kMaxGatherTurns = 8;
 
-  GroupCommit(boost::asio::io_context& io, Store& store);
+  /// `afterBatch` runs once the continuations of a transaction's results ran.
+  GroupCommit(boost::asio::io_context& io, Store& store, std::function<void()> afterBatch = {});
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -47,12 +57,17 @@ class GroupCommit {
     Done done;
   };
   void schedule();
+  void post();
+  void gather();
   void flush();
 
   boost::asio::io_context& io_;
   Store& store_;
+  std::function<void()> after_batch_;
   std::deque<Item> pending_;
   bool posted_ = false;
+  std::size_t seen_ = 0;  // pending_ at the previous turn of gather()
+  int turns_ = 0;
   std::uint64_t transactions_ = 0;
   std::uint64_t committed_ = 0;
   // A flush posted before this object is gone must not run on it.

@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <functional>
+#include <string>
 
 namespace pw {
 namespace {
@@ -72,6 +76,57 @@ TEST_F(GroupCommitTest, AFlushTakesABoundedBatchAndTheRestFollows) {
   io.run();
   EXPECT_EQ(told, ids.size());
   EXPECT_EQ(group.transactions(), 2u);
+}
+
+TEST_F(GroupCommitTest, ResultsArrivingOverTurnsThatEachBringMoreShareOneTransaction) {
+  auto ids = addParcels(3);
+  GroupCommit group(io, *store);
+  std::size_t told = 0;
+  auto done = [&](Result<PollOutcome> r) {
+    EXPECT_TRUE(r);
+    ++told;
+  };
+  // As answers reach the loop: one per turn, each turn after the last.
+  boost::asio::post(io, [&] {
+    group.submit(requestFor(ids[1], 1), done);
+    boost::asio::post(io, [&] { group.submit(requestFor(ids[2], 1), done); });
+  });
+  group.submit(requestFor(ids[0], 1), done);
+  io.run();
+  EXPECT_EQ(told, 3u);
+  EXPECT_EQ(group.transactions(), 1u);
+}
+
+TEST_F(GroupCommitTest, ABatchWaitsOnlyABoundedNumberOfTurns) {
+  const int n = GroupCommit::kMaxGatherTurns * 3;
+  auto ids = addParcels(n);
+  GroupCommit group(io, *store);
+  std::size_t told = 0;
+  std::size_t toldAtFirstCommit = 0;
+  // A result in every turn, never a quiet one: commits still happen.
+  std::function<void(int)> next = [&](int i) {
+    if (i == n) return;
+    group.submit(requestFor(ids[static_cast<std::size_t>(i)], 1), [&](Result<PollOutcome> r) {
+      EXPECT_TRUE(r);
+      if (++told == 1) toldAtFirstCommit = group.committed();
+    });
+    boost::asio::post(io, [&, i] { next(i + 1); });
+  };
+  next(0);
+  io.run();
+  EXPECT_EQ(told, static_cast<std::size_t>(n));
+  EXPECT_LE(toldAtFirstCommit, static_cast<std::size_t>(GroupCommit::kMaxGatherTurns) + 1);
+  EXPECT_GE(group.transactions(), 3u);
+}
+
+TEST_F(GroupCommitTest, TheAfterBatchHookRunsOnceAfterTheContinuations) {
+  auto ids = addParcels(3);
+  std::vector<std::string> seen;
+  GroupCommit group(io, *store, [&] { seen.push_back("batch"); });
+  for (auto id : ids)
+    group.submit(requestFor(id, 1), [&](Result<PollOutcome>) { seen.push_back("result"); });
+  io.run();
+  EXPECT_EQ(seen, (std::vector<std::string>{"result", "result", "result", "batch"}));
 }
 
 TEST_F(GroupCommitTest, OneBadResultFailsAloneAndTheOthersCommit) {
