@@ -57,7 +57,15 @@ void AlertEmitter::announce(const Parcel& parcel, const PollOutcome& outcome, Ti
   }
   for (const auto& c : outcome.closed_tasks)
     emit(taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
-  markWritten(written, now);
+  if (written.empty()) return;
+  unmarked_.append(written);
+  unmarked_at_ = now;
+}
+
+void AlertEmitter::flushMarks() {
+  if (unmarked_.empty()) return;
+  markWritten(unmarked_, unmarked_at_);
+  unmarked_.clear();
 }
 
 void AlertEmitter::markWritten(const AlertMarks& marks, Timestamp now) {

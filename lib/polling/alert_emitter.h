@@ -18,7 +18,13 @@ class AlertEmitter {
   AlertEmitter(AlertSink& sink, Store& store, const Clock& clock, PollCounters& counters);
 
   /// Lines for one committed poll or push result, in the order they happened.
+  /// The store learns they were written at the next flushMarks().
   void announce(const Parcel& parcel, const PollOutcome& outcome, Timestamp now);
+  /// Tells the store, in one transaction, which announced lines reached the
+  /// disk. Called after each group of results: a transaction per result
+  /// cost as much as the result's own commit, and a crash before it only
+  /// replays those lines (they "may repeat, never vanish").
+  void flushMarks();
   /// One line; false when it is kept for later (the disk is full, say).
   bool emit(const boost::json::object& record);
   /// Writes kept lines (called every second while some are kept).
@@ -36,6 +42,8 @@ class AlertEmitter {
   PollCounters& counters_;
   bool backlog_ = false;
   AlertMarks awaiting_disk_;  // lines kept in memory, not yet written
+  AlertMarks unmarked_;       // lines written, not yet marked in the store
+  Timestamp unmarked_at_{};
 };
 
 }  // namespace pw

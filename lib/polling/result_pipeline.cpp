@@ -15,7 +15,7 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       alerts_(alerts),
       limiter_(limiter),
       config_(std::move(config)),
-      group_(io, store) {}
+      group_(io, store, [this] { alerts_.flushMarks(); }) {}
 
 AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
   AssessContext context;
@@ -141,6 +141,7 @@ std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parc
       subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcel={} error={}",
                                       parcels[i].tracking_number, outcome.error().message);
   }
+  alerts_.flushMarks();
   return out;
 }
 

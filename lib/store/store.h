@@ -179,6 +179,11 @@ struct AlertMarks {
   std::vector<std::int64_t> resolved;
   bool empty() const { return tasks.empty() && raised.empty() && resolved.empty(); }
   void clear() { *this = AlertMarks{}; }
+  void append(const AlertMarks& more) {
+    tasks.insert(tasks.end(), more.tasks.begin(), more.tasks.end());
+    raised.insert(raised.end(), more.raised.begin(), more.raised.end());
+    resolved.insert(resolved.end(), more.resolved.begin(), more.resolved.end());
+  }
 };
 
 /// A raised exception whose lines (one or both) a crash may have lost.
