@@ -38,7 +38,8 @@ PollLoop::PollLoop(asio::io_context& io, Store& store, HttpClient& http, const C
       counters_(counters),
       limiter_(limiter),
       config_(std::move(config)),
-      drain_timer_(io) {
+      drain_timer_(io),
+      decode_(io, DecodePool::defaultThreads()) {
   buildRegistry();
   if (auto* queue = store_.sharedQueue()) {
     leases_.emplace(*queue, store_, scheduler_, clock_);
@@ -282,17 +283,44 @@ void PollLoop::onResponse(std::int64_t parcelId, const std::shared_ptr<const Car
                           Result<HttpResponse> response) {
   if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
   observeLatency(codec->name(), response);
-  Result<CarrierSnapshot> snap =
-      response ? codec->parseQuery(*response) : Result<CarrierSnapshot>(response.error());
-  settle(parcelId, codec, response, std::move(snap));
+  if (!response) {
+    settle(parcelId, codec, response, Result<CarrierSnapshot>(response.error()));
+    return;
+  }
+  struct Decoded {
+    Result<HttpResponse> response;
+    std::optional<Result<CarrierSnapshot>> snap;
+  };
+  auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
+  decode_.run([d, codec] { d->snap.emplace(codec->parseQuery(*d->response)); },
+              [this, d, parcelId, codec] {
+                if (!in_flight_.count(parcelId)) return;  // abandoned by a drain meanwhile
+                settle(parcelId, codec, d->response, std::move(*d->snap));
+              });
 }
 
 void PollLoop::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
                                const std::shared_ptr<const CarrierCodec>& codec,
                                Result<HttpResponse> response) {
   observeLatency(codec->name(), response);
-  auto batch = response ? codec->parseBatch(*response)
-                        : Result<CarrierCodec::BatchResults>(response.error());
+  if (!response) {
+    settleBatch(idOf, codec, response, Result<CarrierCodec::BatchResults>(response.error()));
+    return;
+  }
+  struct Decoded {
+    Result<HttpResponse> response;
+    std::optional<Result<CarrierCodec::BatchResults>> batch;
+  };
+  auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
+  decode_.run(
+      [d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
+      [this, d, idOf, codec] { settleBatch(idOf, codec, d->response, std::move(*d->batch)); });
+}
+
+void PollLoop::settleBatch(const std::map<std::string, std::int64_t>& idOf,
+                           const std::shared_ptr<const CarrierCodec>& codec,
+                           const Result<HttpResponse>& response,
+                           Result<CarrierCodec::BatchResults> batch) {
   std::map<std::string, Result<CarrierSnapshot>> byNumber;
   if (batch)
     for (auto& [number, snap] : *batch) byNumber.emplace(number, std::move(snap));

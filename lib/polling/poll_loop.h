@@ -4,14 +4,16 @@
 // share a request), turns each answer into an outcome the Scheduler learns
 // from (success, a number the carrier does not know, a failure that backs
 // off or opens the aggregator's breaker) and hands good answers to the
-// ResultPipeline. Everything runs on the io_context's thread; no step does
-// work proportional to the number of parcels.
+// ResultPipeline. Everything runs on the io_context's thread but the decoding
+// of answers (a DecodePool); no step does work proportional to the number of
+// parcels.
 #include "carriers/carrier_registry.h"
 #include "common/clock.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "polling/cluster_leases.h"
+#include "polling/decode_pool.h"
 #include "polling/result_pipeline.h"
 #include "polling/scheduler.h"
 #include "polling/service_api.h"
@@ -83,6 +85,9 @@ class PollLoop {
   void onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
                        const std::shared_ptr<const CarrierCodec>& codec,
                        Result<HttpResponse> response);
+  void settleBatch(const std::map<std::string, std::int64_t>& idOf,
+                   const std::shared_ptr<const CarrierCodec>& codec,
+                   const Result<HttpResponse>& response, Result<CarrierCodec::BatchResults> batch);
   void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
               const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
   /// What one parcel's answer means. The outcome of a poll ("ok", "http_error", ...) for the
@@ -119,6 +124,8 @@ class PollLoop {
   std::function<void()> drained_;
   std::optional<ClusterLeases> leases_;  // a shared queue (PostgreSQL): claim before polling
   bool claim_idle_ = false;              // the last claim found fewer due parcels than asked
+  // Last: joined before anything its continuations use is gone.
+  DecodePool decode_;
 };
 
 }  // namespace pw
