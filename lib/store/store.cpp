@@ -532,7 +532,7 @@ Result<NotificationTask> SqliteStore::setTaskState(std::int64_t taskId, TaskStat
       q->executeStep();
       task = readTask(*s_, *q);
     }
-    store::writeOutbox(*s_, now, taskUpdatedRecord(task, outcome, now));
+    store::writeTaskLine(*s_, now, task, taskUpdatedRecord(task, outcome, now));
     tx.commit();
     return task;
   });
