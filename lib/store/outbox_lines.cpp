@@ -53,6 +53,11 @@ std::optional<std::int64_t> optionalInt(const SQLite::Column& c) {
   return c.getInt64();
 }
 
+// Whether the line shows the task's message: an exception_raised line does not, and reading
+// it then renders none (the writer checks its lines without it too, so a record that starts
+// to show it is not kept in form 2 until this says so).
+bool showsMessage(std::string_view event) { return event != "exception_raised"; }
+
 // A task's fields as its row keeps them (or as a deleted task left them in the payload).
 struct TaskColumns {
   std::int64_t id = 0, exception_id = 0;
@@ -63,7 +68,7 @@ struct TaskColumns {
 };
 
 // As readTask (store.cpp) reads a task row.
-NotificationTask taskOf(State& s, const TaskColumns& c) {
+NotificationTask taskOf(State& s, const TaskColumns& c, bool withMessage) {
   NotificationTask t;
   t.id = c.id;
   t.exception_id = c.exception_id;
@@ -71,7 +76,9 @@ NotificationTask taskOf(State& s, const TaskColumns& c) {
   t.kind = exceptionKindFromString(c.kind).value_or(ExceptionKind::problem);
   t.suggestion.remedy = remedyFromString(c.remedy).value_or(Remedy::manual_review);
   t.suggestion.reason = s.dict.textOf(c.reason_id);
-  if (c.template_id) {
+  if (!withMessage) {
+    // Not shown: left empty.
+  } else if (c.template_id) {
     auto m = renderMessage(templatesOf(s, *c.template_id), c.facts.value_or("[]"));
     if (!m) throw std::runtime_error(m.error().message);
     t.message = std::move(*m);
@@ -129,7 +136,9 @@ StoredLine storedLine(Timestamp at, std::string_view event, const json::object& 
       if (const auto* v = line.if_contains(key)) kept[key] = *v;
     // Taken only if the row gives the line back exactly (a field added to a record that the
     // row does not hold falls back to the forms below).
-    auto again = rebuildTaskLine(at, event, rowFieldsOf(*task), kept);
+    NotificationTask row = rowFieldsOf(*task);
+    if (!showsMessage(event)) row.message = {};
+    auto again = rebuildTaskLine(at, event, std::move(row), kept);
     if (again && *again == full) return {2, json::serialize(kept), task->id};
   }
   std::string head = headOf(at, event);
@@ -185,7 +194,7 @@ std::string outboxLine(State& s, SQLite::Statement& q, int first) {
   } else {
     return withHead(at, event, payload);  // neither the task nor its fields: what is left
   }
-  auto line = rebuildTaskLine(at, event, taskOf(s, c), kept);
+  auto line = rebuildTaskLine(at, event, taskOf(s, c, showsMessage(event)), kept);
   return line ? std::move(*line) : withHead(at, event, payload);
 }
 
