@@ -220,6 +220,36 @@ TEST_F(OutboxLines, DeletingTheParcelLeavesTheLinesWhole) {
       written);
 }
 
+TEST_F(OutboxLines, ReadersJoinTheTaskByKeyAndDeletesFindItsLinesByIndex) {
+  fill(id, kNumber);
+  SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+  auto plan = [&](const std::string& sql) {
+    SQLite::Statement q(db, "EXPLAIN QUERY PLAN " + sql);
+    std::string out;
+    while (q.executeStep()) out += q.getColumn(3).getString() + "\n";
+    return out;
+  };
+  std::string columns = store::kOutboxLineColumns, joins = store::kOutboxJoins;
+  for (const std::string& sql :
+       {"SELECT o.seq, " + columns + " FROM outbox o" + joins +
+            " WHERE o.seq > 0 ORDER BY o.seq LIMIT 100",
+        "SELECT o.seq, " + columns +
+            " FROM notify_sinks k CROSS JOIN outbox o LEFT JOIN notify_state st ON "
+            "st.sink=k.name AND st.seq=o.seq" +
+            joins +
+            " WHERE k.name='all' AND o.seq > max(0, k.delivered_through) AND (st.state IS NULL "
+            "OR st.state='failing') ORDER BY o.seq LIMIT 100"}) {
+    auto p = plan(sql);
+    EXPECT_EQ(p.find("SCAN"), std::string::npos) << sql << "\n" << p;
+    EXPECT_EQ(p.find("TEMP B-TREE"), std::string::npos) << sql << "\n" << p;
+    EXPECT_NE(p.find("SEARCH t USING INTEGER PRIMARY KEY"), std::string::npos) << p;
+    EXPECT_NE(p.find("SEARCH p USING INTEGER PRIMARY KEY"), std::string::npos) << p;
+  }
+  // What the trigger runs for each deleted task.
+  EXPECT_NE(plan("UPDATE outbox SET task_id = NULL WHERE task_id = 1").find("outbox_by_task"),
+            std::string::npos);
+}
+
 TEST(OutboxLineForms, LinesRoundTripThroughEveryForm) {
   auto now = at("2024-05-04T00:00:00Z");
   boost::json::object plain{{"ts", formatRfc3339(now)}, {"event", "x"}, {"a", "\"\\\n 中"}};
