@@ -159,6 +159,32 @@ CREATE TABLE notify_state (
   PRIMARY KEY (sink, seq)
 ) WITHOUT ROWID;
 )sql"},
+      // 11: slimmer outbox rows (issue 11: the outbox was 43 % of the file, most of it the
+      // two rendered messages of every task_raised line, which the task row keeps as a
+      // template and facts). `form` says how the payload holds the line (outbox_lines.h):
+      // 0 the line (every row from before this step, read as it is), 1 without its "ts" and
+      // "event", 2 a task's line rebuilt from the task row that task_id names.
+      // A task deleted while lines of it are kept leaves its fields in their payloads first;
+      // a parcel's tasks go before the parcel (its cascade would delete them after it, when
+      // their tracking number can no longer be read).
+      {R"sql(
+ALTER TABLE outbox ADD COLUMN form INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN task_id INTEGER;
+CREATE INDEX outbox_by_task ON outbox(task_id) WHERE task_id IS NOT NULL;
+CREATE TRIGGER tasks_keep_outbox_lines BEFORE DELETE ON tasks BEGIN
+  UPDATE outbox SET task_id = NULL, payload = json_set(payload,
+      '$.task_id', OLD.id, '$.exception_id', OLD.exception_id,
+      '$.tracking_number', (SELECT tracking_number FROM parcels WHERE id = OLD.parcel_id),
+      '$.kind', OLD.kind, '$.remedy', OLD.remedy, '$.reason_id', OLD.reason_id,
+      '$.detail', OLD.detail, '$.template_id', OLD.template_id, '$.facts', OLD.facts,
+      '$.message_zh', OLD.message_zh, '$.message_en', OLD.message_en,
+      '$.created_at', OLD.created_at)
+    WHERE task_id = OLD.id;
+END;
+CREATE TRIGGER parcels_keep_outbox_lines BEFORE DELETE ON parcels BEGIN
+  DELETE FROM tasks WHERE parcel_id = OLD.id;
+END;
+)sql"},
   };
   return kSteps;
 }

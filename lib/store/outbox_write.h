@@ -2,6 +2,7 @@
 // Writing alert events into the outbox table inside the transaction that
 // causes them (the SQLite twin of the PostgreSQL store's writeOutbox).
 #include "common/clock.h"
+#include "model/parcel_exception.h"
 
 #include <boost/json/object.hpp>
 
@@ -12,5 +13,10 @@ struct State;
 /// Appends one alert-log line to the outbox. Call it inside a write
 /// transaction: the row commits, or rolls back, with the change it reports.
 void writeOutbox(State& s, Timestamp at, const boost::json::object& line);
+
+/// The same for a task's line (task_raised, task_updated), `task` as its row holds it: kept
+/// without what the row holds, which readers take from it again (outbox_lines.h).
+void writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
+                   const boost::json::object& line);
 
 }  // namespace pw::store

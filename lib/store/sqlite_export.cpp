@@ -2,6 +2,7 @@
 
 #include "model/model_json.h"
 #include "store/message_text.h"
+#include "store/outbox_lines.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
 
@@ -68,7 +69,8 @@ constexpr TableQuery kQueries[] = {
      "LEFT JOIN texts t ON t.id = d.text_id LEFT JOIN dict l ON l.id = d.location_id "
      "WHERE d.parcel_id IN (SELECT DISTINCT parcel_id FROM dropped_events WHERE parcel_id > ?1 "
      "ORDER BY parcel_id LIMIT ?3) ORDER BY d.parcel_id, d.time, d.text_id, d.location_id"},
-    {"outbox", "SELECT seq, at, event, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?3"},
+    // The line as readers get it (outbox_lines.h), in place of the row's columns: see page().
+    {"outbox", nullptr},
     // (name, 0) > (?2, ?1): everything when ?1 is INT64_MIN, then names after ?2.
     {"notify_sinks",
      "SELECT name, delivered_through FROM notify_sinks WHERE (name, 0) > (?2, ?1) ORDER BY name "
@@ -145,12 +147,22 @@ Result<ExportPage> SqliteExport::page(const std::string& table, std::int64_t aft
     ExportPage page;
     page.next_after = after;
     page.next_after_text = afterText;
+    bool outbox = table == "outbox";
     {
-      auto q = s_->statements.get(query->sql);
+      auto q = s_->statements.get(
+          outbox ? std::string("SELECT o.seq, ") + store::kOutboxLineColumns + " FROM outbox o" +
+                       store::kOutboxJoins + " WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?3"
+                 : std::string(query->sql));
       q->bind(1, static_cast<int64_t>(after));
       q->bind(2, afterText);
       q->bind(3, limit);
       while (q->executeStep()) {
+        if (outbox) {
+          page.columns = {"seq", "at", "event", "payload"};
+          page.rows.push_back({valueOf(q->getColumn(0)), valueOf(q->getColumn(1)),
+                               valueOf(q->getColumn(2)), store::outboxLine(*s_, *q, 1)});
+          continue;
+        }
         if (page.columns.empty())
           for (int i = 0; i < q->getColumnCount(); ++i)
             page.columns.emplace_back(q->getColumnName(i));

@@ -113,13 +113,6 @@ constexpr const char* kTaskColumns =
     "t.id, t.exception_id, p.tracking_number, p.carrier, t.kind, t.remedy, t.reason_id, "
     "t.template_id, t.facts, t.message_zh, t.message_en, t.state, t.created_at, t.detail";
 
-const store::MessageTemplatesRow& templatesOf(State& s, std::int64_t id) {
-  if (auto it = s.templates.find(id); it != s.templates.end()) return it->second;
-  auto parsed = store::parseTemplates(s.dict.textOf(id));
-  if (!parsed) throw std::runtime_error(parsed.error().message);
-  return s.templates.emplace(id, std::move(*parsed)).first->second;
-}
-
 NotificationTask readTask(State& s, SQLite::Statement& st) {
   NotificationTask t;
   t.id = st.getColumn(0).getInt64();
@@ -131,7 +124,7 @@ NotificationTask readTask(State& s, SQLite::Statement& st) {
       remedyFromString(st.getColumn(5).getString()).value_or(Remedy::manual_review);
   t.suggestion.reason = s.dict.textOf(st.getColumn(6).getInt64());
   if (!st.getColumn(7).isNull()) {
-    auto m = store::renderMessage(templatesOf(s, st.getColumn(7).getInt64()),
+    auto m = store::renderMessage(store::templatesOf(s, st.getColumn(7).getInt64()),
                                   st.getColumn(8).getString());
     if (!m) throw std::runtime_error(m.error().message);
     t.message = std::move(*m);
@@ -545,7 +538,7 @@ Result<NotificationTask> SqliteStore::setTaskState(std::int64_t taskId, TaskStat
       q->executeStep();
       task = readTask(*s_, *q);
     }
-    store::writeOutbox(*s_, now, taskUpdatedRecord(task, outcome, now));
+    store::writeTaskLine(*s_, now, task, taskUpdatedRecord(task, outcome, now));
     tx.commit();
     return task;
   });
@@ -713,5 +706,16 @@ Result<std::string> SqliteStore::quickCheck() {
     return out;
   });
 }
+
+namespace store {
+
+const MessageTemplatesRow& templatesOf(State& s, std::int64_t id) {
+  if (auto it = s.templates.find(id); it != s.templates.end()) return it->second;
+  auto parsed = parseTemplates(s.dict.textOf(id));
+  if (!parsed) throw std::runtime_error(parsed.error().message);
+  return s.templates.emplace(id, std::move(*parsed)).first->second;
+}
+
+}  // namespace store
 
 }  // namespace pw

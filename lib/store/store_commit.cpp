@@ -141,8 +141,8 @@ void updateParcel(State& s, const CommitRequest& r, const PollOutcome& out) {
 void writeAlerts(State& s, const Parcel& parcel, const PollOutcome& out, Timestamp now) {
   const std::string& tn = parcel.tracking_number;
   for (const auto& task : out.raised) {
-    store::writeOutbox(s, now, exceptionRaisedRecord(task, now));
-    store::writeOutbox(s, now, taskRaisedRecord(task, now));
+    store::writeTaskLine(s, now, task, exceptionRaisedRecord(task, now));
+    store::writeTaskLine(s, now, task, taskRaisedRecord(task, now));
   }
   for (const auto& u : out.updated)
     store::writeOutbox(

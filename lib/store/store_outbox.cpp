@@ -1,6 +1,8 @@
 // The notification outbox: rows written with the change they report, read and
 // marked by the sinks' delivery on the event loop's connection.
 #include "store/outbox_write.h"
+
+#include "store/outbox_lines.h"
 #include "store/sqlite_store.h"
 #include "store/store_state.h"
 
@@ -77,14 +79,35 @@ void advance(State& s, const std::string& sink) {
 
 namespace store {
 
-void writeOutbox(State& s, Timestamp at, const boost::json::object& line) {
+namespace {
+
+void insertLine(State& s, Timestamp at, const boost::json::object& line,
+                const NotificationTask* task) {
   const auto* event = line.if_contains("event");
   std::string name = event && event->is_string() ? std::string(event->as_string()) : "";
-  auto ins = s.statements.get("INSERT INTO outbox (at, event, payload) VALUES (?,?,?)");
+  StoredLine stored = storedLine(at, name, line, task);
+  auto ins =
+      s.statements.get("INSERT INTO outbox (at, event, payload, form, task_id) VALUES (?,?,?,?,?)");
   ins->bind(1, static_cast<int64_t>(secs(at)));
   ins->bind(2, name);
-  ins->bind(3, boost::json::serialize(line));
+  ins->bind(3, stored.payload);
+  ins->bind(4, stored.form);
+  if (stored.task_id)
+    ins->bind(5, static_cast<int64_t>(*stored.task_id));
+  else
+    ins->bind(5);
   ins->exec();
+}
+
+}  // namespace
+
+void writeOutbox(State& s, Timestamp at, const boost::json::object& line) {
+  insertLine(s, at, line, nullptr);
+}
+
+void writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
+                   const boost::json::object& line) {
+  insertLine(s, at, line, &task);
 }
 
 }  // namespace store
@@ -125,11 +148,13 @@ Result<std::vector<OutboxRow>> SqliteStore::outboxAfter(std::string_view sink,
   return guarded("read outbox", [&]() -> Result<std::vector<OutboxRow>> {
     std::string name(sink);
     auto q = s_->statements.get(
-        "SELECT o.seq, o.at, o.event, o.payload, coalesce(st.failures, 0), "
-        "coalesce(st.first_failure, 0), coalesce(st.retry_at, 0), coalesce(st.error, '') "
-        "FROM notify_sinks k CROSS JOIN outbox o "
-        "LEFT JOIN notify_state st ON st.sink=k.name AND st.seq=o.seq "
-        "WHERE k.name=?1 AND o.seq > max(?2, k.delivered_through) "
+        std::string("SELECT o.seq, coalesce(st.failures, 0), coalesce(st.first_failure, 0), "
+                    "coalesce(st.retry_at, 0), coalesce(st.error, ''), ") +
+        store::kOutboxLineColumns +
+        " FROM notify_sinks k CROSS JOIN outbox o "
+        "LEFT JOIN notify_state st ON st.sink=k.name AND st.seq=o.seq" +
+        store::kOutboxJoins +
+        " WHERE k.name=?1 AND o.seq > max(?2, k.delivered_through) "
         "AND (st.state IS NULL OR st.state='failing') ORDER BY o.seq LIMIT ?3");
     q->bind(1, name);
     q->bind(2, static_cast<int64_t>(afterSeq));
@@ -138,13 +163,13 @@ Result<std::vector<OutboxRow>> SqliteStore::outboxAfter(std::string_view sink,
     while (q->executeStep()) {
       OutboxRow r;
       r.seq = q->getColumn(0).getInt64();
-      r.at = Timestamp(Seconds(q->getColumn(1).getInt64()));
-      r.event = q->getColumn(2).getString();
-      r.payload = q->getColumn(3).getString();
-      r.failures = q->getColumn(4).getInt();
-      r.first_failure_ms = q->getColumn(5).getInt64();
-      r.retry_at_ms = q->getColumn(6).getInt64();
-      r.error = q->getColumn(7).getString();
+      r.failures = q->getColumn(1).getInt();
+      r.first_failure_ms = q->getColumn(2).getInt64();
+      r.retry_at_ms = q->getColumn(3).getInt64();
+      r.error = q->getColumn(4).getString();
+      r.at = Timestamp(Seconds(q->getColumn(5).getInt64()));
+      r.event = q->getColumn(6).getString();
+      r.payload = store::outboxLine(*s_, *q, 5);
       out.push_back(std::move(r));
     }
     return out;
@@ -287,14 +312,15 @@ Result<std::int64_t> SqliteStore::pruneOutbox(int limit, Timestamp before) {
 
 Result<std::vector<OutboxEntry>> SqliteStore::readOutbox(std::int64_t afterSeq, int limit) {
   return guarded("read outbox", [&]() -> Result<std::vector<OutboxEntry>> {
-    auto q = s_->statements.get(
-        "SELECT seq, at, event, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+    auto q = s_->statements.get(std::string("SELECT o.seq, ") + store::kOutboxLineColumns +
+                                " FROM outbox o" + store::kOutboxJoins +
+                                " WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
     q->bind(1, static_cast<int64_t>(afterSeq));
     q->bind(2, limit);
     std::vector<OutboxEntry> out;
     while (q->executeStep())
       out.push_back({q->getColumn(0).getInt64(), Timestamp(Seconds(q->getColumn(1).getInt64())),
-                     q->getColumn(2).getString(), q->getColumn(3).getString()});
+                     q->getColumn(2).getString(), store::outboxLine(*s_, *q, 1)});
     return out;
   });
 }

@@ -28,6 +28,10 @@ struct State {
   }
 };
 
+/// The parsed templates of dict entry `id`, parsed once per connection (throws if they do
+/// not parse).
+const MessageTemplatesRow& templatesOf(State& s, std::int64_t id);
+
 /// BEGIN IMMEDIATE ... COMMIT with prepared statements; rolls back if not
 /// committed, and then forgets dictionary ids the rollback took back.
 class WriteTransaction {
