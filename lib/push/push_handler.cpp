@@ -20,19 +20,16 @@ HttpReply reply(http::status status, std::string body) {
 
 }  // namespace
 
-PushHandler::PushHandler(PollingService& service, const Config& config)
-    : service_(service),
-      kuaidi100_(config.kuaidi100),
-      kuaidiniao_(config.kuaidiniao),
-      seventeen_(config.seventeen_track) {
+PushHandler::PushHandler(PollingService& service, const Config& config, boost::asio::io_context& io,
+                         unsigned decodeThreads)
+    : service_(service), decode_(io, decodeThreads) {
   reconfigure(config);
 }
 
 void PushHandler::reconfigure(const Config& config) {
-  kuaidi100_ = Kuaidi100Codec(config.kuaidi100);
-  kuaidiniao_ = KuaidiniaoCodec(config.kuaidiniao);
-  seventeen_ = SeventeenTrackCodec(config.seventeen_track);
-  seventeen_key_ = config.seventeen_track.token;
+  codecs_ = std::make_shared<const Codecs>(
+      Codecs{Kuaidi100Codec(config.kuaidi100), KuaidiniaoCodec(config.kuaidiniao),
+             SeventeenTrackCodec(config.seventeen_track), config.seventeen_track.token});
   // An endpoint whose secret is empty would take anyone's signature: it is
   // not served (the configuration refuses that combination anyway).
   kuaidi100_on_ = config.kuaidi100_enabled && !config.kuaidi100.salt.empty();
@@ -128,58 +125,101 @@ void PushHandler::handle(const HttpListener::Request& req, const HttpListener::P
                          HttpListener::Respond respond) {
   // screen() ran on the header; a reload in between may have changed the answer.
   if (auto early = screen(req, peer)) return respond(std::move(*early));
-  std::string_view target = req.target();
+  // Checking the signature and decoding the histories depend on the body
+  // alone: on the decode pool, with the codecs of this moment.
+  struct Job {
+    std::string target, body, sign;
+    Decoded decoded;
+  };
+  auto job = std::make_shared<Job>(
+      Job{std::string(req.target()), req.body(), std::string(req["sign"]), Decoded{}});
+  decode_.run(
+      [job, codecs = codecs_] {
+        job->decoded = decode(*codecs, job->target, job->body, job->sign);
+      },
+      [this, job, peer, respond = std::move(respond)]() mutable {
+        finish(std::move(job->decoded), peer, std::move(respond));
+      });
+}
+
+PushHandler::Decoded PushHandler::decode(const Codecs& codecs, std::string_view target,
+                                         const std::string& body, const std::string& sign) {
+  Decoded d;
   if (target == "/push/kuaidi100") {
-    auto push = kuaidi100_.parsePush(req.body());
+    d.source = "kuaidi100";
+    auto push = codecs.kuaidi100.parsePush(body);
     if (!push) {
-      rejected("kuaidi100", peer, push.error().message);
-      return respond(
-          reply(http::status::ok, Kuaidi100Codec::pushReply(false, push.error().message)));
+      d.rejected = push.error().message;
+      return d;
     }
-    if (!push->carrier_new.empty() && push->carrier_new != push->carrier) {
-      if (auto r = service_.correctCarrier(push->tracking_number, push->carrier_new); !r)
-        log()->warn("CARRIER_CORRECTION_FAILED parcel={} error=\"{}\"", push->tracking_number,
+    d.number = push->tracking_number;
+    if (!push->carrier_new.empty() && push->carrier_new != push->carrier)
+      d.carrier_new = push->carrier_new;
+    if (push->status == "abort") d.abort_message = push->message;
+    d.items.push_back({push->tracking_number, std::move(push->snapshot)});
+    return d;
+  }
+  if (target == "/push/kuaidiniao") {
+    d.source = "kuaidiniao";
+    auto parsed = codecs.kuaidiniao.parsePush(body);
+    if (!parsed) {
+      d.rejected = parsed.error().message;
+      return d;
+    }
+    for (auto& item : *parsed) d.items.push_back({item.tracking_number, std::move(item.snapshot)});
+    return d;
+  }
+  // /push/17track: the only other endpoint screen() lets through.
+  d.source = "17track";
+  if (!constantTimeEquals(sign, seventeenTrackSign(body, codecs.seventeen_key))) {
+    d.rejected = "sign does not match";
+    d.bad_sign = true;
+    return d;
+  }
+  auto batch = codecs.seventeen.parseBatch(body);
+  if (!batch) {
+    d.rejected = batch.error().message;
+    return d;
+  }
+  for (auto& [number, snap] : *batch) d.items.push_back({number, std::move(snap)});
+  return d;
+}
+
+void PushHandler::finish(Decoded d, const HttpListener::Peer& peer, HttpListener::Respond respond) {
+  if (d.rejected) rejected(d.source, peer, *d.rejected);
+  if (d.source == "kuaidi100") {
+    if (d.rejected)
+      return respond(reply(http::status::ok, Kuaidi100Codec::pushReply(false, *d.rejected)));
+    if (!d.carrier_new.empty()) {
+      if (auto r = service_.correctCarrier(d.number, d.carrier_new); !r)
+        log()->warn("CARRIER_CORRECTION_FAILED parcel={} error=\"{}\"", d.number,
                     r.error().message);
     }
-    if (push->status == "abort")
-      log()->warn("PUSH_ABORT source=kuaidi100 parcel={} message=\"{}\"", push->tracking_number,
-                  push->message);
-    std::vector<Item> items;
-    items.push_back({push->tracking_number, std::move(push->snapshot)});
-    return commit("kuaidi100", std::move(items), [respond = std::move(respond)](bool ok) {
+    if (d.abort_message)
+      log()->warn("PUSH_ABORT source=kuaidi100 parcel={} message=\"{}\"", d.number,
+                  *d.abort_message);
+    return commit(d.source, std::move(d.items), [respond = std::move(respond)](bool ok) {
       respond(reply(http::status::ok,
                     Kuaidi100Codec::pushReply(ok, ok ? "" : "store unavailable, retry")));
     });
   }
-  if (target == "/push/kuaidiniao") {
-    auto parsed = kuaidiniao_.parsePush(req.body());
+  if (d.source == "kuaidiniao") {
     Timestamp now = service_.now();
-    if (!parsed) {
-      rejected("kuaidiniao", peer, parsed.error().message);
+    if (d.rejected)
       return respond(
-          reply(http::status::ok, kuaidiniao_.pushReply(false, parsed.error().message, now)));
-    }
-    std::vector<Item> items;
-    for (auto& item : *parsed) items.push_back({item.tracking_number, std::move(item.snapshot)});
-    return commit("kuaidiniao", std::move(items),
-                  [codec = kuaidiniao_, now, respond = std::move(respond)](bool ok) {
-                    respond(reply(http::status::ok,
-                                  codec.pushReply(ok, ok ? "" : "store unavailable, retry", now)));
-                  });
+          reply(http::status::ok, codecs_->kuaidiniao.pushReply(false, *d.rejected, now)));
+    return commit(
+        d.source, std::move(d.items),
+        [codecs = codecs_, now, respond = std::move(respond)](bool ok) {
+          respond(reply(http::status::ok, codecs->kuaidiniao.pushReply(
+                                              ok, ok ? "" : "store unavailable, retry", now)));
+        });
   }
-  // /push/17track: the only other endpoint screen() lets through.
-  if (!constantTimeEquals(req["sign"], seventeenTrackSign(req.body(), seventeen_key_))) {
-    rejected("17track", peer, "sign does not match");
+  if (d.bad_sign)
     return respond(reply(http::status::unauthorized, "{\"error\":\"sign does not match\"}"));
-  }
-  auto batch = seventeen_.parseBatch(req.body());
-  if (!batch) {
-    rejected("17track", peer, batch.error().message);
+  if (d.rejected)
     return respond(reply(http::status::bad_request, "{\"error\":\"unreadable body\"}"));
-  }
-  std::vector<Item> items;
-  for (auto& [number, snap] : *batch) items.push_back({number, std::move(snap)});
-  commit("17track", std::move(items), [respond = std::move(respond)](bool ok) {
+  commit(d.source, std::move(d.items), [respond = std::move(respond)](bool ok) {
     if (!ok) return respond(reply(http::status::service_unavailable, "{\"error\":\"retry\"}"));
     respond(reply(http::status::ok, "{\"ok\":true}"));
   });

@@ -14,8 +14,12 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "httpd/http_listener.h"
+#include "polling/decode_pool.h"
+
+#include <boost/asio/io_context.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +30,10 @@ class PollingService;
 
 class PushHandler {
  public:
-  PushHandler(PollingService& service, const Config& config);
+  /// Bodies are verified and decoded on `decodeThreads` threads of their own
+  /// (0: inline, on the loop); everything else happens on the loop of `io`.
+  PushHandler(PollingService& service, const Config& config, boost::asio::io_context& io,
+              unsigned decodeThreads = 0);
 
   /// Before the body is read: 403 outside push.allow_from, 405, or 404 for
   /// an endpoint that is not served; nullopt to go on reading.
@@ -50,6 +57,28 @@ class PushHandler {
     std::string number;
     Result<CarrierSnapshot> snapshot;
   };
+  /// The decoders as configured when a request came: a reload swaps the
+  /// pointer, a decode on the pool keeps the one it started with.
+  struct Codecs {
+    Kuaidi100Codec kuaidi100;
+    KuaidiniaoCodec kuaidiniao;
+    SeventeenTrackCodec seventeen;
+    std::string seventeen_key;
+  };
+  /// What a body says, worked out from the body alone (on the decode pool).
+  struct Decoded {
+    std::string_view source;
+    std::optional<std::string> rejected;  // why the body is refused
+    bool bad_sign = false;                // 17TRACK: 401, not 400
+    std::vector<Item> items;
+    std::string number;                        // Kuaidi100: the number,
+    std::string carrier_new;                   // the carrier Kuaidi100 corrected it to,
+    std::optional<std::string> abort_message;  // and its "abort" status
+  };
+  static Decoded decode(const Codecs& codecs, std::string_view target, const std::string& body,
+                        const std::string& sign);
+  /// Back on the loop: logs, corrects the carrier, commits, answers.
+  void finish(Decoded decoded, const HttpListener::Peer& peer, HttpListener::Respond respond);
   /// Commits what one request carries; `then(ok)` once every item is
   /// committed (ok: safe to acknowledge) or failed.
   void commit(std::string_view source, std::vector<Item> items, std::function<void(bool)> then);
@@ -57,10 +86,7 @@ class PushHandler {
   bool serves(std::string_view target) const;
 
   PollingService& service_;
-  Kuaidi100Codec kuaidi100_;
-  KuaidiniaoCodec kuaidiniao_;
-  SeventeenTrackCodec seventeen_;
-  std::string seventeen_key_;
+  std::shared_ptr<const Codecs> codecs_;
   bool kuaidi100_on_ = false;
   bool kuaidiniao_on_ = false;
   bool seventeen_on_ = false;
@@ -68,6 +94,8 @@ class PushHandler {
   // Anyone who can reach the listener can send garbage: a few lines and a
   // count per kind of refusal, not one line per request.
   LogLimiter limiter_;
+  // Last: joined before what its continuations use is gone.
+  DecodePool decode_;
 };
 
 }  // namespace pw

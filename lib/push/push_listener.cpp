@@ -10,7 +10,7 @@ namespace pw {
 
 PushListener::PushListener(boost::asio::io_context& io, PollingService& service,
                            const Config& config)
-    : handler_(std::make_unique<PushHandler>(service, config)) {
+    : handler_(std::make_unique<PushHandler>(service, config, io, DecodePool::defaultThreads())) {
   HttpListenerLimits limits;
   limits.max_body_bytes = config.push.max_body_bytes;
   limits.io_timeout = config.push.read_timeout;

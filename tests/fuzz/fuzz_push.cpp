@@ -44,7 +44,7 @@ struct World {
   }();
   pw::PollingService service{io,    *store, http,
                              clock, alerts, std::make_shared<const pw::Config>(config)};
-  pw::PushHandler handler{service, config};
+  pw::PushHandler handler{service, config, io};
   pw::HttpListenerLimits limits = [this] {
     pw::HttpListenerLimits l;
     l.max_body_bytes = config.push.max_body_bytes;
