@@ -251,8 +251,9 @@ void PollLoop::startPoll(std::int64_t parcelId, const Parcel& parcel,
                          const std::shared_ptr<const CarrierCodec>& codec) {
   in_flight_.insert(parcelId);
   ++requests_in_flight_;
+  // The request's slot is freed once its answer is decoded (onResponse):
+  // answers waiting for a decode thread count against poll.max_in_flight.
   http_.send(codec->buildQuery(parcel), [this, parcelId, codec](Result<HttpResponse> r) {
-    --requests_in_flight_;
     onResponse(parcelId, codec, std::move(r));
   });
 }
@@ -267,8 +268,7 @@ void PollLoop::startBatch(std::vector<Parcel> batch,
   ++requests_in_flight_;
   http_.send(codec->buildBatch(batch),
              [this, idOf = std::move(idOf), codec](Result<HttpResponse> r) {
-               --requests_in_flight_;
-               onBatchResponse(idOf, codec, std::move(r));
+               onBatchResponse(idOf, codec, std::move(r));  // frees the slot once decoded
              });
 }
 
@@ -281,9 +281,13 @@ void PollLoop::observeLatency(std::string_view carrier, const Result<HttpRespons
 
 void PollLoop::onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
                           Result<HttpResponse> response) {
-  if (!in_flight_.count(parcelId)) return;  // abandoned by a drain
+  if (!in_flight_.count(parcelId)) {  // abandoned by a drain
+    --requests_in_flight_;
+    return;
+  }
   observeLatency(codec->name(), response);
   if (!response) {
+    --requests_in_flight_;
     settle(parcelId, codec, response, Result<CarrierSnapshot>(response.error()));
     return;
   }
@@ -294,6 +298,7 @@ void PollLoop::onResponse(std::int64_t parcelId, const std::shared_ptr<const Car
   auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
   decode_.run([d, codec] { d->snap.emplace(codec->parseQuery(*d->response)); },
               [this, d, parcelId, codec] {
+                --requests_in_flight_;
                 if (!in_flight_.count(parcelId)) return;  // abandoned by a drain meanwhile
                 settle(parcelId, codec, d->response, std::move(*d->snap));
               });
@@ -304,6 +309,7 @@ void PollLoop::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
                                Result<HttpResponse> response) {
   observeLatency(codec->name(), response);
   if (!response) {
+    --requests_in_flight_;
     settleBatch(idOf, codec, response, Result<CarrierCodec::BatchResults>(response.error()));
     return;
   }
@@ -312,9 +318,11 @@ void PollLoop::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
     std::optional<Result<CarrierCodec::BatchResults>> batch;
   };
   auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
-  decode_.run(
-      [d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
-      [this, d, idOf, codec] { settleBatch(idOf, codec, d->response, std::move(*d->batch)); });
+  decode_.run([d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
+              [this, d, idOf, codec] {
+                --requests_in_flight_;
+                settleBatch(idOf, codec, d->response, std::move(*d->batch));
+              });
 }
 
 void PollLoop::settleBatch(const std::map<std::string, std::int64_t>& idOf,
