@@ -14,8 +14,8 @@ unsigned DecodePool::defaultThreads() {
   return cores <= 1 ? 0 : std::min(cores - 1, 4u);
 }
 
-DecodePool::DecodePool(boost::asio::io_context& io, unsigned threads) : io_(io), threads_(threads) {
-  if (threads_ > 0) pool_.emplace(threads_);
+DecodePool::DecodePool(boost::asio::io_context& io, unsigned threads) : io_(io) {
+  if (threads > 0) pool_.emplace(threads);
 }
 
 DecodePool::~DecodePool() {

@@ -30,11 +30,8 @@ class DecodePool {
   /// on the loop instead of `then`, as if it had run there.
   void run(std::function<void()> work, std::function<void()> then);
 
-  unsigned threads() const { return threads_; }
-
  private:
   boost::asio::io_context& io_;
-  unsigned threads_;
   std::optional<boost::asio::thread_pool> pool_;
   // A `then` posted before this object is gone must not run.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
