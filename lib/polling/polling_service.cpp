@@ -22,25 +22,6 @@ namespace {
 
 std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
 
-// Parcels a background rerun or reassess takes per turn of the loop. A
-// reassess page is one transaction whose cost varies with the machine and
-// with how much changes (a raise writes rows and alert lines, an unchanged
-// parcel only reads), so its size follows what the last page took: a turn
-// stays near kJobTurn, and the control socket and the watchdog are served
-// between pages.
-constexpr std::size_t kJobPage = 200;  // the first page
-constexpr std::size_t kJobPageMin = 20, kJobPageMax = 2000;
-constexpr auto kJobTurn = std::chrono::milliseconds(15);
-
-std::size_t nextJobPage(std::size_t size, std::chrono::steady_clock::duration took) {
-  double ms = std::max(0.1, std::chrono::duration<double, std::milli>(took).count());
-  double fit = static_cast<double>(size) * static_cast<double>(kJobTurn.count()) / ms;
-  // Halfway to the size that fits: one slow page (a checkpoint) does not
-  // shrink the next to nothing.
-  auto next = static_cast<std::size_t>((static_cast<double>(size) + fit) / 2);
-  return std::clamp(next, kJobPageMin, kJobPageMax);
-}
-
 }  // namespace
 
 SchedulerConfig schedulerConfigFrom(const Config& config) {
@@ -371,91 +352,6 @@ Result<std::vector<Parcel>> PollingService::named(const RerunSelection& selectio
     out.push_back(std::move(**p));
   }
   return out;
-}
-
-Result<void> PollingService::startJob(JobKind kind, const RerunSelection& selection) {
-  if (job_.running)
-    return makeError(ErrorCode::conflict,
-                     std::string("a ") + (job_kind_ == JobKind::rerun ? "rerun" : "reassess") +
-                         " is already running (" + std::to_string(job_.done) + " of " +
-                         std::to_string(job_.total) + " parcels done)");
-  job_kind_ = kind;
-  job_ids_.clear();
-  job_all_ = !selection.kind;
-  std::size_t total = 0;
-  if (selection.kind) {
-    // Only as many ids as parcels with that exception open (8 bytes each).
-    auto withKind = store_.parcelsWithOpen(*selection.kind);
-    if (!withKind) return withKind.error();
-    job_ids_ = std::move(*withKind);
-    total = job_ids_.size();
-  } else {
-    auto counts = store_.counts();
-    if (!counts) return counts.error();
-    for (const auto& [stage, n] : counts->parcels_by_stage)
-      if (auto st = parcelStageFromString(stage); st && !isFinal(*st))
-        total += static_cast<std::size_t>(n);
-  }
-  job_ = JobProgress{true, 0, total, clock_.now(), std::nullopt, ""};
-  job_rerun_ = RerunReport{};
-  job_raised_ = job_resolved_ = 0;
-  job_page_ = kJobPage;
-  logger("detect")->info("{}_STARTED parcels={} kind={}",
-                         kind == JobKind::rerun ? "RERUN" : "REASSESS", total,
-                         selection.kind ? toString(*selection.kind) : "all");
-  asio::post(io_, [this] { jobPage(0, 0); });
-  return {};
-}
-
-// A page of a background rerun or reassess, then the loop's other work.
-void PollingService::jobPage(std::int64_t afterId, std::size_t index) {
-  if (stopping_ || !job_.running) return;
-  auto started = std::chrono::steady_clock::now();
-  const std::size_t size = job_page_;
-  std::vector<Parcel> page;
-  if (job_all_) {
-    if (auto active = store_.activeParcels(afterId, static_cast<int>(size)))
-      for (auto& a : *active) page.push_back(std::move(a.parcel));
-  } else {
-    for (std::size_t end = std::min(job_ids_.size(), index + size); index < end; ++index)
-      if (auto p = store_.parcel(job_ids_[index])) page.push_back(std::move(*p));
-  }
-  Timestamp now = clock_.now();
-  if (job_kind_ == JobKind::rerun) {
-    auto r = loop_.rerun(page);
-    job_rerun_.queued += r.queued;
-    job_rerun_.deferred += r.deferred;
-    for (const auto& [why, n] : r.reasons) job_rerun_.reasons[why] += n;
-    if (r.deferred_until &&
-        (!job_rerun_.deferred_until || *r.deferred_until > *job_rerun_.deferred_until))
-      job_rerun_.deferred_until = r.deferred_until;
-    job_.result = "queued=" + std::to_string(job_rerun_.queued) +
-                  " deferred=" + std::to_string(job_rerun_.deferred);
-  } else {
-    for (const auto& outcome : pipeline_.reassess(page, now)) {
-      if (outcome) {
-        job_raised_ += outcome->raised.size();
-        job_resolved_ += outcome->resolved.size();
-      }
-    }
-    job_.result =
-        "raised=" + std::to_string(job_raised_) + " resolved=" + std::to_string(job_resolved_);
-  }
-  job_.done += page.size();
-  job_page_ = nextJobPage(size, std::chrono::steady_clock::now() - started);
-  bool more = job_all_ ? page.size() == size : index < job_ids_.size();
-  if (more) {
-    std::int64_t last = page.empty() ? afterId : page.back().id;
-    asio::post(io_, [this, last, index] { jobPage(last, index); });
-    return;
-  }
-  job_.running = false;
-  job_.finished_at = clock_.now();
-  job_ids_ = {};
-  logger("detect")->info("{}_DONE parcels={} {} took={}",
-                         job_kind_ == JobKind::rerun ? "RERUN" : "REASSESS", job_.done, job_.result,
-                         formatDuration(std::chrono::floor<std::chrono::seconds>(
-                             *job_.finished_at - *job_.started_at)));
 }
 
 Result<RerunReport> PollingService::rerun(const RerunSelection& selection) {

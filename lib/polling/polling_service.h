@@ -4,14 +4,17 @@
 // (querying), the ResultPipeline (answers and pushes into the store, with
 // detection) and the AlertEmitter (the alert log), and answers the control
 // commands. Everything runs on one io_context thread; long jobs (loading the
-// schedule, reassess --all) advance a bounded page per turn of the loop, and
-// the integrity check runs on a thread of its own.
+// schedule, rerun and reassess --all; service_jobs.cpp) advance a bounded
+// page per turn of the loop, a reassessment's reading and detection run on
+// screening threads (page_screener.h), and the integrity check runs on a
+// thread of its own.
 #include "common/clock.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "polling/alert_emitter.h"
 #include "polling/alert_sink.h"
+#include "polling/page_screener.h"
 #include "polling/poll_loop.h"
 #include "polling/result_pipeline.h"
 #include "polling/scheduler.h"
@@ -21,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -84,7 +88,15 @@ class PollingService final : public ServiceApi {
   enum class JobKind { rerun, reassess };
   Result<std::vector<Parcel>> named(const RerunSelection& selection);
   Result<void> startJob(JobKind kind, const RerunSelection& selection);
-  void jobPage(std::int64_t afterId, std::size_t index);
+  /// The job's next `size` parcels from its cursor (sets job_read_all_ at the end).
+  std::vector<Parcel> nextJobParcels(std::size_t size);
+  void jobPage();
+  void countOutcomes(const std::vector<Result<PollOutcome>>& outcomes);
+  void setReassessResult();
+  void postScreenStep();
+  void screenStep();
+  void screened(std::vector<Parcel> page, Result<ScreenedPage> screened, std::uint64_t mark);
+  void finishJob();
   void subscribe(const Parcel& parcel);
   void tick();
   void heartbeat();
@@ -113,7 +125,23 @@ class PollingService final : public ServiceApi {
   std::vector<std::int64_t> job_ids_;  // or these (parcels with an exception of a kind)
   RerunReport job_rerun_;
   std::size_t job_raised_ = 0, job_resolved_ = 0;
-  std::size_t job_page_ = 0;  // parcels the next page takes (see nextJobPage)
+  std::size_t job_page_ = 0;    // parcels the next page takes (see nextJobPage)
+  std::int64_t job_after_ = 0;  // the cursor: the last active parcel read
+  std::size_t job_index_ = 0;   // or the next of job_ids_
+  bool job_read_all_ = false;
+  // A reassessment with screens (service_jobs.cpp): pages out on a screen,
+  // and the parcels they named, to write.
+  unsigned job_screens_ = PageScreener::defaultThreads();
+  std::size_t job_screening_ = 0;
+  std::size_t job_named_ = 0;  // parcels the screens named, to write
+  struct ScreenedWrites {
+    std::vector<Parcel> parcels;  // the page's parcels the screen named, ascending
+    ScreenedPage screened;
+    std::uint64_t mark = 0;  // Store::screenMark before the screen read
+    std::size_t next = 0;    // the first not yet written
+  };
+  std::deque<ScreenedWrites> job_writes_;
+  bool job_step_posted_ = false;
   JobProgress check_;
   std::thread check_thread_;
 
@@ -125,6 +153,8 @@ class PollingService final : public ServiceApi {
   static constexpr Seconds kNodeLiveWithin{20};
   std::chrono::steady_clock::time_point last_heartbeat_;
   std::uint64_t heartbeats_ = 0;
+  // Last: its threads stop before anything they were given goes.
+  std::unique_ptr<PageScreener> screener_;
 };
 
 }  // namespace pw

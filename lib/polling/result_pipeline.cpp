@@ -96,8 +96,9 @@ ReassessPage ResultPipeline::reassessPage(std::vector<Parcel> parcels, Timestamp
   page.now = now;
   page.claims_since = now - config_->rules.remedy.claim_window;
   page.assess = [config = config_, now](const Parcel& p, const Timeline& timeline,
-                                        const ClaimFacts& claims) {
+                                        const ClaimFacts& claims, bool messages) {
     AssessContext context;
+    context.messages = messages;
     context.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
     context.buyer_claims_not_received = claims.claimed_not_received;
     context.buyer_claims = claims.buyer_claims;
@@ -126,6 +127,21 @@ std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parc
   byId.reserve(parcels.size());
   for (auto i : order) byId.push_back(parcels[i]);
   auto committed = store_.reassessPage(reassessPage(std::move(byId), now));
+  return settleReassessed(parcels, order, std::move(committed), now);
+}
+
+std::vector<Result<PollOutcome>> ResultPipeline::reassessScreened(
+    const std::vector<Parcel>& parcels, const ScreenedPage& screened, std::uint64_t mark,
+    Timestamp now) {
+  std::vector<std::size_t> order(parcels.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto committed = store_.reassessScreened(reassessPage(parcels, now), screened, mark);
+  return settleReassessed(parcels, order, std::move(committed), now);
+}
+
+std::vector<Result<PollOutcome>> ResultPipeline::settleReassessed(
+    const std::vector<Parcel>& parcels, const std::vector<std::size_t>& order,
+    Result<std::vector<Result<PollOutcome>>> committed, Timestamp now) {
   if (!committed) {
     subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcels={} error={}", parcels.size(),
                                     committed.error().message);

@@ -47,11 +47,22 @@ class ResultPipeline {
   /// --all`): one write instead of one per parcel. A parcel whose commit
   /// failed has its error in its place.
   std::vector<Result<PollOutcome>> reassess(const std::vector<Parcel>& parcels, Timestamp now);
+  /// The same for parcels (ascending ids) a screen named, taken before
+  /// `mark` (Store::reassessScreened).
+  std::vector<Result<PollOutcome>> reassessScreened(const std::vector<Parcel>& parcels,
+                                                    const ScreenedPage& screened,
+                                                    std::uint64_t mark, Timestamp now);
+  /// A reassessment of `parcels` (ascending ids) with the current
+  /// configuration, for the store (or a screen of it) to run.
+  ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
 
  private:
   AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
-  /// A reassessment of `parcels` (ascending ids) with the current configuration.
-  ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
+  /// Puts the store's answers for `parcels` back in their order (`order`:
+  /// the page's slot k is parcels[order[k]]) and announces them.
+  std::vector<Result<PollOutcome>> settleReassessed(
+      const std::vector<Parcel>& parcels, const std::vector<std::size_t>& order,
+      Result<std::vector<Result<PollOutcome>>> committed, Timestamp now);
   CommitRequest answerRequest(const Parcel& parcel, const CarrierSnapshot& snapshot, Timestamp now,
                               bool noResult) const;
   void warnDropped(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snap);

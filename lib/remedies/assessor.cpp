@@ -77,6 +77,11 @@ Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessCo
   for (auto& f : detect(in)) {
     Issue issue;
     issue.suggestion = suggestRemedy(f, parcel, rules.remedy, context.buyer_claims);
+    if (!context.messages) {
+      issue.finding = std::move(f);
+      out.issues.push_back(std::move(issue));
+      continue;
+    }
     MessageFacts facts;
     facts.tracking_number = parcel.tracking_number;
     facts.carrier_name = carrierDisplayName(parcel.carrier);

@@ -31,6 +31,10 @@ struct AssessContext {
   CarrierFacts facts;
   bool buyer_claims_not_received = false;
   int buyer_claims = 0;  // this buyer's recent claims, any parcel
+  /// The buyer messages of each issue. A reassessment's screen leaves them
+  /// out: most findings are already open and no task is raised for them, and
+  /// rendering both messages was half of detection's time.
+  bool messages = true;
 };
 
 Assessment assess(const Parcel& parcel, const Timeline& timeline, const AssessContext& context,

@@ -18,11 +18,21 @@ Result<std::vector<Result<PollOutcome>>> Store::reassessPage(const ReassessPage&
     r.now = page.now;
     r.answered = false;
     r.assess = [assess = page.assess, facts](const Parcel& parcel, const Timeline& timeline) {
-      return assess(parcel, timeline, facts);
+      return assess(parcel, timeline, facts, true);
     };
     requests.push_back(std::move(r));
   }
   return commitBatch(std::move(requests));
+}
+
+Result<ScreenedPage> Store::screenReassess(const ReassessPage& page) {
+  return ScreenedPage{std::vector<bool>(page.parcels.size(), true), nullptr};
+}
+
+Result<std::vector<Result<PollOutcome>>> Store::reassessScreened(const ReassessPage& named,
+                                                                 const ScreenedPage&,
+                                                                 std::uint64_t) {
+  return reassessPage(named);
 }
 
 }  // namespace pw

@@ -25,6 +25,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <unordered_map>
 
 namespace SQLite {
 class Database;
@@ -62,6 +63,16 @@ class SqliteStore final : public Store {
   /// Reads the page's parcels, timelines, open exceptions and claims in a
   /// few range queries, and writes only the parcels whose assessment changed.
   Result<std::vector<Result<PollOutcome>>> reassessPage(const ReassessPage& page) override;
+  /// The same range reads as reassessPage in a read transaction: other
+  /// connections of the file screen pages while this one's owner writes.
+  Result<ScreenedPage> screenReassess(const ReassessPage& page) override;
+  std::uint64_t screenMark() override;
+  void endScreens() override;
+  Result<std::vector<Result<PollOutcome>>> reassessScreened(const ReassessPage& named,
+                                                            const ScreenedPage& screened,
+                                                            std::uint64_t mark) override;
+  /// The same file and options, without a checkpointer thread of its own.
+  Result<std::unique_ptr<Store>> openScreen() override;
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                  const std::string& error) override;
   Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) override;
@@ -112,6 +123,19 @@ class SqliteStore final : public Store {
   Result<PollOutcome> commitOne(const CommitRequest& request);
   Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
                                                      const char* what);
+  // Writes to a parcel's detection inputs (parcel, events, exceptions,
+  // claims), counted; while screens are out, the last one per parcel, and
+  // the last that could change any parcel's (a claim counts for the buyer's
+  // other parcels).
+  void wrote(std::int64_t parcelId);
+  void wroteAll();
+  bool writtenSince(std::int64_t parcelId, std::uint64_t mark) const;
+  std::uint64_t mark_ = 0;
+  bool screening_ = false;
+  std::unordered_map<std::int64_t, std::uint64_t> written_;
+  std::uint64_t written_all_ = 0;
+
+  std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<store::State> s_;
   // Last: stopped before the connection it works beside is closed.

@@ -12,6 +12,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace pw {
@@ -143,6 +144,18 @@ SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, const StoreOption
     : db_(std::move(db)), s_(std::make_unique<State>(*db_, options)) {}
 SqliteStore::~SqliteStore() = default;
 
+Result<std::unique_ptr<Store>> SqliteStore::openScreen() {
+  if (file_.empty() || file_ == ":memory:") return std::unique_ptr<Store>();
+  StoreOptions options = s_->options;
+  options.checkpoint_every = std::chrono::milliseconds(0);
+  // It reads each page once, in the file's order: a big cache would only
+  // add to the daemon's memory, once per screening thread.
+  options.cache_mib = std::min(options.cache_mib, 8);
+  auto screen = open(file_, options);
+  if (!screen) return screen.error();
+  return std::unique_ptr<Store>(std::move(*screen));
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
                                                        const StoreOptions& options) {
   // Switching a new file to WAL takes an exclusive lock that SQLite does not
@@ -200,6 +213,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
       db->exec("PRAGMA wal_autocheckpoint=16384");
     }
     auto store = std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), options));
+    store->file_ = file;
     if (onDisk && options.checkpoint_every.count() > 0)
       store->checkpointer_ =
           std::make_unique<store::WalCheckpointer>(file, options.checkpoint_every);
@@ -384,6 +398,7 @@ Result<Timeline> SqliteStore::timeline(std::int64_t parcelId) {
 }
 
 Result<void> SqliteStore::updateCarrier(std::int64_t parcelId, const std::string& carrier) {
+  wrote(parcelId);
   return guarded("update carrier", [&]() -> Result<void> {
     writeOne(*s_, "UPDATE parcels SET carrier=? WHERE id=?", [&](auto& up) {
       up.bind(1, carrier);
@@ -395,6 +410,7 @@ Result<void> SqliteStore::updateCarrier(std::int64_t parcelId, const std::string
 
 Result<void> SqliteStore::recordPollFailure(std::int64_t parcelId, Timestamp now,
                                             const std::string& error) {
+  wrote(parcelId);
   return guarded("record poll failure", [&]() -> Result<void> {
     writeOne(*s_,
              "UPDATE parcels SET last_polled_at=?, last_error=?, "
@@ -621,6 +637,8 @@ Result<std::vector<std::int64_t>> SqliteStore::parcelsWithOpen(ExceptionKind kin
 }
 
 Result<void> SqliteStore::removeParcel(std::int64_t parcelId) {
+  // Its claims counted for the buyer's other parcels.
+  wroteAll();
   return guarded("remove parcel", [&]() -> Result<void> {
     store::WriteTransaction tx(*s_);
     // Children first, each through its parcel index; the foreign keys
@@ -642,6 +660,8 @@ Result<void> SqliteStore::removeParcel(std::int64_t parcelId) {
 }
 
 Result<void> SqliteStore::addClaim(std::int64_t parcelId, const std::string& note, Timestamp now) {
+  // It counts for every parcel of the buyer.
+  wroteAll();
   return guarded("add claim", [&]() -> Result<void> {
     int changed = writeOne(*s_,
                            "INSERT INTO claims (parcel_id, buyer_id, note, created_at) "

@@ -146,7 +146,22 @@ struct ReassessPage {
   std::vector<Parcel> parcels;  // by id, ascending
   Timestamp now;
   Timestamp claims_since;  // the buyer's claims counted from here
-  std::function<Assessment(const Parcel&, const Timeline&, const ClaimFacts&)> assess;
+  /// `messages` false: without the buyer messages (a screen, which raises nothing).
+  std::function<Assessment(const Parcel&, const Timeline&, const ClaimFacts&, bool messages)>
+      assess;
+};
+
+namespace store {
+struct ScreenRows;
+}
+
+/// What a screen of a reassess page found (Store::screenReassess).
+struct ScreenedPage {
+  /// Per parcel of the page: a reassessment writes it, or it is gone.
+  std::vector<bool> named;
+  /// What the screen read of the named parcels, so that writing them need
+  /// not read them again; null: they are read again.
+  std::shared_ptr<const store::ScreenRows> rows;
 };
 
 struct StoreOptions {
@@ -310,6 +325,30 @@ class Store {
   /// its parcel's outcome or error). This one reads each parcel on its own
   /// and commits through commitBatch; a backend may read the page at once.
   virtual Result<std::vector<Result<PollOutcome>>> reassessPage(const ReassessPage& page);
+  /// Which parcels of `page` reassessPage would write (or a parcel no longer
+  /// stored), told by reading and assessing them in one read transaction that
+  /// writes nothing. A reassessment screens pages on connections and threads
+  /// of their own and writes only the few parcels that change: a parcel that
+  /// changes after the screen was committed by a poll or push with the same
+  /// configuration, and one the screen names is assessed again as it writes.
+  /// This one cannot tell and names every parcel.
+  virtual Result<ScreenedPage> screenReassess(const ReassessPage& page);
+  /// Another connection to the same database for a thread that screens
+  /// reassess pages; null when screenReassess could not tell anything (then
+  /// a reassessment reads and writes on this connection alone).
+  virtual Result<std::unique_ptr<Store>> openScreen() { return std::unique_ptr<Store>(); }
+  /// A mark of the writes made on this connection so far. From the first
+  /// call on, until endScreens(), the store remembers which parcels it writes
+  /// after a mark: what a screen read of them may be stale.
+  virtual std::uint64_t screenMark() { return 0; }
+  virtual void endScreens() {}
+  /// reassessPage for `named` (ascending ids), the parcels a screen of a
+  /// page named, taken before `mark`: a parcel not written since and whose
+  /// rows the screen kept is written from them, the others are read again.
+  /// This one reads them all again.
+  virtual Result<std::vector<Result<PollOutcome>>> reassessScreened(const ReassessPage& named,
+                                                                    const ScreenedPage& screened,
+                                                                    std::uint64_t mark);
   /// Counts a failed poll against the parcel (no events, no detection).
   virtual Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                          const std::string& error) = 0;

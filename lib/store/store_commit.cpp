@@ -238,6 +238,7 @@ void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
 }  // namespace store
 
 Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
+  wrote(r.parcel_id);
   auto parcel = this->parcel(r.parcel_id);
   if (!parcel) return parcel.error();
   State& s = *s_;

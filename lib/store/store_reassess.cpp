@@ -21,15 +21,163 @@ Error failed(const char* what, const std::exception& e, ErrorCode code) {
   return makeError(code, std::string(what) + ": " + e.what());
 }
 
-}  // namespace
+bool isPage(const std::vector<std::int64_t>& ids) {
+  return std::is_sorted(ids.begin(), ids.end()) &&
+         std::adjacent_find(ids.begin(), ids.end()) == ids.end();
+}
 
-Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessPage(const ReassessPage& page) {
+std::vector<std::int64_t> idsOf(const ReassessPage& page) {
   std::vector<std::int64_t> ids;
   ids.reserve(page.parcels.size());
   for (const auto& p : page.parcels) ids.push_back(p.id);
-  if (!std::is_sorted(ids.begin(), ids.end()) ||
-      std::adjacent_find(ids.begin(), ids.end()) != ids.end())
-    return Store::reassessPage(page);  // not a page: each parcel on its own
+  return ids;
+}
+
+// Without the buyer messages, unless a task is raised: most parcels that
+// change only refresh an open exception's detail, and rendering both
+// messages for each was as costly as detection itself.
+Assessment assessForPlan(const ReassessPage& page, const Parcel& parcel, const Timeline& timeline,
+                         const ClaimFacts& claims, const store::OpenExceptions& open) {
+  Assessment bare = page.assess(parcel, timeline, claims, false);
+  // As reconcile decides: a finding of a kind not open is raised.
+  for (const auto& issue : bare.issues)
+    if (!open.count(std::string(toString(issue.finding.kind))))
+      return page.assess(parcel, timeline, claims, true);
+  return bare;
+}
+
+}  // namespace
+
+Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
+  auto ids = idsOf(page);
+  if (!isPage(ids)) return Store::screenReassess(page);
+  State& s = *s_;
+  try {
+    store::ReadTransaction tx(s);
+    auto rows = store::readTimelinePage(s, ids, page.claims_since);
+    ScreenedPage out{std::vector<bool>(rows.size(), true), nullptr};
+    auto kept = std::make_shared<store::ScreenRows>();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      auto& row = rows[i];
+      // Gone (the writer reports it), or over the cap (a trim writes): read again.
+      if (!row.parcel || row.events.size() > s.options.event_cap) continue;
+      Timeline timeline;
+      timeline.reserve(row.events.size());
+      for (auto& e : row.events) timeline.push_back(std::move(e.event));
+      Assessment assessment = page.assess(*row.parcel, timeline, row.claims, false);
+      out.named[i] = !store::reconcile(*row.parcel, row.open, assessment, false).empty();
+      if (out.named[i])
+        kept->by_id.emplace(ids[i], store::ScreenRow{std::move(*row.parcel), std::move(timeline),
+                                                     std::move(row.open), row.claims});
+    }
+    out.rows = std::move(kept);
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return failed("screen reassess page", e, ErrorCode::io);
+  } catch (const std::exception& e) {
+    return failed("screen reassess page", e, ErrorCode::internal);
+  }
+}
+
+std::uint64_t SqliteStore::screenMark() {
+  screening_ = true;
+  return mark_;
+}
+
+void SqliteStore::endScreens() {
+  screening_ = false;
+  written_.clear();
+  written_all_ = 0;
+}
+
+void SqliteStore::wrote(std::int64_t parcelId) {
+  ++mark_;
+  if (screening_) written_[parcelId] = mark_;
+}
+
+void SqliteStore::wroteAll() {
+  ++mark_;
+  if (screening_) written_all_ = mark_;
+}
+
+bool SqliteStore::writtenSince(std::int64_t parcelId, std::uint64_t mark) const {
+  if (written_all_ > mark) return true;
+  auto it = written_.find(parcelId);
+  return it != written_.end() && it->second > mark;
+}
+
+Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const ReassessPage& named,
+                                                                       const ScreenedPage& screened,
+                                                                       std::uint64_t mark) {
+  if (!screened.rows) return reassessPage(named);
+  State& s = *s_;
+  try {
+    store::WriteTransaction tx(s);
+    std::vector<Result<PollOutcome>> out;
+    out.reserve(named.parcels.size());
+    for (const auto& parcel : named.parcels) {
+      const auto id = parcel.id;
+      CommitRequest r;
+      r.parcel_id = id;
+      r.now = named.now;
+      r.answered = false;
+      auto it = screened.rows->by_id.find(id);
+      const bool again = it == screened.rows->by_id.end() || writtenSince(id, mark);
+      store::Savepoint item(s);
+      Result<PollOutcome> one = [&]() -> Result<PollOutcome> {
+        try {
+          if (again) {
+            // What the screen read may be stale: the commit path reads it
+            // all again, in this parcel's turn (ids are handed out in order).
+            ClaimFacts facts;
+            auto claimed = hasClaim(id);
+            if (!claimed) return claimed.error();
+            facts.claimed_not_received = *claimed;
+            if (parcel.buyer_id) {
+              auto claims = buyerClaims(*parcel.buyer_id, named.claims_since);
+              if (!claims) return claims.error();
+              facts.buyer_claims = *claims;
+            }
+            r.assess = [&named, facts](const Parcel& p, const Timeline& timeline) {
+              return named.assess(p, timeline, facts, true);
+            };
+            return commitOne(r);
+          }
+          const store::ScreenRow& row = it->second;
+          Assessment assessment =
+              assessForPlan(named, row.parcel, row.timeline, row.claims, row.open);
+          PollOutcome o;
+          o.stage = assessment.stage;
+          auto plan = store::reconcile(row.parcel, row.open, assessment, false);
+          if (!plan.empty()) {
+            wrote(id);
+            store::writeReconciliation(s, r, row.parcel, plan, o);
+          }
+          return o;
+        } catch (const SQLite::Exception& e) {
+          return failed("reassess", e, ErrorCode::io);
+        } catch (const std::exception& e) {
+          return failed("reassess", e, ErrorCode::internal);
+        }
+      }();
+      if (one)
+        item.release();
+      else
+        item.rollback();
+      out.push_back(std::move(one));
+    }
+    tx.commit();
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return failed("reassess screened page", e, ErrorCode::io);
+  } catch (const std::exception& e) {
+    return failed("reassess screened page", e, ErrorCode::internal);
+  }
+}
+
+Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessPage(const ReassessPage& page) {
+  auto ids = idsOf(page);
+  if (!isPage(ids)) return Store::reassessPage(page);  // not a page: each parcel on its own
   State& s = *s_;
   try {
     store::WriteTransaction tx(s);
@@ -43,7 +191,7 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessPage(const Reasses
       r.now = page.now;
       r.answered = false;
       r.assess = [&page, &row](const Parcel& p, const Timeline& timeline) {
-        return page.assess(p, timeline, row.claims);
+        return page.assess(p, timeline, row.claims, true);
       };
       if (!row.parcel) {
         out.push_back(
@@ -62,11 +210,12 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessPage(const Reasses
           Timeline timeline;
           timeline.reserve(row.events.size());
           for (auto& e : row.events) timeline.push_back(std::move(e.event));
-          Assessment assessment = r.assess(*row.parcel, timeline);
+          Assessment assessment = assessForPlan(page, *row.parcel, timeline, row.claims, row.open);
           PollOutcome o;
           o.stage = assessment.stage;
           auto plan = store::reconcile(*row.parcel, row.open, assessment, false);
           if (plan.empty()) return o;
+          wrote(r.parcel_id);
           item.emplace(s);
           store::writeReconciliation(s, r, *row.parcel, plan, o);
           return o;

@@ -47,6 +47,19 @@ class WriteTransaction {
   bool done_ = false;
 };
 
+/// BEGIN ... ROLLBACK: the reads between see one snapshot of the file and
+/// hold no lock a writer waits for (WAL).
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(State& s);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  State& s_;
+};
+
 /// One request of a batch: released when it worked, rolled back alone when not.
 class Savepoint {
  public:

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace pw::store {
@@ -18,6 +19,17 @@ struct PageParcel {
   std::vector<StoredEvent> events;  // oldest first, as loadTimeline
   OpenExceptions open;
   ClaimFacts claims;
+};
+
+/// What a screen read of a parcel it named, as a reassessment of it needs.
+struct ScreenRow {
+  Parcel parcel;
+  Timeline timeline;
+  OpenExceptions open;
+  ClaimFacts claims;
+};
+struct ScreenRows {
+  std::unordered_map<std::int64_t, ScreenRow> by_id;
 };
 
 /// The parcels `ids` (ascending) as stored now, in the same order. Call it

@@ -24,6 +24,15 @@ void WriteTransaction::commit() {
   done_ = true;
 }
 
+ReadTransaction::ReadTransaction(State& s) : s_(s) { run(s_, "BEGIN"); }
+
+ReadTransaction::~ReadTransaction() {
+  try {
+    run(s_, "ROLLBACK");
+  } catch (...) {  // nothing was written; SQLite may have ended it already
+  }
+}
+
 Savepoint::Savepoint(State& s) : s_(s) { run(s_, "SAVEPOINT request"); }
 
 Savepoint::~Savepoint() {

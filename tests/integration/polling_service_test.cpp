@@ -499,7 +499,7 @@ TEST_F(Pipeline, ReassessAfterAThresholdChangeRaisesAndResolvesOnlyWhatChanged) 
   auto before = version();
   ASSERT_EQ(service->reassess({.all = true}).value().background, 3u);
   runUntilIdle();
-  EXPECT_EQ(job().result, "raised=0 resolved=0");
+  EXPECT_EQ(job().result, "raised=0 resolved=0 changed=0");
   EXPECT_EQ(alerts.lines.size(), 6u);
   EXPECT_EQ(version(), before) << "nothing changed, nothing written";
 
@@ -508,7 +508,7 @@ TEST_F(Pipeline, ReassessAfterAThresholdChangeRaisesAndResolvesOnlyWhatChanged) 
   service->reconfigure(std::make_shared<const Config>(longer));
   service->reassess({.all = true}).value();
   runUntilIdle();
-  EXPECT_EQ(job().result, "raised=0 resolved=3");
+  EXPECT_EQ(job().result, "raised=0 resolved=3 changed=3");
   ASSERT_EQ(alerts.lines.size(), 12u);
   for (std::size_t i = 6; i < 12; i += 2) {
     EXPECT_EQ(alerts.lines[i].at("event"), "exception_resolved");
@@ -520,7 +520,7 @@ TEST_F(Pipeline, ReassessAfterAThresholdChangeRaisesAndResolvesOnlyWhatChanged) 
   service->reconfigure(std::make_shared<const Config>(config));
   service->reassess({.all = true}).value();
   runUntilIdle();
-  EXPECT_EQ(job().result, "raised=3 resolved=0");
+  EXPECT_EQ(job().result, "raised=3 resolved=0 changed=3");
   ASSERT_EQ(alerts.lines.size(), 18u);
   for (std::size_t i = 12; i < 18; i += 2) {
     EXPECT_EQ(alerts.lines[i].at("event"), "exception_raised");
@@ -534,6 +534,6 @@ TEST_F(Pipeline, ReassessAfterAThresholdChangeRaisesAndResolvesOnlyWhatChanged) 
   service->reconfigure(std::make_shared<const Config>(longer));
   service->reassess({.kind = ExceptionKind::stalled}).value();
   runUntilIdle();
-  EXPECT_EQ(job().result, "raised=0 resolved=3");
+  EXPECT_EQ(job().result, "raised=0 resolved=3 changed=3");
   EXPECT_TRUE(service->tasks({TaskState::open}).value().empty());
 }
