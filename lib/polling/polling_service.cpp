@@ -53,6 +53,7 @@ PollingService::PollingService(asio::io_context& io, Store& store, HttpClient& h
                  std::random_device{}()),
       loop_(io, store, http, clock, pipeline_, scheduler_, counters_, limiter_, config),
       ticker_(io),
+      job_wait_(io),
       started_at_(clock.now()) {}
 
 PollingService::~PollingService() {

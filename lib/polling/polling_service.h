@@ -97,6 +97,7 @@ class PollingService final : public ServiceApi {
   void screenStep();
   void screened(std::vector<Parcel> page, Result<ScreenedPage> screened, std::uint64_t mark);
   void finishJob();
+  bool holdingLog();
   void subscribe(const Parcel& parcel);
   void tick();
   void heartbeat();
@@ -142,6 +143,8 @@ class PollingService final : public ServiceApi {
   };
   std::deque<ScreenedWrites> job_writes_;
   bool job_step_posted_ = false;
+  std::optional<std::chrono::steady_clock::time_point> job_holding_since_;
+  boost::asio::steady_timer job_wait_;
   JobProgress check_;
   std::thread check_thread_;
 

@@ -33,6 +33,9 @@ constexpr auto kJobTurn = std::chrono::milliseconds(15);
 // read transaction, the statements) do not count, small enough that the
 // pages in flight stay a few MiB.
 constexpr std::size_t kScreenPage = 1000;
+// How often a job held back for the log looks again, and for how long at most.
+constexpr auto kLogWait = std::chrono::milliseconds(50);
+constexpr auto kLogHoldMax = std::chrono::seconds(2);
 
 std::size_t nextJobPage(std::size_t size, std::chrono::steady_clock::duration took) {
   double ms = std::max(0.1, std::chrono::duration<double, std::milli>(took).count());
@@ -178,11 +181,14 @@ void PollingService::postScreenStep() {
 
 // One thing per turn: hand the next page to a screen while one is free (one
 // page waits ahead, so that no thread idles while the loop reads), else
-// write a bounded page of the parcels the screens named.
+// write a bounded page of the parcels the screens named. When the loop's
+// writes fall behind, no new page goes out: what the screens kept for the
+// writes (timelines) stays a few pages, whatever the number of parcels.
 void PollingService::screenStep() {
   job_step_posted_ = false;
   if (stopping_ || !job_.running) return;
-  if (!job_read_all_ && job_screening_ <= screener_->threads()) {
+  const std::size_t ahead = screener_->threads() + 1;
+  if (!job_read_all_ && job_screening_ < ahead && job_writes_.size() < ahead && !holdingLog()) {
     auto page = nextJobParcels(kScreenPage);
     if (!page.empty()) {
       ++job_screening_;
@@ -215,7 +221,32 @@ void PollingService::screenStep() {
     postScreenStep();
     return;
   }
-  if (job_read_all_ && job_screening_ == 0) finishJob();
+  if (job_read_all_ && job_screening_ == 0) {
+    finishJob();
+    return;
+  }
+  if (job_screening_ == 0 && !job_read_all_) {
+    // Held back for the log (holdingLog): nothing out will post the next step.
+    job_wait_.expires_after(kLogWait);
+    job_wait_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) postScreenStep();
+    });
+  }
+}
+
+// The log is let start over before more pages go out, once per
+// kLogHoldMax at most: a pause that found the log still long (no write came
+// to start it over) lets one page go, whose writes will.
+bool PollingService::holdingLog() {
+  if (!store_.screensHoldLog()) {
+    job_holding_since_.reset();
+    return false;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (!job_holding_since_) job_holding_since_ = now;
+  if (now - *job_holding_since_ < kLogHoldMax) return true;
+  job_holding_since_ = now;
+  return false;
 }
 
 void PollingService::screened(std::vector<Parcel> page, Result<ScreenedPage> screened,

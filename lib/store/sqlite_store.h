@@ -68,6 +68,8 @@ class SqliteStore final : public Store {
   Result<ScreenedPage> screenReassess(const ReassessPage& page) override;
   std::uint64_t screenMark() override;
   void endScreens() override;
+  /// The log file over twice the backstop's size.
+  bool screensHoldLog() override;
   Result<std::vector<Result<PollOutcome>>> reassessScreened(const ReassessPage& named,
                                                             const ScreenedPage& screened,
                                                             std::uint64_t mark) override;
@@ -129,7 +131,11 @@ class SqliteStore final : public Store {
   // other parcels).
   void wrote(std::int64_t parcelId);
   void wroteAll();
+  void setAutocheckpoint(int pages);
   bool writtenSince(std::int64_t parcelId, std::uint64_t mark) const;
+  // The log's length (pages) at which a commit checkpoints it itself, when
+  // the checkpointer thread has fallen behind (64 MiB).
+  static constexpr int kWalBackstopPages = 16384;
   std::uint64_t mark_ = 0;
   bool screening_ = false;
   std::unordered_map<std::int64_t, std::uint64_t> written_;

@@ -210,7 +210,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
       // The checkpointer thread keeps the log short; SQLite's own checkpoint
       // in the commit stays only as a backstop should that thread fall behind
       // (64 MiB of log).
-      db->exec("PRAGMA wal_autocheckpoint=16384");
+      db->exec("PRAGMA wal_autocheckpoint=" + std::to_string(kWalBackstopPages));
     }
     auto store = std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), options));
     store->file_ = file;

@@ -342,6 +342,10 @@ class Store {
   /// after a mark: what a screen read of them may be stale.
   virtual std::uint64_t screenMark() { return 0; }
   virtual void endScreens() {}
+  /// True while the screens' reads keep the store's log from starting over
+  /// and it has grown past its bound: a reassessment sends out no new page
+  /// until the screens out have finished and the log could start over.
+  virtual bool screensHoldLog() { return false; }
   /// reassessPage for `named` (ascending ids), the parcels a screen of a
   /// page named, taken before `mark`: a parcel not written since and whose
   /// rows the screen kept is written from them, the others are read again.

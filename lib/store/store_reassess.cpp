@@ -1,8 +1,10 @@
 // reassess --all a page at a time: the page read at once, detection over
 // each stored timeline, and writes only for the parcels whose exceptions or
-// stage changed, all in one transaction.
+// stage changed, all in one transaction; or a screen's read of a page on
+// another connection, and the writes of what it named on this one.
 #include "store/sqlite_store.h"
 
+#include "common/log.h"
 #include "store/reconcile.h"
 #include "store/store_state.h"
 #include "store/timeline_page.h"
@@ -79,15 +81,38 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
   }
 }
 
+// While screens are out there is nearly always a reader on the log, so the
+// writer cannot start it over and it stays at the backstop's size: each
+// commit then ran a checkpoint, and its fsync of the database held the event
+// loop for over a second. The checkpointer thread keeps copying the log
+// meanwhile; without one, the backstop stays.
 std::uint64_t SqliteStore::screenMark() {
+  if (!screening_ && checkpointer_) setAutocheckpoint(0);
   screening_ = true;
   return mark_;
 }
 
 void SqliteStore::endScreens() {
+  if (screening_ && checkpointer_) setAutocheckpoint(kWalBackstopPages);
   screening_ = false;
   written_.clear();
   written_all_ = 0;
+}
+
+bool SqliteStore::screensHoldLog() {
+  if (!screening_ || !checkpointer_) return false;
+  std::error_code ec;
+  auto bytes = std::filesystem::file_size(file_.string() + "-wal", ec);
+  return !ec && bytes > 2 * static_cast<std::uintmax_t>(kWalBackstopPages) * 4096;
+}
+
+void SqliteStore::setAutocheckpoint(int pages) {
+  try {
+    db_->exec("PRAGMA wal_autocheckpoint=" + std::to_string(pages));
+  } catch (const std::exception& e) {  // the log only grows longer or checkpoints sooner
+    subsystemLogger("store")->warn("WAL_AUTOCHECKPOINT_FAILED pages={} error=\"{}\"", pages,
+                                   e.what());
+  }
 }
 
 void SqliteStore::wrote(std::int64_t parcelId) {
