@@ -186,7 +186,8 @@ void PollingService::postScreenStep() {
 // writes (timelines) stays a few pages, whatever the number of parcels.
 void PollingService::screenStep() {
   job_step_posted_ = false;
-  if (stopping_ || !job_.running) return;
+  // A step left over from a job that ended (another may run, without screens).
+  if (stopping_ || !job_.running || !screener_) return;
   const std::size_t ahead = screener_->threads() + 1;
   if (!job_read_all_ && job_screening_ < ahead && job_writes_.size() < ahead && !holdingLog()) {
     auto page = nextJobParcels(kScreenPage);
