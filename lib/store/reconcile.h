@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "store/store_state.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,7 +43,23 @@ struct Reconciliation {
   bool parcel = false;  // the parcels row is written
 
   bool empty() const { return raise.empty() && refresh.empty() && resolve.empty() && !parcel; }
+  /// Only rows of open exceptions rewritten, none with new evidence: no
+  /// alert line, no other row.
+  bool refreshOnly() const {
+    return raise.empty() && resolve.empty() && !parcel && !refresh.empty() &&
+           std::none_of(refresh.begin(), refresh.end(), [](const Refresh& r) { return r.news; });
+  }
 };
+
+/// An open exception's row as a refresh rewrites it.
+struct ExceptionRefresh {
+  std::int64_t exception_id = 0;
+  std::int64_t elapsed = 0;  // seconds
+  std::string detail;
+  std::string evidence;
+};
+ExceptionRefresh refreshRow(const Reconciliation::Refresh& r);
+void writeRefresh(State& s, const ExceptionRefresh& row, Timestamp now);
 
 /// What committing `assessment` for `stored` (the parcel as the store holds
 /// it now) changes. An answered poll rewrites every holding exception (its

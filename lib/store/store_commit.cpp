@@ -205,6 +205,22 @@ Reconciliation reconcile(const Parcel& stored, const OpenExceptions& open,
   return plan;
 }
 
+ExceptionRefresh refreshRow(const Reconciliation::Refresh& r) {
+  const Finding& f = r.issue->finding;
+  return {r.exception_id, static_cast<std::int64_t>(f.elapsed.count()), f.detail, r.evidence};
+}
+
+void writeRefresh(State& s, const ExceptionRefresh& row, Timestamp now) {
+  auto up = s.statements.get(
+      "UPDATE exceptions SET elapsed=?, detail=?, evidence=?, updated_at=? WHERE id=?");
+  up->bind(1, static_cast<int64_t>(row.elapsed));
+  up->bind(2, row.detail);
+  up->bind(3, row.evidence);
+  up->bind(4, static_cast<int64_t>(secs(now)));
+  up->bind(5, static_cast<int64_t>(row.exception_id));
+  up->exec();
+}
+
 void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
                          const Reconciliation& plan, PollOutcome& out) {
   // Raises and refreshes in the assessment's order, as the rows were always written.
@@ -220,14 +236,7 @@ void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
     }
     const Finding& f = refresh->issue->finding;
     if (refresh->news) out.updated.push_back({refresh->exception_id, f.kind, f.detail});
-    auto up = s.statements.get(
-        "UPDATE exceptions SET elapsed=?, detail=?, evidence=?, updated_at=? WHERE id=?");
-    up->bind(1, static_cast<int64_t>(f.elapsed.count()));
-    up->bind(2, f.detail);
-    up->bind(3, refresh->evidence);
-    up->bind(4, static_cast<int64_t>(secs(r.now)));
-    up->bind(5, static_cast<int64_t>(refresh->exception_id));
-    up->exec();
+    writeRefresh(s, refreshRow(*refresh), r.now);
     ++refresh;
   }
   for (const auto& [id, kind] : plan.resolve) pw::resolve(s, id, kind, r.now, out);

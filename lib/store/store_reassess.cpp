@@ -67,10 +67,16 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
       timeline.reserve(row.events.size());
       for (auto& e : row.events) timeline.push_back(std::move(e.event));
       Assessment assessment = page.assess(*row.parcel, timeline, row.claims, false);
-      out.named[i] = !store::reconcile(*row.parcel, row.open, assessment, false).empty();
-      if (out.named[i])
+      auto plan = store::reconcile(*row.parcel, row.open, assessment, false);
+      out.named[i] = !plan.empty();
+      if (plan.refreshOnly()) {
+        store::RefreshOnly only{assessment.stage, {}};
+        for (const auto& r : plan.refresh) only.rows.push_back(store::refreshRow(r));
+        kept->refresh_only.emplace(ids[i], std::move(only));
+      } else if (out.named[i]) {
         kept->by_id.emplace(ids[i], store::ScreenRow{std::move(*row.parcel), std::move(timeline),
                                                      std::move(row.open), row.claims});
+      }
     }
     out.rows = std::move(kept);
     return out;
@@ -147,8 +153,14 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const Rea
       r.now = named.now;
       r.answered = false;
       auto it = screened.rows->by_id.find(id);
-      const bool again = it == screened.rows->by_id.end() || writtenSince(id, mark);
-      store::Savepoint item(s);
+      auto only = screened.rows->refresh_only.find(id);
+      const bool kept =
+          it != screened.rows->by_id.end() || only != screened.rows->refresh_only.end();
+      const bool again = !kept || writtenSince(id, mark);
+      // A single UPDATE is atomic by itself: most parcels written need no savepoint.
+      std::optional<store::Savepoint> item;
+      if (again || only == screened.rows->refresh_only.end() || only->second.rows.size() > 1)
+        item.emplace(s);
       Result<PollOutcome> one = [&]() -> Result<PollOutcome> {
         try {
           if (again) {
@@ -168,6 +180,13 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const Rea
             };
             return commitOne(r);
           }
+          if (only != screened.rows->refresh_only.end()) {
+            wrote(id);
+            for (const auto& row : only->second.rows) store::writeRefresh(s, row, r.now);
+            PollOutcome o;
+            o.stage = only->second.stage;
+            return o;
+          }
           const store::ScreenRow& row = it->second;
           Assessment assessment =
               assessForPlan(named, row.parcel, row.timeline, row.claims, row.open);
@@ -185,10 +204,12 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const Rea
           return failed("reassess", e, ErrorCode::internal);
         }
       }();
-      if (one)
-        item.release();
-      else
-        item.rollback();
+      if (item) {
+        if (one)
+          item->release();
+        else
+          item->rollback();
+      }
       out.push_back(std::move(one));
     }
     tx.commit();

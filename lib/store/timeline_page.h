@@ -28,8 +28,18 @@ struct ScreenRow {
   OpenExceptions open;
   ClaimFacts claims;
 };
+/// A parcel whose reassessment only rewrites its open exceptions' elapsed
+/// time and detail (no raise, no resolution, no new evidence, the same
+/// stage): most of the parcels a reassessment writes. The screen keeps the
+/// rows to write instead of the timeline, so the writer neither reads nor
+/// assesses it again.
+struct RefreshOnly {
+  ParcelStage stage = ParcelStage::awaiting_pickup;
+  std::vector<ExceptionRefresh> rows;
+};
 struct ScreenRows {
   std::unordered_map<std::int64_t, ScreenRow> by_id;
+  std::unordered_map<std::int64_t, RefreshOnly> refresh_only;
 };
 
 /// The parcels `ids` (ascending) as stored now, in the same order. Call it
