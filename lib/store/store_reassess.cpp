@@ -56,7 +56,10 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
   State& s = *s_;
   try {
     store::ReadTransaction tx(s);
-    auto rows = store::readTimelinePage(s, ids, page.claims_since);
+    // The loop's rows of the parcels: one written since is read again when
+    // the loop writes it (see the mark).
+    auto rows = store::readTimelinePage(s, ids, page.claims_since,
+                                        {&page.parcels, store::LocalTimes::when_needed});
     ScreenedPage out{std::vector<bool>(rows.size(), true), nullptr};
     auto kept = std::make_shared<store::ScreenRows>();
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -65,7 +68,11 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
       if (!row.parcel || row.events.size() > s.options.event_cap) continue;
       Timeline timeline;
       timeline.reserve(row.events.size());
-      for (auto& e : row.events) timeline.push_back(std::move(e.event));
+      bool pending = false;
+      for (auto& e : row.events) {
+        pending |= e.china_time_pending;
+        timeline.push_back(std::move(e.event));
+      }
       Assessment assessment = page.assess(*row.parcel, timeline, row.claims, false);
       auto plan = store::reconcile(*row.parcel, row.open, assessment, false);
       out.named[i] = !plan.empty();
@@ -74,6 +81,10 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
         for (const auto& r : plan.refresh) only.rows.push_back(store::refreshRow(r));
         kept->refresh_only.emplace(ids[i], std::move(only));
       } else if (out.named[i]) {
+        // The rows the loop writes from are whole timelines, as the commit
+        // path reads them: only detection is spared the formatting.
+        for (std::size_t k = 0; pending && k < timeline.size(); ++k)
+          if (row.events[k].china_time_pending) store::fillChinaTime(timeline[k]);
         kept->by_id.emplace(ids[i], store::ScreenRow{std::move(*row.parcel), std::move(timeline),
                                                      std::move(row.open), row.claims});
       }

@@ -93,7 +93,9 @@ const char* const kStoredEventColumns =
     "e.kind_id, e.status_id, e.reason_id, e.signer_type_id, e.signer_id, e.province_id, "
     "e.city_id, e.district_id";
 
-StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first) {
+void fillChinaTime(TrackingEvent& e) { e.local_time = chinaTime(secs(e.time)); }
+
+StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first, LocalTimes local) {
   auto column = [&](int i) { return q.getColumn(first + i); };
   auto text = [&](int i) { return s.dict.textOf(column(i).getInt64()); };
   StoredEvent r;
@@ -101,7 +103,12 @@ StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first) {
   TrackingEvent& e = r.event;
   std::int64_t t = column(1).getInt64();
   e.time = Timestamp(Seconds(t));
-  e.local_time = column(2).isNull() ? chinaTime(t) : column(2).getString();
+  if (!column(2).isNull())
+    e.local_time = column(2).getString();
+  else if (local == LocalTimes::read)
+    e.local_time = chinaTime(t);
+  else
+    r.china_time_pending = true;
   r.text_id = column(4).getInt64();
   // NULL unless another text holds its hash in `texts`.
   e.description = column(3).isNull() ? s.texts.textOf(r.text_id) : column(3).getString();

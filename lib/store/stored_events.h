@@ -21,7 +21,16 @@ struct StoredEvent {
   std::int64_t text_id = 0;  // content hash of the description
   std::int64_t location_id = 0;
   TrackingEvent event;
+  /// Read without its local time, which is China time (see LocalTimes).
+  bool china_time_pending = false;
 };
+
+/// Detection never reads an event's local time, only what is written or
+/// shown does; a screen formats it only for the parcels it keeps.
+enum class LocalTimes { read, when_needed };
+/// The local time of an event read with LocalTimes::when_needed and
+/// china_time_pending.
+void fillChinaTime(TrackingEvent& e);
 
 /// The parcel's events, oldest first, equal times in the order they came.
 std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId);
@@ -29,7 +38,8 @@ std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId);
 /// The columns readStoredEvent reads, of `events e` (descriptions from s.texts).
 extern const char* const kStoredEventColumns;
 /// One row of kStoredEventColumns, starting at column `first`.
-StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first);
+StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first,
+                            LocalTimes local = LocalTimes::read);
 
 struct MergeCount {
   int added = 0;

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -14,16 +15,19 @@ namespace {
 
 std::int64_t secs(Timestamp t) { return t.time_since_epoch().count(); }
 
+constexpr std::size_t kTypicalEvents = 8;
+
 // Reads the rows of parcels lo..hi into the page; rows of parcels in that
 // range but not in the page (delivered ones, when the page is the active
 // parcels) are skipped.
 class RangeReader {
  public:
-  RangeReader(State& s, const std::vector<std::int64_t>& ids, std::vector<PageParcel>& page)
-      : s_(s), ids_(ids), page_(page) {}
+  RangeReader(State& s, const std::vector<std::int64_t>& ids, std::vector<PageParcel>& page,
+              const PageRead& how)
+      : s_(s), ids_(ids), page_(page), how_(how) {}
 
   void read(std::int64_t lo, std::int64_t hi, Timestamp claimsSince) {
-    parcels(lo, hi);
+    if (!how_.parcels) parcels(lo, hi);
     events(lo, hi);
     exceptions(lo, hi);
     claims(lo, hi, claimsSince);
@@ -57,8 +61,13 @@ class RangeReader {
     PageParcel* p = nullptr;
     while (q->executeStep()) {
       std::int64_t id = q->getColumn(0).getInt64();
-      if (id != last) p = at(id), last = id;
-      if (p) p->events.push_back(readStoredEvent(s_, *q, 1));
+      if (id != last) {
+        p = at(id), last = id;
+        // Most timelines are short: one allocation, not four growing ones
+        // that each move every event's strings.
+        if (p) p->events.reserve(kTypicalEvents);
+      }
+      if (p) p->events.push_back(readStoredEvent(s_, *q, 1, how_.local_times));
     }
   }
 
@@ -103,15 +112,21 @@ class RangeReader {
   State& s_;
   const std::vector<std::int64_t>& ids_;
   std::vector<PageParcel>& page_;
+  const PageRead& how_;
 };
 
 }  // namespace
 
 std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_t>& ids,
-                                         Timestamp claimsSince) {
+                                         Timestamp claimsSince, const PageRead& how) {
   std::vector<PageParcel> page(ids.size());
   if (ids.empty()) return page;
-  RangeReader reader(s, ids, page);
+  if (how.parcels) {
+    if (how.parcels->size() != ids.size())
+      throw std::logic_error("readTimelinePage: parcels and ids differ");
+    for (std::size_t i = 0; i < ids.size(); ++i) page[i].parcel = (*how.parcels)[i];
+  }
+  RangeReader reader(s, ids, page, how);
   // A page of consecutive active parcels is read as one range; a sparse one
   // (the parcels with an open exception of one kind) parcel by parcel, so
   // that the rows of the parcels between are not read.
@@ -122,10 +137,13 @@ std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_
     for (auto id : ids) reader.read(id, id, claimsSince);
   }
   // Equal times in the order they came (by id), as loadTimeline has them.
+  // The index gives them by time already: nearly every timeline is in order.
+  auto before = [](const StoredEvent& a, const StoredEvent& b) {
+    return a.event.time != b.event.time ? a.event.time < b.event.time : a.id < b.id;
+  };
   for (auto& p : page)
-    std::sort(p.events.begin(), p.events.end(), [](const auto& a, const auto& b) {
-      return a.event.time != b.event.time ? a.event.time < b.event.time : a.id < b.id;
-    });
+    if (!std::is_sorted(p.events.begin(), p.events.end(), before))
+      std::sort(p.events.begin(), p.events.end(), before);
   return page;
 }
 
