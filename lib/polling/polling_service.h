@@ -90,12 +90,15 @@ class PollingService final : public ServiceApi {
   Result<void> startJob(JobKind kind, const RerunSelection& selection);
   /// The job's next `size` parcels from its cursor (sets job_read_all_ at the end).
   std::vector<Parcel> nextJobParcels(std::size_t size);
+  /// The ids of the next page of a screened job: its screen reads the rows.
+  std::vector<std::int64_t> nextJobIds(std::size_t size);
   void jobPage();
   void countOutcomes(const std::vector<Result<PollOutcome>>& outcomes);
   void setReassessResult();
   void postScreenStep();
   void screenStep();
-  void screened(std::vector<Parcel> page, Result<ScreenedPage> screened, std::uint64_t mark);
+  void screened(const std::vector<std::int64_t>& ids, Result<ScreenedPage> screened,
+                std::uint64_t mark);
   void finishJob();
   bool holdingLog();
   void subscribe(const Parcel& parcel);

@@ -182,6 +182,29 @@ void PollingService::postScreenStep() {
 // One thing per turn: hand the next page to a screen while one is free (one
 // page waits ahead, so that no thread idles while the loop reads), else
 // write a bounded page of the parcels the screens named. When the loop's
+std::vector<std::int64_t> PollingService::nextJobIds(std::size_t size) {
+  std::vector<std::int64_t> ids;
+  if (job_all_) {
+    auto active = store_.activeParcelIds(job_after_, static_cast<int>(size));
+    if (!active) {
+      logger("store")->error("REASSESS_PAGE_FAILED after={} error={}", job_after_,
+                             active.error().message);
+      job_read_all_ = true;
+      return ids;
+    }
+    ids = std::move(*active);
+    job_read_all_ = ids.size() < size;
+    if (!ids.empty()) job_after_ = ids.back();
+  } else {
+    auto end = std::min(job_ids_.size(), job_index_ + size);
+    ids.assign(job_ids_.begin() + static_cast<std::ptrdiff_t>(job_index_),
+               job_ids_.begin() + static_cast<std::ptrdiff_t>(end));
+    job_index_ = end;
+    job_read_all_ = job_index_ >= job_ids_.size();
+  }
+  return ids;
+}
+
 // writes fall behind, no new page goes out: what the screens kept for the
 // writes (timelines) stays a few pages, whatever the number of parcels.
 void PollingService::screenStep() {
@@ -190,16 +213,17 @@ void PollingService::screenStep() {
   if (stopping_ || !job_.running || !screener_) return;
   const std::size_t ahead = screener_->threads() + 1;
   if (!job_read_all_ && job_screening_ < ahead && job_writes_.size() < ahead && !holdingLog()) {
-    auto page = nextJobParcels(kScreenPage);
-    if (!page.empty()) {
+    auto ids = nextJobIds(kScreenPage);
+    if (!ids.empty()) {
       ++job_screening_;
       // Before the screen reads: a parcel written after this is read again.
       std::uint64_t mark = store_.screenMark();
-      auto request = pipeline_.reassessPage(page, clock_.now());
-      screener_->screen(std::move(request), [this, mark, page = std::move(page)](
-                                                Result<ScreenedPage> screened) mutable {
-        this->screened(std::move(page), std::move(screened), mark);
-      });
+      std::vector<Parcel> stubs(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) stubs[i].id = ids[i];
+      screener_->screen(pipeline_.reassessPage(std::move(stubs), clock_.now()),
+                        [this, mark, ids = std::move(ids)](Result<ScreenedPage> screened) mutable {
+                          this->screened(ids, std::move(screened), mark);
+                        });
     }
     postScreenStep();
     return;
@@ -250,24 +274,36 @@ bool PollingService::holdingLog() {
   return false;
 }
 
-void PollingService::screened(std::vector<Parcel> page, Result<ScreenedPage> screened,
+void PollingService::screened(const std::vector<std::int64_t>& ids, Result<ScreenedPage> screened,
                               std::uint64_t mark) {
   --job_screening_;
   if (!job_.running) return;
-  if (screened && screened->named.size() != page.size())
+  if (screened && screened->named.size() != ids.size())
     screened = makeError(ErrorCode::internal, "a screen answered for another page");
   if (!screened) {
     logger("store")->warn(
         "REASSESS_SCREEN_FAILED parcels={} error=\"{}\" (these are read again on the loop)",
-        page.size(), screened.error().message);
-    screened = ScreenedPage{std::vector<bool>(page.size(), true), nullptr};
+        ids.size(), screened.error().message);
+    screened = ScreenedPage{std::vector<bool>(ids.size(), true), nullptr, {}};
   }
-  ScreenedWrites writes{{}, std::move(*screened), mark, 0};
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    if (writes.screened.named[i])
-      writes.parcels.push_back(std::move(page[i]));
-    else
-      ++job_.done;
+  ScreenedWrites writes{std::move(screened->parcels), std::move(*screened), mark, 0};
+  const auto named = static_cast<std::size_t>(
+      std::count(writes.screened.named.begin(), writes.screened.named.end(), true));
+  job_.done += ids.size() - named;
+  if (writes.parcels.size() != named) {
+    // The screen did not hand the rows back (it failed, or cannot read
+    // them): the loop reads them, a parcel at a time, as a job without
+    // screens would.
+    writes.parcels.clear();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (!writes.screened.named[i]) continue;
+      auto p = store_.parcel(ids[i]);
+      if (!p) {
+        p = Parcel{};
+        p->id = ids[i];  // gone: the write reports it
+      }
+      writes.parcels.push_back(std::move(*p));
+    }
   }
   job_named_ += writes.parcels.size();
   if (!writes.parcels.empty()) job_writes_.push_back(std::move(writes));

@@ -25,8 +25,17 @@ Result<std::vector<Result<PollOutcome>>> Store::reassessPage(const ReassessPage&
   return commitBatch(std::move(requests));
 }
 
+Result<std::vector<std::int64_t>> Store::activeParcelIds(std::int64_t afterId, int limit) {
+  auto active = activeParcels(afterId, limit);
+  if (!active) return active.error();
+  std::vector<std::int64_t> ids;
+  ids.reserve(active->size());
+  for (const auto& a : *active) ids.push_back(a.parcel.id);
+  return ids;
+}
+
 Result<ScreenedPage> Store::screenReassess(const ReassessPage& page) {
-  return ScreenedPage{std::vector<bool>(page.parcels.size(), true), nullptr};
+  return ScreenedPage{std::vector<bool>(page.parcels.size(), true), nullptr, {}};
 }
 
 Result<std::vector<Result<PollOutcome>>> Store::reassessScreened(const ReassessPage& named,

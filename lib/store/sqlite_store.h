@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
   Result<AddOutcome> addParcel(const Parcel& parcel, Timestamp now) override;
   Result<std::vector<PollTarget>> pollTargets() override;
   Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit) override;
+  Result<std::vector<std::int64_t>> activeParcelIds(std::int64_t afterId, int limit) override;
   Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit) override;
   Result<std::optional<Timestamp>> nextDue() override;
   Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) override;

@@ -331,6 +331,20 @@ Result<std::vector<SqliteStore::ActiveParcel>> SqliteStore::activeParcels(std::i
   });
 }
 
+Result<std::vector<std::int64_t>> SqliteStore::activeParcelIds(std::int64_t afterId, int limit) {
+  return guarded("list active parcel ids", [&]() -> Result<std::vector<std::int64_t>> {
+    auto q = s_->statements.get(
+        "SELECT id FROM parcels WHERE id > ? AND stage NOT IN ('delivered', 'returned') "
+        "ORDER BY id LIMIT ?");
+    q->bind(1, static_cast<int64_t>(afterId));
+    q->bind(2, limit);
+    std::vector<std::int64_t> out;
+    out.reserve(static_cast<std::size_t>(std::max(limit, 0)));
+    while (q->executeStep()) out.push_back(q->getColumn(0).getInt64());
+    return out;
+  });
+}
+
 Result<std::optional<Timestamp>> SqliteStore::nextDue() {
   return guarded("read next due", [&]() -> Result<std::optional<Timestamp>> {
     auto q = s_->statements.get(

@@ -143,7 +143,9 @@ struct ClaimFacts {
 /// came, so nothing of the carrier's is written, and a parcel whose
 /// assessment is what the store already holds is not written at all.
 struct ReassessPage {
-  std::vector<Parcel> parcels;  // by id, ascending
+  /// By id, ascending. A screen (Store::screenReassess) reads only their
+  /// ids: it reads the rows itself and hands back those of the parcels it names.
+  std::vector<Parcel> parcels;
   Timestamp now;
   Timestamp claims_since;  // the buyer's claims counted from here
   /// `messages` false: without the buyer messages (a screen, which raises nothing).
@@ -162,6 +164,10 @@ struct ScreenedPage {
   /// What the screen read of the named parcels, so that writing them need
   /// not read them again; null: they are read again.
   std::shared_ptr<const store::ScreenRows> rows;
+  /// The rows the screen read of the named parcels, in the page's order (a
+  /// parcel gone: its id alone), so that the loop need not read them. Empty
+  /// when it read none (or named none).
+  std::vector<Parcel> parcels;
 };
 
 struct StoreOptions {
@@ -295,6 +301,9 @@ class Store {
     std::optional<Timestamp> last_polled_at;
   };
   virtual Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit) = 0;
+  /// The ids of activeParcels alone: a reassessment's loop hands pages of
+  /// ids to its screens, which read the rows.
+  virtual Result<std::vector<std::int64_t>> activeParcelIds(std::int64_t afterId, int limit);
   /// Parcels whose next poll is at or before `now`, soonest first.
   virtual Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit) = 0;
   /// The earliest scheduled poll, to arm a timer on (none: nothing scheduled).

@@ -56,16 +56,18 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
   State& s = *s_;
   try {
     store::ReadTransaction tx(s);
-    // The loop's rows of the parcels: one written since is read again when
-    // the loop writes it (see the mark).
-    auto rows = store::readTimelinePage(s, ids, page.claims_since,
-                                        {&page.parcels, store::LocalTimes::when_needed});
-    ScreenedPage out{std::vector<bool>(rows.size(), true), nullptr};
+    // A parcel written after the page went out is read again when the loop
+    // writes it (the mark): what is read here may be stale, never wrong.
+    auto rows = store::readTimelinePage(s, ids, page.claims_since, store::LocalTimes::when_needed);
+    ScreenedPage out{std::vector<bool>(rows.size(), true), nullptr, {}};
     auto kept = std::make_shared<store::ScreenRows>();
     for (std::size_t i = 0; i < rows.size(); ++i) {
       auto& row = rows[i];
       // Gone (the writer reports it), or over the cap (a trim writes): read again.
-      if (!row.parcel || row.events.size() > s.options.event_cap) continue;
+      if (!row.parcel || row.events.size() > s.options.event_cap) {
+        out.parcels.push_back(row.parcel ? *row.parcel : page.parcels[i]);
+        continue;
+      }
       Timeline timeline;
       timeline.reserve(row.events.size());
       bool pending = false;
@@ -76,6 +78,7 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
       Assessment assessment = page.assess(*row.parcel, timeline, row.claims, false);
       auto plan = store::reconcile(*row.parcel, row.open, assessment, false);
       out.named[i] = !plan.empty();
+      if (out.named[i]) out.parcels.push_back(*row.parcel);
       if (plan.refreshOnly()) {
         store::RefreshOnly only{assessment.stage, {}};
         for (const auto& r : plan.refresh) only.rows.push_back(store::refreshRow(r));

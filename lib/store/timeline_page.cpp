@@ -5,7 +5,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -23,11 +22,11 @@ constexpr std::size_t kTypicalEvents = 8;
 class RangeReader {
  public:
   RangeReader(State& s, const std::vector<std::int64_t>& ids, std::vector<PageParcel>& page,
-              const PageRead& how)
-      : s_(s), ids_(ids), page_(page), how_(how) {}
+              LocalTimes localTimes)
+      : s_(s), ids_(ids), page_(page), local_times_(localTimes) {}
 
   void read(std::int64_t lo, std::int64_t hi, Timestamp claimsSince) {
-    if (!how_.parcels) parcels(lo, hi);
+    parcels(lo, hi);
     events(lo, hi);
     exceptions(lo, hi);
     claims(lo, hi, claimsSince);
@@ -67,7 +66,7 @@ class RangeReader {
         // that each move every event's strings.
         if (p) p->events.reserve(kTypicalEvents);
       }
-      if (p) p->events.push_back(readStoredEvent(s_, *q, 1, how_.local_times));
+      if (p) p->events.push_back(readStoredEvent(s_, *q, 1, local_times_));
     }
   }
 
@@ -112,21 +111,16 @@ class RangeReader {
   State& s_;
   const std::vector<std::int64_t>& ids_;
   std::vector<PageParcel>& page_;
-  const PageRead& how_;
+  LocalTimes local_times_;
 };
 
 }  // namespace
 
 std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_t>& ids,
-                                         Timestamp claimsSince, const PageRead& how) {
+                                         Timestamp claimsSince, LocalTimes localTimes) {
   std::vector<PageParcel> page(ids.size());
   if (ids.empty()) return page;
-  if (how.parcels) {
-    if (how.parcels->size() != ids.size())
-      throw std::logic_error("readTimelinePage: parcels and ids differ");
-    for (std::size_t i = 0; i < ids.size(); ++i) page[i].parcel = (*how.parcels)[i];
-  }
-  RangeReader reader(s, ids, page, how);
+  RangeReader reader(s, ids, page, localTimes);
   // A page of consecutive active parcels is read as one range; a sparse one
   // (the parcels with an open exception of one kind) parcel by parcel, so
   // that the rows of the parcels between are not read.

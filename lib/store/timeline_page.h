@@ -42,16 +42,10 @@ struct ScreenRows {
   std::unordered_map<std::int64_t, RefreshOnly> refresh_only;
 };
 
-struct PageRead {
-  /// The parcels' rows as the caller read them, in the order of the ids (a
-  /// screen has the loop's); null: read with the rest.
-  const std::vector<Parcel>* parcels = nullptr;
-  LocalTimes local_times = LocalTimes::read;
-};
-
 /// The parcels `ids` (ascending) as stored now, in the same order. Call it
 /// inside the transaction that commits what follows from it.
 std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_t>& ids,
-                                         Timestamp claimsSince, const PageRead& how = {});
+                                         Timestamp claimsSince,
+                                         LocalTimes localTimes = LocalTimes::read);
 
 }  // namespace pw::store
