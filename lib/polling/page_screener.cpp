@@ -42,4 +42,8 @@ void PageScreener::screen(ReassessPage page, Done done) {
       [verdict, done = std::move(done)] { done(std::move(*verdict)); });
 }
 
+void PageScreener::release(ScreenedPage page) {
+  pool_.run([page = std::move(page)]() mutable { page = ScreenedPage{}; }, [] {});
+}
+
 }  // namespace pw

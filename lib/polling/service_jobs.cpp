@@ -238,7 +238,10 @@ void PollingService::screenStep() {
     front.next += size;
     auto outcomes = pipeline_.reassessScreened(page, front.screened, front.mark, clock_.now());
     countOutcomes(outcomes);
-    if (front.next == front.parcels.size()) job_writes_.pop_front();
+    if (front.next == front.parcels.size()) {
+      screener_->release(std::move(front.screened));
+      job_writes_.pop_front();
+    }
     job_.done += size;
     job_page_ = nextJobPage(size, std::chrono::steady_clock::now() - started);
   }
