@@ -179,9 +179,6 @@ void PollingService::postScreenStep() {
   asio::post(io_, [this] { screenStep(); });
 }
 
-// One thing per turn: hand the next page to a screen while one is free (one
-// page waits ahead, so that no thread idles while the loop reads), else
-// write a bounded page of the parcels the screens named. When the loop's
 std::vector<std::int64_t> PollingService::nextJobIds(std::size_t size) {
   std::vector<std::int64_t> ids;
   if (job_all_) {
@@ -205,6 +202,9 @@ std::vector<std::int64_t> PollingService::nextJobIds(std::size_t size) {
   return ids;
 }
 
+// One thing per turn: hand the next page to a screen while one is free (one
+// page waits ahead, so that no thread idles while the loop reads), else
+// write a bounded page of the parcels the screens named. When the loop's
 // writes fall behind, no new page goes out: what the screens kept for the
 // writes (timelines) stays a few pages, whatever the number of parcels.
 void PollingService::screenStep() {
