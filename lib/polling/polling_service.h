@@ -90,7 +90,8 @@ class PollingService final : public ServiceApi {
   Result<void> startJob(JobKind kind, const RerunSelection& selection);
   /// The job's next `size` parcels from its cursor (sets job_read_all_ at the end).
   std::vector<Parcel> nextJobParcels(std::size_t size);
-  /// The ids of the next page of a screened job: its screen reads the rows.
+  /// The ids of the job's next `size` parcels: a screened job hands them to its
+  /// screens, which read the rows.
   std::vector<std::int64_t> nextJobIds(std::size_t size);
   void jobPage();
   void countOutcomes(const std::vector<Result<PollOutcome>>& outcomes);

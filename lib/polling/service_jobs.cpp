@@ -120,10 +120,8 @@ std::vector<Parcel> PollingService::nextJobParcels(std::size_t size) {
     job_read_all_ = page.size() < size;
     if (!page.empty()) job_after_ = page.back().id;
   } else {
-    for (std::size_t end = std::min(job_ids_.size(), job_index_ + size); job_index_ < end;
-         ++job_index_)
-      if (auto p = store_.parcel(job_ids_[job_index_])) page.push_back(std::move(*p));
-    job_read_all_ = job_index_ >= job_ids_.size();
+    for (auto id : nextJobIds(size))
+      if (auto p = store_.parcel(id)) page.push_back(std::move(*p));
   }
   return page;
 }
@@ -218,9 +216,10 @@ void PollingService::screenStep() {
       ++job_screening_;
       // Before the screen reads: a parcel written after this is read again.
       std::uint64_t mark = store_.screenMark();
-      std::vector<Parcel> stubs(ids.size());
-      for (std::size_t i = 0; i < ids.size(); ++i) stubs[i].id = ids[i];
-      screener_->screen(pipeline_.reassessPage(std::move(stubs), clock_.now()),
+      // Parcels of which only the id is set: the screen reads the rows.
+      std::vector<Parcel> byId(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) byId[i].id = ids[i];
+      screener_->screen(pipeline_.reassessPage(std::move(byId), clock_.now()),
                         [this, mark, ids = std::move(ids)](Result<ScreenedPage> screened) mutable {
                           this->screened(ids, std::move(screened), mark);
                         });
