@@ -8,8 +8,10 @@
 namespace pw {
 
 GroupCommit::GroupCommit(boost::asio::io_context& io, Store& store,
-                         std::function<void()> afterBatch)
-    : io_(io), store_(store), after_batch_(std::move(afterBatch)) {}
+                         std::function<void()> afterBatch, std::unique_ptr<Store> writer)
+    : io_(io), store_(store), after_batch_(std::move(afterBatch)), writer_(std::move(writer)) {
+  if (writer_) thread_.emplace(io_, 1);
+}
 
 GroupCommit::~GroupCommit() { *alive_ = false; }
 
@@ -48,28 +50,54 @@ void GroupCommit::gather() {
 
 void GroupCommit::flush() {
   posted_ = false;
+  // The batch on the writer's thread schedules the next when it is back.
+  if (writing_) return;
   std::size_t n = std::min(pending_.size(), kMaxBatch);
-  std::vector<CommitRequest> requests;
-  std::vector<Done> dones;
-  requests.reserve(n);
-  dones.reserve(n);
+  auto batch = std::make_shared<Batch>();
+  batch->requests.reserve(n);
+  batch->dones.reserve(n);
+  batch->parcels.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    requests.push_back(std::move(pending_.front().request));
-    dones.push_back(std::move(pending_.front().done));
+    batch->parcels.push_back(pending_.front().request.parcel_id);
+    batch->requests.push_back(std::move(pending_.front().request));
+    batch->dones.push_back(std::move(pending_.front().done));
     pending_.pop_front();
   }
-  auto results = store_.commitBatch(std::move(requests));
+  if (!forWriter(*batch)) {
+    batch->results = store_.commitBatch(std::move(batch->requests));
+    committed(*batch);
+    return;
+  }
+  writing_ = true;
+  for (auto id : batch->parcels) store_.committingElsewhere(id);
+  thread_->run([writer = writer_.get(),
+                batch] { batch->results = writer->commitBatch(std::move(batch->requests)); },
+               [this, batch] {
+                 writing_ = false;
+                 for (auto id : batch->parcels) store_.committedElsewhere(id);
+                 committed(*batch);
+               });
+}
+
+bool GroupCommit::forWriter(const Batch& batch) const {
+  if (!writer_) return false;
+  // A plan of the next poll runs inside the transaction, on the loop's scheduler.
+  return std::none_of(batch.requests.begin(), batch.requests.end(),
+                      [](const CommitRequest& r) { return bool(r.plan_next); });
+}
+
+void GroupCommit::committed(Batch& batch) {
   ++transactions_;
   // What is left goes in a later turn, after the loop served what is waiting.
   schedule();
   auto alive = alive_;
-  for (std::size_t i = 0; i < n && *alive; ++i) {
-    if (!results) {
-      dones[i](results.error());
+  for (std::size_t i = 0; i < batch.dones.size() && *alive; ++i) {
+    if (!batch.results) {
+      batch.dones[i](batch.results.error());
       continue;
     }
-    if ((*results)[i]) ++committed_;
-    dones[i](std::move((*results)[i]));
+    if ((*batch.results)[i]) ++committed_;
+    batch.dones[i](std::move((*batch.results)[i]));
   }
   if (*alive && after_batch_) after_batch_();
 }

@@ -13,6 +13,14 @@
 // answers reach the loop one reactor pass at a time, and a transaction per
 // pass cost a commit and a log write of the same B-tree pages for every one
 // or two results.
+//
+// Given a writer (a connection of its own, Store::openWriter), a batch
+// commits on a thread of its own while the loop goes on with sockets,
+// decodes and the schedule: one batch at a time, in the order results came,
+// and the results that arrive meanwhile form the next. Without one (an
+// in-memory database, a shared queue whose commit plans the next poll on the
+// loop's scheduler) it commits on the loop.
+#include "polling/decode_pool.h"
 #include "store/store.h"
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +30,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace pw {
 
@@ -38,7 +48,9 @@ class GroupCommit {
   static constexpr int kMaxGatherTurns = 8;
 
   /// `afterBatch` runs once the continuations of a transaction's results ran.
-  GroupCommit(boost::asio::io_context& io, Store& store, std::function<void()> afterBatch = {});
+  /// `writer`, if any, is another connection to `store`'s database.
+  GroupCommit(boost::asio::io_context& io, Store& store, std::function<void()> afterBatch = {},
+              std::unique_ptr<Store> writer = nullptr);
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -48,6 +60,7 @@ class GroupCommit {
   void submit(CommitRequest request, Done done);
 
   std::size_t pending() const { return pending_.size(); }
+  bool hasWriter() const { return writer_ != nullptr; }
   std::uint64_t transactions() const { return transactions_; }
   std::uint64_t committed() const { return committed_; }
 
@@ -56,22 +69,35 @@ class GroupCommit {
     CommitRequest request;
     Done done;
   };
+  struct Batch {
+    std::vector<CommitRequest> requests;
+    std::vector<Done> dones;
+    std::vector<std::int64_t> parcels;
+    Result<std::vector<Result<PollOutcome>>> results = std::vector<Result<PollOutcome>>();
+  };
   void schedule();
   void post();
   void gather();
   void flush();
+  bool forWriter(const Batch& batch) const;
+  void committed(Batch& batch);
 
   boost::asio::io_context& io_;
   Store& store_;
   std::function<void()> after_batch_;
   std::deque<Item> pending_;
   bool posted_ = false;
+  bool writing_ = false;  // a batch is on the writer's thread
   std::size_t seen_ = 0;  // pending_ at the previous turn of gather()
   int turns_ = 0;
   std::uint64_t transactions_ = 0;
   std::uint64_t committed_ = 0;
   // A flush posted before this object is gone must not run on it.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<Store> writer_;
+  // After the writer: waits for the batch on its thread before the
+  // connection closes; that batch's continuations never run.
+  std::optional<DecodePool> thread_;
 };
 
 }  // namespace pw

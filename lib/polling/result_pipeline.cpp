@@ -8,6 +8,20 @@
 #include <algorithm>
 
 namespace pw {
+namespace {
+
+std::unique_ptr<Store> writerOf(Store& store) {
+  auto writer = store.openWriter();
+  if (!writer) {
+    subsystemLogger("store")->warn(
+        "WRITER_UNAVAILABLE error=\"{}\": poll and push results commit on the event loop",
+        writer.error().message);
+    return nullptr;
+  }
+  return std::move(*writer);
+}
+
+}  // namespace
 
 ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertEmitter& alerts,
                                LogLimiter& limiter, std::shared_ptr<const Config> config)
@@ -15,7 +29,8 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       alerts_(alerts),
       limiter_(limiter),
       config_(std::move(config)),
-      group_(io, store, [this] { alerts_.flushMarks(); }) {}
+      group_(
+          io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {}
 
 AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
   AssessContext context;

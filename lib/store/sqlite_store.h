@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "store/wal_checkpointer.h"
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <unordered_map>
@@ -76,6 +77,12 @@ class SqliteStore final : public Store {
                                                             std::uint64_t mark) override;
   /// The same file and options, without a checkpointer thread of its own.
   Result<std::unique_ptr<Store>> openScreen() override;
+  /// The same file and options, without a checkpointer thread of its own; it
+  /// keeps the log's backstop as this connection does (none while screens
+  /// are out).
+  Result<std::unique_ptr<Store>> openWriter() override;
+  void committingElsewhere(std::int64_t parcelId) override;
+  void committedElsewhere(std::int64_t parcelId) override;
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                  const std::string& error) override;
   Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) override;
@@ -133,6 +140,9 @@ class SqliteStore final : public Store {
   void wrote(std::int64_t parcelId);
   void wroteAll();
   void setAutocheckpoint(int pages);
+  // On the writer's connection, before a commit: no checkpoint of its own
+  // while the loop's connection has screens out.
+  void followScreens();
   bool writtenSince(std::int64_t parcelId, std::uint64_t mark) const;
   // The log's length (pages) at which a commit checkpoints it itself, when
   // the checkpointer thread has fallen behind (64 MiB).
@@ -141,6 +151,15 @@ class SqliteStore final : public Store {
   bool screening_ = false;
   std::unordered_map<std::int64_t, std::uint64_t> written_;
   std::uint64_t written_all_ = 0;
+  // Results on the writer's connection not yet committed, by parcel.
+  std::unordered_map<std::int64_t, int> elsewhere_;
+  // Whether screens are out, shared with the writer's connection: its
+  // commits then run no checkpoint of their own either (see screenMark).
+  std::shared_ptr<std::atomic<bool>> screens_out_ = std::make_shared<std::atomic<bool>>(false);
+  // On the writer's connection: whether its commits checkpoint at the
+  // backstop now; -1 before its first commit.
+  int backstop_ = -1;
+  bool keeps_backstop_ = false;
 
   std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;

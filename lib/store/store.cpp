@@ -156,6 +156,19 @@ Result<std::unique_ptr<Store>> SqliteStore::openScreen() {
   return std::unique_ptr<Store>(std::move(*screen));
 }
 
+Result<std::unique_ptr<Store>> SqliteStore::openWriter() {
+  if (file_.empty() || file_ == ":memory:") return std::unique_ptr<Store>();
+  StoreOptions options = s_->options;
+  options.checkpoint_every = std::chrono::milliseconds(0);
+  auto writer = open(file_, options);
+  if (!writer) return writer.error();
+  // The checkpointer thread keeps the log short; the writer's commits keep
+  // this connection's backstop, which they now make most of.
+  (*writer)->keeps_backstop_ = checkpointer_ != nullptr;
+  (*writer)->screens_out_ = screens_out_;
+  return std::unique_ptr<Store>(std::move(*writer));
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
                                                        const StoreOptions& options) {
   // Switching a new file to WAL takes an exclusive lock that SQLite does not

@@ -346,6 +346,17 @@ class Store {
   /// reassess pages; null when screenReassess could not tell anything (then
   /// a reassessment reads and writes on this connection alone).
   virtual Result<std::unique_ptr<Store>> openScreen() { return std::unique_ptr<Store>(); }
+  /// Another connection to the same database for the thread that commits
+  /// poll and push results (GroupCommit's writer), so that the loop and the
+  /// commits use a core each; null when this backend has none (results then
+  /// commit on this connection, on the loop).
+  virtual Result<std::unique_ptr<Store>> openWriter() { return std::unique_ptr<Store>(); }
+  /// A result for `parcelId` is being committed on another connection (the
+  /// writer's). Until committedElsewhere(parcelId) what a screen read of the
+  /// parcel may be stale, whatever the screen's mark; after, it counts as
+  /// written on this connection then.
+  virtual void committingElsewhere(std::int64_t /*parcelId*/) {}
+  virtual void committedElsewhere(std::int64_t /*parcelId*/) {}
   /// A mark of the writes made on this connection so far. From the first
   /// call on, until endScreens(), the store remembers which parcels it writes
   /// after a mark: what a screen read of them may be stale.

@@ -289,6 +289,7 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::commitAll(
     return makeError(code, std::string(what) + ": " + e.what());
   };
   try {
+    followScreens();
     store::WriteTransaction tx(*s_);
     std::vector<Result<PollOutcome>> out;
     out.reserve(requests.size());

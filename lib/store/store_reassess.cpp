@@ -109,12 +109,14 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
 std::uint64_t SqliteStore::screenMark() {
   if (!screening_ && checkpointer_) setAutocheckpoint(0);
   screening_ = true;
+  screens_out_->store(true);
   return mark_;
 }
 
 void SqliteStore::endScreens() {
   if (screening_ && checkpointer_) setAutocheckpoint(kWalBackstopPages);
   screening_ = false;
+  screens_out_->store(false);
   written_.clear();
   written_all_ = 0;
 }
@@ -145,8 +147,26 @@ void SqliteStore::wroteAll() {
   if (screening_) written_all_ = mark_;
 }
 
+void SqliteStore::followScreens() {
+  if (!keeps_backstop_) return;
+  int pages = screens_out_->load() ? 0 : kWalBackstopPages;
+  if (pages == backstop_) return;
+  setAutocheckpoint(pages);
+  backstop_ = pages;
+}
+
+void SqliteStore::committingElsewhere(std::int64_t parcelId) { ++elsewhere_[parcelId]; }
+
+void SqliteStore::committedElsewhere(std::int64_t parcelId) {
+  auto it = elsewhere_.find(parcelId);
+  if (it != elsewhere_.end() && --it->second <= 0) elsewhere_.erase(it);
+  wrote(parcelId);
+}
+
 bool SqliteStore::writtenSince(std::int64_t parcelId, std::uint64_t mark) const {
   if (written_all_ > mark) return true;
+  // Its commit may have been before or after the screen read it.
+  if (elsewhere_.count(parcelId)) return true;
   auto it = written_.find(parcelId);
   return it != written_.end() && it->second > mark;
 }

@@ -10,8 +10,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <functional>
+#include <future>
 #include <string>
+#include <thread>
 
 namespace pw {
 namespace {
@@ -155,6 +158,87 @@ TEST_F(GroupCommitTest, AFlushPostedBeforeTheGroupIsGoneDoesNothing) {
   io.run();
   EXPECT_FALSE(told);
   EXPECT_TRUE(store->timeline(ids[0]).value().empty());
+}
+
+// With a writer (another connection), a batch commits on the writer's
+// thread: the loop hears of each result after its commit, and what arrives
+// while a batch is out forms the next, in the order it came.
+TEST_F(GroupCommitTest, WithAWriterABatchCommitsOffTheLoopAndWhatArrivesMeanwhileFollows) {
+  auto ids = addParcels(4);
+  GroupCommit group(io, *store, {}, store->openWriter().value());
+  ASSERT_TRUE(group.hasWriter());
+  const auto loop = std::this_thread::get_id();
+  std::promise<void> release;
+  auto held = release.get_future().share();
+  std::atomic<bool> committedOnLoop = false;
+  auto on = [&](std::int64_t id, bool hold) {
+    CommitRequest r = requestFor(id, 1);
+    r.assess = [&, held, hold](const Parcel&, const Timeline&) {
+      if (std::this_thread::get_id() == loop) committedOnLoop = true;
+      if (hold) held.wait();
+      return Assessment{ParcelStage::in_transit, {}};
+    };
+    return r;
+  };
+  std::vector<std::int64_t> told;
+  auto done = [&](std::int64_t id) {
+    return [&, id](Result<PollOutcome> r) {
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_EQ(store->timeline(id).value().size(), 1u) << "told only after its commit";
+      told.push_back(id);
+    };
+  };
+  group.submit(on(ids[0], true), done(ids[0]));
+  // The first batch goes out and waits on the writer's thread; the loop goes on.
+  while (group.pending() > 0) io.run_one();
+  for (std::size_t i = 1; i < ids.size(); ++i) group.submit(on(ids[i], false), done(ids[i]));
+  io.poll();
+  EXPECT_TRUE(told.empty());
+  EXPECT_EQ(group.pending(), ids.size() - 1) << "no second batch while one is out";
+  release.set_value();
+  io.run();
+  EXPECT_EQ(told, ids);
+  EXPECT_FALSE(committedOnLoop);
+  EXPECT_EQ(group.transactions(), 2u);
+  EXPECT_EQ(group.committed(), ids.size());
+}
+
+TEST_F(GroupCommitTest, WithAWriterAResultThatPlansOnTheLoopCommitsThere) {
+  auto ids = addParcels(1);
+  GroupCommit group(io, *store, {}, store->openWriter().value());
+  const auto loop = std::this_thread::get_id();
+  std::thread::id committedOn;
+  CommitRequest r = requestFor(ids[0], 1);
+  r.assess = [&](const Parcel&, const Timeline&) {
+    committedOn = std::this_thread::get_id();
+    return Assessment{ParcelStage::in_transit, {}};
+  };
+  r.plan_next = [](const PollOutcome&) { return std::optional<Timestamp>(); };
+  bool told = false;
+  group.submit(std::move(r), [&](Result<PollOutcome> outcome) { told = bool(outcome); });
+  io.run();
+  EXPECT_TRUE(told);
+  EXPECT_EQ(committedOn, loop);
+}
+
+TEST_F(GroupCommitTest, WithAWriterABatchOutWhenTheGroupGoesIsCommittedButNotTold) {
+  auto ids = addParcels(1);
+  bool told = false;
+  {
+    GroupCommit group(io, *store, {}, store->openWriter().value());
+    std::promise<void> started;
+    CommitRequest r = requestFor(ids[0], 1);
+    r.assess = [&](const Parcel&, const Timeline&) {
+      started.set_value();
+      return Assessment{ParcelStage::in_transit, {}};
+    };
+    group.submit(std::move(r), [&](Result<PollOutcome>) { told = true; });
+    while (group.pending() > 0) io.run_one();
+    started.get_future().wait();
+  }  // waits for the writer's batch
+  io.run();
+  EXPECT_FALSE(told);
+  EXPECT_EQ(store->timeline(ids[0]).value().size(), 1u);
 }
 
 }  // namespace

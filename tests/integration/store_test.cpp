@@ -662,18 +662,30 @@ TEST_F(StoreTest, ScreenedReassessLeavesTheRowsOfAReassessedPage) {
   ASSERT_FALSE(screened.rows->refresh_only.empty()) << "some only refresh details";
   ASSERT_FALSE(screened.rows->by_id.empty()) << "some raise, resolve or move";
 
-  // Meanwhile a poll brings a named parcel one more scan, in both stores.
+  // Meanwhile a poll brings a named parcel one more scan, in both stores;
+  // another's commits on the writer's connection, and the loop has not yet
+  // heard back when it writes the page.
   const auto moved = named.parcels.front().id;
-  for (Store* s : {static_cast<Store*>(store.get()), static_cast<Store*>(other.get())}) {
-    auto timeline = s->timeline(moved).value();
+  const auto onWriter = screened.rows->refresh_only.begin()->first;
+  ASSERT_NE(moved, onWriter);
+  auto writer = store->openWriter().value();
+  ASSERT_TRUE(writer);
+  store->committingElsewhere(onWriter);
+  auto poll = [&](Store& s, std::int64_t parcel) {
+    auto timeline = s.timeline(parcel).value();
     timeline.push_back(ev("2024-05-05T00:00:00Z", EventKind::arrived_hub, "到达 9"));
-    s->commitPoll(moved, timeline, "0", at("2024-05-05T01:00:00Z"),
-                  [](const Parcel&, const Timeline&) {
-                    return Assessment{ParcelStage::in_transit, {}};
-                  })
+    s.commitPoll(parcel, timeline, "0", at("2024-05-05T01:00:00Z"),
+                 [](const Parcel&, const Timeline&) {
+                   return Assessment{ParcelStage::in_transit, {}};
+                 })
         .value();
-  }
+  };
+  poll(*store, moved);
+  poll(*other, moved);
+  poll(*writer, onWriter);
+  poll(*other, onWriter);
   auto written = store->reassessScreened(named, screened, mark).value();
+  store->committedElsewhere(onWriter);
   store->endScreens();
   auto whole = other->reassessPage(pageOf(*other)).value();
   EXPECT_EQ(rowsOf(dir / "pw.db"), rowsOf(dir / "other.db"));
