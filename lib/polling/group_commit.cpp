@@ -1,5 +1,7 @@
 #include "polling/group_commit.h"
 
+#include "common/log.h"
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -20,8 +22,24 @@ void GroupCommit::submit(CommitRequest request, Done done) {
   schedule();
 }
 
+void GroupCommit::write(Work work, std::function<void()> then) {
+  jobs_.push_back({std::move(work), std::move(then)});
+  schedule();
+}
+
+void GroupCommit::whenIdle(std::function<void()> then) {
+  idle_ = std::move(then);
+  checkIdle();
+}
+
+void GroupCommit::checkIdle() {
+  if (!idle_ || !idle()) return;
+  boost::asio::post(io_, std::move(idle_));
+  idle_ = nullptr;
+}
+
 void GroupCommit::schedule() {
-  if (posted_ || pending_.empty()) return;
+  if (posted_ || (pending_.empty() && jobs_.empty())) return;
   posted_ = true;
   seen_ = pending_.size();
   turns_ = 0;
@@ -50,15 +68,20 @@ void GroupCommit::gather() {
 
 void GroupCommit::flush() {
   posted_ = false;
-  // The batch on the writer's thread schedules the next when it is back.
+  // The batch or job on the writer's thread schedules the next when it is back.
   if (writing_) return;
+  // Batches and jobs take turns: a stream of results holds no job back.
+  if (!jobs_.empty() && (pending_.empty() || job_turn_)) {
+    job_turn_ = false;
+    runJob();
+    return;
+  }
+  job_turn_ = true;
   std::size_t n = std::min(pending_.size(), kMaxBatch);
   auto batch = std::make_shared<Batch>();
   batch->requests.reserve(n);
   batch->dones.reserve(n);
-  batch->parcels.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    batch->parcels.push_back(pending_.front().request.parcel_id);
     batch->requests.push_back(std::move(pending_.front().request));
     batch->dones.push_back(std::move(pending_.front().done));
     pending_.pop_front();
@@ -69,14 +92,45 @@ void GroupCommit::flush() {
     return;
   }
   writing_ = true;
-  for (auto id : batch->parcels) store_.committingElsewhere(id);
-  thread_->run([writer = writer_.get(),
-                batch] { batch->results = writer->commitBatch(std::move(batch->requests)); },
-               [this, batch] {
-                 writing_ = false;
-                 for (auto id : batch->parcels) store_.committedElsewhere(id);
-                 committed(*batch);
-               });
+  thread_->run(
+      [writer = writer_.get(), batch] {
+        try {
+          batch->results = writer->commitBatch(std::move(batch->requests));
+        } catch (const std::exception& e) {  // the store returns its errors; this is all else
+          batch->results = makeError(ErrorCode::internal, std::string("commit batch: ") + e.what());
+        }
+      },
+      [this, batch] {
+        writing_ = false;
+        committed(*batch);
+      });
+}
+
+void GroupCommit::runJob() {
+  auto job = std::make_shared<Job>(std::move(jobs_.front()));
+  jobs_.pop_front();
+  if (!writer_) {
+    job->work(store_);
+    schedule();
+    if (job->then) job->then();
+    checkIdle();
+    return;
+  }
+  writing_ = true;
+  thread_->run(
+      [writer = writer_.get(), job] {
+        try {
+          job->work(*writer);
+        } catch (const std::exception& e) {  // a job reports its own errors; this is a bug
+          subsystemLogger("store")->error("WRITER_JOB_FAILED error=\"{}\"", e.what());
+        }
+      },
+      [this, job] {
+        writing_ = false;
+        schedule();
+        if (job->then) job->then();
+        checkIdle();
+      });
 }
 
 bool GroupCommit::forWriter(const Batch& batch) const {
@@ -99,7 +153,9 @@ void GroupCommit::committed(Batch& batch) {
     if ((*batch.results)[i]) ++committed_;
     batch.dones[i](std::move((*batch.results)[i]));
   }
-  if (*alive && after_batch_) after_batch_();
+  if (!*alive) return;
+  if (after_batch_) after_batch_();
+  checkIdle();
 }
 
 }  // namespace pw

@@ -17,7 +17,8 @@
 // Given a writer (a connection of its own, Store::openWriter), a batch
 // commits on a thread of its own while the loop goes on with sockets,
 // decodes and the schedule: one batch at a time, in the order results came,
-// and the results that arrive meanwhile form the next. Without one (an
+// and the results that arrive meanwhile form the next. The other writes that
+// follow results (write()) take turns with the batches on that thread. Without one (an
 // in-memory database, a shared queue whose commit plans the next poll on the
 // loop's scheduler) it commits on the loop.
 #include "polling/decode_pool.h"
@@ -59,6 +60,22 @@ class GroupCommit {
   /// with the result's outcome or the error that kept it from committing.
   void submit(CommitRequest request, Done done);
 
+  /// Runs `work` on the writer's connection (this store's without one),
+  /// between batches, then `then` on the loop: the other writes of results
+  /// (a reassessment's pages, the alert marks) so that they never wait on
+  /// the loop for the writer's lock. `work` runs on another thread: it must
+  /// touch nothing but what it captured and the store it is given, and
+  /// report its own errors.
+  using Work = std::function<void(Store&)>;
+  void write(Work work, std::function<void()> then = {});
+
+  /// `then` runs on the loop once nothing is queued or out on the writer (a
+  /// turn later if that is so now): a stop waits for it, so that what was
+  /// committed is told and its alert lines are marked in the store.
+  void whenIdle(std::function<void()> then);
+
+  /// Nothing queued, nothing out on the writer.
+  bool idle() const { return !writing_ && pending_.empty() && jobs_.empty(); }
   std::size_t pending() const { return pending_.size(); }
   bool hasWriter() const { return writer_ != nullptr; }
   std::uint64_t transactions() const { return transactions_; }
@@ -72,13 +89,18 @@ class GroupCommit {
   struct Batch {
     std::vector<CommitRequest> requests;
     std::vector<Done> dones;
-    std::vector<std::int64_t> parcels;
     Result<std::vector<Result<PollOutcome>>> results = std::vector<Result<PollOutcome>>();
+  };
+  struct Job {
+    Work work;
+    std::function<void()> then;
   };
   void schedule();
   void post();
   void gather();
   void flush();
+  void runJob();
+  void checkIdle();
   bool forWriter(const Batch& batch) const;
   void committed(Batch& batch);
 
@@ -86,9 +108,12 @@ class GroupCommit {
   Store& store_;
   std::function<void()> after_batch_;
   std::deque<Item> pending_;
+  std::deque<Job> jobs_;
   bool posted_ = false;
-  bool writing_ = false;  // a batch is on the writer's thread
-  std::size_t seen_ = 0;  // pending_ at the previous turn of gather()
+  bool writing_ = false;  // a batch or job is on the writer's thread
+  bool job_turn_ = false;
+  std::function<void()> idle_;  // whenIdle()'s
+  std::size_t seen_ = 0;        // pending_ at the previous turn of gather()
   int turns_ = 0;
   std::uint64_t transactions_ = 0;
   std::uint64_t committed_ = 0;

@@ -84,10 +84,14 @@ Result<void> PollingService::start() {
 void PollingService::stop(std::chrono::milliseconds grace, std::function<void()> drained) {
   stopping_ = true;
   ticker_.cancel();
-  loop_.stop(grace, std::move(drained));
+  // Then the results and writes still on the writer, whose alert lines are
+  // written but not yet marked: a restart would write them again.
+  loop_.stop(grace, [this, drained = std::move(drained)]() mutable {
+    pipeline_.whenIdle(std::move(drained));
+  });
 }
 
-bool PollingService::idle() const { return loop_.idle() && !job_.running; }
+bool PollingService::idle() const { return loop_.idle() && !job_.running && pipeline_.idle(); }
 
 void PollingService::armTicker() {
   // A one-second tick bounds how late a due poll starts; the loop also

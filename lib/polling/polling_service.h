@@ -98,6 +98,8 @@ class PollingService final : public ServiceApi {
   void setReassessResult();
   void postScreenStep();
   void screenStep();
+  /// Hands the next slice of the named parcels to the writer.
+  void writeScreened();
   void screened(const std::vector<std::int64_t>& ids, Result<ScreenedPage> screened,
                 std::uint64_t mark);
   void finishJob();
@@ -146,6 +148,7 @@ class PollingService final : public ServiceApi {
     std::size_t next = 0;    // the first not yet written
   };
   std::deque<ScreenedWrites> job_writes_;
+  bool job_writing_ = false;  // a slice is on the writer (one at a time)
   bool job_step_posted_ = false;
   std::optional<std::chrono::steady_clock::time_point> job_holding_since_;
   boost::asio::steady_timer job_wait_;

@@ -30,7 +30,18 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       limiter_(limiter),
       config_(std::move(config)),
       group_(
-          io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {}
+          io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {
+  if (!group_.hasWriter()) return;
+  alerts_.writeMarksWith([this](AlertMarks marks, Timestamp now) {
+    group_.write([marks = std::move(marks), now](Store& writer) {
+      if (auto r = writer.markAlerted(marks, now); !r)
+        subsystemLogger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}",
+                                        r.error().message);
+    });
+  });
+}
+
+ResultPipeline::~ResultPipeline() { alerts_.writeMarksWith({}); }
 
 AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
   AssessContext context;
@@ -145,13 +156,30 @@ std::vector<Result<PollOutcome>> ResultPipeline::reassess(const std::vector<Parc
   return settleReassessed(parcels, order, std::move(committed), now);
 }
 
-std::vector<Result<PollOutcome>> ResultPipeline::reassessScreened(
-    const std::vector<Parcel>& parcels, const ScreenedPage& screened, std::uint64_t mark,
-    Timestamp now) {
-  std::vector<std::size_t> order(parcels.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto committed = store_.reassessScreened(reassessPage(parcels, now), screened, mark);
-  return settleReassessed(parcels, order, std::move(committed), now);
+void ResultPipeline::reassessScreened(std::vector<Parcel> parcels, ScreenedPage screened,
+                                      std::uint64_t mark, Timestamp now, ReassessDone done) {
+  struct Write {
+    ReassessPage page;
+    ScreenedPage screened;
+    Result<std::vector<Result<PollOutcome>>> committed = std::vector<Result<PollOutcome>>();
+    std::chrono::steady_clock::duration took{};
+  };
+  auto w = std::make_shared<Write>();
+  w->page = reassessPage(std::move(parcels), now);
+  w->screened = std::move(screened);
+  group_.write(
+      [w, mark](Store& writer) {
+        auto started = std::chrono::steady_clock::now();
+        w->committed = writer.reassessScreened(w->page, w->screened, mark);
+        w->took = std::chrono::steady_clock::now() - started;
+        w->screened = ScreenedPage{};  // the rows are freed here, off the loop
+      },
+      [this, w, now, done = std::move(done)] {
+        std::vector<std::size_t> order(w->page.parcels.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        auto out = settleReassessed(w->page.parcels, order, std::move(w->committed), now);
+        done(std::move(out), w->took);
+      });
 }
 
 std::vector<Result<PollOutcome>> ResultPipeline::settleReassessed(

@@ -12,6 +12,7 @@
 #include "polling/parcel_view.h"
 #include "store/store.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +32,9 @@ class ResultPipeline {
   using Done = GroupCommit::Done;
   ResultPipeline(boost::asio::io_context& io, Store& store, AlertEmitter& alerts,
                  LogLimiter& limiter, std::shared_ptr<const Config> config);
+  ~ResultPipeline();
+  ResultPipeline(const ResultPipeline&) = delete;
+  ResultPipeline& operator=(const ResultPipeline&) = delete;
   void reconfigure(std::shared_ptr<const Config> config) { config_ = std::move(config); }
 
   /// Commits one answer for `parcel` through the group commit: it shares a
@@ -40,6 +44,10 @@ class ResultPipeline {
   /// snapshot is then empty); `plan` is kept until the commit.
   void apply(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snapshot,
              Timestamp now, bool noResult, std::optional<CommitPlan> plan, Done done);
+  /// `then` once every result and write handed over so far was committed
+  /// and told (GroupCommit::whenIdle).
+  void whenIdle(std::function<void()> then) { group_.whenIdle(std::move(then)); }
+  bool idle() const { return group_.idle(); }
   /// Detection and remedies again over the stored timeline with the current
   /// configuration, no carrier query (reassess, a buyer's claim).
   Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);
@@ -48,10 +56,14 @@ class ResultPipeline {
   /// failed has its error in its place.
   std::vector<Result<PollOutcome>> reassess(const std::vector<Parcel>& parcels, Timestamp now);
   /// The same for parcels (ascending ids) a screen named, taken before
-  /// `mark` (Store::reassessScreened).
-  std::vector<Result<PollOutcome>> reassessScreened(const std::vector<Parcel>& parcels,
-                                                    const ScreenedPage& screened,
-                                                    std::uint64_t mark, Timestamp now);
+  /// `mark` (Store::reassessScreened), written on the group commit's writer
+  /// between batches of results. `done` runs on the loop once they were
+  /// written and announced, with the outcomes in the parcels' order and
+  /// how long the write held the writer.
+  using ReassessDone =
+      std::function<void(std::vector<Result<PollOutcome>>, std::chrono::steady_clock::duration)>;
+  void reassessScreened(std::vector<Parcel> parcels, ScreenedPage screened, std::uint64_t mark,
+                        Timestamp now, ReassessDone done);
   /// A reassessment of `parcels` (ascending ids) with the current
   /// configuration, for the store (or a screen of it) to run.
   ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;

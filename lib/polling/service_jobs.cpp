@@ -2,7 +2,8 @@
 // a bounded page per turn of the loop, so that the control socket, the
 // watchdog and the polls are served between pages. A reassessment on a store
 // that can screen pages (SQLite) reads and assesses them on the screening
-// threads and writes on the loop only the parcels whose findings changed.
+// threads and writes only the parcels whose findings changed, on the
+// writer's thread (GroupCommit::write) between the batches of results.
 #include "common/duration.h"
 #include "common/log.h"
 #include "polling/polling_service.h"
@@ -227,23 +228,9 @@ void PollingService::screenStep() {
     postScreenStep();
     return;
   }
-  if (!job_writes_.empty()) {
-    auto started = std::chrono::steady_clock::now();
-    auto& front = job_writes_.front();
-    const std::size_t size = std::min(job_page_, front.parcels.size() - front.next);
-    auto from = front.parcels.begin() + static_cast<std::ptrdiff_t>(front.next);
-    std::vector<Parcel> page(std::make_move_iterator(from),
-                             std::make_move_iterator(from + static_cast<std::ptrdiff_t>(size)));
-    front.next += size;
-    auto outcomes = pipeline_.reassessScreened(page, front.screened, front.mark, clock_.now());
-    countOutcomes(outcomes);
-    if (front.next == front.parcels.size()) {
-      screener_->release(std::move(front.screened));
-      job_writes_.pop_front();
-    }
-    job_.done += size;
-    job_page_ = nextJobPage(size, std::chrono::steady_clock::now() - started);
-  }
+  if (!job_writes_.empty() && !job_writing_) writeScreened();
+  // A write out posts the next step when it is back.
+  if (job_writing_) return;
   if (!job_writes_.empty()) {
     postScreenStep();
     return;
@@ -259,6 +246,33 @@ void PollingService::screenStep() {
       if (!ec) postScreenStep();
     });
   }
+}
+
+void PollingService::writeScreened() {
+  auto& front = job_writes_.front();
+  const std::size_t size = std::min(job_page_, front.parcels.size() - front.next);
+  auto from = front.parcels.begin() + static_cast<std::ptrdiff_t>(front.next);
+  std::vector<Parcel> page(std::make_move_iterator(from),
+                           std::make_move_iterator(from + static_cast<std::ptrdiff_t>(size)));
+  front.next += size;
+  const std::uint64_t mark = front.mark;
+  ScreenedPage screened = front.screened;  // the rows are shared, not copied
+  if (front.next == front.parcels.size()) {
+    screener_->release(std::move(front.screened));
+    job_writes_.pop_front();
+  }
+  job_writing_ = true;
+  pipeline_.reassessScreened(std::move(page), std::move(screened), mark, clock_.now(),
+                             [this, size](std::vector<Result<PollOutcome>> outcomes,
+                                          std::chrono::steady_clock::duration took) {
+                               job_writing_ = false;
+                               countOutcomes(outcomes);
+                               job_.done += size;
+                               // Sized by the writer's time: it holds the file's write lock
+                               // meanwhile.
+                               job_page_ = nextJobPage(size, took);
+                               postScreenStep();
+                             });
 }
 
 // The log is let start over before more pages go out, once per
@@ -284,7 +298,7 @@ void PollingService::screened(const std::vector<std::int64_t>& ids, Result<Scree
     screened = makeError(ErrorCode::internal, "a screen answered for another page");
   if (!screened) {
     logger("store")->warn(
-        "REASSESS_SCREEN_FAILED parcels={} error=\"{}\" (these are read again on the loop)",
+        "REASSESS_SCREEN_FAILED parcels={} error=\"{}\" (these are read again as they are written)",
         ids.size(), screened.error().message);
     screened = ScreenedPage{std::vector<bool>(ids.size(), true), nullptr, {}};
   }

@@ -23,10 +23,11 @@
 #include "store/store.h"
 #include "store/wal_checkpointer.h"
 
-#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace SQLite {
 class Database;
@@ -81,8 +82,6 @@ class SqliteStore final : public Store {
   /// keeps the log's backstop as this connection does (none while screens
   /// are out).
   Result<std::unique_ptr<Store>> openWriter() override;
-  void committingElsewhere(std::int64_t parcelId) override;
-  void committedElsewhere(std::int64_t parcelId) override;
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                  const std::string& error) override;
   Result<void> updateCarrier(std::int64_t parcelId, const std::string& carrier) override;
@@ -133,12 +132,34 @@ class SqliteStore final : public Store {
   Result<PollOutcome> commitOne(const CommitRequest& request);
   Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
                                                      const char* what);
+  // The transactions of commitAll, reassessScreened and reassessPage, after
+  // which the marks of their writes are told.
+  Result<std::vector<Result<PollOutcome>>> commitIn(const std::vector<CommitRequest>& requests,
+                                                    const char* what);
+  Result<std::vector<Result<PollOutcome>>> writeScreened(const ReassessPage& named,
+                                                         const ScreenedPage& screened,
+                                                         std::uint64_t mark);
+  Result<std::vector<Result<PollOutcome>>> writePage(const ReassessPage& page,
+                                                     const std::vector<std::int64_t>& ids);
   // Writes to a parcel's detection inputs (parcel, events, exceptions,
   // claims), counted; while screens are out, the last one per parcel, and
   // the last that could change any parcel's (a claim counts for the buyer's
-  // other parcels).
+  // other parcels). Shared by the loop's connection and the writer's, which
+  // writes the screened pages and checks them in its write transaction.
+  struct WriteMarks {
+    std::mutex mu;
+    std::uint64_t mark = 0;
+    bool screening = false;
+    std::unordered_map<std::int64_t, std::uint64_t> written;
+    std::uint64_t written_all = 0;
+  };
+  // The writer's connection tells its writes once its transaction ended
+  // (publishMarks): a mark the loop takes between a write and its commit
+  // must not cover it, or a screen reading after the mark but before the
+  // commit would be taken for fresh.
   void wrote(std::int64_t parcelId);
   void wroteAll();
+  void publishMarks();
   void setAutocheckpoint(int pages);
   // On the writer's connection, before a commit: no checkpoint of its own
   // while the loop's connection has screens out.
@@ -147,15 +168,11 @@ class SqliteStore final : public Store {
   // The log's length (pages) at which a commit checkpoints it itself, when
   // the checkpointer thread has fallen behind (64 MiB).
   static constexpr int kWalBackstopPages = 16384;
-  std::uint64_t mark_ = 0;
-  bool screening_ = false;
-  std::unordered_map<std::int64_t, std::uint64_t> written_;
-  std::uint64_t written_all_ = 0;
-  // Results on the writer's connection not yet committed, by parcel.
-  std::unordered_map<std::int64_t, int> elsewhere_;
-  // Whether screens are out, shared with the writer's connection: its
-  // commits then run no checkpoint of their own either (see screenMark).
-  std::shared_ptr<std::atomic<bool>> screens_out_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<WriteMarks> marks_ = std::make_shared<WriteMarks>();
+  bool screening_ = false;    // the loop's connection: screens are out
+  bool defer_marks_ = false;  // the writer's connection
+  std::vector<std::int64_t> deferred_;
+  bool deferred_all_ = false;
   // On the writer's connection: whether its commits checkpoint at the
   // backstop now; -1 before its first commit.
   int backstop_ = -1;

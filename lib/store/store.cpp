@@ -165,7 +165,8 @@ Result<std::unique_ptr<Store>> SqliteStore::openWriter() {
   // The checkpointer thread keeps the log short; the writer's commits keep
   // this connection's backstop, which they now make most of.
   (*writer)->keeps_backstop_ = checkpointer_ != nullptr;
-  (*writer)->screens_out_ = screens_out_;
+  (*writer)->marks_ = marks_;
+  (*writer)->defer_marks_ = true;
   return std::unique_ptr<Store>(std::move(*writer));
 }
 

@@ -351,15 +351,10 @@ class Store {
   /// commits use a core each; null when this backend has none (results then
   /// commit on this connection, on the loop).
   virtual Result<std::unique_ptr<Store>> openWriter() { return std::unique_ptr<Store>(); }
-  /// A result for `parcelId` is being committed on another connection (the
-  /// writer's). Until committedElsewhere(parcelId) what a screen read of the
-  /// parcel may be stale, whatever the screen's mark; after, it counts as
-  /// written on this connection then.
-  virtual void committingElsewhere(std::int64_t /*parcelId*/) {}
-  virtual void committedElsewhere(std::int64_t /*parcelId*/) {}
-  /// A mark of the writes made on this connection so far. From the first
-  /// call on, until endScreens(), the store remembers which parcels it writes
-  /// after a mark: what a screen read of them may be stale.
+  /// A mark of the writes made on this connection (and its writer's) so
+  /// far. From the first call on, until endScreens(), the store remembers
+  /// which parcels are written after a mark: what a screen read of them may
+  /// be stale.
   virtual std::uint64_t screenMark() { return 0; }
   virtual void endScreens() {}
   /// True while the screens' reads keep the store's log from starting over

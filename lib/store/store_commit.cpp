@@ -285,6 +285,13 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::commitBatch(
 
 Result<std::vector<Result<PollOutcome>>> SqliteStore::commitAll(
     const std::vector<CommitRequest>& requests, const char* what) {
+  auto out = commitIn(requests, what);
+  publishMarks();  // once the transaction ended
+  return out;
+}
+
+Result<std::vector<Result<PollOutcome>>> SqliteStore::commitIn(
+    const std::vector<CommitRequest>& requests, const char* what) {
   auto failed = [](const char* what, const std::exception& e, ErrorCode code) {
     return makeError(code, std::string(what) + ": " + e.what());
   };

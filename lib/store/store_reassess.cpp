@@ -109,16 +109,18 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
 std::uint64_t SqliteStore::screenMark() {
   if (!screening_ && checkpointer_) setAutocheckpoint(0);
   screening_ = true;
-  screens_out_->store(true);
-  return mark_;
+  std::lock_guard lock(marks_->mu);
+  marks_->screening = true;
+  return marks_->mark;
 }
 
 void SqliteStore::endScreens() {
   if (screening_ && checkpointer_) setAutocheckpoint(kWalBackstopPages);
   screening_ = false;
-  screens_out_->store(false);
-  written_.clear();
-  written_all_ = 0;
+  std::lock_guard lock(marks_->mu);
+  marks_->screening = false;
+  marks_->written.clear();
+  marks_->written_all = 0;
 }
 
 bool SqliteStore::screensHoldLog() {
@@ -138,43 +140,69 @@ void SqliteStore::setAutocheckpoint(int pages) {
 }
 
 void SqliteStore::wrote(std::int64_t parcelId) {
-  ++mark_;
-  if (screening_) written_[parcelId] = mark_;
+  if (defer_marks_) {
+    deferred_.push_back(parcelId);
+    return;
+  }
+  std::lock_guard lock(marks_->mu);
+  ++marks_->mark;
+  if (marks_->screening) marks_->written[parcelId] = marks_->mark;
 }
 
 void SqliteStore::wroteAll() {
-  ++mark_;
-  if (screening_) written_all_ = mark_;
+  if (defer_marks_) {
+    deferred_all_ = true;
+    return;
+  }
+  std::lock_guard lock(marks_->mu);
+  ++marks_->mark;
+  if (marks_->screening) marks_->written_all = marks_->mark;
+}
+
+void SqliteStore::publishMarks() {
+  if (deferred_.empty() && !deferred_all_) return;
+  std::lock_guard lock(marks_->mu);
+  ++marks_->mark;
+  if (marks_->screening) {
+    for (auto id : deferred_) marks_->written[id] = marks_->mark;
+    if (deferred_all_) marks_->written_all = marks_->mark;
+  }
+  deferred_.clear();
+  deferred_all_ = false;
 }
 
 void SqliteStore::followScreens() {
   if (!keeps_backstop_) return;
-  int pages = screens_out_->load() ? 0 : kWalBackstopPages;
+  bool screening = false;
+  {
+    std::lock_guard lock(marks_->mu);
+    screening = marks_->screening;
+  }
+  int pages = screening ? 0 : kWalBackstopPages;
   if (pages == backstop_) return;
   setAutocheckpoint(pages);
   backstop_ = pages;
 }
 
-void SqliteStore::committingElsewhere(std::int64_t parcelId) { ++elsewhere_[parcelId]; }
-
-void SqliteStore::committedElsewhere(std::int64_t parcelId) {
-  auto it = elsewhere_.find(parcelId);
-  if (it != elsewhere_.end() && --it->second <= 0) elsewhere_.erase(it);
-  wrote(parcelId);
-}
-
 bool SqliteStore::writtenSince(std::int64_t parcelId, std::uint64_t mark) const {
-  if (written_all_ > mark) return true;
-  // Its commit may have been before or after the screen read it.
-  if (elsewhere_.count(parcelId)) return true;
-  auto it = written_.find(parcelId);
-  return it != written_.end() && it->second > mark;
+  std::lock_guard lock(marks_->mu);
+  if (marks_->written_all > mark) return true;
+  auto it = marks_->written.find(parcelId);
+  return it != marks_->written.end() && it->second > mark;
 }
 
 Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const ReassessPage& named,
                                                                        const ScreenedPage& screened,
                                                                        std::uint64_t mark) {
   if (!screened.rows) return reassessPage(named);
+  auto out = writeScreened(named, screened, mark);
+  publishMarks();  // once the transaction ended
+  return out;
+}
+
+Result<std::vector<Result<PollOutcome>>> SqliteStore::writeScreened(const ReassessPage& named,
+                                                                    const ScreenedPage& screened,
+                                                                    std::uint64_t mark) {
   State& s = *s_;
   try {
     store::WriteTransaction tx(s);
@@ -258,6 +286,13 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const Rea
 Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessPage(const ReassessPage& page) {
   auto ids = idsOf(page);
   if (!isPage(ids)) return Store::reassessPage(page);  // not a page: each parcel on its own
+  auto out = writePage(page, ids);
+  publishMarks();  // once the transaction ended
+  return out;
+}
+
+Result<std::vector<Result<PollOutcome>>> SqliteStore::writePage(
+    const ReassessPage& page, const std::vector<std::int64_t>& ids) {
   State& s = *s_;
   try {
     store::WriteTransaction tx(s);

@@ -203,6 +203,61 @@ TEST_F(GroupCommitTest, WithAWriterABatchCommitsOffTheLoopAndWhatArrivesMeanwhil
   EXPECT_EQ(group.committed(), ids.size());
 }
 
+// Other writes (a reassessment's pages, alert marks) run on the writer's
+// connection too, taking turns with the batches; without a writer, on the
+// loop's.
+TEST_F(GroupCommitTest, WriteJobsTakeTurnsWithBatchesOnTheWritersConnection) {
+  for (bool withWriter : {true, false}) {
+    auto ids = addParcels(2);
+    GroupCommit group(io, *store, {}, withWriter ? store->openWriter().value() : nullptr);
+    std::vector<std::string> seen;
+    Store* ranOn = nullptr;
+    std::thread::id ranBy;
+    auto result = [&](Result<PollOutcome> r) {
+      EXPECT_TRUE(r);
+      seen.push_back("result");
+    };
+    group.submit(requestFor(ids[0], 1), result);
+    group.write(
+        [&](Store& s) {
+          ranOn = &s;
+          ranBy = std::this_thread::get_id();
+        },
+        [&] { seen.push_back("job"); });
+    group.submit(requestFor(ids[1], 1), result);
+    io.restart();
+    io.run();
+    EXPECT_EQ(seen, (std::vector<std::string>{"result", "result", "job"}));
+    EXPECT_EQ(ranOn == store.get(), !withWriter);
+    EXPECT_EQ(ranBy == std::this_thread::get_id(), !withWriter);
+    EXPECT_EQ(group.transactions(), 1u);
+    ids.clear();
+  }
+}
+
+// A stop waits for what is still queued or out on the writer: the alert
+// marks an after-batch hook hands over are written before the loop ends.
+TEST_F(GroupCommitTest, WhenIdleWaitsForTheResultsAndTheWritesTheyLeadTo) {
+  auto ids = addParcels(2);
+  std::vector<std::string> seen;
+  GroupCommit* self = nullptr;
+  GroupCommit group(
+      io, *store, [&] { self->write([](Store&) {}, [&] { seen.push_back("marks"); }); },
+      store->openWriter().value());
+  self = &group;
+  for (auto id : ids)
+    group.submit(requestFor(id, 1), [&](Result<PollOutcome>) { seen.push_back("result"); });
+  group.whenIdle([&] { seen.push_back("idle"); });
+  io.run();
+  EXPECT_EQ(seen, (std::vector<std::string>{"result", "result", "marks", "idle"}));
+  seen.clear();
+  group.whenIdle([&] { seen.push_back("idle"); });  // nothing out: a turn later
+  EXPECT_TRUE(seen.empty());
+  io.restart();
+  io.run();
+  EXPECT_EQ(seen, (std::vector<std::string>{"idle"}));
+}
+
 TEST_F(GroupCommitTest, WithAWriterAResultThatPlansOnTheLoopCommitsThere) {
   auto ids = addParcels(1);
   GroupCommit group(io, *store, {}, store->openWriter().value());

@@ -605,9 +605,10 @@ TEST_F(StoreTest, ReassessPageReadAtOnceDecidesAsParcelByParcel) {
 }
 
 // reassess --all's screens (another connection reads and assesses a page,
-// this one writes only the parcels the screen named, from what it read)
-// leave the same rows as the page reassessed at once; a parcel written after
-// the screen's mark is read again, not written from what the screen saw.
+// the writer's connection writes only the parcels the screen named, from
+// what it read) leave the same rows as the page reassessed at once; a parcel
+// written after the screen's mark, on the loop's connection or the writer's,
+// is read again, not written from what the screen saw.
 TEST_F(StoreTest, ScreenedReassessLeavesTheRowsOfAReassessedPage) {
   auto other = SqliteStore::open(dir / "other.db").value();
   other->addParcel(test::sampleParcel(), at("2024-05-01T00:00:00Z")).value();  // as the fixture's
@@ -663,14 +664,12 @@ TEST_F(StoreTest, ScreenedReassessLeavesTheRowsOfAReassessedPage) {
   ASSERT_FALSE(screened.rows->by_id.empty()) << "some raise, resolve or move";
 
   // Meanwhile a poll brings a named parcel one more scan, in both stores;
-  // another's commits on the writer's connection, and the loop has not yet
-  // heard back when it writes the page.
+  // another's commits on the writer's connection, which writes the page.
   const auto moved = named.parcels.front().id;
   const auto onWriter = screened.rows->refresh_only.begin()->first;
   ASSERT_NE(moved, onWriter);
   auto writer = store->openWriter().value();
   ASSERT_TRUE(writer);
-  store->committingElsewhere(onWriter);
   auto poll = [&](Store& s, std::int64_t parcel) {
     auto timeline = s.timeline(parcel).value();
     timeline.push_back(ev("2024-05-05T00:00:00Z", EventKind::arrived_hub, "到达 9"));
@@ -684,8 +683,7 @@ TEST_F(StoreTest, ScreenedReassessLeavesTheRowsOfAReassessedPage) {
   poll(*other, moved);
   poll(*writer, onWriter);
   poll(*other, onWriter);
-  auto written = store->reassessScreened(named, screened, mark).value();
-  store->committedElsewhere(onWriter);
+  auto written = writer->reassessScreened(named, screened, mark).value();
   store->endScreens();
   auto whole = other->reassessPage(pageOf(*other)).value();
   EXPECT_EQ(rowsOf(dir / "pw.db"), rowsOf(dir / "other.db"));
