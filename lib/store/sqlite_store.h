@@ -161,8 +161,9 @@ class SqliteStore final : public Store {
   void wroteAll();
   void publishMarks();
   void setAutocheckpoint(int pages);
-  // On the writer's connection, before a commit: no checkpoint of its own
-  // while the loop's connection has screens out.
+  // On the writer's connection, before each write: no checkpoint of its
+  // own while the loop's connection has screens out (see screenMark), the
+  // backstop otherwise, as the loop's connection.
   void followScreens();
   bool writtenSince(std::int64_t parcelId, std::uint64_t mark) const;
   // The log's length (pages) at which a commit checkpoints it itself, when

@@ -167,6 +167,7 @@ Result<std::unique_ptr<Store>> SqliteStore::openWriter() {
   (*writer)->keeps_backstop_ = checkpointer_ != nullptr;
   (*writer)->marks_ = marks_;
   (*writer)->defer_marks_ = true;
+  (*writer)->followScreens();
   return std::unique_ptr<Store>(std::move(*writer));
 }
 
@@ -496,6 +497,7 @@ Result<std::vector<NotificationTask>> SqliteStore::unalertedTasks() {
 }
 
 Result<void> SqliteStore::markAlerted(const AlertMarks& marks, Timestamp now) {
+  followScreens();
   return guarded("mark alerted", [&]() -> Result<void> {
     store::WriteTransaction tx(*s_);
     auto mark = [&](const char* sql, const std::vector<std::int64_t>& ids) {

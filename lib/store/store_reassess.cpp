@@ -195,6 +195,7 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessScreened(const Rea
                                                                        const ScreenedPage& screened,
                                                                        std::uint64_t mark) {
   if (!screened.rows) return reassessPage(named);
+  followScreens();
   auto out = writeScreened(named, screened, mark);
   publishMarks();  // once the transaction ended
   return out;
@@ -286,6 +287,7 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::writeScreened(const Reasse
 Result<std::vector<Result<PollOutcome>>> SqliteStore::reassessPage(const ReassessPage& page) {
   auto ids = idsOf(page);
   if (!isPage(ids)) return Store::reassessPage(page);  // not a page: each parcel on its own
+  followScreens();
   auto out = writePage(page, ids);
   publishMarks();  // once the transaction ended
   return out;
