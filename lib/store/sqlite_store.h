@@ -79,8 +79,7 @@ class SqliteStore final : public Store {
   /// The same file and options, without a checkpointer thread of its own.
   Result<std::unique_ptr<Store>> openScreen() override;
   /// The same file and options, without a checkpointer thread of its own; it
-  /// keeps the log's backstop as this connection does (none while screens
-  /// are out).
+  /// keeps the log's backstop as this connection does (see followScreens).
   Result<std::unique_ptr<Store>> openWriter() override;
   Result<void> recordPollFailure(std::int64_t parcelId, Timestamp now,
                                  const std::string& error) override;
@@ -161,9 +160,9 @@ class SqliteStore final : public Store {
   void wroteAll();
   void publishMarks();
   void setAutocheckpoint(int pages);
-  // On the writer's connection, before each write: no checkpoint of its
-  // own while the loop's connection has screens out (see screenMark), the
-  // backstop otherwise, as the loop's connection.
+  // On the writer's connection, before each write: the backstop, as the
+  // loop's connection, but SQLite's usual checkpoints while screens are out
+  // (see the definition).
   void followScreens();
   bool writtenSince(std::int64_t parcelId, std::uint64_t mark) const;
   // The log's length (pages) at which a commit checkpoints it itself, when
