@@ -160,6 +160,10 @@ Result<std::unique_ptr<Store>> SqliteStore::openWriter() {
   if (file_.empty() || file_ == ":memory:") return std::unique_ptr<Store>();
   StoreOptions options = s_->options;
   options.checkpoint_every = std::chrono::milliseconds(0);
+  // Its writes land on pages all over the file (a parcel, its events, its
+  // exceptions): a cache as large as the loop's only added to the daemon's
+  // memory (RSS 470 MiB during reassess --all at a million parcels).
+  options.cache_mib = std::min(options.cache_mib, 16);
   auto writer = open(file_, options);
   if (!writer) return writer.error();
   // The checkpointer thread keeps the log short; the writer's commits keep
