@@ -65,7 +65,8 @@ class GroupCommit {
   /// (a reassessment's pages, the alert marks) so that they never wait on
   /// the loop for the writer's lock. `work` runs on another thread: it must
   /// touch nothing but what it captured and the store it is given, and
-  /// report its own errors.
+  /// report its own errors. The queue is bounded by its callers: one mark
+  /// write per batch, one reassessment slice at a time.
   using Work = std::function<void(Store&)>;
   void write(Work work, std::function<void()> then = {});
 
