@@ -64,10 +64,7 @@ void AlertEmitter::announce(const Parcel& parcel, const PollOutcome& outcome, Ti
 
 void AlertEmitter::flushMarks() {
   if (unmarked_.empty()) return;
-  if (mark_writer_)
-    mark_writer_(std::move(unmarked_), unmarked_at_);
-  else
-    markWritten(unmarked_, unmarked_at_);
+  markWritten(unmarked_, unmarked_at_);
   unmarked_.clear();
 }
 

@@ -11,8 +11,6 @@
 
 #include <boost/json/object.hpp>
 
-#include <functional>
-
 namespace pw {
 
 class AlertEmitter {
@@ -34,13 +32,6 @@ class AlertEmitter {
   /// At start-up: lines a crash or a full disk left unwritten.
   void replayPending();
   bool backlog() const { return backlog_; }
-  /// Where flushMarks() sends the marks of the lines of committed results:
-  /// the store, on the loop, unless told otherwise (the result pipeline hands
-  /// them to its writer's thread, whose lock the loop would otherwise wait
-  /// for). The rare marks of lines written late or replayed at start go to
-  /// the store at once.
-  using MarkWriter = std::function<void(AlertMarks, Timestamp)>;
-  void writeMarksWith(MarkWriter writer) { mark_writer_ = std::move(writer); }
 
  private:
   void markWritten(const AlertMarks& marks, Timestamp now);
@@ -53,7 +44,6 @@ class AlertEmitter {
   AlertMarks awaiting_disk_;  // lines kept in memory, not yet written
   AlertMarks unmarked_;       // lines written, not yet marked in the store
   Timestamp unmarked_at_{};
-  MarkWriter mark_writer_;
 };
 
 }  // namespace pw

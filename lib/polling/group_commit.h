@@ -17,8 +17,9 @@
 // Given a writer (a connection of its own, Store::openWriter), a batch
 // commits on a thread of its own while the loop goes on with sockets,
 // decodes and the schedule: one batch at a time, in the order results came,
-// and the results that arrive meanwhile form the next. The other writes that
-// follow results (write()) take turns with the batches on that thread. Without one (an
+// and the results that arrive meanwhile form the next. Other large writes
+// (write()) take turns with the batches on that thread. `afterBatch` runs
+// on the loop while the writer is idle (only the loop hands it work). Without one (an
 // in-memory database, a shared queue whose commit plans the next poll on the
 // loop's scheduler) it commits on the loop.
 #include "polling/decode_pool.h"
@@ -61,12 +62,11 @@ class GroupCommit {
   void submit(CommitRequest request, Done done);
 
   /// Runs `work` on the writer's connection (this store's without one),
-  /// between batches, then `then` on the loop: the other writes of results
-  /// (a reassessment's pages, the alert marks) so that they never wait on
-  /// the loop for the writer's lock. `work` runs on another thread: it must
-  /// touch nothing but what it captured and the store it is given, and
-  /// report its own errors. The queue is bounded by its callers: one mark
-  /// write per batch, one reassessment slice at a time.
+  /// between batches, then `then` on the loop: other large writes (a
+  /// reassessment's pages), so that they never wait on the loop for the
+  /// writer's lock. `work` runs on another thread: it must touch nothing but
+  /// what it captured and the store it is given, and report its own errors.
+  /// The queue is bounded by its callers (one reassessment slice at a time).
   using Work = std::function<void(Store&)>;
   void write(Work work, std::function<void()> then = {});
 

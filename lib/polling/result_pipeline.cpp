@@ -29,19 +29,13 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       alerts_(alerts),
       limiter_(limiter),
       config_(std::move(config)),
+      // The marks run on the loop's connection right after the batch's
+      // continuations wrote the lines: the writer is idle then (only the
+      // loop hands it work), so they wait for no lock, and a crash between
+      // a line and its mark repeats the line at the next start only in that
+      // moment, not while the mark would queue behind the next batch.
       group_(
-          io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {
-  if (!group_.hasWriter()) return;
-  alerts_.writeMarksWith([this](AlertMarks marks, Timestamp now) {
-    group_.write([marks = std::move(marks), now](Store& writer) {
-      if (auto r = writer.markAlerted(marks, now); !r)
-        subsystemLogger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}",
-                                        r.error().message);
-    });
-  });
-}
-
-ResultPipeline::~ResultPipeline() { alerts_.writeMarksWith({}); }
+          io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {}
 
 AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
   AssessContext context;

@@ -32,9 +32,6 @@ class ResultPipeline {
   using Done = GroupCommit::Done;
   ResultPipeline(boost::asio::io_context& io, Store& store, AlertEmitter& alerts,
                  LogLimiter& limiter, std::shared_ptr<const Config> config);
-  ~ResultPipeline();
-  ResultPipeline(const ResultPipeline&) = delete;
-  ResultPipeline& operator=(const ResultPipeline&) = delete;
   void reconfigure(std::shared_ptr<const Config> config) { config_ = std::move(config); }
 
   /// Commits one answer for `parcel` through the group commit: it shares a

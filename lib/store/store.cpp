@@ -144,28 +144,35 @@ SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, const StoreOption
     : db_(std::move(db)), s_(std::make_unique<State>(*db_, options)) {}
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<Store>> SqliteStore::openScreen() {
-  if (file_.empty() || file_ == ":memory:") return std::unique_ptr<Store>();
-  StoreOptions options = s_->options;
+namespace {
+
+// Another connection to `file`, without a checkpointer thread of its own and
+// with at most `cacheMib` of page cache; null for an in-memory database.
+Result<std::unique_ptr<SqliteStore>> openBeside(const fs::path& file, StoreOptions options,
+                                                int cacheMib) {
+  if (file.empty() || file == ":memory:") return std::unique_ptr<SqliteStore>();
   options.checkpoint_every = std::chrono::milliseconds(0);
+  options.cache_mib = std::min(options.cache_mib, cacheMib);
+  return SqliteStore::open(file, options);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> SqliteStore::openScreen() {
   // It reads each page once, in the file's order: a big cache would only
   // add to the daemon's memory, once per screening thread.
-  options.cache_mib = std::min(options.cache_mib, 8);
-  auto screen = open(file_, options);
+  auto screen = openBeside(file_, s_->options, 8);
   if (!screen) return screen.error();
   return std::unique_ptr<Store>(std::move(*screen));
 }
 
 Result<std::unique_ptr<Store>> SqliteStore::openWriter() {
-  if (file_.empty() || file_ == ":memory:") return std::unique_ptr<Store>();
-  StoreOptions options = s_->options;
-  options.checkpoint_every = std::chrono::milliseconds(0);
   // Its writes land on pages all over the file (a parcel, its events, its
   // exceptions): a cache as large as the loop's only added to the daemon's
   // memory (RSS 470 MiB during reassess --all at a million parcels).
-  options.cache_mib = std::min(options.cache_mib, 16);
-  auto writer = open(file_, options);
+  auto writer = openBeside(file_, s_->options, 16);
   if (!writer) return writer.error();
+  if (!*writer) return std::unique_ptr<Store>();
   // The checkpointer thread keeps the log short; the writer's commits keep
   // this connection's backstop, which they now make most of.
   (*writer)->keeps_backstop_ = checkpointer_ != nullptr;
