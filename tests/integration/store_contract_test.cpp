@@ -154,6 +154,34 @@ TEST_P(StoreContract, RewrittenEventReplacesTheOldOneAndTrimmedHistoryIsKept) {
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
 }
 
+TEST_P(StoreContract, EqualTimesKeepTheOrderTheyCameIn) {
+  // Two scans of one second, in both orders: the index keeps them by their
+  // texts' hashes, so one of the two orders is not the index's.
+  std::vector<std::string> texts = {"已到达【杭州转运中心】", "已从【杭州转运中心】发出"};
+  for (int round = 0; round < 2; ++round) {
+    auto p = test::sampleParcel();
+    p.tracking_number = "EQ" + std::to_string(round);
+    auto parcel = store->addParcel(p, at("2024-05-01T00:00:00Z")).value().id;
+    std::vector<TrackingEvent> answer = {
+        ev("2024-05-01T04:00:00Z", EventKind::picked_up, "已揽收"),
+        ev("2024-05-01T12:00:00Z", EventKind::arrived_hub, texts[round]),
+        ev("2024-05-01T12:00:00Z", EventKind::departed_hub, texts[1 - round])};
+    std::vector<std::string> seen;
+    store
+        ->commitPoll(parcel, answer, "0", at("2024-05-04T00:00:00Z"),
+                     [&](const Parcel&, const Timeline& t) {
+                       for (const auto& e : t) seen.push_back(e.description);
+                       return Assessment{ParcelStage::in_transit, {}};
+                     })
+        .value();
+    std::vector<std::string> expected = {"已揽收", texts[round], texts[1 - round]};
+    EXPECT_EQ(seen, expected) << "round " << round;
+    std::vector<std::string> stored;
+    for (const auto& e : store->timeline(parcel).value()) stored.push_back(e.description);
+    EXPECT_EQ(stored, expected) << "round " << round;
+  }
+}
+
 TEST_P(StoreContract, EventDetailsRoundTrip) {
   auto e = ev("2024-05-02T04:00:00Z", EventKind::signed_, "已签收，签收人：门卫");
   e.signer_type = SignerType::reception;
