@@ -411,8 +411,9 @@ Result<void> SqliteStore::recordQuery(std::int64_t parcelId, Timestamp at, doubl
 Result<std::optional<Parcel>> SqliteStore::findParcel(std::string_view tn) {
   return guarded("find parcel", [&]() -> Result<std::optional<Parcel>> {
     // The first registered when a number is tracked with two carriers. Not
-    // ORDER BY id: SQLite sorted the one row in a temporary b-tree, and that
-    // was a fifth of the event loop's time on the push path.
+    // ORDER BY id: SQLite sorted the one row in a temporary b-tree, nearly
+    // half of this call's cost, which was a fifth of the event loop's time
+    // on the push path.
     auto q = s_->statements.get(std::string("SELECT ") + kParcelColumns +
                                 " FROM parcels WHERE tracking_number=?");
     q->bind(1, std::string(tn));
