@@ -132,11 +132,16 @@ std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId) {
   q->bind(1, static_cast<int64_t>(parcelId));
   std::vector<StoredEvent> out;
   while (q->executeStep()) out.push_back(readStoredEvent(s, *q, 0));
+  sortInArrivalOrder(out);
+  return out;
+}
+
+void sortInArrivalOrder(std::vector<StoredEvent>& events) {
   auto before = [](const StoredEvent& a, const StoredEvent& b) {
     return a.event.time != b.event.time ? a.event.time < b.event.time : a.id < b.id;
   };
-  if (!std::is_sorted(out.begin(), out.end(), before)) std::sort(out.begin(), out.end(), before);
-  return out;
+  if (!std::is_sorted(events.begin(), events.end(), before))
+    std::sort(events.begin(), events.end(), before);
 }
 
 MergeCount mergeEvents(State& s, std::int64_t parcelId, const std::vector<TrackingEvent>& events,

@@ -35,6 +35,11 @@ void fillChinaTime(TrackingEvent& e);
 /// The parcel's events, oldest first, equal times in the order they came.
 std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId);
 
+/// Puts events read in an index's time order into the timeline's order:
+/// equal times in the order they came (by id). Nearly every timeline is in
+/// that order already, and is only checked.
+void sortInArrivalOrder(std::vector<StoredEvent>& events);
+
 /// The columns readStoredEvent reads, of `events e` (descriptions from s.texts).
 extern const char* const kStoredEventColumns;
 /// One row of kStoredEventColumns, starting at column `first`.

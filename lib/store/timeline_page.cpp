@@ -130,14 +130,8 @@ std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_
   } else {
     for (auto id : ids) reader.read(id, id, claimsSince);
   }
-  // Equal times in the order they came (by id), as loadTimeline has them.
-  // The index gives them by time already: nearly every timeline is in order.
-  auto before = [](const StoredEvent& a, const StoredEvent& b) {
-    return a.event.time != b.event.time ? a.event.time < b.event.time : a.id < b.id;
-  };
-  for (auto& p : page)
-    if (!std::is_sorted(p.events.begin(), p.events.end(), before))
-      std::sort(p.events.begin(), p.events.end(), before);
+  // Equal times in the order they came, as loadTimeline has them.
+  for (auto& p : page) sortInArrivalOrder(p.events);
   return page;
 }
 
