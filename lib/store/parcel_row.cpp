@@ -1,5 +1,7 @@
 #include "store/parcel_row.h"
 
+#include "store/raw_statement.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 namespace pw::store {
@@ -12,21 +14,36 @@ const char* const kParcelColumns =
     "id, tracking_number, carrier, province, city, district, address, shipped_at, promised_by, "
     "order_value, buyer_id, phone, stage, country";
 
-Parcel readParcel(SQLite::Statement& st) {
+namespace {
+
+// SQLiteCpp's statement read as a RawStatement is.
+struct ColumnReader {
+  SQLite::Statement& st;
+  bool isNull(int i) const { return st.isColumnNull(i); }
+  std::int64_t int64(int i) const { return st.getColumn(i).getInt64(); }
+  double real(int i) const { return st.getColumn(i).getDouble(); }
+  std::string string(int i) const { return st.getColumn(i).getString(); }
+};
+
+template <class Row>
+Parcel parcelFrom(const Row& r) {
   Parcel p;
-  p.id = st.getColumn(0).getInt64();
-  p.tracking_number = st.getColumn(1).getString();
-  p.carrier = st.getColumn(2).getString();
-  p.destination = {st.getColumn(3).getString(), st.getColumn(4).getString(),
-                   st.getColumn(5).getString(), st.getColumn(6).getString(),
-                   st.getColumn(13).getString()};
-  p.shipped_at = fromSecs(st.getColumn(7).getInt64());
-  if (!st.getColumn(8).isNull()) p.promised_by = fromSecs(st.getColumn(8).getInt64());
-  if (!st.getColumn(9).isNull()) p.order_value = st.getColumn(9).getDouble();
-  if (!st.getColumn(10).isNull()) p.buyer_id = st.getColumn(10).getString();
-  if (!st.getColumn(11).isNull()) p.phone = st.getColumn(11).getString();
-  p.stage = parcelStageFromString(st.getColumn(12).getString()).value_or(ParcelStage::in_transit);
+  p.id = r.int64(0);
+  p.tracking_number = r.string(1);
+  p.carrier = r.string(2);
+  p.destination = {r.string(3), r.string(4), r.string(5), r.string(6), r.string(13)};
+  p.shipped_at = fromSecs(r.int64(7));
+  if (!r.isNull(8)) p.promised_by = fromSecs(r.int64(8));
+  if (!r.isNull(9)) p.order_value = r.real(9);
+  if (!r.isNull(10)) p.buyer_id = r.string(10);
+  if (!r.isNull(11)) p.phone = r.string(11);
+  p.stage = parcelStageFromString(r.string(12)).value_or(ParcelStage::in_transit);
   return p;
 }
+
+}  // namespace
+
+Parcel readParcel(SQLite::Statement& st) { return parcelFrom(ColumnReader{st}); }
+Parcel readParcel(const RawStatement& st) { return parcelFrom(st); }
 
 }  // namespace pw::store

@@ -10,7 +10,10 @@ namespace pw::store {
 
 /// The columns readParcel reads, in its order, from `parcels`.
 extern const char* const kParcelColumns;
+class RawStatement;
+
 /// A row of kParcelColumns (columns 0..13).
 Parcel readParcel(SQLite::Statement& st);
+Parcel readParcel(const RawStatement& st);
 
 }  // namespace pw::store

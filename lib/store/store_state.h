@@ -4,8 +4,11 @@
 #include "store/dictionary.h"
 #include "store/event_texts.h"
 #include "store/message_text.h"
+#include "store/raw_statement.h"
 #include "store/statement_cache.h"
 #include "store/store.h"
+
+#include <SQLiteCpp/Database.h>
 
 #include <cstdint>
 #include <unordered_map>
@@ -14,8 +17,9 @@ namespace pw::store {
 
 struct State {
   State(SQLite::Database& db, const StoreOptions& o)
-      : statements(db), dict(statements), texts(statements), options(o) {}
+      : statements(db), raw(db.getHandle()), dict(statements), texts(statements), options(o) {}
   StatementCache statements;
+  RawStatementCache raw;  // for the reads that step millions of rows
   Dictionary dict;
   EventTexts texts;
   StoreOptions options;

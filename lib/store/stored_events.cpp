@@ -95,24 +95,26 @@ const char* const kStoredEventColumns =
 
 void fillChinaTime(TrackingEvent& e) { e.local_time = chinaTime(secs(e.time)); }
 
-StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first, LocalTimes local) {
-  auto column = [&](int i) { return q.getColumn(first + i); };
-  auto text = [&](int i) { return s.dict.textOf(column(i).getInt64()); };
+StoredEvent readStoredEvent(State& s, const RawStatement& q, int first, LocalTimes local) {
+  auto text = [&](int i) -> const std::string& { return s.dict.textOf(q.int64(first + i)); };
   StoredEvent r;
-  r.id = column(0).getInt64();
+  r.id = q.int64(first);
   TrackingEvent& e = r.event;
-  std::int64_t t = column(1).getInt64();
+  std::int64_t t = q.int64(first + 1);
   e.time = Timestamp(Seconds(t));
-  if (!column(2).isNull())
-    e.local_time = column(2).getString();
+  if (!q.isNull(first + 2))
+    e.local_time = q.text(first + 2);
   else if (local == LocalTimes::read)
     e.local_time = chinaTime(t);
   else
     r.china_time_pending = true;
-  r.text_id = column(4).getInt64();
+  r.text_id = q.int64(first + 4);
   // NULL unless another text holds its hash in `texts`.
-  e.description = column(3).isNull() ? s.texts.textOf(r.text_id) : column(3).getString();
-  r.location_id = column(5).getInt64();
+  if (q.isNull(first + 3))
+    e.description = s.texts.textOf(r.text_id);
+  else
+    e.description = q.text(first + 3);
+  r.location_id = q.int64(first + 5);
   e.location = text(5);
   e.kind = eventKindFromString(text(6)).value_or(EventKind::unknown);
   e.carrier_status = text(7);
@@ -127,11 +129,11 @@ std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId) {
   // In the index's order, by time; equal times in the order they came (by
   // id). ORDER BY e.time, e.id had SQLite sort each timeline's equal times
   // in a temporary b-tree, on every commit of a poll or push.
-  auto q = s.statements.get(std::string("SELECT ") + kStoredEventColumns +
-                            " FROM events e WHERE e.parcel_id=? ORDER BY e.time");
-  q->bind(1, static_cast<int64_t>(parcelId));
+  auto q = s.raw.get(std::string("SELECT ") + kStoredEventColumns +
+                     " FROM events e WHERE e.parcel_id=? ORDER BY e.time");
+  q->bind(1, parcelId);
   std::vector<StoredEvent> out;
-  while (q->executeStep()) out.push_back(readStoredEvent(s, *q, 0));
+  while (q->step()) out.push_back(readStoredEvent(s, *q, 0));
   sortInArrivalOrder(out);
   return out;
 }

@@ -9,10 +9,6 @@
 #include <string>
 #include <vector>
 
-namespace SQLite {
-class Statement;
-}
-
 namespace pw::store {
 
 /// An event with its row and identity.
@@ -43,7 +39,7 @@ void sortInArrivalOrder(std::vector<StoredEvent>& events);
 /// The columns readStoredEvent reads, of `events e` (descriptions from s.texts).
 extern const char* const kStoredEventColumns;
 /// One row of kStoredEventColumns, starting at column `first`.
-StoredEvent readStoredEvent(State& s, SQLite::Statement& q, int first,
+StoredEvent readStoredEvent(State& s, const RawStatement& q, int first,
                             LocalTimes local = LocalTimes::read);
 
 struct MergeCount {

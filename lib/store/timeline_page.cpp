@@ -40,26 +40,26 @@ class RangeReader {
   }
 
   void parcels(std::int64_t lo, std::int64_t hi) {
-    auto q = s_.statements.get(std::string("SELECT ") + kParcelColumns +
-                               " FROM parcels WHERE id BETWEEN ? AND ?");
-    q->bind(1, static_cast<int64_t>(lo));
-    q->bind(2, static_cast<int64_t>(hi));
-    while (q->executeStep())
-      if (auto* p = at(q->getColumn(0).getInt64())) p->parcel = readParcel(*q);
+    auto q = s_.raw.get(std::string("SELECT ") + kParcelColumns +
+                        " FROM parcels WHERE id BETWEEN ? AND ?");
+    q->bind(1, lo);
+    q->bind(2, hi);
+    while (q->step())
+      if (auto* p = at(q->int64(0))) p->parcel = readParcel(*q);
   }
 
   // In the index's order, by parcel and time: no sort in SQLite (see
   // readTimelinePage for equal times).
   void events(std::int64_t lo, std::int64_t hi) {
-    auto q = s_.statements.get(std::string("SELECT e.parcel_id, ") + kStoredEventColumns +
-                               " FROM events e WHERE e.parcel_id BETWEEN ? AND ? "
-                               "ORDER BY e.parcel_id, e.time");
-    q->bind(1, static_cast<int64_t>(lo));
-    q->bind(2, static_cast<int64_t>(hi));
+    auto q = s_.raw.get(std::string("SELECT e.parcel_id, ") + kStoredEventColumns +
+                        " FROM events e WHERE e.parcel_id BETWEEN ? AND ? "
+                        "ORDER BY e.parcel_id, e.time");
+    q->bind(1, lo);
+    q->bind(2, hi);
     std::int64_t last = 0;
     PageParcel* p = nullptr;
-    while (q->executeStep()) {
-      std::int64_t id = q->getColumn(0).getInt64();
+    while (q->step()) {
+      std::int64_t id = q->int64(0);
       if (id != last) {
         p = at(id), last = id;
         // Most timelines are short: one allocation, not four growing ones
