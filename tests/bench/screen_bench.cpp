@@ -4,10 +4,13 @@
 // bench_reassess measures the whole job through the daemon; this isolates
 // the screen's CPU cost from the writer and the machine's other load.
 //
-//   build/tests/bench/bench_screen [--parcels N] [--db FILE] [benchmark flags]
+//   build/tests/bench/bench_screen [--parcels N] [--db FILE] [--pages N] [benchmark flags]
 //
 // --db FILE reuses a database bench_reassess built (its --db), else N
-// parcels (100000) are built in a temp folder. Figures: parcels/s of one thread.
+// parcels (100000) are built in a temp folder. Figures: parcels/s of one
+// thread. --pages N screens exactly N pages, so that two builds do the same
+// work: on this noisy machine their times are compared best through
+// `perf stat -e instructions:u` on the same --db (see tests/bench/README.md).
 #include "carriers/tracking_number.h"
 #include "config/config_loader.h"
 #include "load/daemon_config.h"
@@ -33,6 +36,7 @@ namespace {
 struct Setup {
   std::int64_t parcels = 100000;
   std::optional<std::filesystem::path> db;
+  std::int64_t pages = 0;  // a fixed count, else as long as Google Benchmark's min time
 };
 
 Setup g_setup;
@@ -119,7 +123,6 @@ void BM_ScreenPage(benchmark::State& state) {
   state.counters["named"] =
       benchmark::Counter(screened ? static_cast<double>(named) / screened : 0.0);
 }
-BENCHMARK(BM_ScreenPage)->Arg(1000)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 
 }  // namespace
 
@@ -131,12 +134,21 @@ int main(int argc, char** argv) {
       g_setup.parcels = std::stoll(argv[++i]);
     else if (!std::strcmp(argv[i], "--db") && i + 1 < argc)
       g_setup.db = argv[++i];
+    else if (!std::strcmp(argv[i], "--pages") && i + 1 < argc)
+      g_setup.pages = std::stoll(argv[++i]);
     else
       rest.push_back(argv[i]);
   }
   spdlog::set_level(spdlog::level::warn);
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
+  auto* b = benchmark::RegisterBenchmark("BM_ScreenPage", BM_ScreenPage)
+                ->Arg(1000)
+                ->Unit(benchmark::kMillisecond);
+  if (g_setup.pages > 0)
+    b->Iterations(g_setup.pages);
+  else
+    b->MinTime(3.0);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
