@@ -16,12 +16,23 @@ std::int64_t Dictionary::idOf(std::string_view text) {
   q->bind(1, key);
   q->executeStep();
   std::int64_t id = q->getColumn(0).getInt64();
-  ids_.emplace(key, id);
-  texts_.emplace(id, std::move(key));
+  remember(id, std::move(key));
   return id;
 }
 
+const std::string& Dictionary::remember(std::int64_t id, std::string text) {
+  ids_.emplace(text, id);
+  const std::string& kept = texts_.emplace(id, std::move(text)).first->second;
+  if (id >= 0 && id < kDenseIds) {
+    auto i = static_cast<std::size_t>(id);
+    if (by_id_.size() <= i) by_id_.resize(i + 1);
+    by_id_[i] = &kept;
+  }
+  return kept;
+}
+
 const std::string& Dictionary::textOf(std::int64_t id) {
+  if (id >= 0 && static_cast<std::size_t>(id) < by_id_.size() && by_id_[id]) return *by_id_[id];
   if (auto it = texts_.find(id); it != texts_.end()) return it->second;
   auto q = statements_.get("SELECT text FROM dict WHERE id=?");
   q->bind(1, static_cast<int64_t>(id));
@@ -29,14 +40,13 @@ const std::string& Dictionary::textOf(std::int64_t id) {
     static const std::string kNone;
     return kNone;
   }
-  std::string text = q->getColumn(0).getString();
-  ids_.emplace(text, id);
-  return texts_.emplace(id, std::move(text)).first->second;
+  return remember(id, q->getColumn(0).getString());
 }
 
 void Dictionary::forget() {
   ids_.clear();
   texts_.clear();
+  by_id_.clear();
 }
 
 }  // namespace pw::store

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace pw::store {
 
@@ -26,9 +27,15 @@ class Dictionary {
   void forget();
 
  private:
+  // Ids are the table's row ids, dense from 1: the texts of the first ones
+  // are found by index, not by hashing (nine lookups per event read).
+  static constexpr std::int64_t kDenseIds = 1 << 20;
+  const std::string& remember(std::int64_t id, std::string text);
+
   StatementCache& statements_;
   std::unordered_map<std::string, std::int64_t> ids_;
-  std::unordered_map<std::int64_t, std::string> texts_;
+  std::unordered_map<std::int64_t, std::string> texts_;  // nodes: stable addresses
+  std::vector<const std::string*> by_id_;
 };
 
 }  // namespace pw::store

@@ -64,17 +64,11 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       auto& row = rows[i];
       // Gone (the writer reports it), or over the cap (a trim writes): read again.
-      if (!row.parcel || row.events.size() > s.options.event_cap) {
+      if (!row.parcel || row.timeline.size() > s.options.event_cap) {
         out.parcels.push_back(row.parcel ? *row.parcel : page.parcels[i]);
         continue;
       }
-      Timeline timeline;
-      timeline.reserve(row.events.size());
-      bool pending = false;
-      for (auto& e : row.events) {
-        pending |= e.china_time_pending;
-        timeline.push_back(std::move(e.event));
-      }
+      Timeline& timeline = row.timeline;
       Assessment assessment = page.assess(*row.parcel, timeline, row.claims, false);
       auto plan = store::reconcile(*row.parcel, row.open, assessment, false);
       out.named[i] = !plan.empty();
@@ -86,8 +80,8 @@ Result<ScreenedPage> SqliteStore::screenReassess(const ReassessPage& page) {
       } else if (out.named[i]) {
         // The rows the loop writes from are whole timelines, as the commit
         // path reads them: only detection is spared the formatting.
-        for (std::size_t k = 0; pending && k < timeline.size(); ++k)
-          if (row.events[k].china_time_pending) store::fillChinaTime(timeline[k]);
+        for (std::size_t k = 0; k < timeline.size(); ++k)
+          if (row.china_time_pending[k]) store::fillChinaTime(timeline[k]);
         kept->by_id.emplace(ids[i], store::ScreenRow{std::move(*row.parcel), std::move(timeline),
                                                      std::move(row.open), row.claims});
       }
@@ -327,14 +321,12 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::writePage(
       std::optional<store::Savepoint> item;
       Result<PollOutcome> one = [&]() -> Result<PollOutcome> {
         try {
-          if (row.events.size() > s.options.event_cap) {
+          if (row.timeline.size() > s.options.event_cap) {
             // Over the cap the timeline is trimmed (writes): the whole commit path.
             item.emplace(s);
             return commitOne(r);
           }
-          Timeline timeline;
-          timeline.reserve(row.events.size());
-          for (auto& e : row.events) timeline.push_back(std::move(e.event));
+          const Timeline& timeline = row.timeline;
           Assessment assessment = assessForPlan(page, *row.parcel, timeline, row.claims, row.open);
           PollOutcome o;
           o.stage = assessment.stage;

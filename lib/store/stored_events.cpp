@@ -95,11 +95,11 @@ const char* const kStoredEventColumns =
 
 void fillChinaTime(TrackingEvent& e) { e.local_time = chinaTime(secs(e.time)); }
 
-StoredEvent readStoredEvent(State& s, const RawStatement& q, int first, LocalTimes local) {
+EventKeys readEvent(State& s, const RawStatement& q, int first, LocalTimes local,
+                    TrackingEvent& e) {
   auto text = [&](int i) -> const std::string& { return s.dict.textOf(q.int64(first + i)); };
-  StoredEvent r;
-  r.id = q.int64(first);
-  TrackingEvent& e = r.event;
+  EventKeys k;
+  k.id = q.int64(first);
   std::int64_t t = q.int64(first + 1);
   e.time = Timestamp(Seconds(t));
   if (!q.isNull(first + 2))
@@ -107,14 +107,14 @@ StoredEvent readStoredEvent(State& s, const RawStatement& q, int first, LocalTim
   else if (local == LocalTimes::read)
     e.local_time = chinaTime(t);
   else
-    r.china_time_pending = true;
-  r.text_id = q.int64(first + 4);
+    k.china_time_pending = true;
+  k.text_id = q.int64(first + 4);
   // NULL unless another text holds its hash in `texts`.
   if (q.isNull(first + 3))
-    e.description = s.texts.textOf(r.text_id);
+    e.description = s.texts.textOf(k.text_id);
   else
     e.description = q.text(first + 3);
-  r.location_id = q.int64(first + 5);
+  k.location_id = q.int64(first + 5);
   e.location = text(5);
   e.kind = eventKindFromString(text(6)).value_or(EventKind::unknown);
   e.carrier_status = text(7);
@@ -122,6 +122,16 @@ StoredEvent readStoredEvent(State& s, const RawStatement& q, int first, LocalTim
   e.signer_type = signerTypeFromString(text(9)).value_or(SignerType::none);
   e.signer = text(10);
   e.place = {text(11), text(12), text(13)};
+  return k;
+}
+
+StoredEvent readStoredEvent(State& s, const RawStatement& q, int first, LocalTimes local) {
+  StoredEvent r;
+  auto k = readEvent(s, q, first, local, r.event);
+  r.id = k.id;
+  r.text_id = k.text_id;
+  r.location_id = k.location_id;
+  r.china_time_pending = k.china_time_pending;
   return r;
 }
 
@@ -140,7 +150,7 @@ std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId) {
 
 void sortInArrivalOrder(std::vector<StoredEvent>& events) {
   auto before = [](const StoredEvent& a, const StoredEvent& b) {
-    return a.event.time != b.event.time ? a.event.time < b.event.time : a.id < b.id;
+    return arrivedBefore(a.event.time, a.id, b.event.time, b.id);
   };
   if (!std::is_sorted(events.begin(), events.end(), before))
     std::sort(events.begin(), events.end(), before);

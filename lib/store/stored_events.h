@@ -31,13 +31,26 @@ void fillChinaTime(TrackingEvent& e);
 /// The parcel's events, oldest first, equal times in the order they came.
 std::vector<StoredEvent> loadTimeline(State& s, std::int64_t parcelId);
 
-/// Puts events read in an index's time order into the timeline's order:
-/// equal times in the order they came (by id). Nearly every timeline is in
-/// that order already, and is only checked.
+/// The timeline's order: by time, equal times in the order they came (by
+/// the event's row id).
+inline bool arrivedBefore(Timestamp ta, std::int64_t ida, Timestamp tb, std::int64_t idb) {
+  return ta != tb ? ta < tb : ida < idb;
+}
+/// Puts events read in an index's time order into the timeline's order.
+/// Nearly every timeline is in that order already, and is only checked.
 void sortInArrivalOrder(std::vector<StoredEvent>& events);
 
 /// The columns readStoredEvent reads, of `events e` (descriptions from s.texts).
 extern const char* const kStoredEventColumns;
+/// What a row of kStoredEventColumns holds besides the event itself.
+struct EventKeys {
+  std::int64_t id = 0;
+  std::int64_t text_id = 0;
+  std::int64_t location_id = 0;
+  bool china_time_pending = false;
+};
+/// One row of kStoredEventColumns, starting at column `first`, into `e`.
+EventKeys readEvent(State& s, const RawStatement& q, int first, LocalTimes local, TrackingEvent& e);
 /// One row of kStoredEventColumns, starting at column `first`.
 StoredEvent readStoredEvent(State& s, const RawStatement& q, int first,
                             LocalTimes local = LocalTimes::read);

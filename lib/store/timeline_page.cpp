@@ -49,7 +49,7 @@ class RangeReader {
   }
 
   // In the index's order, by parcel and time: no sort in SQLite (see
-  // readTimelinePage for equal times).
+  // inArrivalOrder for equal times).
   void events(std::int64_t lo, std::int64_t hi) {
     auto q = s_.raw.get(std::string("SELECT e.parcel_id, ") + kStoredEventColumns +
                         " FROM events e WHERE e.parcel_id BETWEEN ? AND ? "
@@ -58,16 +58,47 @@ class RangeReader {
     q->bind(2, hi);
     std::int64_t last = 0;
     PageParcel* p = nullptr;
+    const bool pending = local_times_ == LocalTimes::when_needed;
     while (q->step()) {
       std::int64_t id = q->int64(0);
       if (id != last) {
+        if (p) inArrivalOrder(*p);
         p = at(id), last = id;
         // Most timelines are short: one allocation, not four growing ones
         // that each move every event's strings.
-        if (p) p->events.reserve(kTypicalEvents);
+        if (p) p->timeline.reserve(kTypicalEvents);
+        ids_of_events_.clear();
       }
-      if (p) p->events.push_back(readStoredEvent(s_, *q, 1, local_times_));
+      if (!p) continue;
+      auto keys = readEvent(s_, *q, 1, local_times_, p->timeline.emplace_back());
+      ids_of_events_.push_back(keys.id);
+      if (pending) p->china_time_pending.push_back(keys.china_time_pending);
     }
+    if (p) inArrivalOrder(*p);
+  }
+
+  // Equal times in the order they came (by id), as loadTimeline has them;
+  // the index gives them by time, so nearly every timeline is in order.
+  void inArrivalOrder(PageParcel& p) {
+    const auto& ids = ids_of_events_;
+    auto before = [&](std::size_t a, std::size_t b) {
+      return arrivedBefore(p.timeline[a].time, ids[a], p.timeline[b].time, ids[b]);
+    };
+    bool inOrder = true;
+    for (std::size_t i = 1; inOrder && i < p.timeline.size(); ++i) inOrder = !before(i, i - 1);
+    if (inOrder) return;
+    std::vector<std::size_t> order(p.timeline.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), before);
+    Timeline sorted;
+    sorted.reserve(order.size());
+    std::vector<bool> pending;
+    for (auto i : order) {
+      sorted.push_back(std::move(p.timeline[i]));
+      if (!p.china_time_pending.empty()) pending.push_back(p.china_time_pending[i]);
+    }
+    p.timeline = std::move(sorted);
+    p.china_time_pending = std::move(pending);
   }
 
   void exceptions(std::int64_t lo, std::int64_t hi) {
@@ -112,6 +143,7 @@ class RangeReader {
   const std::vector<std::int64_t>& ids_;
   std::vector<PageParcel>& page_;
   LocalTimes local_times_;
+  std::vector<std::int64_t> ids_of_events_;  // of the parcel being read
 };
 
 }  // namespace
@@ -130,8 +162,6 @@ std::vector<PageParcel> readTimelinePage(State& s, const std::vector<std::int64_
   } else {
     for (auto id : ids) reader.read(id, id, claimsSince);
   }
-  // Equal times in the order they came, as loadTimeline has them.
-  for (auto& p : page) sortInArrivalOrder(p.events);
   return page;
 }
 

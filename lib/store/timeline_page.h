@@ -15,8 +15,14 @@
 namespace pw::store {
 
 struct PageParcel {
-  std::optional<Parcel> parcel;     // none: no longer stored
-  std::vector<StoredEvent> events;  // oldest first, as loadTimeline
+  std::optional<Parcel> parcel;  // none: no longer stored
+  /// Oldest first, as loadTimeline. Read straight into the Timeline that
+  /// detection takes: moving each event's strings out of a StoredEvent was
+  /// a twentieth of a screen.
+  Timeline timeline;
+  /// Per event, with LocalTimes::when_needed: its local time is China time,
+  /// not yet formatted (fillChinaTime). Empty with LocalTimes::read.
+  std::vector<bool> china_time_pending;
   OpenExceptions open;
   ClaimFacts claims;
 };

@@ -512,6 +512,15 @@ std::vector<std::int64_t> fillForPages(Store& store, int n) {
       events.push_back(
           ev("2024-05-0" + std::to_string(1 + k) + "T0" + std::to_string(i % 7) + ":00:00Z",
              EventKind::arrived_hub, "到达 " + std::to_string(k)));
+    // Two scans of one second, in both orders: the events index keeps them
+    // by their texts' hashes, so one order is not the index's, and a page
+    // read must put them back in the order they came, as loadTimeline does.
+    if (i % 6 == 5) {
+      std::vector<std::string> pair = {"同一秒 甲", "同一秒 乙"};
+      if (i % 12 == 11) std::swap(pair[0], pair[1]);
+      for (const auto& text : pair)
+        events.push_back(ev("2024-05-03T09:00:00Z", EventKind::arrived_hub, text));
+    }
     // The first poll had seen one scan less: its exceptions differ from a reassessment's.
     std::vector<Issue> issues;
     if (i % 3 == 0) issues.push_back(stallIssue(at("2024-05-01T00:00:00Z")));
