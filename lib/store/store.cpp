@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 namespace pw {
@@ -182,8 +183,25 @@ Result<std::unique_ptr<Store>> SqliteStore::openWriter() {
   return std::unique_ptr<Store>(std::move(*writer));
 }
 
+namespace {
+
+// SQLite counts the memory it holds (sqlite3_memory_used) under one mutex
+// for the whole process, taken on every allocation and free: the two
+// screens, the writer and the loop of a reassessment queued on it (strace:
+// most of the screens' futex waits were on that one lock). Nothing here
+// reads the count. It can only be switched off before SQLite initialises,
+// so it is done before the first connection; if something opened one
+// before (a test, a tool), the count simply stays on.
+void stopMemoryCount() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
                                                        const StoreOptions& options) {
+  stopMemoryCount();
   // Switching a new file to WAL takes an exclusive lock that SQLite does not
   // wait for (no busy handler): two openers of a new file, or the integrity
   // check's connection at start, can see SQLITE_BUSY. They try again until
