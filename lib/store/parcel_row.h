@@ -8,9 +8,10 @@ class Statement;
 
 namespace pw::store {
 
+class RawStatement;
+
 /// The columns readParcel reads, in its order, from `parcels`.
 extern const char* const kParcelColumns;
-class RawStatement;
 
 /// A row of kParcelColumns (columns 0..13).
 Parcel readParcel(SQLite::Statement& st);

@@ -5,12 +5,12 @@
 
 namespace pw::store {
 
-RawStatement::RawStatement(sqlite3* db, const std::string& sql) : db_(db) {
-  int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()) + 1,
+RawStatement::RawStatement(SQLite::Database& db, const std::string& sql) : db_(db.getHandle()) {
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()) + 1,
                               SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt_);
-    throw SQLite::Exception(db, rc);
+    throw SQLite::Exception(db_, rc);
   }
 }
 
@@ -51,42 +51,6 @@ std::string_view RawStatement::text(int column) const {
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
-struct RawStatementCache::Entry {
-  RawStatement statement;
-  bool busy = false;
-};
-
-RawStatementCache::RawStatementCache(sqlite3* db) : db_(db) {}
-RawStatementCache::~RawStatementCache() = default;
-
-RawStatementCache::Use::Use(RawStatement* statement, bool* busy, std::unique_ptr<RawStatement> own)
-    : statement_(statement), busy_(busy), own_(std::move(own)) {}
-
-RawStatementCache::Use::Use(Use&& other) noexcept
-    : statement_(other.statement_), busy_(other.busy_), own_(std::move(other.own_)) {
-  other.statement_ = nullptr;
-  other.busy_ = nullptr;
-}
-
-RawStatementCache::Use::~Use() {
-  if (!statement_) return;
-  statement_->reset();
-  if (busy_) *busy_ = false;
-}
-
-RawStatementCache::Use RawStatementCache::get(const std::string& sql) {
-  auto it = entries_.find(sql);
-  if (it == entries_.end())
-    it = entries_.emplace(sql, std::unique_ptr<Entry>(new Entry{RawStatement(db_, sql)})).first;
-  Entry& e = *it->second;
-  // The same statement needed twice at once (a nested read): a one-off.
-  if (e.busy) {
-    auto own = std::make_unique<RawStatement>(db_, sql);
-    auto* raw = own.get();
-    return Use(raw, nullptr, std::move(own));
-  }
-  e.busy = true;
-  return Use(&e.statement, &e.busy, nullptr);
-}
+void readyForReuse(RawStatement& statement) noexcept { statement.reset(); }
 
 }  // namespace pw::store

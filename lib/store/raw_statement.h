@@ -4,11 +4,11 @@
 // builds a Column that copies a shared_ptr to the statement, two atomic
 // operations per column read: with 14 columns per event that was an eighth
 // of a reassessment's screening time.
+#include "store/statement_cache.h"
+
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -18,7 +18,7 @@ namespace pw::store {
 class RawStatement {
  public:
   /// Throws SQLite::Exception when `sql` does not prepare.
-  RawStatement(sqlite3* db, const std::string& sql);
+  RawStatement(SQLite::Database& db, const std::string& sql);
   ~RawStatement();
   RawStatement(const RawStatement&) = delete;
   RawStatement& operator=(const RawStatement&) = delete;
@@ -42,39 +42,9 @@ class RawStatement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-/// Raw statements prepared once per connection, lent for one use like
-/// StatementCache's.
-class RawStatementCache {
- public:
-  explicit RawStatementCache(sqlite3* db);
-  ~RawStatementCache();
-  RawStatementCache(const RawStatementCache&) = delete;
-  RawStatementCache& operator=(const RawStatementCache&) = delete;
+/// Reset, bindings dropped (see PreparedCache).
+void readyForReuse(RawStatement& statement) noexcept;
 
-  class Use {
-   public:
-    Use(Use&& other) noexcept;
-    Use(const Use&) = delete;
-    Use& operator=(const Use&) = delete;
-    Use& operator=(Use&&) = delete;
-    ~Use();
-    RawStatement& operator*() const { return *statement_; }
-    RawStatement* operator->() const { return statement_; }
-
-   private:
-    friend class RawStatementCache;
-    Use(RawStatement* statement, bool* busy, std::unique_ptr<RawStatement> own);
-    RawStatement* statement_;
-    bool* busy_;  // null for a one-off
-    std::unique_ptr<RawStatement> own_;
-  };
-
-  Use get(const std::string& sql);
-
- private:
-  struct Entry;
-  sqlite3* db_;
-  std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
-};
+using RawStatementCache = PreparedCache<RawStatement>;
 
 }  // namespace pw::store

@@ -1,50 +1,81 @@
 #pragma once
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <memory>
 #include <string>
 #include <unordered_map>
 
-namespace SQLite {
-class Database;
-class Statement;
-}  // namespace SQLite
-
 namespace pw::store {
 
-/// Statements prepared once per connection and reused: preparing costs more
-/// than running most of the store's statements.
-class StatementCache {
- public:
-  explicit StatementCache(SQLite::Database& db);
-  ~StatementCache();
-  StatementCache(const StatementCache&) = delete;
-  StatementCache& operator=(const StatementCache&) = delete;
+/// Makes a statement given back ready for its next use: reset, bindings
+/// cleared. A statement left stepped would keep its read transaction (and
+/// its snapshot) open.
+void readyForReuse(SQLite::Statement& statement) noexcept;
 
-  /// A statement borrowed for one use. Giving it back resets it: a statement
-  /// left stepped would keep its read transaction (and its snapshot) open.
+/// Statements prepared once per connection and reused: preparing costs more
+/// than running most of the store's statements. `S` is SQLiteCpp's
+/// statement, or RawStatement for the reads that step millions of rows.
+template <class S>
+class PreparedCache {
+ public:
+  explicit PreparedCache(SQLite::Database& db) : db_(db) {}
+  PreparedCache(const PreparedCache&) = delete;
+  PreparedCache& operator=(const PreparedCache&) = delete;
+
+  /// A statement borrowed for one use; giving it back makes it ready for
+  /// the next (readyForReuse).
   class Use {
    public:
-    Use(Use&& other) noexcept;
+    Use(Use&& other) noexcept
+        : statement_(other.statement_), busy_(other.busy_), own_(std::move(other.own_)) {
+      other.statement_ = nullptr;
+      other.busy_ = nullptr;
+    }
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
     Use& operator=(Use&&) = delete;
-    ~Use();
-    SQLite::Statement& operator*() const { return *statement_; }
-    SQLite::Statement* operator->() const { return statement_; }
+    ~Use() {
+      if (!statement_) return;
+      readyForReuse(*statement_);
+      if (busy_) *busy_ = false;
+    }
+    S& operator*() const { return *statement_; }
+    S* operator->() const { return statement_; }
 
    private:
-    friend class StatementCache;
-    Use(SQLite::Statement* statement, bool* busy, std::unique_ptr<SQLite::Statement> own);
-    SQLite::Statement* statement_;
+    friend class PreparedCache;
+    Use(S* statement, bool* busy, std::unique_ptr<S> own)
+        : statement_(statement), busy_(busy), own_(std::move(own)) {}
+    S* statement_;
     bool* busy_;  // the cache's flag for this statement; null for a one-off
-    std::unique_ptr<SQLite::Statement> own_;
+    std::unique_ptr<S> own_;
   };
 
-  Use get(const std::string& sql);
+  Use get(const std::string& sql) {
+    auto it = entries_.find(sql);
+    if (it == entries_.end()) it = entries_.emplace(sql, std::make_unique<Entry>(db_, sql)).first;
+    Entry& e = *it->second;
+    // The same statement needed twice at once (a nested read): a one-off copy.
+    if (e.busy) {
+      auto own = std::make_unique<S>(db_, sql);
+      auto* raw = own.get();
+      return Use(raw, nullptr, std::move(own));
+    }
+    e.busy = true;
+    return Use(&e.statement, &e.busy, nullptr);
+  }
 
  private:
-  struct Entry;
+  struct Entry {
+    Entry(SQLite::Database& db, const std::string& sql) : statement(db, sql) {}
+    S statement;
+    bool busy = false;
+  };
   SQLite::Database& db_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
 };
+
+using StatementCache = PreparedCache<SQLite::Statement>;
 
 }  // namespace pw::store

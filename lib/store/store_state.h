@@ -17,7 +17,7 @@ namespace pw::store {
 
 struct State {
   State(SQLite::Database& db, const StoreOptions& o)
-      : statements(db), raw(db.getHandle()), dict(statements), texts(statements), options(o) {}
+      : statements(db), raw(db), dict(statements), texts(statements), options(o) {}
   StatementCache statements;
   RawStatementCache raw;  // for the reads that step millions of rows
   Dictionary dict;
