@@ -9,8 +9,9 @@
 // --db FILE reuses a database bench_reassess built (its --db), else N
 // parcels (100000) are built in a temp folder. Figures: parcels/s of one
 // thread. --pages N screens exactly N pages, so that two builds do the same
-// work: on this noisy machine their times are compared best through
-// `perf stat -e instructions:u` on the same --db (see tests/bench/README.md).
+// work: compare their CPU time per page over the same --db, in rounds that
+// alternate the builds (see tests/bench/README.md; this VM has no hardware
+// counters for `perf stat -e instructions`).
 #include "carriers/tracking_number.h"
 #include "config/config_loader.h"
 #include "load/daemon_config.h"
