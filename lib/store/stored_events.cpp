@@ -95,19 +95,19 @@ const char* const kStoredEventColumns =
 
 void fillChinaTime(TrackingEvent& e) { e.local_time = chinaTime(secs(e.time)); }
 
-EventKeys readEvent(State& s, const RawStatement& q, int first, LocalTimes local,
-                    TrackingEvent& e) {
+bool readEvent(State& s, const RawStatement& q, int first, LocalTimes local, EventKeys& k,
+               TrackingEvent& e) {
   auto text = [&](int i) -> const std::string& { return s.dict.textOf(q.int64(first + i)); };
-  EventKeys k;
+  bool inChinaTime = false;
   k.id = q.int64(first);
   std::int64_t t = q.int64(first + 1);
   e.time = Timestamp(Seconds(t));
-  if (!q.isNull(first + 2))
+  if (!q.isNull(first + 2)) {
     e.local_time = q.text(first + 2);
-  else if (local == LocalTimes::read)
-    e.local_time = chinaTime(t);
-  else
-    k.china_time_pending = true;
+  } else {
+    inChinaTime = true;
+    if (local == LocalTimes::read) fillChinaTime(e);
+  }
   k.text_id = q.int64(first + 4);
   // NULL unless another text holds its hash in `texts`.
   if (q.isNull(first + 3))
@@ -122,16 +122,12 @@ EventKeys readEvent(State& s, const RawStatement& q, int first, LocalTimes local
   e.signer_type = signerTypeFromString(text(9)).value_or(SignerType::none);
   e.signer = text(10);
   e.place = {text(11), text(12), text(13)};
-  return k;
+  return inChinaTime;
 }
 
-StoredEvent readStoredEvent(State& s, const RawStatement& q, int first, LocalTimes local) {
+StoredEvent readStoredEvent(State& s, const RawStatement& q, int first) {
   StoredEvent r;
-  auto k = readEvent(s, q, first, local, r.event);
-  r.id = k.id;
-  r.text_id = k.text_id;
-  r.location_id = k.location_id;
-  r.china_time_pending = k.china_time_pending;
+  readEvent(s, q, first, LocalTimes::read, r, r.event);
   return r;
 }
 

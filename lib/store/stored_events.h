@@ -11,21 +11,22 @@
 
 namespace pw::store {
 
-/// An event with its row and identity.
-struct StoredEvent {
+/// An event's row and identity.
+struct EventKeys {
   std::int64_t id = 0;
   std::int64_t text_id = 0;  // content hash of the description
   std::int64_t location_id = 0;
+};
+/// An event with its row and identity.
+struct StoredEvent : EventKeys {
   TrackingEvent event;
-  /// Read without its local time, which is China time (see LocalTimes).
-  bool china_time_pending = false;
 };
 
 /// Detection never reads an event's local time, only what is written or
 /// shown does; a screen formats it only for the parcels it keeps.
 enum class LocalTimes { read, when_needed };
-/// The local time of an event read with LocalTimes::when_needed and
-/// china_time_pending.
+/// The local time of an event that readEvent, with LocalTimes::when_needed,
+/// said is China time.
 void fillChinaTime(TrackingEvent& e);
 
 /// The parcel's events, oldest first, equal times in the order they came.
@@ -42,18 +43,13 @@ void sortInArrivalOrder(std::vector<StoredEvent>& events);
 
 /// The columns readStoredEvent reads, of `events e` (descriptions from s.texts).
 extern const char* const kStoredEventColumns;
-/// What a row of kStoredEventColumns holds besides the event itself.
-struct EventKeys {
-  std::int64_t id = 0;
-  std::int64_t text_id = 0;
-  std::int64_t location_id = 0;
-  bool china_time_pending = false;
-};
-/// One row of kStoredEventColumns, starting at column `first`, into `e`.
-EventKeys readEvent(State& s, const RawStatement& q, int first, LocalTimes local, TrackingEvent& e);
-/// One row of kStoredEventColumns, starting at column `first`.
-StoredEvent readStoredEvent(State& s, const RawStatement& q, int first,
-                            LocalTimes local = LocalTimes::read);
+/// One row of kStoredEventColumns, starting at column `first`, into `keys`
+/// and `e`. True: the local time is China time and, with
+/// LocalTimes::when_needed, left to fillChinaTime.
+bool readEvent(State& s, const RawStatement& q, int first, LocalTimes local, EventKeys& keys,
+               TrackingEvent& e);
+/// One row of kStoredEventColumns, starting at column `first`, local time read.
+StoredEvent readStoredEvent(State& s, const RawStatement& q, int first);
 
 struct MergeCount {
   int added = 0;

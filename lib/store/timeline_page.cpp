@@ -70,9 +70,10 @@ class RangeReader {
         ids_of_events_.clear();
       }
       if (!p) continue;
-      auto keys = readEvent(s_, *q, 1, local_times_, p->timeline.emplace_back());
+      EventKeys keys;
+      bool inChinaTime = readEvent(s_, *q, 1, local_times_, keys, p->timeline.emplace_back());
       ids_of_events_.push_back(keys.id);
-      if (pending) p->china_time_pending.push_back(keys.china_time_pending);
+      if (pending) p->china_time_pending.push_back(inChinaTime);
     }
     if (p) inArrivalOrder(*p);
   }
