@@ -12,7 +12,10 @@ std::string formEncode(std::string_view value) {
 
 Result<boost::json::value> parseJsonObject(std::string_view body, std::string_view aggregator) {
   boost::system::error_code ec;
-  boost::json::value root = boost::json::parse(body, ec);
+  // One arena for the whole document, freed with it: a node per allocation
+  // was most of a small answer's parse.
+  boost::json::value root = boost::json::parse(
+      body, ec, boost::json::make_shared_resource<boost::json::monotonic_resource>());
   if (ec)
     return makeError(ErrorCode::carrier,
                      std::string(aggregator) + " answer is not JSON: " + ec.message());

@@ -74,8 +74,10 @@ Result<CarrierSnapshot> Kuaidi100Codec::parseQuery(const HttpResponse& response)
 Result<CarrierSnapshot> Kuaidi100Codec::parseBody(std::string_view body) const {
   auto root = parseJsonObject(body, "kuaidi100");
   if (!root) return root.error();
-  const auto& o = root->get_object();
+  return snapshotOf(root->get_object());
+}
 
+Result<CarrierSnapshot> Kuaidi100Codec::snapshotOf(const json::object& o) const {
   // Errors come as {"result": false, "returnCode": "500", "message": "查询无结果..."}.
   if (o.contains("returnCode") && !o.contains("data")) {
     return carrierAnswer(scalarText(o, "returnCode"), scalarText(o, "message"));
@@ -168,8 +170,12 @@ Result<Kuaidi100Push> Kuaidi100Codec::parsePush(std::string_view formBody) const
     if (!constantTimeEquals(got, expected))
       return makeError(ErrorCode::invalid_input, "kuaidi100 push: sign does not match");
   }
+  // The value dies with this call: its nodes go to one arena, not one
+  // allocation (and free) each.
+  unsigned char arena[8192];
+  json::monotonic_resource mr(arena, sizeof arena);
   boost::system::error_code ec;
-  json::value root = json::parse(param, ec);
+  json::value root = json::parse(param, ec, &mr);
   if (ec || !root.is_object())
     return makeError(ErrorCode::invalid_input, "kuaidi100 push: param is not a JSON object");
   const auto& o = root.get_object();
@@ -186,7 +192,7 @@ Result<Kuaidi100Push> Kuaidi100Codec::parsePush(std::string_view formBody) const
   if (push.tracking_number.empty())
     return makeError(ErrorCode::invalid_input, "kuaidi100 push: lastResult has no nu");
   // An abort ("3天查询无记录") may come with no usable history at all.
-  if (lr.contains("data")) push.snapshot = parseBody(json::serialize(lr));
+  if (lr.contains("data")) push.snapshot = snapshotOf(lr);
   return push;
 }
 

@@ -5,6 +5,8 @@
 #include "carriers/carrier_codec.h"
 #include "common/time_zone.h"
 
+#include <boost/json/object.hpp>
+
 namespace pw {
 
 struct Kuaidi100Settings {
@@ -50,6 +52,10 @@ class Kuaidi100Codec final : public CarrierCodec {
   static std::string pushReply(bool ok, std::string_view message);
 
  private:
+  /// An answer already parsed: a query's body, or a push's lastResult (the
+  /// same fields), read where it lies rather than serialised and parsed again.
+  Result<CarrierSnapshot> snapshotOf(const boost::json::object& answer) const;
+
   Kuaidi100Settings settings_;
 };
 
