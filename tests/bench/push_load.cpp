@@ -61,6 +61,69 @@ double bodyCostUs(const PushFeed& feed, std::uint64_t firstSeq) {
   return bytes ? us : 0;
 }
 
+// The same client and the same requests, answered without work: the
+// daemon's listener (404), a trivial server, and wrk when installed.
+void ceilings(LoadOptions opt, std::chrono::seconds ceilingFor, DaemonProcess& daemon,
+              const PushFeed& feed, std::uint16_t pushPort, const LoadResult& pushes,
+              int connections, const ScratchDir& dir) {
+  opt.duration = ceilingFor;
+  heading(
+      fmt::format("ceilings: the same client, the same requests, {} s each", ceilingFor.count()));
+  CpuMeter nopeMeter(daemon.pid());
+  auto nope = runHttpLoad(
+      opt,
+      [&](std::uint64_t seq) {
+        return LoadRequest{"/push/nope", feed.body(seq)};
+      },
+      [](unsigned status, std::string_view) { return status == 404; });
+  auto nopeShare = nopeMeter.stop();
+  subrow("daemon listener, /push/nope (404)", rate(nope));
+  subrow("cores used meanwhile", nopeShare.text());
+  LoadResult trivial;
+  {
+    BenchHttpServer server(
+        [](std::string_view, std::string_view) {
+          return BenchReply{200, kAck};
+        },
+        kClientThreads);
+    opt.port = server.port();
+    trivial = runHttpLoad(
+        opt,
+        [&](std::uint64_t seq) {
+          return LoadRequest{"/push/kuaidi100", feed.body(seq)};
+        },
+        acknowledged);
+    opt.port = pushPort;
+  }
+  subrow("in-process trivial server (200)", rate(trivial));
+  subrow("pushes acknowledged are",
+         fmt::format("{:.1f} % of the 404 rate, {:.1f} % of the trivial server's",
+                     100 * pushes.rate() / std::max(1.0, nope.rate()),
+                     100 * pushes.rate() / std::max(1.0, trivial.rate())));
+
+  if (auto wrk = findWrk()) {
+    // One fixed push (parcel 0, ten events): after its first time the daemon
+    // verifies, parses and finds nothing new, so this is the push path's
+    // least work, not the growing-history case above.
+    std::string body = feed.body(0, 10);
+    std::string base = "http://127.0.0.1:" + std::to_string(pushPort);
+    auto real = runWrk(*wrk, base + "/push/kuaidi100", body, connections, ceilingFor, dir.path());
+    auto wrkNope = runWrk(*wrk, base + "/push/nope", body, connections, ceilingFor, dir.path());
+    heading(fmt::format("wrk, {} connections, one fixed signed push (10 events), {} s each",
+                        connections, ceilingFor.count()));
+    subrow("/push/kuaidi100 (a duplicate)",
+           fmt::format("{:>7.0f}/s  ({} non-2xx{}{})", real.requests_per_second, real.non_2xx,
+                       real.socket_errors.empty() ? "" : "; socket errors", real.socket_errors));
+    subrow("/push/nope (404)", fmt::format("{:>7.0f}/s", wrkNope.requests_per_second));
+    subrow("of wrk's 404 rate",
+           fmt::format("the duplicate push {:.1f} %, the growing pushes above {:.1f} %",
+                       100 * real.requests_per_second / std::max(1.0, wrkNope.requests_per_second),
+                       100 * pushes.rate() / std::max(1.0, wrkNope.requests_per_second)));
+  } else {
+    heading("wrk is not installed (apt-get install wrk): its figures are skipped");
+  }
+}
+
 int run(int argc, char** argv) {
   long parcelsArg = argc > 1 ? std::atol(argv[1]) : 20000;
   int connections = argc > 2 ? std::atoi(argv[2]) : 32;
@@ -144,61 +207,12 @@ int run(int argc, char** argv) {
   for (const auto& f : probe.figures()) subrow("`" + f.name + "` meanwhile", f.text());
 
   // Ceilings: the same client and the same requests, answered without work.
-  opt.duration = ceilingFor;
-  heading(
-      fmt::format("ceilings: the same client, the same requests, {} s each", ceilingFor.count()));
-  CpuMeter nopeMeter(daemon.pid());
-  auto nope = runHttpLoad(
-      opt,
-      [&](std::uint64_t seq) {
-        return LoadRequest{"/push/nope", feed.body(seq)};
-      },
-      [](unsigned status, std::string_view) { return status == 404; });
-  auto nopeShare = nopeMeter.stop();
-  subrow("daemon listener, /push/nope (404)", rate(nope));
-  subrow("cores used meanwhile", nopeShare.text());
-  LoadResult trivial;
-  {
-    BenchHttpServer server(
-        [](std::string_view, std::string_view) {
-          return BenchReply{200, kAck};
-        },
-        kClientThreads);
-    opt.port = server.port();
-    trivial = runHttpLoad(
-        opt,
-        [&](std::uint64_t seq) {
-          return LoadRequest{"/push/kuaidi100", feed.body(seq)};
-        },
-        acknowledged);
-    opt.port = pushPort;
-  }
-  subrow("in-process trivial server (200)", rate(trivial));
-  subrow("pushes acknowledged are",
-         fmt::format("{:.1f} % of the 404 rate, {:.1f} % of the trivial server's",
-                     100 * pushes.rate() / std::max(1.0, nope.rate()),
-                     100 * pushes.rate() / std::max(1.0, trivial.rate())));
-
-  if (auto wrk = findWrk()) {
-    // One fixed push (parcel 0, ten events): after its first time the daemon
-    // verifies, parses and finds nothing new, so this is the push path's
-    // least work, not the growing-history case above.
-    std::string body = feed.body(0, 10);
-    std::string base = "http://127.0.0.1:" + std::to_string(pushPort);
-    auto real = runWrk(*wrk, base + "/push/kuaidi100", body, connections, ceilingFor, dir.path());
-    auto wrkNope = runWrk(*wrk, base + "/push/nope", body, connections, ceilingFor, dir.path());
-    heading(fmt::format("wrk, {} connections, one fixed signed push (10 events), {} s each",
-                        connections, ceilingFor.count()));
-    subrow("/push/kuaidi100 (a duplicate)",
-           fmt::format("{:>7.0f}/s  ({} non-2xx{}{})", real.requests_per_second, real.non_2xx,
-                       real.socket_errors.empty() ? "" : "; socket errors", real.socket_errors));
-    subrow("/push/nope (404)", fmt::format("{:>7.0f}/s", wrkNope.requests_per_second));
-    subrow("of wrk's 404 rate",
-           fmt::format("the duplicate push {:.1f} %, the growing pushes above {:.1f} %",
-                       100 * real.requests_per_second / std::max(1.0, wrkNope.requests_per_second),
-                       100 * pushes.rate() / std::max(1.0, wrkNope.requests_per_second)));
+  // PW_BENCH_CEILINGS=0 leaves them out: two builds compared in turn share
+  // the machine's moment, and the ceiling is not what differs between them.
+  if (const char* c = std::getenv("PW_BENCH_CEILINGS"); c && std::string_view(c) == "0") {
+    heading("ceilings skipped (PW_BENCH_CEILINGS=0)");
   } else {
-    heading("wrk is not installed (apt-get install wrk): its figures are skipped");
+    ceilings(opt, ceilingFor, daemon, feed, pushPort, pushes, connections, dir);
   }
 
   if (!daemon.running()) throw std::runtime_error("parcelwatchd died:\n" + daemon.err());
