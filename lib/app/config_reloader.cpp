@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace pw {
 
 CurlLimits curlLimits(const Config& config) {
@@ -17,6 +19,8 @@ CurlLimits curlLimits(const Config& config) {
   limits.total_timeout = config.poll.request_timeout;
   limits.max_body_bytes = config.poll.max_response_bytes;
   limits.user_agent = std::string("parcelwatch/") + PARCELWATCH_VERSION;
+  // A connection per request slot stays open for the next poll.
+  limits.max_idle_connections = std::max(8L, 2L * config.poll.max_in_flight);
   return limits;
 }
 

@@ -18,6 +18,9 @@ struct CurlLimits {
   std::chrono::milliseconds total_timeout{20000};
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::string user_agent = "parcelwatch/0.1";
+  /// Idle connections kept for reuse; 0 leaves curl's default (four per
+  /// transfer open at the moment, which shrinks whenever few are open).
+  long max_idle_connections = 0;
 };
 
 class CurlHttpClient final : public HttpClient {
