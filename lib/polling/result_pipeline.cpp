@@ -37,15 +37,10 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       group_(
           io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {}
 
-AssessContext ResultPipeline::contextFor(const Parcel& parcel, Timestamp now) const {
+AssessContext ResultPipeline::contextFor(const Parcel& parcel) const {
   AssessContext context;
   context.facts.number_format_ok =
       checkTrackingNumber(parcel.carrier, parcel.tracking_number).plausible;
-  if (auto claimed = store_.hasClaim(parcel.id)) context.buyer_claims_not_received = *claimed;
-  if (parcel.buyer_id) {
-    if (auto n = store_.buyerClaims(*parcel.buyer_id, now - config_->rules.remedy.claim_window))
-      context.buyer_claims = *n;
-  }
   return context;
 }
 
@@ -60,7 +55,7 @@ void ResultPipeline::warnDropped(const Parcel& parcel, std::string_view source,
 
 CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, const CarrierSnapshot& snap,
                                             Timestamp now, bool noResult) const {
-  AssessContext context = contextFor(parcel, now);
+  AssessContext context = contextFor(parcel);
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
   context.facts.invalid_number = snap.invalid_number;
@@ -69,11 +64,15 @@ CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, const CarrierS
   r.events = snap.events;
   r.carrier_state = snap.carrier_state;
   r.now = now;
+  r.claims_since = now - config_->rules.remedy.claim_window;
   // The rules as they are now: a reload before the commit must not change
   // them midway, and the request may wait a turn of the loop to commit.
-  r.assess = [context = std::move(context), config = config_, now](const Parcel& p,
-                                                                   const Timeline& timeline) {
-    return assess(p, timeline, context, config->rules, now);
+  r.assess = [context = std::move(context), config = config_, now](
+                 const Parcel& p, const Timeline& timeline, const ClaimFacts& claims) {
+    AssessContext c = context;
+    c.buyer_claims_not_received = claims.claimed_not_received;
+    c.buyer_claims = claims.buyer_claims;
+    return assess(p, timeline, c, config->rules, now);
   };
   return r;
 }
@@ -97,6 +96,11 @@ void ResultPipeline::apply(const Parcel& parcel, std::string_view source,
 
 void ResultPipeline::settled(const Parcel& parcel, std::string_view source, std::size_t events,
                              const Result<PollOutcome>& outcome, Timestamp now) {
+  if (!outcome && outcome.error().code == ErrorCode::not_found) {
+    subsystemLogger("poll")->debug("POLL_DROPPED parcel={}: untracked meanwhile",
+                                   parcel.tracking_number);
+    return;
+  }
   if (!outcome) {
     subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", parcel.tracking_number,
                                     outcome.error().message);

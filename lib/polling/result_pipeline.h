@@ -66,7 +66,7 @@ class ResultPipeline {
   ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
 
  private:
-  AssessContext contextFor(const Parcel& parcel, Timestamp now) const;
+  AssessContext contextFor(const Parcel& parcel) const;
   /// Puts the store's answers for `parcels` back in their order (`order`:
   /// the page's slot k is parcels[order[k]]) and announces them.
   std::vector<Result<PollOutcome>> settleReassessed(

@@ -1,5 +1,5 @@
 // Store::reassessPage for a backend that reads a parcel at a time (the
-// PostgreSQL store): the claim facts per parcel, then commitBatch.
+// PostgreSQL store): commitBatch, which reads each parcel's claims with it.
 #include "store/store.h"
 
 namespace pw {
@@ -8,16 +8,13 @@ Result<std::vector<Result<PollOutcome>>> Store::reassessPage(const ReassessPage&
   std::vector<CommitRequest> requests;
   requests.reserve(page.parcels.size());
   for (const auto& p : page.parcels) {
-    ClaimFacts facts;
-    // As before pages: a claim that cannot be read counts as none.
-    if (auto claimed = hasClaim(p.id)) facts.claimed_not_received = *claimed;
-    if (p.buyer_id)
-      if (auto n = buyerClaims(*p.buyer_id, page.claims_since)) facts.buyer_claims = *n;
     CommitRequest r;
     r.parcel_id = p.id;
     r.now = page.now;
     r.answered = false;
-    r.assess = [assess = page.assess, facts](const Parcel& parcel, const Timeline& timeline) {
+    r.claims_since = page.claims_since;
+    r.assess = [assess = page.assess](const Parcel& parcel, const Timeline& timeline,
+                                      const ClaimFacts& facts) {
       return assess(parcel, timeline, facts, true);
     };
     requests.push_back(std::move(r));

@@ -105,7 +105,14 @@ struct DueParcel {
   std::optional<Timestamp> lease_until;
 };
 
-using AssessFn = std::function<Assessment(const Parcel&, const Timeline&)>;
+/// What detection knows of a parcel beside its timeline: the buyers' claims,
+/// read by the store with the parcel's row, in the same transaction.
+struct ClaimFacts {
+  bool claimed_not_received = false;  // a claim on this parcel
+  int buyer_claims = 0;               // this buyer's claims since the request's claims_since
+};
+
+using AssessFn = std::function<Assessment(const Parcel&, const Timeline&, const ClaimFacts&)>;
 
 /// One poll or push result to commit: what commitPoll takes, plus the
 /// scheduler's state written in the same transaction.
@@ -130,13 +137,10 @@ struct CommitRequest {
   /// False for a reassessment of the stored timeline: no answer came, so the
   /// parcel's last poll time and carrier state stay as they were.
   bool answered = true;
-};
-
-/// What a reassessment knows of a parcel beside its timeline: the buyers'
-/// claims, read by the store with the page.
-struct ClaimFacts {
-  bool claimed_not_received = false;  // a claim on this parcel
-  int buyer_claims = 0;               // this buyer's claims since ReassessPage::claims_since
+  /// The buyer's claims are counted from here (the remedy policy's window).
+  /// They are read in the commit, on the writer's connection: read on the
+  /// loop before it, they cost a read transaction (and its locks) per result.
+  Timestamp claims_since{};
 };
 
 /// Detection and remedies again over stored timelines (reassess): no answer

@@ -21,6 +21,24 @@ namespace {
 
 std::int64_t secs(Timestamp t) { return t.time_since_epoch().count(); }
 
+// As SqliteStore::hasClaim and buyerClaims answer them, inside the commit.
+ClaimFacts readClaims(State& s, const Parcel& parcel, Timestamp since) {
+  ClaimFacts facts;
+  {
+    auto q = s.statements.get("SELECT 1 FROM claims WHERE parcel_id=? LIMIT 1");
+    q->bind(1, static_cast<int64_t>(parcel.id));
+    facts.claimed_not_received = q->executeStep();
+  }
+  if (parcel.buyer_id) {
+    auto q = s.statements.get("SELECT COUNT(*) FROM claims WHERE buyer_id=? AND created_at>=?");
+    q->bind(1, *parcel.buyer_id);
+    q->bind(2, static_cast<int64_t>(secs(since)));
+    q->executeStep();
+    facts.buyer_claims = q->getColumn(0).getInt();
+  }
+  return facts;
+}
+
 NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Timestamp now) {
   std::string kind(toString(issue.finding.kind));
   std::int64_t exceptionId = 0;
@@ -271,7 +289,7 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   Timeline timeline;
   timeline.reserve(stored.size());
   for (auto& e : stored) timeline.push_back(std::move(e.event));
-  Assessment assessment = r.assess(*parcel, timeline);
+  Assessment assessment = r.assess(*parcel, timeline, readClaims(s, *parcel, r.claims_since));
   out.stage = assessment.stage;
   auto plan = store::reconcile(*parcel, open, assessment, r.answered);
   store::writeReconciliation(s, r, *parcel, plan, out);

@@ -231,16 +231,9 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::writeScreened(const Reasse
           if (again) {
             // What the screen read may be stale: the commit path reads it
             // all again, in this parcel's turn (ids are handed out in order).
-            ClaimFacts facts;
-            auto claimed = hasClaim(id);
-            if (!claimed) return claimed.error();
-            facts.claimed_not_received = *claimed;
-            if (parcel.buyer_id) {
-              auto claims = buyerClaims(*parcel.buyer_id, named.claims_since);
-              if (!claims) return claims.error();
-              facts.buyer_claims = *claims;
-            }
-            r.assess = [&named, facts](const Parcel& p, const Timeline& timeline) {
+            r.claims_since = named.claims_since;
+            r.assess = [&named](const Parcel& p, const Timeline& timeline,
+                                const ClaimFacts& facts) {
               return named.assess(p, timeline, facts, true);
             };
             return commitOne(r);
@@ -309,8 +302,9 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::writePage(
       r.parcel_id = ids[i];
       r.now = page.now;
       r.answered = false;
-      r.assess = [&page, &row](const Parcel& p, const Timeline& timeline) {
-        return page.assess(p, timeline, row.claims, true);
+      r.claims_since = page.claims_since;
+      r.assess = [&page](const Parcel& p, const Timeline& timeline, const ClaimFacts& claims) {
+        return page.assess(p, timeline, claims, true);
       };
       if (!row.parcel) {
         out.push_back(

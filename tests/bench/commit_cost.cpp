@@ -40,7 +40,7 @@ double microsPerCommit(int stored, const StoreOptions& options, int batch) {
     p.tracking_number = "YT12345678" + std::to_string(10000 + k);
     ids.push_back(store->addParcel(p, p.shipped_at).value().id);
   }
-  auto assess = [](const Parcel&, const Timeline& t) {
+  auto assess = [](const Parcel&, const Timeline& t, const ClaimFacts&) {
     return Assessment{t.empty() ? ParcelStage::awaiting_pickup : ParcelStage::in_transit, {}};
   };
   for (auto id : ids)

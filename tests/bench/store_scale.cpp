@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   }
   std::printf("registered %ld parcels in %.1f s\n", n, ms(steady_clock::now() - t0) / 1000);
 
-  auto assessFn = [&](const Parcel& p, const Timeline& tl) {
+  auto assessFn = [&](const Parcel& p, const Timeline& tl, const ClaimFacts&) {
     return assess(p, tl, {}, rules, now);
   };
   t0 = steady_clock::now();

@@ -25,7 +25,7 @@ CommitRequest requestFor(std::int64_t parcelId, int event) {
   r.events = {test::hubScan(event)};
   r.carrier_state = "0";
   r.now = Timestamp(Seconds(1714600000));
-  r.assess = [](const Parcel&, const Timeline&) { return Assessment{ParcelStage::in_transit, {}}; };
+  r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) { return Assessment{ParcelStage::in_transit, {}}; };
   return r;
 }
 
@@ -173,7 +173,7 @@ TEST_F(GroupCommitTest, WithAWriterABatchCommitsOffTheLoopAndWhatArrivesMeanwhil
   std::atomic<bool> committedOnLoop = false;
   auto on = [&](std::int64_t id, bool hold) {
     CommitRequest r = requestFor(id, 1);
-    r.assess = [&, held, hold](const Parcel&, const Timeline&) {
+    r.assess = [&, held, hold](const Parcel&, const Timeline&, const ClaimFacts&) {
       if (std::this_thread::get_id() == loop) committedOnLoop = true;
       if (hold) held.wait();
       return Assessment{ParcelStage::in_transit, {}};
@@ -264,7 +264,7 @@ TEST_F(GroupCommitTest, WithAWriterAResultThatPlansOnTheLoopCommitsThere) {
   const auto loop = std::this_thread::get_id();
   std::thread::id committedOn;
   CommitRequest r = requestFor(ids[0], 1);
-  r.assess = [&](const Parcel&, const Timeline&) {
+  r.assess = [&](const Parcel&, const Timeline&, const ClaimFacts&) {
     committedOn = std::this_thread::get_id();
     return Assessment{ParcelStage::in_transit, {}};
   };
@@ -283,7 +283,7 @@ TEST_F(GroupCommitTest, WithAWriterABatchOutWhenTheGroupGoesIsCommittedButNotTol
     GroupCommit group(io, *store, {}, store->openWriter().value());
     std::promise<void> started;
     CommitRequest r = requestFor(ids[0], 1);
-    r.assess = [&](const Parcel&, const Timeline&) {
+    r.assess = [&](const Parcel&, const Timeline&, const ClaimFacts&) {
       started.set_value();
       return Assessment{ParcelStage::in_transit, {}};
     };

@@ -80,7 +80,7 @@ struct OutboxDelivery : ::testing::Test {
       CommitRequest r;
       r.parcel_id = id;
       r.now = now;
-      r.assess = [raise](const Parcel&, const Timeline&) {
+      r.assess = [raise](const Parcel&, const Timeline&, const ClaimFacts&) {
         return Assessment{ParcelStage::in_transit,
                           raise ? std::vector<Issue>{stall()} : std::vector<Issue>{}};
       };

@@ -39,7 +39,7 @@ Issue stallIssue() {
 }
 
 AssessFn stalled() {
-  return [](const Parcel&, const Timeline&) {
+  return [](const Parcel&, const Timeline&, const ClaimFacts&) {
     return Assessment{ParcelStage::in_transit, {stallIssue()}};
   };
 }
@@ -242,7 +242,7 @@ TEST_F(PgClusterTest, AFollowerSeesEveryOutboxRowOnceInCommitOrder) {
     for (std::size_t i = first; i < ids.size(); i += 2) {
       // Raise, then resolve: four alert events per parcel, from two nodes at once.
       ASSERT_TRUE(s.commitPoll(ids[i], {}, "0", kStart, stalled()));
-      ASSERT_TRUE(s.commitPoll(ids[i], {}, "0", kStart + 1s, [](const Parcel&, const Timeline&) {
+      ASSERT_TRUE(s.commitPoll(ids[i], {}, "0", kStart + 1s, [](const Parcel&, const Timeline&, const ClaimFacts&) {
         return Assessment{ParcelStage::in_transit, {}};
       }));
     }

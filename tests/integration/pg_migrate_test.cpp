@@ -70,7 +70,7 @@ Issue templatedIssue(ExceptionKind kind, Timestamp since, const std::string& num
 Result<PollOutcome> commit(Store& store, std::int64_t id, const std::vector<TrackingEvent>& events,
                            std::vector<Issue> issues, Timestamp now,
                            ParcelStage stage = ParcelStage::in_transit) {
-  return store.commitPoll(id, events, "0", now, [issues, stage](const Parcel&, const Timeline&) {
+  return store.commitPoll(id, events, "0", now, [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) {
     return Assessment{stage, issues};
   });
 }
@@ -422,7 +422,7 @@ TEST(MigrateToPostgresBench, DISABLED_RowsPerSecond) {
       std::vector<Issue> issues;
       if (i % 10 == 0)
         issues.push_back(issueOf(ExceptionKind::stalled, at("2024-05-01T05:00:00Z")));
-      r.assess = [issues](const Parcel&, const Timeline&) {
+      r.assess = [issues](const Parcel&, const Timeline&, const ClaimFacts&) {
         return Assessment{ParcelStage::in_transit, issues};
       };
       batch.push_back(std::move(r));

@@ -55,7 +55,7 @@ struct PgStoreTest : ::testing::Test {
 
   Result<PollOutcome> commit(const std::vector<TrackingEvent>& events, std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&) {
+    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&, const ClaimFacts&) {
       return Assessment{ParcelStage::in_transit, issues};
     });
   }
@@ -74,7 +74,7 @@ TEST_F(PgStoreTest, TheAssessmentSeesTheMergedTimelineInOrder) {
   std::vector<std::string> seen;
   store
       ->commitPoll(id, history, "0", at("2024-05-04T00:00:00Z"),
-                   [&](const Parcel& p, const Timeline& t) {
+                   [&](const Parcel& p, const Timeline& t, const ClaimFacts&) {
                      EXPECT_EQ(p.tracking_number, "YT1234567890123");
                      for (const auto& e : t) seen.push_back(e.description);
                      return Assessment{ParcelStage::in_transit, {}};
@@ -126,7 +126,7 @@ TEST_F(PgStoreTest, TaskAndExceptionFiltersPage) {
   commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}, at("2024-05-04T00:00:00Z")).value();
   store
       ->commitPoll(other, history, "0", at("2024-05-05T00:00:00Z"),
-                   [](const Parcel&, const Timeline&) {
+                   [](const Parcel&, const Timeline&, const ClaimFacts&) {
                      return Assessment{ParcelStage::in_transit,
                                        {issue(ExceptionKind::problem, at("2024-05-04T00:00:00Z"))}};
                    })
@@ -179,7 +179,7 @@ TEST_F(PgStoreTest, FinalStageLeavesTheScheduleAndTheQueue) {
   EXPECT_EQ(store->dueParcels(at("2024-05-01T00:00:00Z"), 10).value().size(), 1u);
   store
       ->commitPoll(id, history, "3", at("2024-05-04T00:00:00Z"),
-                   [](const Parcel&, const Timeline&) {
+                   [](const Parcel&, const Timeline&, const ClaimFacts&) {
                      return Assessment{ParcelStage::delivered, {}};
                    })
       .value();
@@ -192,10 +192,10 @@ TEST_F(PgStoreTest, FinalStageLeavesTheScheduleAndTheQueue) {
 
 TEST_F(PgStoreTest, ABatchCommitsEachResultUnderItsOwnSavepoint) {
   auto second = store->addParcel(test::sampleParcel("YT2"), at("2024-05-01T00:00:00Z")).value().id;
-  auto ok = [](const Parcel&, const Timeline&) {
+  auto ok = [](const Parcel&, const Timeline&, const ClaimFacts&) {
     return Assessment{ParcelStage::in_transit, {stallIssue(at("2024-05-03T12:00:00Z"))}};
   };
-  auto bad = [](const Parcel&, const Timeline&) -> Assessment {
+  auto bad = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
     throw std::runtime_error("detector bug");
   };
   Timestamp now = at("2024-05-04T00:00:00Z");
@@ -278,7 +278,7 @@ TEST_F(PgStoreTest, CountsAreKeptAndMatchAFullCount) {
   commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
   store
       ->commitPoll(second, history, "3", at("2024-05-04T00:00:00Z"),
-                   [](const Parcel&, const Timeline&) {
+                   [](const Parcel&, const Timeline&, const ClaimFacts&) {
                      return Assessment{ParcelStage::delivered, {}};
                    })
       .value();

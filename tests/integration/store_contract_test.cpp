@@ -53,7 +53,7 @@ CommitRequest request(std::int64_t parcelId, std::vector<TrackingEvent> events,
   r.events = std::move(events);
   r.carrier_state = "0";
   r.now = at("2024-05-04T00:00:00Z");
-  r.assess = [issues, stage](const Parcel&, const Timeline&) { return Assessment{stage, issues}; };
+  r.assess = [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) { return Assessment{stage, issues}; };
   return r;
 }
 
@@ -92,7 +92,7 @@ struct StoreContract : ::testing::TestWithParam<std::string> {
 
   Result<PollOutcome> commit(const std::vector<TrackingEvent>& events, std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&) {
+    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&, const ClaimFacts&) {
       return Assessment{ParcelStage::in_transit, issues};
     });
   }
@@ -184,7 +184,7 @@ TEST_P(StoreContract, EqualTimesKeepTheOrderTheyCameIn) {
     std::vector<std::string> seen;
     store
         ->commitPoll(parcel, answer, "0", at("2024-05-04T00:00:00Z"),
-                     [&](const Parcel&, const Timeline& t) {
+                     [&](const Parcel&, const Timeline& t, const ClaimFacts&) {
                        for (const auto& e : t) seen.push_back(e.description);
                        return Assessment{ParcelStage::in_transit, {}};
                      })
@@ -274,7 +274,7 @@ TEST_P(StoreContract, RaisedAndResolvedLinesAreOwedUntilMarked) {
 TEST_P(StoreContract, FinalStageLeavesTheSchedule) {
   store
       ->commitPoll(id, history, "3", at("2024-05-04T00:00:00Z"),
-                   [](const Parcel&, const Timeline&) {
+                   [](const Parcel&, const Timeline&, const ClaimFacts&) {
                      return Assessment{ParcelStage::delivered, {}};
                    })
       .value();
@@ -285,7 +285,7 @@ TEST_P(StoreContract, FinalStageLeavesTheSchedule) {
 
 TEST_P(StoreContract, FailedAssessmentRollsEverythingBack) {
   auto r = store->commitPoll(id, history, "0", at("2024-05-04T00:00:00Z"),
-                             [](const Parcel&, const Timeline&) -> Assessment {
+                             [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
                                throw std::runtime_error("detector bug");
                              });
   ASSERT_FALSE(r);
@@ -303,7 +303,7 @@ TEST_P(StoreContract, BatchRollsBackOnlyTheRequestThatFailed) {
   std::vector<CommitRequest> batch;
   batch.push_back(request(id, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
   batch.push_back(request(second, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
-  batch[1].assess = [](const Parcel&, const Timeline&) -> Assessment {
+  batch[1].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
     throw std::runtime_error("detector bug");
   };
   batch.push_back(request(third, history, {}));

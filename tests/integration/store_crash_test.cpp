@@ -38,7 +38,7 @@ void killNineWhileCommitting(int batch) {
     StoreOptions unbounded;
     unbounded.event_cap = 1000000;  // every event stays: the count tells what was committed
     auto store = SqliteStore::open(path, unbounded).value();
-    auto assess = [](const Parcel&, const Timeline&) {
+    auto assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
       return Assessment{ParcelStage::in_transit, {}};
     };
     for (int poll = 0;;) {

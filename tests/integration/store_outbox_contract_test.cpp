@@ -70,7 +70,7 @@ struct StoreOutboxContract : ::testing::TestWithParam<std::string> {
 
   Result<PollOutcome> commit(std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, {}, "0", now, [issues](const Parcel&, const Timeline&) {
+    return store->commitPoll(id, {}, "0", now, [issues](const Parcel&, const Timeline&, const ClaimFacts&) {
       return Assessment{ParcelStage::in_transit, issues};
     });
   }
@@ -162,12 +162,12 @@ TEST_P(StoreOutboxContract, ARequestRolledBackLeavesNoOutboxRow) {
   std::vector<CommitRequest> batch(2);
   batch[0].parcel_id = id;
   batch[0].now = at("2024-05-04T00:00:00Z");
-  batch[0].assess = [](const Parcel&, const Timeline&) {
+  batch[0].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
     return Assessment{ParcelStage::in_transit, {issueOf(ExceptionKind::stalled)}};
   };
   batch[1] = batch[0];
   batch[1].parcel_id = other;
-  batch[1].assess = [](const Parcel&, const Timeline&) -> Assessment {
+  batch[1].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
     throw std::runtime_error("detector failed");
   };
   auto r = store->commitBatch(batch).value();

@@ -103,7 +103,7 @@ struct OutboxLines : ::testing::Test {
   PollOutcome commit(std::int64_t parcel, std::vector<Issue> issues, Timestamp now) {
     return store
         ->commitPoll(parcel, {}, "0", now,
-                     [issues](const Parcel&, const Timeline&) {
+                     [issues](const Parcel&, const Timeline&, const ClaimFacts&) {
                        return Assessment{ParcelStage::in_transit, issues};
                      })
         .value();

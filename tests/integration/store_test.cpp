@@ -48,7 +48,7 @@ struct StoreTest : ::testing::Test {
 
   Result<PollOutcome> commit(const std::vector<TrackingEvent>& events, std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&) {
+    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&, const ClaimFacts&) {
       return Assessment{ParcelStage::in_transit, issues};
     });
   }
@@ -115,7 +115,7 @@ CommitRequest request(std::int64_t parcelId, std::vector<TrackingEvent> events,
   r.events = std::move(events);
   r.carrier_state = "0";
   r.now = at("2024-05-04T00:00:00Z");
-  r.assess = [issues, stage](const Parcel&, const Timeline&) { return Assessment{stage, issues}; };
+  r.assess = [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) { return Assessment{stage, issues}; };
   return r;
 }
 
@@ -152,7 +152,7 @@ TEST_F(StoreTest, TwoInstancesOnOneFileReadAndWriteSafely) {
           ev("2024-05-01T04:00:00Z", EventKind::in_transit, "scan " + std::to_string(base + n));
       e.time += minutes(n);
       auto r = s.commitPoll(parcel, {e}, "0", at("2024-05-04T00:00:00Z"),
-                            [](const Parcel&, const Timeline&) {
+                            [](const Parcel&, const Timeline&, const ClaimFacts&) {
                               return Assessment{ParcelStage::in_transit, {}};
                             });
       ASSERT_TRUE(r) << r.error().message;
@@ -191,7 +191,7 @@ TEST_F(StoreTest, BatchRollsBackOnlyTheRequestThatFailed) {
   std::vector<CommitRequest> batch;
   batch.push_back(request(id, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
   batch.push_back(request(second, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
-  batch[1].assess = [](const Parcel&, const Timeline&) -> Assessment {
+  batch[1].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
     throw std::runtime_error("detector bug");
   };
   batch.push_back(request(third, history, {}));
@@ -460,7 +460,7 @@ INSERT INTO tasks (id, exception_id, parcel_id, kind, remedy, reason, message_zh
   // The same history and finding again: nothing new, the evidence is recognised.
   auto again = store
                    ->commitPoll(1, t, "0", at("2024-05-04T01:00:00Z"),
-                                [&](const Parcel&, const Timeline&) {
+                                [&](const Parcel&, const Timeline&, const ClaimFacts&) {
                                   Issue i = stallIssue(Timestamp(Seconds(1714564800)));
                                   TrackingEvent e;
                                   e.time = Timestamp(Seconds(1714564800));
@@ -526,7 +526,7 @@ std::vector<std::int64_t> fillForPages(Store& store, int n) {
     if (i % 3 == 0) issues.push_back(stallIssue(at("2024-05-01T00:00:00Z")));
     store
         .commitPoll(id, events, "0", at("2024-05-04T00:00:00Z"),
-                    [&](const Parcel&, const Timeline&) {
+                    [&](const Parcel&, const Timeline&, const ClaimFacts&) {
                       return Assessment{ParcelStage::in_transit, issues};
                     })
         .value();
@@ -683,7 +683,7 @@ TEST_F(StoreTest, ScreenedReassessLeavesTheRowsOfAReassessedPage) {
     auto timeline = s.timeline(parcel).value();
     timeline.push_back(ev("2024-05-05T00:00:00Z", EventKind::arrived_hub, "到达 9"));
     s.commitPoll(parcel, timeline, "0", at("2024-05-05T01:00:00Z"),
-                 [](const Parcel&, const Timeline&) {
+                 [](const Parcel&, const Timeline&, const ClaimFacts&) {
                    return Assessment{ParcelStage::in_transit, {}};
                  })
         .value();
@@ -717,7 +717,7 @@ TEST_F(StoreTest, ReassessThatChangesNothingWritesNothing) {
                     .id;
   store
       ->commitPoll(moving, history, "0", at("2024-05-04T00:00:00Z"),
-                   [](const Parcel&, const Timeline&) {
+                   [](const Parcel&, const Timeline&, const ClaimFacts&) {
                      return Assessment{ParcelStage::in_transit, {}};
                    })
       .value();

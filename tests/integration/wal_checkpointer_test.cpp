@@ -15,7 +15,7 @@
 namespace pw {
 namespace {
 
-Assessment inTransit(const Parcel&, const Timeline&) {
+Assessment inTransit(const Parcel&, const Timeline&, const ClaimFacts&) {
   return Assessment{ParcelStage::in_transit, {}};
 }
 

@@ -154,7 +154,15 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std
   Timeline merged;
   merged.reserve(stored.size());
   for (auto& m : stored) merged.push_back(std::move(m.event));
-  Assessment assessment = req.assess(parcel, merged);
+  ClaimFacts claims;
+  claims.claimed_not_received =
+      !tx.exec_params("SELECT 1 FROM claims WHERE parcel_id = $1 LIMIT 1", req.parcel_id).empty();
+  if (parcel.buyer_id)
+    claims.buyer_claims =
+        tx.exec_params1("SELECT count(*) FROM claims WHERE buyer_id = $1 AND created_at >= $2",
+                        *parcel.buyer_id, secs(req.claims_since))[0]
+            .as<int>();
+  Assessment assessment = req.assess(parcel, merged, claims);
   out.stage = assessment.stage;
   std::int64_t now = secs(req.now);
 

@@ -42,7 +42,7 @@ struct OutboxRead : ::testing::Test {
   // Raised (exception_raised, task_raised) with an issue, resolved (exception_resolved,
   // task_closed) without.
   void commit(bool stalled, Timestamp now) {
-    ASSERT_TRUE(store->commitPoll(id, {}, "0", now, [stalled](const Parcel&, const Timeline&) {
+    ASSERT_TRUE(store->commitPoll(id, {}, "0", now, [stalled](const Parcel&, const Timeline&, const ClaimFacts&) {
       return Assessment{ParcelStage::in_transit,
                         stalled ? std::vector<Issue>{stallIssue()} : std::vector<Issue>{}};
     }));
