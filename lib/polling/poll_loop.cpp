@@ -231,7 +231,7 @@ void PollLoop::dispatch() {
       if (batch.size() == codec->maxBatch()) startBatch(std::exchange(batch, {}), codec);
       continue;
     }
-    startPoll((*parcel)->id, **parcel, codec);
+    startPoll(std::make_shared<const Parcel>(std::move(**parcel)), codec);
   }
   for (auto& [codec, batch] : batches)
     if (!batch.empty()) startBatch(std::move(batch), codec);
@@ -247,28 +247,29 @@ void PollLoop::claimDue(std::size_t slots) {
   if (got < want) claim_idle_ = true;
 }
 
-void PollLoop::startPoll(std::int64_t parcelId, const Parcel& parcel,
+void PollLoop::startPoll(std::shared_ptr<const Parcel> parcel,
                          const std::shared_ptr<const CarrierCodec>& codec) {
-  in_flight_.insert(parcelId);
+  in_flight_.insert(parcel->id);
   ++requests_in_flight_;
   // The request's slot is freed once its answer is decoded (onResponse):
   // answers waiting for a decode thread count against poll.max_in_flight.
-  http_.send(codec->buildQuery(parcel), [this, parcelId, codec](Result<HttpResponse> r) {
-    onResponse(parcelId, codec, std::move(r));
+  auto query = codec->buildQuery(*parcel);
+  http_.send(std::move(query), [this, parcel = std::move(parcel), codec](Result<HttpResponse> r) {
+    onResponse(parcel, codec, std::move(r));
   });
 }
 
 void PollLoop::startBatch(std::vector<Parcel> batch,
                           const std::shared_ptr<const CarrierCodec>& codec) {
-  std::map<std::string, std::int64_t> idOf;
+  Batch byNumber;
   for (const auto& p : batch) {
     in_flight_.insert(p.id);
-    idOf[p.tracking_number] = p.id;
+    byNumber[p.tracking_number] = std::make_shared<const Parcel>(p);
   }
   ++requests_in_flight_;
   http_.send(codec->buildBatch(batch),
-             [this, idOf = std::move(idOf), codec](Result<HttpResponse> r) {
-               onBatchResponse(idOf, codec, std::move(r));  // frees the slot once decoded
+             [this, byNumber = std::move(byNumber), codec](Result<HttpResponse> r) {
+               onBatchResponse(byNumber, codec, std::move(r));  // frees the slot once decoded
              });
 }
 
@@ -279,16 +280,17 @@ void PollLoop::observeLatency(std::string_view carrier, const Result<HttpRespons
       std::chrono::duration<double>(response->elapsed).count());
 }
 
-void PollLoop::onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+void PollLoop::onResponse(const std::shared_ptr<const Parcel>& parcel,
+                          const std::shared_ptr<const CarrierCodec>& codec,
                           Result<HttpResponse> response) {
-  if (!in_flight_.count(parcelId)) {  // abandoned by a drain
+  if (!in_flight_.count(parcel->id)) {  // abandoned by a drain
     --requests_in_flight_;
     return;
   }
   observeLatency(codec->name(), response);
   if (!response) {
     --requests_in_flight_;
-    settle(parcelId, codec, response, Result<CarrierSnapshot>(response.error()));
+    settle(*parcel, codec, response, Result<CarrierSnapshot>(response.error()));
     return;
   }
   struct Decoded {
@@ -297,20 +299,20 @@ void PollLoop::onResponse(std::int64_t parcelId, const std::shared_ptr<const Car
   };
   auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
   decode_.run([d, codec] { d->snap.emplace(codec->parseQuery(*d->response)); },
-              [this, d, parcelId, codec] {
+              [this, d, parcel, codec] {
                 --requests_in_flight_;
-                if (!in_flight_.count(parcelId)) return;  // abandoned by a drain meanwhile
-                settle(parcelId, codec, d->response, std::move(*d->snap));
+                if (!in_flight_.count(parcel->id)) return;  // abandoned by a drain meanwhile
+                settle(*parcel, codec, d->response, std::move(*d->snap));
               });
 }
 
-void PollLoop::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
+void PollLoop::onBatchResponse(const Batch& byNumber,
                                const std::shared_ptr<const CarrierCodec>& codec,
                                Result<HttpResponse> response) {
   observeLatency(codec->name(), response);
   if (!response) {
     --requests_in_flight_;
-    settleBatch(idOf, codec, response, Result<CarrierCodec::BatchResults>(response.error()));
+    settleBatch(byNumber, codec, response, Result<CarrierCodec::BatchResults>(response.error()));
     return;
   }
   struct Decoded {
@@ -319,53 +321,45 @@ void PollLoop::onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
   };
   auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
   decode_.run([d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
-              [this, d, idOf, codec] {
+              [this, d, byNumber, codec] {
                 --requests_in_flight_;
-                settleBatch(idOf, codec, d->response, std::move(*d->batch));
+                settleBatch(byNumber, codec, d->response, std::move(*d->batch));
               });
 }
 
-void PollLoop::settleBatch(const std::map<std::string, std::int64_t>& idOf,
+void PollLoop::settleBatch(const Batch& byNumber,
                            const std::shared_ptr<const CarrierCodec>& codec,
                            const Result<HttpResponse>& response,
                            Result<CarrierCodec::BatchResults> batch) {
-  std::map<std::string, Result<CarrierSnapshot>> byNumber;
+  std::map<std::string, Result<CarrierSnapshot>> answers;
   if (batch)
-    for (auto& [number, snap] : *batch) byNumber.emplace(number, std::move(snap));
-  for (const auto& [number, id] : idOf) {
-    if (!in_flight_.count(id)) continue;  // abandoned by a drain
+    for (auto& [number, snap] : *batch) answers.emplace(number, std::move(snap));
+  for (const auto& [number, parcel] : byNumber) {
+    if (!in_flight_.count(parcel->id)) continue;  // abandoned by a drain
     if (!batch) {
-      settle(id, codec, response, Result<CarrierSnapshot>(batch.error()));
-    } else if (auto it = byNumber.find(number); it != byNumber.end()) {
-      settle(id, codec, response, std::move(it->second));
+      settle(*parcel, codec, response, Result<CarrierSnapshot>(batch.error()));
+    } else if (auto it = answers.find(number); it != answers.end()) {
+      settle(*parcel, codec, response, std::move(it->second));
     } else {
       settle(
-          id, codec, response,
+          *parcel, codec, response,
           Result<CarrierSnapshot>(makeError(
               ErrorCode::carrier, std::string(codec->name()) + " answer does not list " + number)));
     }
   }
 }
 
-void PollLoop::settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+void PollLoop::settle(const Parcel& parcel, const std::shared_ptr<const CarrierCodec>& codec,
                       const Result<HttpResponse>& response, Result<CarrierSnapshot> snap) {
-  auto parcel = store_.parcel(parcelId);
-  std::string number = parcel ? parcel->tracking_number : std::string();
-  if (parcel) {
-    settleParcel(
-        *parcel, *codec, response, std::move(snap),
-        [this, parcelId, number, carrier = std::string(codec->name())](std::string_view outcome) {
-          ++counters_.polls[{carrier, std::string(outcome)}];
-          finishPoll(parcelId, number);
-        });
-    return;
-  }
-  if (parcel.error().code != ErrorCode::not_found) {
-    logger("store")->error("PARCEL_LOAD_FAILED parcel_id={} error={}", parcelId,
-                           parcel.error().message);
-    ++counters_.polls[{std::string(codec->name()), "store_error"}];
-  }  // else untracked while the query was out: nothing to keep
-  finishPoll(parcelId, number);
+  // The parcel as it was when the query went out: the commit reads its row
+  // again (and finds none if it was untracked meanwhile), so the loop reads
+  // nothing here.
+  settleParcel(parcel, *codec, response, std::move(snap),
+               [this, parcelId = parcel.id, number = parcel.tracking_number,
+                carrier = std::string(codec->name())](std::string_view outcome) {
+                 if (!outcome.empty()) ++counters_.polls[{carrier, std::string(outcome)}];
+                 finishPoll(parcelId, number);
+               });
 }
 
 void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
@@ -444,6 +438,11 @@ void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
                   [this, parcel, plan, carrier, noResult, invalid,
                    finish = std::move(finish)](Result<PollOutcome> outcome) {
                     const std::string& tn = parcel.tracking_number;
+                    if (!outcome && outcome.error().code == ErrorCode::not_found) {
+                      // Untracked while the query was out: nothing to keep, nothing to count.
+                      if (leases_) leases_->settle(parcel.id);
+                      return finish("");
+                    }
                     if (!outcome) {
                       // Not the carrier's fault: this parcel waits, the aggregator does not.
                       scheduler_.recordFailure(carrier, tn, {FailureKind::number, {}});

@@ -77,22 +77,26 @@ class PollLoop {
   /// Shared queue: claims what the free slots can take.
   void claimDue(std::size_t slots);
   void loadPage(std::int64_t afterId, std::size_t loaded, Timestamp startedAt);
-  void startPoll(std::int64_t parcelId, const Parcel& parcel,
+  /// The parcels of one batched request, by number.
+  using Batch = std::map<std::string, std::shared_ptr<const Parcel>>;
+  void startPoll(std::shared_ptr<const Parcel> parcel,
                  const std::shared_ptr<const CarrierCodec>& codec);
   void startBatch(std::vector<Parcel> batch, const std::shared_ptr<const CarrierCodec>& codec);
-  void onResponse(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+  void onResponse(const std::shared_ptr<const Parcel>& parcel,
+                  const std::shared_ptr<const CarrierCodec>& codec,
                   Result<HttpResponse> response);
-  void onBatchResponse(const std::map<std::string, std::int64_t>& idOf,
+  void onBatchResponse(const Batch& byNumber,
                        const std::shared_ptr<const CarrierCodec>& codec,
                        Result<HttpResponse> response);
-  void settleBatch(const std::map<std::string, std::int64_t>& idOf,
+  void settleBatch(const Batch& byNumber,
                    const std::shared_ptr<const CarrierCodec>& codec,
                    const Result<HttpResponse>& response, Result<CarrierCodec::BatchResults> batch);
-  void settle(std::int64_t parcelId, const std::shared_ptr<const CarrierCodec>& codec,
+  void settle(const Parcel& parcel, const std::shared_ptr<const CarrierCodec>& codec,
               const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);
   /// What one parcel's answer means. The outcome of a poll ("ok", "http_error", ...) for the
   /// counters, given to `finish` once it is known: at once for a failure, after the commit for an
-  /// answer (it goes through the group commit).
+  /// answer (it goes through the group commit); empty for a parcel untracked while its query was
+  /// out, which counts as no poll.
   using Finish = std::function<void(std::string_view outcome)>;
   void settleParcel(const Parcel& parcel, const CarrierCodec& codec,
                     const Result<HttpResponse>& response, Result<CarrierSnapshot> snap,
