@@ -327,8 +327,7 @@ void PollLoop::onBatchResponse(const Batch& byNumber,
               });
 }
 
-void PollLoop::settleBatch(const Batch& byNumber,
-                           const std::shared_ptr<const CarrierCodec>& codec,
+void PollLoop::settleBatch(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
                            const Result<HttpResponse>& response,
                            Result<CarrierCodec::BatchResults> batch) {
   std::map<std::string, Result<CarrierSnapshot>> answers;

@@ -83,13 +83,10 @@ class PollLoop {
                  const std::shared_ptr<const CarrierCodec>& codec);
   void startBatch(std::vector<Parcel> batch, const std::shared_ptr<const CarrierCodec>& codec);
   void onResponse(const std::shared_ptr<const Parcel>& parcel,
-                  const std::shared_ptr<const CarrierCodec>& codec,
-                  Result<HttpResponse> response);
-  void onBatchResponse(const Batch& byNumber,
-                       const std::shared_ptr<const CarrierCodec>& codec,
+                  const std::shared_ptr<const CarrierCodec>& codec, Result<HttpResponse> response);
+  void onBatchResponse(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
                        Result<HttpResponse> response);
-  void settleBatch(const Batch& byNumber,
-                   const std::shared_ptr<const CarrierCodec>& codec,
+  void settleBatch(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
                    const Result<HttpResponse>& response, Result<CarrierCodec::BatchResults> batch);
   void settle(const Parcel& parcel, const std::shared_ptr<const CarrierCodec>& codec,
               const Result<HttpResponse>& response, Result<CarrierSnapshot> snap);

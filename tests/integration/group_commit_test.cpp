@@ -25,7 +25,9 @@ CommitRequest requestFor(std::int64_t parcelId, int event) {
   r.events = {test::hubScan(event)};
   r.carrier_state = "0";
   r.now = Timestamp(Seconds(1714600000));
-  r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) { return Assessment{ParcelStage::in_transit, {}}; };
+  r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
+    return Assessment{ParcelStage::in_transit, {}};
+  };
   return r;
 }
 

@@ -242,9 +242,10 @@ TEST_F(PgClusterTest, AFollowerSeesEveryOutboxRowOnceInCommitOrder) {
     for (std::size_t i = first; i < ids.size(); i += 2) {
       // Raise, then resolve: four alert events per parcel, from two nodes at once.
       ASSERT_TRUE(s.commitPoll(ids[i], {}, "0", kStart, stalled()));
-      ASSERT_TRUE(s.commitPoll(ids[i], {}, "0", kStart + 1s, [](const Parcel&, const Timeline&, const ClaimFacts&) {
-        return Assessment{ParcelStage::in_transit, {}};
-      }));
+      ASSERT_TRUE(s.commitPoll(ids[i], {}, "0", kStart + 1s,
+                               [](const Parcel&, const Timeline&, const ClaimFacts&) {
+                                 return Assessment{ParcelStage::in_transit, {}};
+                               }));
     }
   };
   std::thread ta(writer, std::ref(*a), 0);

@@ -70,9 +70,10 @@ Issue templatedIssue(ExceptionKind kind, Timestamp since, const std::string& num
 Result<PollOutcome> commit(Store& store, std::int64_t id, const std::vector<TrackingEvent>& events,
                            std::vector<Issue> issues, Timestamp now,
                            ParcelStage stage = ParcelStage::in_transit) {
-  return store.commitPoll(id, events, "0", now, [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) {
-    return Assessment{stage, issues};
-  });
+  return store.commitPoll(id, events, "0", now,
+                          [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) {
+                            return Assessment{stage, issues};
+                          });
 }
 
 std::string json(const NotificationTask& t) { return boost::json::serialize(taskToJson(t)); }

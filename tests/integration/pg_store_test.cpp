@@ -55,9 +55,10 @@ struct PgStoreTest : ::testing::Test {
 
   Result<PollOutcome> commit(const std::vector<TrackingEvent>& events, std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&, const ClaimFacts&) {
-      return Assessment{ParcelStage::in_transit, issues};
-    });
+    return store->commitPoll(id, events, "0", now,
+                             [&](const Parcel&, const Timeline&, const ClaimFacts&) {
+                               return Assessment{ParcelStage::in_transit, issues};
+                             });
   }
 
   std::vector<std::string> outboxEvents() {

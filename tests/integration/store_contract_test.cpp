@@ -53,7 +53,9 @@ CommitRequest request(std::int64_t parcelId, std::vector<TrackingEvent> events,
   r.events = std::move(events);
   r.carrier_state = "0";
   r.now = at("2024-05-04T00:00:00Z");
-  r.assess = [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) { return Assessment{stage, issues}; };
+  r.assess = [issues, stage](const Parcel&, const Timeline&, const ClaimFacts&) {
+    return Assessment{stage, issues};
+  };
   return r;
 }
 
@@ -92,9 +94,10 @@ struct StoreContract : ::testing::TestWithParam<std::string> {
 
   Result<PollOutcome> commit(const std::vector<TrackingEvent>& events, std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, events, "0", now, [&](const Parcel&, const Timeline&, const ClaimFacts&) {
-      return Assessment{ParcelStage::in_transit, issues};
-    });
+    return store->commitPoll(id, events, "0", now,
+                             [&](const Parcel&, const Timeline&, const ClaimFacts&) {
+                               return Assessment{ParcelStage::in_transit, issues};
+                             });
   }
 };
 

@@ -70,9 +70,10 @@ struct StoreOutboxContract : ::testing::TestWithParam<std::string> {
 
   Result<PollOutcome> commit(std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
-    return store->commitPoll(id, {}, "0", now, [issues](const Parcel&, const Timeline&, const ClaimFacts&) {
-      return Assessment{ParcelStage::in_transit, issues};
-    });
+    return store->commitPoll(id, {}, "0", now,
+                             [issues](const Parcel&, const Timeline&, const ClaimFacts&) {
+                               return Assessment{ParcelStage::in_transit, issues};
+                             });
   }
   std::vector<std::string> events(std::string_view sink = "all") {
     std::vector<std::string> out;

@@ -152,7 +152,8 @@ void buildTemplate(const std::filesystem::path& file, const AssessmentRules& rul
     c.events = history(rng, shape, now, to);
     c.carrier_state = shape == Shape::delivered ? "3" : "0";
     c.now = now;
-    c.assess = [&r, now, claimed = i % 97 == 0](const Parcel& parcel, const Timeline& tl, const ClaimFacts&) {
+    c.assess = [&r, now, claimed = i % 97 == 0](const Parcel& parcel, const Timeline& tl,
+                                                const ClaimFacts&) {
       AssessContext context;
       context.facts.number_format_ok = true;
       context.buyer_claims_not_received = claimed;

@@ -42,10 +42,11 @@ struct OutboxRead : ::testing::Test {
   // Raised (exception_raised, task_raised) with an issue, resolved (exception_resolved,
   // task_closed) without.
   void commit(bool stalled, Timestamp now) {
-    ASSERT_TRUE(store->commitPoll(id, {}, "0", now, [stalled](const Parcel&, const Timeline&, const ClaimFacts&) {
-      return Assessment{ParcelStage::in_transit,
-                        stalled ? std::vector<Issue>{stallIssue()} : std::vector<Issue>{}};
-    }));
+    ASSERT_TRUE(store->commitPoll(
+        id, {}, "0", now, [stalled](const Parcel&, const Timeline&, const ClaimFacts&) {
+          return Assessment{ParcelStage::in_transit,
+                            stalled ? std::vector<Issue>{stallIssue()} : std::vector<Issue>{}};
+        }));
   }
   static std::vector<std::int64_t> seqs(const Answer& a) {
     std::vector<std::int64_t> out;
