@@ -60,6 +60,12 @@ class ClusterLeases {
   void releaseAll();
 
   bool holds(std::int64_t parcelId) const { return held_.count(parcelId) > 0; }
+  /// The same by number (a push names only that); the leases are few.
+  bool holdsNumber(const std::string& trackingNumber) const {
+    for (const auto& [id, number] : held_)
+      if (number == trackingNumber) return true;
+    return false;
+  }
   std::size_t held() const { return held_.size(); }
 
  private:

@@ -161,19 +161,15 @@ void PollingService::summarize() {
 
 void PollingService::acceptPush(std::string_view source, const std::string& trackingNumber,
                                 const CarrierSnapshot& snapshot, PushDone done) {
-  auto found = store_.findParcel(trackingNumber);
-  if (!found) return done(found.error());
-  if (!*found)
-    return done(makeError(ErrorCode::not_found, "no parcel " + trackingNumber + " is tracked"));
-  ++counters_.pushes;
-  ++counters_.pushes_by_source[std::string(source)];
-  Parcel parcel = std::move(**found);
+  // The parcel is found by the commit, on the writer's connection: a read
+  // on the loop's connection for every push was an eighth of the loop.
   Timestamp now = clock_.now();
   auto snap = std::make_shared<const CarrierSnapshot>(snapshot);
   // A push is the subscription working: from now on polls are a safety net.
-  auto plan = [this, parcel, snap, now,
-               aggregator = loop_.aggregatorOf(parcel)](const PollOutcome& out) {
-    ParcelView view = viewAfter(parcel, *snap, out, aggregator, false);
+  auto plan = [this, snap, now](const PollOutcome& out) -> std::optional<Timestamp> {
+    if (!out.parcel) return std::nullopt;
+    const Parcel& parcel = *out.parcel;
+    ParcelView view = viewAfter(parcel, *snap, out, loop_.aggregatorOf(parcel), false);
     view.last_push_at = now;
     view.push_confirmed = true;
     scheduler_.update(view);
@@ -187,17 +183,23 @@ void PollingService::acceptPush(std::string_view source, const std::string& trac
   bool shared = loop_.leases() != nullptr;
   std::optional<CommitPlan> commitPlan;
   if (shared) commitPlan = CommitPlan{"", plan};
-  pipeline_.apply(
-      parcel, source, *snap, now, false, std::move(commitPlan),
-      [this, parcel, plan, shared, done = std::move(done)](Result<PollOutcome> outcome) {
-        if (shared) {
-          const auto* leases = loop_.leases();
-          if (leases && !leases->holds(parcel.id)) scheduler_.remove(parcel.tracking_number);
-        } else if (outcome) {
-          plan(*outcome);
-        }
-        done(std::move(outcome));
-      });
+  pipeline_.applyPush(trackingNumber, source, *snap, now, std::move(commitPlan),
+                      [this, trackingNumber, source = std::string(source), plan, shared,
+                       done = std::move(done)](Result<PollOutcome> outcome) {
+                        if (!outcome && outcome.error().code == ErrorCode::not_found)
+                          return done(makeError(ErrorCode::not_found,
+                                                "no parcel " + trackingNumber + " is tracked"));
+                        ++counters_.pushes;  // for a tracked parcel, committed or not
+                        ++counters_.pushes_by_source[source];
+                        if (shared) {
+                          const auto* leases = loop_.leases();
+                          if (leases && !leases->holdsNumber(trackingNumber))
+                            scheduler_.remove(trackingNumber);
+                        } else if (outcome) {
+                          plan(*outcome);
+                        }
+                        done(std::move(outcome));
+                      });
 }
 
 Result<std::size_t> PollingService::claim(const std::string& trackingNumber,

@@ -37,39 +37,33 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       group_(
           io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {}
 
-AssessContext ResultPipeline::contextFor(const Parcel& parcel) const {
-  AssessContext context;
-  context.facts.number_format_ok =
-      checkTrackingNumber(parcel.carrier, parcel.tracking_number).plausible;
-  return context;
-}
-
-void ResultPipeline::warnDropped(const Parcel& parcel, std::string_view source,
+void ResultPipeline::warnDropped(const std::string& number, std::string_view source,
                                  const CarrierSnapshot& snap) {
   for (const auto& w : snap.warnings)
-    limiter_.log(*subsystemLogger("carrier"), spdlog::level::warn,
-                 "EVENT_DROPPED carrier=" + std::string(source),
-                 fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source,
-                             parcel.tracking_number, w));
+    limiter_.log(
+        *subsystemLogger("carrier"), spdlog::level::warn,
+        "EVENT_DROPPED carrier=" + std::string(source),
+        fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, number, w));
 }
 
-CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, const CarrierSnapshot& snap,
-                                            Timestamp now, bool noResult) const {
-  AssessContext context = contextFor(parcel);
+CommitRequest ResultPipeline::answerRequest(const CarrierSnapshot& snap, Timestamp now,
+                                            bool noResult) const {
+  AssessContext context;
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
   context.facts.invalid_number = snap.invalid_number;
   CommitRequest r;
-  r.parcel_id = parcel.id;
   r.events = snap.events;
   r.carrier_state = snap.carrier_state;
   r.now = now;
   r.claims_since = now - config_->rules.remedy.claim_window;
   // The rules as they are now: a reload before the commit must not change
   // them midway, and the request may wait a turn of the loop to commit.
+  // What depends on the parcel's row comes with the row the commit reads.
   r.assess = [context = std::move(context), config = config_, now](
                  const Parcel& p, const Timeline& timeline, const ClaimFacts& claims) {
     AssessContext c = context;
+    c.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
     c.buyer_claims_not_received = claims.claimed_not_received;
     c.buyer_claims = claims.buyer_claims;
     return assess(p, timeline, c, config->rules, now);
@@ -80,38 +74,52 @@ CommitRequest ResultPipeline::answerRequest(const Parcel& parcel, const CarrierS
 void ResultPipeline::apply(const Parcel& parcel, std::string_view source,
                            const CarrierSnapshot& snap, Timestamp now, bool noResult,
                            std::optional<CommitPlan> plan, Done done) {
-  warnDropped(parcel, source, snap);
-  CommitRequest r = answerRequest(parcel, snap, now, noResult);
+  CommitRequest r = answerRequest(snap, now, noResult);
+  r.parcel_id = parcel.id;
+  submit(std::move(r), parcel.tracking_number, source, snap, std::move(plan), std::move(done));
+}
+
+void ResultPipeline::applyPush(const std::string& number, std::string_view source,
+                               const CarrierSnapshot& snap, Timestamp now,
+                               std::optional<CommitPlan> plan, Done done) {
+  CommitRequest r = answerRequest(snap, now, false);
+  r.tracking_number = number;
+  submit(std::move(r), number, source, snap, std::move(plan), std::move(done));
+}
+
+void ResultPipeline::submit(CommitRequest r, const std::string& number, std::string_view source,
+                            const CarrierSnapshot& snap, std::optional<CommitPlan> plan,
+                            Done done) {
+  warnDropped(number, source, snap);
   if (plan) {
     r.node = std::move(plan->node);
     r.plan_next = std::move(plan->plan_next);
   }
+  Timestamp now = r.now;
   group_.submit(std::move(r),
-                [this, parcel, source = std::string(source), events = snap.events.size(), now,
+                [this, number, source = std::string(source), events = snap.events.size(), now,
                  done = std::move(done)](Result<PollOutcome> outcome) {
-                  settled(parcel, source, events, outcome, now);
+                  settled(number, source, events, outcome, now);
                   done(std::move(outcome));
                 });
 }
 
-void ResultPipeline::settled(const Parcel& parcel, std::string_view source, std::size_t events,
+void ResultPipeline::settled(const std::string& number, std::string_view source, std::size_t events,
                              const Result<PollOutcome>& outcome, Timestamp now) {
   if (!outcome && outcome.error().code == ErrorCode::not_found) {
-    subsystemLogger("poll")->debug("POLL_DROPPED parcel={}: untracked meanwhile",
-                                   parcel.tracking_number);
+    subsystemLogger("poll")->debug("POLL_DROPPED parcel={}: not tracked (any more)", number);
     return;
   }
   if (!outcome) {
-    subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", parcel.tracking_number,
+    subsystemLogger("store")->error("POLL_COMMIT_FAILED parcel={} error={}", number,
                                     outcome.error().message);
     return;
   }
   subsystemLogger("poll")->debug(
       "POLL_OK carrier={} parcel={} events={} new={} rewritten={} "
       "stage={}",
-      source, parcel.tracking_number, events, outcome->new_events, outcome->rewritten,
-      toString(outcome->stage));
-  alerts_.announce(parcel, *outcome, now);
+      source, number, events, outcome->new_events, outcome->rewritten, toString(outcome->stage));
+  if (outcome->parcel) alerts_.announce(*outcome->parcel, *outcome, now);
 }
 
 ReassessPage ResultPipeline::reassessPage(std::vector<Parcel> parcels, Timestamp now) const {

@@ -41,6 +41,11 @@ class ResultPipeline {
   /// snapshot is then empty); `plan` is kept until the commit.
   void apply(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snapshot,
              Timestamp now, bool noResult, std::optional<CommitPlan> plan, Done done);
+  /// The same for a push, which names only its number: the commit finds the
+  /// parcel (the outcome carries its row) or ends in not_found.
+  void applyPush(const std::string& number, std::string_view source,
+                 const CarrierSnapshot& snapshot, Timestamp now, std::optional<CommitPlan> plan,
+                 Done done);
   /// `then` once every result and write handed over so far was committed
   /// and told (GroupCommit::whenIdle).
   void whenIdle(std::function<void()> then) { group_.whenIdle(std::move(then)); }
@@ -66,16 +71,16 @@ class ResultPipeline {
   ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
 
  private:
-  AssessContext contextFor(const Parcel& parcel) const;
   /// Puts the store's answers for `parcels` back in their order (`order`:
   /// the page's slot k is parcels[order[k]]) and announces them.
   std::vector<Result<PollOutcome>> settleReassessed(
       const std::vector<Parcel>& parcels, const std::vector<std::size_t>& order,
       Result<std::vector<Result<PollOutcome>>> committed, Timestamp now);
-  CommitRequest answerRequest(const Parcel& parcel, const CarrierSnapshot& snapshot, Timestamp now,
-                              bool noResult) const;
-  void warnDropped(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snap);
-  void settled(const Parcel& parcel, std::string_view source, std::size_t events,
+  CommitRequest answerRequest(const CarrierSnapshot& snapshot, Timestamp now, bool noResult) const;
+  void submit(CommitRequest request, const std::string& number, std::string_view source,
+              const CarrierSnapshot& snapshot, std::optional<CommitPlan> plan, Done done);
+  void warnDropped(const std::string& number, std::string_view source, const CarrierSnapshot& snap);
+  void settled(const std::string& number, std::string_view source, std::size_t events,
                const Result<PollOutcome>& outcome, Timestamp now);
 
   Store& store_;

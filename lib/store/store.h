@@ -29,6 +29,9 @@ struct PollTarget {
 };
 
 struct PollOutcome {
+  /// The parcel's row as the commit read it (a poll or push result): a push
+  /// names only its number, and its parcel is looked up in the commit.
+  std::shared_ptr<const Parcel> parcel;
   int new_events = 0;
   int rewritten = 0;  // stored events the carrier's answer replaced
   ParcelStage stage = ParcelStage::awaiting_pickup;
@@ -141,6 +144,10 @@ struct CommitRequest {
   /// They are read in the commit, on the writer's connection: read on the
   /// loop before it, they cost a read transaction (and its locks) per result.
   Timestamp claims_since{};
+  /// With parcel_id 0: the parcel tracked under this number (the first
+  /// registered), looked up in the commit; not_found when there is none. A
+  /// push names only its number, and the loop then reads nothing for it.
+  std::string tracking_number;
 };
 
 /// Detection and remedies again over stored timelines (reassess): no answer

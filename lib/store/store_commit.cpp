@@ -116,7 +116,7 @@ void resolve(State& s, std::int64_t exceptionId, ExceptionKind kind, Timestamp n
   out.resolved_ids.push_back(exceptionId);
 }
 
-void updateParcel(State& s, const CommitRequest& r, const PollOutcome& out) {
+void updateParcel(State& s, const CommitRequest& r, std::int64_t id, const PollOutcome& out) {
   ParcelStage stage = out.stage;
   std::optional<Timestamp> next = r.plan_next ? r.plan_next(out) : r.next_poll_at;
   if (!r.answered) {
@@ -128,7 +128,7 @@ void updateParcel(State& s, const CommitRequest& r, const PollOutcome& out) {
         "AND (stage <> :stage OR (:final AND next_poll_at IS NOT NULL))");
     up->bind(":stage", std::string(toString(stage)));
     up->bind(":final", isFinal(stage) ? 1 : 0);
-    up->bind(":id", static_cast<int64_t>(r.parcel_id));
+    up->bind(":id", static_cast<int64_t>(id));
     up->exec();
     return;
   }
@@ -149,7 +149,7 @@ void updateParcel(State& s, const CommitRequest& r, const PollOutcome& out) {
   up->bind(":has_query", r.query ? 1 : 0);
   up->bind(":query_at", static_cast<int64_t>(r.query ? secs(r.query->at) : 0));
   up->bind(":tokens", r.query ? r.query->tokens : 0.0);
-  up->bind(":id", static_cast<int64_t>(r.parcel_id));
+  up->bind(":id", static_cast<int64_t>(id));
   up->exec();
 }
 
@@ -258,24 +258,34 @@ void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
     ++refresh;
   }
   for (const auto& [id, kind] : plan.resolve) pw::resolve(s, id, kind, r.now, out);
-  if (plan.parcel) updateParcel(s, r, out);
+  if (plan.parcel) updateParcel(s, r, parcel.id, out);
   writeAlerts(s, parcel, out, r.now);
 }
 
 }  // namespace store
 
 Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
-  wrote(r.parcel_id);
-  auto parcel = this->parcel(r.parcel_id);
-  if (!parcel) return parcel.error();
   State& s = *s_;
+  std::int64_t id = r.parcel_id;
+  if (id == 0 && !r.tracking_number.empty()) {
+    auto q = s.statements.get("SELECT MIN(id) FROM parcels WHERE tracking_number=?");
+    q->bind(1, r.tracking_number);
+    if (!q->executeStep() || q->isColumnNull(0))
+      return makeError(ErrorCode::not_found, "no parcel " + r.tracking_number + " is tracked");
+    id = q->getColumn(0).getInt64();
+  }
+  wrote(id);
+  auto parcel = this->parcel(id);
+  if (!parcel) return parcel.error();
   PollOutcome out;
-  auto merged = store::mergeEvents(s, r.parcel_id, r.events, secs(r.now));
+  out.parcel = std::make_shared<const Parcel>(std::move(*parcel));
+  const Parcel& p = *out.parcel;
+  auto merged = store::mergeEvents(s, id, r.events, secs(r.now));
   out.new_events = merged.added;
   out.rewritten = merged.rewritten;
 
-  auto open = store::openExceptions(s, r.parcel_id);
-  auto stored = store::loadTimeline(s, r.parcel_id);
+  auto open = store::openExceptions(s, id);
+  auto stored = store::loadTimeline(s, id);
   if (stored.size() > s.options.event_cap) {
     std::vector<std::pair<std::int64_t, std::int64_t>> evidence;
     std::vector<std::int64_t> since;
@@ -284,15 +294,15 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
       evidence.insert(evidence.end(), keys.begin(), keys.end());
       since.push_back(e.since);
     }
-    store::applyCap(s, r.parcel_id, stored, evidence, since);
+    store::applyCap(s, id, stored, evidence, since);
   }
   Timeline timeline;
   timeline.reserve(stored.size());
   for (auto& e : stored) timeline.push_back(std::move(e.event));
-  Assessment assessment = r.assess(*parcel, timeline, readClaims(s, *parcel, r.claims_since));
+  Assessment assessment = r.assess(p, timeline, readClaims(s, p, r.claims_since));
   out.stage = assessment.stage;
-  auto plan = store::reconcile(*parcel, open, assessment, r.answered);
-  store::writeReconciliation(s, r, *parcel, plan, out);
+  auto plan = store::reconcile(p, open, assessment, r.answered);
+  store::writeReconciliation(s, r, p, plan, out);
   return out;
 }
 

@@ -329,6 +329,48 @@ TEST_P(StoreContract, BatchRollsBackOnlyTheRequestThatFailed) {
   EXPECT_EQ(store->counts().value().events, 4);
 }
 
+TEST_P(StoreContract, APushNamesOnlyItsNumberAndTheCommitFindsTheParcel) {
+  auto other = test::sampleParcel();
+  other.carrier = "ems";  // the same number with a second carrier: the first registered wins
+  ASSERT_TRUE(store->addParcel(other, at("2024-05-02T00:00:00Z")).value().inserted);
+  std::vector<CommitRequest> batch;
+  batch.push_back(request(0, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
+  batch[0].tracking_number = "YT1234567890123";
+  batch.push_back(request(0, history, {}));
+  batch[1].tracking_number = "NOPE";
+  auto out = store->commitBatch(std::move(batch)).value();
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_TRUE(out[0]);
+  ASSERT_TRUE(out[0]->parcel);
+  EXPECT_EQ(out[0]->parcel->id, id);
+  EXPECT_EQ(out[0]->parcel->carrier, "yuantong");
+  EXPECT_EQ(out[0]->new_events, 2);
+  EXPECT_EQ(out[0]->raised.size(), 1u);
+  ASSERT_FALSE(out[1]);
+  EXPECT_EQ(out[1].error().code, ErrorCode::not_found);
+  EXPECT_NE(out[1].error().message.find("NOPE"), std::string::npos);
+  EXPECT_EQ(store->timeline(id).value().size(), 2u);
+}
+
+TEST_P(StoreContract, TheCommitReadsTheBuyersClaimsForTheAssessment) {
+  ASSERT_TRUE(store->addClaim(id, "not received", at("2024-05-02T00:00:00Z")));
+  ASSERT_TRUE(store->addClaim(id, "still not", at("2024-05-03T00:00:00Z")));
+  std::vector<ClaimFacts> seen;
+  auto r = request(id, history, {});
+  r.claims_since = at("2024-05-02T12:00:00Z");  // the first claim is outside the window
+  r.assess = [&seen](const Parcel& p, const Timeline&, const ClaimFacts& c) {
+    EXPECT_EQ(p.tracking_number, "YT1234567890123");
+    seen.push_back(c);
+    return Assessment{ParcelStage::in_transit, {}};
+  };
+  std::vector<CommitRequest> batch;
+  batch.push_back(std::move(r));
+  ASSERT_TRUE(store->commitBatch(std::move(batch)).value().at(0));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(seen[0].claimed_not_received);
+  EXPECT_EQ(seen[0].buyer_claims, 1);
+}
+
 TEST_P(StoreContract, CapDropsRepeatedScansFirstAndNeverTheEvidence) {
   StoreOptions small;
   small.event_cap = 10;

@@ -39,19 +39,36 @@ Result<PollOutcome> PostgresStore::commitPoll(std::int64_t parcelId,
 
 Result<std::vector<Result<PollOutcome>>> PostgresStore::commitBatch(
     std::vector<CommitRequest> batch) {
-  // Parcels are locked in id order whatever order the caller gave: two batches sharing parcels
-  // then wait for each other instead of deadlocking.
-  std::vector<std::size_t> order(batch.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return batch[a].parcel_id < batch[b].parcel_id;
-  });
   return guarded("commit batch", [&]() -> Result<std::vector<Result<PollOutcome>>> {
     std::vector<Result<PollOutcome>> results(
         batch.size(), Result<PollOutcome>(makeError(ErrorCode::internal, "not committed")));
     std::vector<pg::PendingAlert> alerts;
     pqxx::work tx(*conn_);
+    // A push names only its number: its parcel (the first registered) is found here.
+    std::vector<bool> unknown(batch.size(), false);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      CommitRequest& req = batch[i];
+      if (req.parcel_id != 0 || req.tracking_number.empty()) continue;
+      auto found =
+          tx.exec_params("SELECT id FROM parcels WHERE tracking_number = $1 ORDER BY id LIMIT 1",
+                         req.tracking_number);
+      if (found.empty()) {
+        unknown[i] = true;
+        results[i] =
+            makeError(ErrorCode::not_found, "no parcel " + req.tracking_number + " is tracked");
+        continue;
+      }
+      req.parcel_id = found[0][0].as<std::int64_t>();
+    }
+    // Parcels are locked in id order whatever order the caller gave: two batches sharing
+    // parcels then wait for each other instead of deadlocking.
+    std::vector<std::size_t> order(batch.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return batch[a].parcel_id < batch[b].parcel_id;
+    });
     for (std::size_t i : order) {
+      if (unknown[i]) continue;
       const CommitRequest& req = batch[i];
       // Savepoints by hand: libpqxx 6's subtransaction only opens its savepoint on exec(), not
       // on exec_prepared(), so its statements would run outside it.

@@ -145,6 +145,7 @@ CommitResult commitOne(pqxx::transaction_base& tx, const CommitRequest& req, std
 
   CommitResult result;
   PollOutcome& out = result.outcome;
+  out.parcel = std::make_shared<const Parcel>(parcel);
   std::vector<StoredEvent> stored = mergeEvents(tx, req, out);
   std::map<std::string, OpenException> open;
   for (const auto& row : tx.exec_prepared("pw_open_exceptions", req.parcel_id))
