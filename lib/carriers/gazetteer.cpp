@@ -108,6 +108,14 @@ Gazetteer Gazetteer::parse(std::string_view tsv) {
         !(d.parent != npos && districtAlias(d.name) == cityAlias(g.divisions_[d.parent].name)))
       g.index(districtAlias(d.name), i, true);
   }
+  // After every name is in: nodes of an unordered_map never move.
+  for (const auto& [name, list] : g.names_) {
+    for (std::size_t end = 0; end < name.size();) {
+      end += charLength(static_cast<unsigned char>(name[end]));
+      g.prefixes_.emplace(name.substr(0, end), nullptr);
+    }
+    g.prefixes_[name] = &list;
+  }
   return g;
 }
 
@@ -117,31 +125,22 @@ void Gazetteer::index(const std::string& name, std::size_t division, bool alias)
   for (const auto& [d, a] : v)
     if (d == division) return;
   v.emplace_back(division, alias);
-  max_name_bytes_ = std::max(max_name_bytes_, name.size());
-  first_chars_[name.substr(0, charLength(static_cast<unsigned char>(name[0])))] = true;
 }
 
 std::vector<Gazetteer::Match> Gazetteer::scan(std::string_view text) const {
   std::vector<Match> out;
   std::size_t i = 0;
   while (i < text.size()) {
-    std::size_t step = charLength(static_cast<unsigned char>(text[i]));
-    if (!first_chars_.count(text.substr(i, step))) {  // most positions start no name
-      i += step;
-      continue;
-    }
-    // Longest name starting here.
+    // Longest name starting here; most positions start none.
     std::size_t best = 0;
-    const std::vector<std::pair<std::size_t, bool>>* found = nullptr;
-    std::size_t len = 0;
-    for (std::size_t j = i; j < text.size() && len <= max_name_bytes_;) {
+    const NameList* found = nullptr;
+    for (std::size_t j = i; j < text.size();) {
       j += charLength(static_cast<unsigned char>(text[j]));
-      len = j - i;
-      if (len > max_name_bytes_) break;
-      auto it = names_.find(text.substr(i, len));
-      if (it != names_.end()) {
-        best = len;
-        found = &it->second;
+      auto it = prefixes_.find(text.substr(i, std::min(j, text.size()) - i));
+      if (it == prefixes_.end()) break;
+      if (it->second) {
+        best = std::min(j, text.size()) - i;
+        found = it->second;
       }
     }
     if (found) {
