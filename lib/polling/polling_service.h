@@ -80,7 +80,7 @@ class PollingService final : public ServiceApi {
   /// the number is not tracked.
   using PushDone = std::function<void(Result<PollOutcome>)>;
   void acceptPush(std::string_view source, const std::string& trackingNumber,
-                  const CarrierSnapshot& snapshot, PushDone done);
+                  CarrierSnapshot snapshot, PushDone done);
   /// Kuaidi100 found the parcel's carrier code was wrong (autoCheck/comNew).
   Result<void> correctCarrier(const std::string& trackingNumber, const std::string& carrier);
 

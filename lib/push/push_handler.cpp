@@ -114,7 +114,7 @@ void PushHandler::commit(std::string_view source, std::vector<Item> items,
       continue;
     }
     service_.acceptPush(
-        source, item.number, *item.snapshot,
+        source, item.number, std::move(*item.snapshot),
         [source = std::string(source), number = item.number, finished](
             Result<PollOutcome> outcome) { finished(acknowledgeable(source, number, outcome)); });
   }
