@@ -439,7 +439,6 @@ void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
                     const std::string& tn = parcel.tracking_number;
                     if (!outcome && outcome.error().code == ErrorCode::not_found) {
                       // Untracked while the query was out: nothing to keep, nothing to count.
-                      if (leases_) leases_->settle(parcel.id);
                       return finish("");
                     }
                     if (!outcome) {

@@ -266,20 +266,22 @@ void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
 
 Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   State& s = *s_;
-  std::int64_t id = r.parcel_id;
-  if (id == 0 && !r.tracking_number.empty()) {
-    auto q = s.statements.get("SELECT MIN(id) FROM parcels WHERE tracking_number=?");
-    q->bind(1, r.tracking_number);
-    if (!q->executeStep() || q->isColumnNull(0))
-      return makeError(ErrorCode::not_found, "no parcel " + r.tracking_number + " is tracked");
-    id = q->getColumn(0).getInt64();
-  }
-  wrote(id);
-  auto parcel = this->parcel(id);
-  if (!parcel) return parcel.error();
   PollOutcome out;
-  out.parcel = std::make_shared<const Parcel>(std::move(*parcel));
+  if (r.parcel_id == 0 && !r.tracking_number.empty()) {
+    // A push names only its number: the row as findParcel reads it, in one query.
+    auto found = findParcel(r.tracking_number);
+    if (!found) return found.error();
+    if (!*found)
+      return makeError(ErrorCode::not_found, "no parcel " + r.tracking_number + " is tracked");
+    out.parcel = std::make_shared<const Parcel>(std::move(**found));
+  } else {
+    auto parcel = this->parcel(r.parcel_id);
+    if (!parcel) return parcel.error();
+    out.parcel = std::make_shared<const Parcel>(std::move(*parcel));
+  }
   const Parcel& p = *out.parcel;
+  const std::int64_t id = p.id;
+  wrote(id);
   auto merged = store::mergeEvents(s, id, r.events, secs(r.now));
   out.new_events = merged.added;
   out.rewritten = merged.rewritten;
