@@ -174,7 +174,7 @@ void PollLoop::kick() {
 void PollLoop::dispatch() {
   if (stopping_) return;
   auto maxInFlight = static_cast<std::size_t>(config_->poll.max_in_flight);
-  if (requests_in_flight_ >= maxInFlight) return;
+  if (requests_in_flight_ >= maxInFlight || committing_ >= maxCommitting()) return;
   std::size_t slots = maxInFlight - requests_in_flight_;
   if (leases_) claimDue(slots);
   // A batching aggregator (17TRACK: 40 numbers a request) fills a request
@@ -301,6 +301,7 @@ void PollLoop::onResponse(const std::shared_ptr<const Parcel>& parcel,
   decode_.run([d, codec] { d->snap.emplace(codec->parseQuery(*d->response)); },
               [this, d, parcel, codec] {
                 --requests_in_flight_;
+                kick();  // the next query need not wait for this one's commit
                 if (!in_flight_.count(parcel->id)) return;  // abandoned by a drain meanwhile
                 settle(*parcel, codec, d->response, std::move(*d->snap));
               });
@@ -323,6 +324,7 @@ void PollLoop::onBatchResponse(const Batch& byNumber,
   decode_.run([d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
               [this, d, byNumber, codec] {
                 --requests_in_flight_;
+                kick();
                 settleBatch(byNumber, codec, d->response, std::move(*d->batch));
               });
 }
@@ -353,10 +355,12 @@ void PollLoop::settle(const Parcel& parcel, const std::shared_ptr<const CarrierC
   // The parcel as it was when the query went out: the commit reads its row
   // again (and finds none if it was untracked meanwhile), so the loop reads
   // nothing here.
+  ++committing_;
   settleParcel(parcel, *codec, response, std::move(snap),
                [this, parcelId = parcel.id, number = parcel.tracking_number,
                 carrier = std::string(codec->name())](std::string_view outcome) {
                  if (!outcome.empty()) ++counters_.polls[{carrier, std::string(outcome)}];
+                 --committing_;
                  finishPoll(parcelId, number);
                });
 }
