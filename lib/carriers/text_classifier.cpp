@@ -116,7 +116,9 @@ const Rule kRules[] = {
      {}},
     {EventKind::problem,
      EventReason::out_of_area,
-     {"超区", "超出派送范围", "不在派送范围"},
+     // "超派" (outside the outlet's delivery range) is how branches put it on an
+     // out-for-delivery scan: it must win over that scan's "派件中".
+     {"超区", "超出派送范围", "不在派送范围", "超派", "超范围"},
      {},
      {}},
     {EventKind::delivery_failed,
@@ -328,8 +330,8 @@ std::string signerText(std::string_view text) {
   return {};
 }
 
-// A signer "note" that says the parcel was not handed over yet ("公司件周一派送":
-// the courier closed it on Sunday and will deliver on Monday).
+// A signer "note" that says the parcel was not handed over yet (a weekday
+// named for the delivery: the courier closed it on Sunday and delivers Monday).
 bool notHandedOver(std::string_view signer) {
   if (signer.empty()) return false;
   return containsAny(signer, {"周一",   "周二", "周三", "周四", "周五",   "周六", "周日",
@@ -345,7 +347,7 @@ SignerType signerTypeOf(std::string_view t) {
   if (containsAny(t, kSelfPickup)) return SignerType::self;
   // A place the customer named for delivery is the customer's own choice.
   if (containsAny(t, {"客户指定", "指定地点", "指定位置"})) return SignerType::self;
-  // Left at a place, no person signed ("2号楼过道", "家门口代收", "门口").
+  // Left at a place, no person signed (a corridor, a doorstep).
   if (containsAny(t, {"门口", "过道", "楼道", "走廊", "电井", "车库", "信箱", "邮箱", "楼下",
                       "门外", "阳台", "放在", "放置", "鞋柜", "楼梯", "院内", "门边", "储物"}))
     return SignerType::place;
@@ -355,8 +357,8 @@ SignerType signerTypeOf(std::string_view t) {
   if (containsAny(t, {"驿站", "代收点", "自提点", "服务站", "菜鸟", "便利店", "超市", "小卖部",
                       "快递之家", "代理点", "合作点", "门店", "邻里"}))
     return SignerType::station;
-  if (containsAny(t, {"门卫", "前台", "物业", "收发室", "传达室", "保安", "门岗", "快递室",
-                      "值班室", "岗亭", "大堂", "宿管"}))
+  if (containsAny(t, {"门卫", "前台", "物业", "收发室", "收发章", "传达室", "保安", "门岗",
+                      "快递室", "值班室", "岗亭", "大堂", "宿管"}))
     return SignerType::reception;
   if (containsAny(t, {"他人", "代签", "代收", "家人", "朋友", "同事", "邻居", "亲属", "家属",
                       "室友", "同学", "亲戚"}))
@@ -372,7 +374,8 @@ EventReason reasonOf(std::string_view t) {
   if (containsAny(t, {"地址不详", "地址错误", "地址有误", "地址不全", "查无此人", "地址不正确"}))
     return EventReason::address;
   if (containsAny(t, {"拒收", "拒签"})) return EventReason::refused;
-  if (containsAny(t, {"超区", "超出派送范围", "不在派送范围"})) return EventReason::out_of_area;
+  if (containsAny(t, {"超区", "超出派送范围", "不在派送范围", "超派", "超范围"}))
+    return EventReason::out_of_area;
   if (containsAny(t, {"错分", "错发", "分拨错误"})) return EventReason::misrouted;
   if (containsAny(t, {"破损", "破包"})) return EventReason::damaged;
   if (containsAny(t, {"遗失", "丢失", "丢件"})) return EventReason::lost;

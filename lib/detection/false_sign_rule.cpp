@@ -1,7 +1,7 @@
 // `false_signed`: a signature with evidence it did not reach the buyer:
 // signed in another city than the destination's (a locker or station there
 // is out of the buyer's reach too); the signature's own note says it was not
-// handed over ("公司件周一派送"); signed with no delivery-stage scan before
+// handed over (it names a later day for the delivery); signed with no delivery-stage scan before
 // it; signed within minutes of a failed or refused attempt with no new
 // attempt between; scans continuing after it; or the buyer reports it not
 // received.

@@ -113,6 +113,35 @@ TEST(Rules, PickupOverdueAndProxySigned) {
   EXPECT_FALSE(c.fires(ExceptionKind::pickup_overdue, "2024-05-04T04:00:00Z"));
 }
 
+TEST(Rules, ASignatureAfterTheBuyersOwnPickupIsNotAProxySignature) {
+  Case c;
+  c.timeline = {ev("2024-05-01T04:00:00Z", kPickup),
+                ev("2024-05-02T02:00:00Z", EventKind::stored_for_pickup, "杭州市"),
+                ev("2024-05-02T09:00:00Z", EventKind::signed_, "杭州市", SignerType::self),
+                ev("2024-05-02T10:00:00Z", EventKind::signed_, "杭州市", SignerType::station)};
+  EXPECT_FALSE(c.fires(ExceptionKind::proxy_signed, "2024-05-02T11:00:00Z"))
+      << "the carrier closed its record again after the buyer collected it";
+}
+
+TEST(Rules, AProxySignatureSaysWhoSignedForTheBuyer) {
+  Case c;
+  c.timeline = {ev("2024-05-01T04:00:00Z", kPickup),
+                ev("2024-05-02T02:00:00Z", EventKind::out_for_delivery, "杭州市"),
+                ev("2024-05-02T04:00:00Z", EventKind::signed_, "杭州市", SignerType::reception)};
+  c.timeline.back().signer = "前台";
+  RuleInput in{c.parcel, c.timeline, stageOf(c.timeline), c.policy, at("2024-05-02T05:00:00Z"),
+               c.facts,  false};
+  auto f = detectProxySigned(in);
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->detail.find("signed for by 前台 on the buyer's behalf"), std::string::npos)
+      << f->detail;
+  c.timeline.back().signer_type = SignerType::locker;
+  c.timeline.back().signer = "丰巢";
+  f = detectProxySigned(in);
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->detail.find("not yet collected"), std::string::npos) << f->detail;
+}
+
 TEST(Rules, RefusedReturnedCustomsProblem) {
   Case c;
   c.timeline = {ev("2024-05-01T04:00:00Z", kPickup),
