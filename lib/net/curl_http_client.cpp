@@ -10,6 +10,12 @@
 //    posted, others arm one steady_timer.
 //  - C callbacks are noexcept; completions are read with curl_multi_info_read,
 //    the easy handle is removed before the user's callback runs.
+//  - A connection socket (opened through CURLOPT_OPENSOCKETFUNCTION) stays
+//    registered with the reactor while curl keeps it idle in its cache, and
+//    is closed through CURLOPT_CLOSESOCKETFUNCTION: registering and removing
+//    it for every transfer cost two epoll_ctl calls a poll. Its waits are
+//    cancelled when curl stops watching it, and a generation count makes the
+//    cancelled waits' handlers stale, so a new transfer's wait is never lost.
 #include "net/curl_http_client.h"
 
 #include <curl/curl.h>
@@ -18,9 +24,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace pw {
@@ -126,6 +136,10 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     curl_easy_setopt(e, CURLOPT_USERAGENT, limits_.user_agent.c_str());
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Impl::onOpenSocket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::onCloseSocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
     if (t->request.method == "POST") {
       curl_easy_setopt(e, CURLOPT_POST, 1L);
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.c_str());
@@ -171,6 +185,8 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     bool reading = false;
     bool writing = false;
     bool dead = false;
+    bool connection = false;  // opened by onOpenSocket: kept while idle
+    unsigned generation = 0;  // waits of an older generation were cancelled
   };
 
   // curl's default cache (four connections per transfer in progress) shrinks
@@ -190,6 +206,35 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
       return -1;
     }
     return 0;
+  }
+
+  static curl_socket_t onOpenSocket(void* userp, curlsocktype, curl_sockaddr* addr) noexcept {
+    auto* self = static_cast<Impl*>(userp);
+    curl_socket_t fd = ::socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd == CURL_SOCKET_BAD) return fd;
+    try {
+      self->connections_.insert(fd);
+    } catch (...) {
+      ::close(fd);
+      return CURL_SOCKET_BAD;
+    }
+    return fd;
+  }
+
+  static int onCloseSocket(void* userp, curl_socket_t fd) noexcept {
+    auto* self = static_cast<Impl*>(userp);
+    self->connections_.erase(fd);
+    if (auto it = self->watches_.find(fd); it != self->watches_.end()) {
+      auto w = it->second;
+      self->watches_.erase(it);
+      w->dead = true;
+      boost::system::error_code ec;
+      w->sd.cancel(ec);
+      // Closing leaves the epoll set without an epoll_ctl of its own.
+      w->sd.close(ec);
+      return ec ? 1 : 0;
+    }
+    return ::close(fd) == 0 ? 0 : 1;
   }
 
   static int onTimer(CURLM*, long timeoutMs, void* userp) noexcept {
@@ -219,7 +264,15 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   void updateWatch(curl_socket_t fd, int what) {
     auto it = watches_.find(fd);
     if (what == CURL_POLL_REMOVE) {
-      if (it != watches_.end()) {
+      if (it != watches_.end() && it->second->connection) {
+        // Idle in curl's cache: stay registered until onCloseSocket.
+        auto& w = *it->second;
+        ++w.generation;
+        w.wanted = 0;
+        w.reading = w.writing = false;
+        boost::system::error_code ignored;
+        w.sd.cancel(ignored);
+      } else if (it != watches_.end()) {
         auto w = it->second;
         w->dead = true;
         boost::system::error_code ignored;
@@ -232,6 +285,7 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     std::shared_ptr<Watch> w;
     if (it == watches_.end()) {
       w = std::make_shared<Watch>(io_, fd);
+      w->connection = connections_.count(fd) > 0;
       watches_.emplace(fd, w);
     } else {
       w = it->second;
@@ -243,10 +297,12 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   void arm(const std::shared_ptr<Watch>& w) {
     if (w->dead) return;
     std::weak_ptr<Impl> weak = weak_from_this();
+    unsigned gen = w->generation;
     if ((w->wanted & CURL_POLL_IN) && !w->reading) {
       w->reading = true;
       w->sd.async_wait(asio::posix::stream_descriptor::wait_read,
-                       [weak, w](boost::system::error_code ec) {
+                       [weak, w, gen](boost::system::error_code ec) {
+                         if (w->generation != gen) return;  // cancelled while idle
                          w->reading = false;
                          auto s = weak.lock();
                          if (!s || w->dead || ec == asio::error::operation_aborted) return;
@@ -256,7 +312,8 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     if ((w->wanted & CURL_POLL_OUT) && !w->writing) {
       w->writing = true;
       w->sd.async_wait(asio::posix::stream_descriptor::wait_write,
-                       [weak, w](boost::system::error_code ec) {
+                       [weak, w, gen](boost::system::error_code ec) {
+                         if (w->generation != gen) return;
                          w->writing = false;
                          auto s = weak.lock();
                          if (!s || w->dead || ec == asio::error::operation_aborted) return;
@@ -340,6 +397,7 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   CurlLimits limits_;
   CURLM* multi_ = nullptr;
   std::map<curl_socket_t, std::shared_ptr<Watch>> watches_;
+  std::set<curl_socket_t> connections_;  // opened by onOpenSocket, not yet closed
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
 };
 
