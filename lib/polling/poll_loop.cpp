@@ -203,16 +203,23 @@ void PollLoop::dispatch() {
     leases_->releaseDeferred(Seconds(5));
     leases_->sending(picked);
   }
+  if (picked.empty()) return;
+  // The rows in one read of the store, not one a parcel.
+  std::vector<std::string> numbers;
+  numbers.reserve(picked.size());
+  for (const auto& d : picked) numbers.push_back(d.tracking_number);
+  auto rows = store_.findParcels(numbers);
   std::map<std::shared_ptr<const CarrierCodec>, std::vector<Parcel>> batches;
-  for (const auto& d : picked) {
-    auto parcel = store_.findParcel(d.tracking_number);
+  for (std::size_t i = 0; i < picked.size(); ++i) {
+    const auto& d = picked[i];
+    auto* parcel = rows ? &(*rows)[i] : nullptr;
     if (!parcel || !*parcel) {
       if (parcel) {
         scheduler_.remove(d.tracking_number);  // untracked meanwhile
       } else {
         limitedLog("store", spdlog::level::err, "PARCEL_LOAD_FAILED",
                    fmt::format("PARCEL_LOAD_FAILED parcel={} error={}", d.tracking_number,
-                               parcel.error().message));
+                               rows.error().message));
         scheduler_.recordFailure(d.aggregator, d.tracking_number, {FailureKind::number, {}});
       }
       continue;

@@ -22,6 +22,18 @@ Result<std::vector<Result<PollOutcome>>> Store::reassessPage(const ReassessPage&
   return commitBatch(std::move(requests));
 }
 
+Result<std::vector<std::optional<Parcel>>> Store::findParcels(
+    const std::vector<std::string>& trackingNumbers) {
+  std::vector<std::optional<Parcel>> found;
+  found.reserve(trackingNumbers.size());
+  for (const auto& n : trackingNumbers) {
+    auto p = findParcel(n);
+    if (!p) return p.error();
+    found.push_back(std::move(*p));
+  }
+  return found;
+}
+
 Result<std::vector<std::int64_t>> Store::activeParcelIds(std::int64_t afterId, int limit) {
   auto active = activeParcels(afterId, limit);
   if (!active) return active.error();

@@ -56,6 +56,8 @@ class SqliteStore final : public Store {
   Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) override;
   Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens) override;
   Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber) override;
+  Result<std::vector<std::optional<Parcel>>> findParcels(
+      const std::vector<std::string>& trackingNumbers) override;
   Result<Parcel> parcel(std::int64_t id) override;
   Result<Timeline> timeline(std::int64_t parcelId) override;
   Result<PollOutcome> commitPoll(std::int64_t parcelId, const std::vector<TrackingEvent>& events,

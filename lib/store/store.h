@@ -324,6 +324,11 @@ class Store {
   /// Records a query the carrier counted against the number.
   virtual Result<void> recordQuery(std::int64_t parcelId, Timestamp at, double tokens) = 0;
   virtual Result<std::optional<Parcel>> findParcel(std::string_view trackingNumber) = 0;
+  /// findParcel for each number, in their order: the parcels a dispatch of
+  /// several polls sends for. SQLite reads them in one read transaction
+  /// (its locks and its page cache's check once, not once a number).
+  virtual Result<std::vector<std::optional<Parcel>>> findParcels(
+      const std::vector<std::string>& trackingNumbers);
   virtual Result<Parcel> parcel(std::int64_t id) = 0;
   virtual Result<Timeline> timeline(std::int64_t parcelId) = 0;
 

@@ -352,6 +352,26 @@ TEST_P(StoreContract, APushNamesOnlyItsNumberAndTheCommitFindsTheParcel) {
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
 }
 
+TEST_P(StoreContract, ADispatchReadsItsParcelsInOneCallInTheOrderAsked) {
+  auto second = test::sampleParcel("ZT7788990011", "2024-05-01T00:00:00Z");
+  second.carrier = "zhongtong";
+  second.phone = "1234";
+  auto secondId = store->addParcel(second, at("2024-05-02T00:00:00Z")).value().id;
+  auto other = test::sampleParcel();
+  other.carrier = "ems";  // the same number with a second carrier: the first registered wins
+  ASSERT_TRUE(store->addParcel(other, at("2024-05-02T00:00:00Z")).value().inserted);
+  auto rows = store->findParcels({"ZT7788990011", "NOPE", "YT1234567890123"}).value();
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_TRUE(rows[0]);
+  EXPECT_EQ(rows[0]->id, secondId);
+  EXPECT_EQ(rows[0]->phone, std::optional<std::string>("1234"));
+  EXPECT_FALSE(rows[1]);
+  ASSERT_TRUE(rows[2]);
+  EXPECT_EQ(rows[2]->id, id);
+  EXPECT_EQ(rows[2]->carrier, "yuantong");
+  EXPECT_TRUE(store->findParcels({}).value().empty());
+}
+
 TEST_P(StoreContract, TheCommitReadsTheBuyersClaimsForTheAssessment) {
   ASSERT_TRUE(store->addClaim(id, "not received", at("2024-05-02T00:00:00Z")));
   ASSERT_TRUE(store->addClaim(id, "still not", at("2024-05-03T00:00:00Z")));
