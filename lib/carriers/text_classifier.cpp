@@ -117,10 +117,11 @@ const Rule kRules[] = {
     {EventKind::problem,
      EventReason::out_of_area,
      // "超派" (outside the outlet's delivery range) is how branches put it on an
-     // out-for-delivery scan: it must win over that scan's "派件中".
-     {"超区", "超出派送范围", "不在派送范围", "超派", "超范围"},
+     // out-for-delivery scan: it must win over that scan's "派件中". A
+     // signature that mentions it is still a signature.
+     {"超区", "超出派送范围", "不在派送范围", "超派"},
      {},
-     {}},
+     {"已签收", "签收人", "妥投"}},
     {EventKind::delivery_failed,
      EventReason::none,
      {"派送不成功", "派件不成功", "投递失败", "投递未成功", "未妥投",       "无法派送",
@@ -374,7 +375,7 @@ EventReason reasonOf(std::string_view t) {
   if (containsAny(t, {"地址不详", "地址错误", "地址有误", "地址不全", "查无此人", "地址不正确"}))
     return EventReason::address;
   if (containsAny(t, {"拒收", "拒签"})) return EventReason::refused;
-  if (containsAny(t, {"超区", "超出派送范围", "不在派送范围", "超派", "超范围"}))
+  if (containsAny(t, {"超区", "超出派送范围", "不在派送范围", "超派"}))
     return EventReason::out_of_area;
   if (containsAny(t, {"错分", "错发", "分拨错误"})) return EventReason::misrouted;
   if (containsAny(t, {"破损", "破包"})) return EventReason::damaged;
