@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 
+#include <filesystem>
+
 using namespace pw;
 using namespace std::chrono;
 
@@ -112,6 +114,34 @@ TEST_F(CurlTest, DroppedConnectionIsATransportError) {
   auto r = fetch(codec.buildQuery(parcel));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::transient);
+}
+
+// A connection idle in curl's cache keeps its reactor registration; one the
+// server drops is closed through curl's close callback, and its descriptor,
+// which the next socket may reuse, is watched afresh.
+TEST_F(CurlTest, CachedConnectionsAreReusedAndDroppedOnesReplacedWithoutLeaks) {
+  auto openFds = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                         std::filesystem::directory_iterator());
+  };
+  ASSERT_TRUE(fetch(codec.buildQuery(parcel)));
+  auto before = openFds();
+  int ok = 0;
+  for (int i = 0; i < 60; ++i) {
+    if (i % 6 == 5) server.pushFault({.drop_connection = true});
+    auto r = fetch(codec.buildQuery(parcel), seconds(5));
+    if (i % 6 == 5) {
+      if (!r) {
+        EXPECT_EQ(r.error().code, ErrorCode::transient) << r.error().message;
+      }
+      continue;  // curl may retry a reused connection that died on a fresh one
+    }
+    ASSERT_TRUE(r) << "request " << i << ": " << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    ++ok;
+  }
+  EXPECT_EQ(ok, 50);
+  EXPECT_LE(openFds(), before + 2) << "descriptors leaked";
 }
 
 TEST_F(CurlTest, ConnectionRefused) {
