@@ -92,7 +92,13 @@ const Rule kRules[] = {
      {},
      true},
     {EventKind::customs, EventReason::none, {"customs"}, {}, {}, true},
-    {EventKind::refused, EventReason::refused, {"拒收", "拒签", "拒绝签收"}, {}, {}},
+    // "退回中，退回原因：收件人拒收": the parcel is on its way back, the refusal is
+    // why (the refused rule reads it from the reason).
+    {EventKind::refused,
+     EventReason::refused,
+     {"拒收", "拒签", "拒绝签收"},
+     {},
+     {"退回中", "退回原因", "正在退回", "退回途中", "退件中"}},
     {EventKind::returned,
      EventReason::none,
      {"退回签收", "退件签收", "已退回寄件人", "退签", "退回成功", "已退回至寄件人"},

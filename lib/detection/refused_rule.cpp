@@ -5,7 +5,12 @@
 namespace pw {
 
 std::optional<Finding> detectRefused(const RuleInput& in) {
-  const TrackingEvent* refused = lastOf(in.timeline, {EventKind::refused});
+  // A return scan that gives the refusal as its reason is the refusal's evidence too.
+  const TrackingEvent* refused = nullptr;
+  for (const auto& e : in.timeline)
+    if (e.kind == EventKind::refused ||
+        (e.kind == EventKind::returning && e.reason == EventReason::refused))
+      if (!refused || e.time >= refused->time) refused = &e;
   if (!refused) return std::nullopt;
   const TrackingEvent* signedAfter = lastOf(in.timeline, {EventKind::signed_});
   if (signedAfter && signedAfter->time > refused->time &&

@@ -142,6 +142,21 @@ TEST(Rules, AProxySignatureSaysWhoSignedForTheBuyer) {
   EXPECT_NE(f->detail.find("not yet collected"), std::string::npos) << f->detail;
 }
 
+TEST(Rules, AReturnScanWhoseReasonIsARefusalRaisesBoth) {
+  Case c;
+  c.timeline = {ev("2024-05-01T04:00:00Z", kPickup),
+                ev("2024-05-02T02:00:00Z", EventKind::out_for_delivery, "杭州市"),
+                ev("2024-05-02T06:00:00Z", EventKind::returning, "杭州市", SignerType::none,
+                   EventReason::refused)};
+  EXPECT_TRUE(c.fires(ExceptionKind::refused, "2024-05-02T07:00:00Z"));
+  EXPECT_TRUE(c.fires(ExceptionKind::returned, "2024-05-02T07:00:00Z"));
+  Case d;  // a return for another reason is no refusal
+  d.timeline = c.timeline;
+  d.timeline.back().reason = EventReason::address;
+  EXPECT_FALSE(d.fires(ExceptionKind::refused, "2024-05-02T07:00:00Z"));
+  EXPECT_TRUE(d.fires(ExceptionKind::returned, "2024-05-02T07:00:00Z"));
+}
+
 TEST(Rules, RefusedReturnedCustomsProblem) {
   Case c;
   c.timeline = {ev("2024-05-01T04:00:00Z", kPickup),
