@@ -101,6 +101,12 @@ class Session : public std::enable_shared_from_this<Session> {
                                       seconds(state_->limits.idle_timeout) + " idle)";
       return write(Answer{kError, why, nullptr}, true);
     }
+    if (ec == asio::error::eof && buffer_.find_first_not_of(" \t\r\n") != std::string::npos) {
+      // The last request came without its newline and the client closed its
+      // side (`printf '{...}' | nc -U`): it is still waiting for the answer.
+      buffer_.push_back('\n');
+      return doRead();
+    }
     if (ec) return;  // peer closed
     buffer_.append(chunk_.data(), n);
     doRead();

@@ -85,6 +85,24 @@ TEST_F(ControlTest, BadJsonGetsAnErrorAndTheConnectionStaysUsable) {
   EXPECT_EQ(parseAnswer(c.line()).value().result, kError);
 }
 
+TEST_F(ControlTest, ARequestWithoutItsNewlineIsAnsweredWhenTheClientClosesItsSide) {
+  startServer();
+  RawClient c(path);
+  c.send("{\"command\":\"echo\",\"arguments\":{\"x\":2}}");
+  c.shutdownWrite();
+  auto a = parseAnswer(c.line()).value();
+  EXPECT_EQ(a.result, kSuccess);
+  EXPECT_EQ(a.arguments.at("x").as_int64(), 2);
+  EXPECT_TRUE(c.closedByPeer());
+  RawClient t(path);
+  t.send("{\"command\":");
+  t.shutdownWrite();
+  a = parseAnswer(t.line()).value();
+  EXPECT_EQ(a.result, kError);
+  EXPECT_EQ(a.text.rfind("request is not valid JSON", 0), 0u) << a.text;
+  EXPECT_TRUE(t.closedByPeer());
+}
+
 TEST_F(ControlTest, OversizedRequestIsRefusedAndClosed) {
   startServer();
   RawClient c(path);

@@ -19,6 +19,8 @@ RawClient::RawClient(const std::string& path) {
 
 RawClient::~RawClient() { ::close(fd_); }
 
+void RawClient::shutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
 bool RawClient::send(const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {

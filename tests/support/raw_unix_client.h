@@ -14,6 +14,8 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
   bool connected() const { return connected_; }
   bool send(const std::string& data);
+  /// Closes the sending side, as `printf ... | nc -U` does after its input.
+  void shutdownWrite();
   /// One line, or "" on EOF/timeout.
   std::string line(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// True if the daemon closed the connection (orderly or by reset).
