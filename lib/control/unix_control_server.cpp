@@ -105,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // The last request came without its newline and the client closed its
       // side (`printf '{...}' | nc -U`): it is still waiting for the answer.
       buffer_.push_back('\n');
+      peerDone_ = true;
       return doRead();
     }
     if (ec) return;  // peer closed
@@ -146,7 +147,10 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::async_write(
         socket_, asio::buffer(*out),
         [self = shared_from_this(), out, closeAfter](boost::system::error_code ec, std::size_t) {
-          if (ec || closeAfter) {
+          // A client that closed its side gets its answers, then the close.
+          bool drained =
+              self->peerDone_ && self->buffer_.find_first_not_of(" \t\r\n") == std::string::npos;
+          if (ec || closeAfter || drained) {
             boost::system::error_code ignored;
             self->socket_.close(ignored);
             return;
@@ -162,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 16384> chunk_{};
   std::string buffer_;
   bool timedOut_ = false;
+  bool peerDone_ = false;  // the client closed its sending side
   bool requestStarted_ = false;
   bool idleArmed_ = false;
 };
