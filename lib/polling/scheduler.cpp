@@ -52,11 +52,14 @@ void Scheduler::schedule(const std::string& number, Entry& e, PollPlan plan) {
   if (e.rerun_at && *e.rerun_at <= plan.due)
     plan = {*e.rerun_at, PollReason::rerun, PollPriority::at_risk};
   e.plan = plan;
-  due_[static_cast<std::size_t>(plan.priority)].emplace(plan.due, number);
+  if (due_[static_cast<std::size_t>(plan.priority)].emplace(plan.due, number).second)
+    ++due_at_[plan.due];
 }
 
 void Scheduler::unschedule(const std::string& number, const Entry& e) {
-  due_[static_cast<std::size_t>(e.plan.priority)].erase({e.plan.due, number});
+  if (due_[static_cast<std::size_t>(e.plan.priority)].erase({e.plan.due, number}) == 0) return;
+  auto at = due_at_.find(e.plan.due);
+  if (--at->second == 0) due_at_.erase(at);
 }
 
 void Scheduler::update(const ParcelView& given) {
@@ -267,12 +270,13 @@ SchedulerStats Scheduler::stats() const {
   Timestamp now = clock_.now();
   s.tracked = entries_.size();
   s.in_flight = in_flight_;
-  // Counted from the due end of each set, up to a bound: stats must stay
-  // cheap with a million parcels due at once (after a restart, say).
-  for (const auto& set : due_)
-    for (auto it = set.begin(); it != set.end() && it->first <= now && s.due_now < kDueCountLimit;
-         ++it)
-      ++s.due_now;
+  // Summed from the earliest due time, up to a bound: stats must stay cheap
+  // with a million parcels due at as many different times (after a restart).
+  for (auto it = due_at_.begin(); it != due_at_.end() && it->first <= now; ++it) {
+    s.due_now += it->second;
+    if (s.due_now >= kDueCountLimit) break;
+  }
+  s.due_now = std::min(s.due_now, kDueCountLimit);
   s.deferred = deferred_;
   for (const auto& [name, agg] : aggregators_)
     s.aggregators.push_back({name, agg.breaker.state(now), agg.breaker.opened(),

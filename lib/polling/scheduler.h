@@ -185,6 +185,10 @@ class Scheduler {
   // order: the most urgent due parcel is found without looking at the rest.
   static constexpr std::size_t kPriorities = 4;
   std::array<std::set<std::pair<Timestamp, std::string>>, kPriorities> due_;
+  // How many are scheduled at each due time, whatever their priority: the
+  // due count walks distinct times (a few during a round of parcels
+  // registered together) instead of every due parcel, on every `status`.
+  std::map<Timestamp, std::size_t> due_at_;
   std::size_t in_flight_ = 0;
   std::map<std::string, AggregatorState, std::less<>> aggregators_;
   std::map<DeferReason, std::int64_t> deferred_;

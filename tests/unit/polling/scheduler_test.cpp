@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <random>
@@ -291,4 +292,33 @@ TEST_F(SchedulerTest, AnswerThatNeverComesMakesTheParcelDueAgain) {
   EXPECT_EQ(s.stats().in_flight, 1u);
   clock.t += config.answer_timeout;
   EXPECT_EQ(s.pickDue(10).size(), 1u);
+}
+
+// `status` shows how many parcels are due: those whose time came, whatever
+// their priority, not those taken or planned later, and at most
+// kDueCountLimit however many are due.
+TEST_F(SchedulerTest, DueCountFollowsTheScheduleAndIsBounded) {
+  config.first_poll_spread = std::chrono::minutes(10);
+  Scheduler s = make();
+  for (int i = 0; i < 5; ++i)
+    s.update(parcel("K" + std::to_string(i), ParcelStage::in_transit, "kuaidiniao"));
+  s.update(parcel("OUT", ParcelStage::out_for_delivery, "kuaidiniao"));
+  EXPECT_LE(s.stats().due_now, 6u);
+  clock.t = t0 + config.first_poll_spread;
+  EXPECT_EQ(s.stats().due_now, 6u);
+  auto taken = numbers(s.pickDue(2));
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(s.stats().due_now, 4u) << "taken ones are due again only if no answer comes";
+  std::size_t left = 4;
+  for (const std::string n : {"K4", "OUT"}) {
+    if (std::find(taken.begin(), taken.end(), n) == taken.end()) --left;
+    s.remove(n);
+  }
+  EXPECT_EQ(s.stats().due_now, left);
+  for (std::size_t i = 0; i < kDueCountLimit + 5; ++i) {
+    s.update(parcel("M" + std::to_string(i), ParcelStage::in_transit, "kuaidiniao"));
+    if (i % 1000 == 0) clock.t += seconds(1);  // many different due times
+  }
+  clock.t += config.first_poll_spread;
+  EXPECT_EQ(s.stats().due_now, kDueCountLimit);
 }
