@@ -258,8 +258,7 @@ void PollLoop::startPoll(std::shared_ptr<const Parcel> parcel,
                          const std::shared_ptr<const CarrierCodec>& codec) {
   in_flight_.insert(parcel->id);
   ++requests_in_flight_;
-  // The request's slot is freed once its answer is decoded (onResponse):
-  // answers waiting for a decode thread count against poll.max_in_flight.
+  // The request's slot is freed once its answer arrived (onResponse).
   auto query = codec->buildQuery(*parcel);
   http_.send(std::move(query), [this, parcel = std::move(parcel), codec](Result<HttpResponse> r) {
     onResponse(parcel, codec, std::move(r));
@@ -276,7 +275,7 @@ void PollLoop::startBatch(std::vector<Parcel> batch,
   ++requests_in_flight_;
   http_.send(codec->buildBatch(batch),
              [this, byNumber = std::move(byNumber), codec](Result<HttpResponse> r) {
-               onBatchResponse(byNumber, codec, std::move(r));  // frees the slot once decoded
+               onBatchResponse(byNumber, codec, std::move(r));
              });
 }
 
@@ -304,11 +303,16 @@ void PollLoop::onResponse(const std::shared_ptr<const Parcel>& parcel,
     Result<HttpResponse> response;
     std::optional<Result<CarrierSnapshot>> snap;
   };
+  // The carrier answered: its slot is free for the next query, which need
+  // wait neither for this decode nor for this commit. The answer counts
+  // against the bound on answered results until it is told.
+  --requests_in_flight_;
+  ++committing_;
+  kick();
   auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
   decode_.run([d, codec] { d->snap.emplace(codec->parseQuery(*d->response)); },
               [this, d, parcel, codec] {
-                --requests_in_flight_;
-                kick();  // the next query need not wait for this one's commit
+                --committing_;                              // settle() counts it again
                 if (!in_flight_.count(parcel->id)) return;  // abandoned by a drain meanwhile
                 settle(*parcel, codec, d->response, std::move(*d->snap));
               });
@@ -327,11 +331,13 @@ void PollLoop::onBatchResponse(const Batch& byNumber,
     Result<HttpResponse> response;
     std::optional<Result<CarrierCodec::BatchResults>> batch;
   };
+  --requests_in_flight_;
+  ++committing_;
+  kick();
   auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
   decode_.run([d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
               [this, d, byNumber, codec] {
-                --requests_in_flight_;
-                kick();
+                --committing_;
                 settleBatch(byNumber, codec, d->response, std::move(*d->batch));
               });
 }

@@ -118,9 +118,10 @@ class PollLoop {
 
   std::set<std::int64_t> in_flight_;    // parcels whose answer is awaited
   std::size_t requests_in_flight_ = 0;  // HTTP requests open (a batch is one)
-  // Answered parcels whose result is not yet told (mostly: waiting for the
-  // group commit). A query's slot frees once its answer is decoded, so the
-  // next query overlaps the commit; this bounds what the writer has queued.
+  // Answers not yet told (being decoded, or waiting for the group commit). A
+  // query's slot frees once its answer arrived, so the next query overlaps
+  // the decode and the commit; this bounds what the decoders and the writer
+  // have queued.
   std::size_t committing_ = 0;
   std::size_t maxCommitting() const {
     return std::max<std::size_t>(128, 4 * static_cast<std::size_t>(config_->poll.max_in_flight));
