@@ -62,10 +62,10 @@ void AlertEmitter::announce(const Parcel& parcel, const PollOutcome& outcome, Ti
   unmarked_at_ = now;
 }
 
-void AlertEmitter::flushMarks() {
-  if (unmarked_.empty()) return;
-  markWritten(unmarked_, unmarked_at_);
+AlertEmitter::Written AlertEmitter::takeWritten() {
+  Written w{std::move(unmarked_), unmarked_at_};
   unmarked_.clear();
+  return w;
 }
 
 void AlertEmitter::markWritten(const AlertMarks& marks, Timestamp now) {

@@ -18,13 +18,18 @@ class AlertEmitter {
   AlertEmitter(AlertSink& sink, Store& store, const Clock& clock, PollCounters& counters);
 
   /// Lines for one committed poll or push result, in the order they happened.
-  /// The store learns they were written at the next flushMarks().
+  /// The store learns they were written once the caller marks what
+  /// takeWritten() returns.
   void announce(const Parcel& parcel, const PollOutcome& outcome, Timestamp now);
-  /// Tells the store, in one transaction, which announced lines reached the
-  /// disk. Called after each group of results: a transaction per result
-  /// cost as much as the result's own commit, and a crash before it only
-  /// replays those lines (they "may repeat, never vanish").
-  void flushMarks();
+  /// The lines written since the last call, for the store to mark, in one
+  /// transaction, after each group of results: a transaction per result
+  /// cost as much as the result's own commit, and a crash before the marks
+  /// only replays those lines (they "may repeat, never vanish").
+  struct Written {
+    AlertMarks marks;
+    Timestamp at{};
+  };
+  Written takeWritten();
   /// One line; false when it is kept for later (the disk is full, say).
   bool emit(const boost::json::object& record);
   /// Writes kept lines (called every second while some are kept).

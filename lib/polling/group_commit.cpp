@@ -27,6 +27,20 @@ void GroupCommit::write(Work work, std::function<void()> then) {
   schedule();
 }
 
+void GroupCommit::mark(const AlertMarks& marks, Timestamp at) {
+  if (marks.empty()) return;
+  marks_.append(marks);
+  marks_at_ = at;
+  schedule();
+}
+
+void GroupCommit::writeMarks(Store& store, const AlertMarks& marks, Timestamp at) {
+  if (marks.empty()) return;
+  if (auto r = store.markAlerted(marks, at); !r)
+    subsystemLogger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}",
+                                    r.error().message);
+}
+
 void GroupCommit::whenIdle(std::function<void()> then) {
   idle_ = std::move(then);
   checkIdle();
@@ -39,7 +53,7 @@ void GroupCommit::checkIdle() {
 }
 
 void GroupCommit::schedule() {
-  if (posted_ || (pending_.empty() && jobs_.empty())) return;
+  if (posted_ || (pending_.empty() && jobs_.empty() && marks_.empty())) return;
   posted_ = true;
   seen_ = pending_.size();
   turns_ = 0;
@@ -76,6 +90,10 @@ void GroupCommit::flush() {
     runJob();
     return;
   }
+  if (pending_.empty()) {
+    runMarks();
+    return;
+  }
   job_turn_ = true;
   std::size_t n = std::min(pending_.size(), kMaxBatch);
   auto batch = std::make_shared<Batch>();
@@ -87,15 +105,20 @@ void GroupCommit::flush() {
     pending_.pop_front();
   }
   if (!forWriter(*batch)) {
-    batch->results = store_.commitBatch(std::move(batch->requests));
+    batch->results = store_.commitBatch(std::move(batch->requests), marks_, marks_at_);
+    marks_.clear();
     committed(*batch);
     return;
   }
+  batch->marks = std::move(marks_);
+  batch->marks_at = marks_at_;
+  marks_.clear();
   writing_ = true;
   thread_->run(
       [writer = writer_.get(), batch] {
         try {
-          batch->results = writer->commitBatch(std::move(batch->requests));
+          batch->results =
+              writer->commitBatch(std::move(batch->requests), batch->marks, batch->marks_at);
         } catch (const std::exception& e) {  // the store returns its errors; this is all else
           batch->results = makeError(ErrorCode::internal, std::string("commit batch: ") + e.what());
         }
@@ -129,6 +152,32 @@ void GroupCommit::runJob() {
         writing_ = false;
         schedule();
         if (job->then) job->then();
+        checkIdle();
+      });
+}
+
+void GroupCommit::runMarks() {
+  if (marks_.empty()) return;
+  auto marks = std::make_shared<AlertMarks>(std::move(marks_));
+  marks_.clear();
+  Timestamp at = marks_at_;
+  if (!writer_) {
+    writeMarks(store_, *marks, at);
+    checkIdle();
+    return;
+  }
+  writing_ = true;
+  thread_->run(
+      [writer = writer_.get(), marks, at] {
+        try {
+          writeMarks(*writer, *marks, at);
+        } catch (const std::exception& e) {  // the store returns its errors; this is a bug
+          subsystemLogger("store")->error("WRITER_JOB_FAILED error=\"{}\"", e.what());
+        }
+      },
+      [this] {
+        writing_ = false;
+        schedule();
         checkIdle();
       });
 }

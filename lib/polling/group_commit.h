@@ -18,8 +18,9 @@
 // commits on a thread of its own while the loop goes on with sockets,
 // decodes and the schedule: one batch at a time, in the order results came,
 // and the results that arrive meanwhile form the next. Other large writes
-// (write()) take turns with the batches on that thread. `afterBatch` runs
-// on the loop while the writer is idle (only the loop hands it work). Without one (an
+// (write()) take turns with the batches on that thread, and the alert marks
+// (mark()) ride on the next batch. `afterBatch` runs on the loop while the
+// writer is idle (only the loop hands it work). Without one (an
 // in-memory database, a shared queue whose commit plans the next poll on the
 // loop's scheduler) it commits on the loop.
 #include "polling/decode_pool.h"
@@ -70,13 +71,21 @@ class GroupCommit {
   using Work = std::function<void(Store&)>;
   void write(Work work, std::function<void()> then = {});
 
+  /// Tells the store, on the writer's connection, that these alert lines
+  /// reached the disk: in the next batch's transaction, or on their own when no
+  /// batch is waiting. A write on the loop's connection would cost the
+  /// writer its page cache (SQLite drops it when another connection wrote)
+  /// and the loop a transaction per batch. A crash before the marks only
+  /// repeats those lines at the next start ("may repeat, never vanish").
+  void mark(const AlertMarks& marks, Timestamp at);
+
   /// `then` runs on the loop once nothing is queued or out on the writer (a
   /// turn later if that is so now): a stop waits for it, so that what was
   /// committed is told and its alert lines are marked in the store.
   void whenIdle(std::function<void()> then);
 
   /// Nothing queued, nothing out on the writer.
-  bool idle() const { return !writing_ && pending_.empty() && jobs_.empty(); }
+  bool idle() const { return !writing_ && pending_.empty() && jobs_.empty() && marks_.empty(); }
   std::size_t pending() const { return pending_.size(); }
   bool hasWriter() const { return writer_ != nullptr; }
   std::uint64_t transactions() const { return transactions_; }
@@ -90,6 +99,8 @@ class GroupCommit {
   struct Batch {
     std::vector<CommitRequest> requests;
     std::vector<Done> dones;
+    AlertMarks marks;  // written with the batch (Store::commitBatch)
+    Timestamp marks_at{};
     Result<std::vector<Result<PollOutcome>>> results = std::vector<Result<PollOutcome>>();
   };
   struct Job {
@@ -101,6 +112,8 @@ class GroupCommit {
   void gather();
   void flush();
   void runJob();
+  void runMarks();
+  static void writeMarks(Store& store, const AlertMarks& marks, Timestamp at);
   void checkIdle();
   bool forWriter(const Batch& batch) const;
   void committed(Batch& batch);
@@ -110,6 +123,8 @@ class GroupCommit {
   std::function<void()> after_batch_;
   std::deque<Item> pending_;
   std::deque<Job> jobs_;
+  AlertMarks marks_;
+  Timestamp marks_at_{};
   bool posted_ = false;
   bool writing_ = false;  // a batch or job is on the writer's thread
   bool job_turn_ = false;

@@ -29,13 +29,14 @@ ResultPipeline::ResultPipeline(boost::asio::io_context& io, Store& store, AlertE
       alerts_(alerts),
       limiter_(limiter),
       config_(std::move(config)),
-      // The marks run on the loop's connection right after the batch's
-      // continuations wrote the lines: the writer is idle then (only the
-      // loop hands it work), so they wait for no lock, and a crash between
-      // a line and its mark repeats the line at the next start only in that
-      // moment, not while the mark would queue behind the next batch.
+      // The batch's continuations wrote its lines; the writer marks them.
       group_(
-          io, store, [this] { alerts_.flushMarks(); }, writerOf(store)) {}
+          io, store, [this] { markWritten(); }, writerOf(store)) {}
+
+void ResultPipeline::markWritten() {
+  auto written = alerts_.takeWritten();
+  group_.mark(written.marks, written.at);
+}
 
 void ResultPipeline::warnDropped(const std::string& number, std::string_view source,
                                  const CarrierSnapshot& snap) {
@@ -206,7 +207,7 @@ std::vector<Result<PollOutcome>> ResultPipeline::settleReassessed(
       subsystemLogger("store")->error("REASSESS_COMMIT_FAILED parcel={} error={}",
                                       parcels[i].tracking_number, outcome.error().message);
   }
-  alerts_.flushMarks();
+  markWritten();
   return out;
 }
 

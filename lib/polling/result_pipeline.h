@@ -71,6 +71,8 @@ class ResultPipeline {
   ReassessPage reassessPage(std::vector<Parcel> parcels, Timestamp now) const;
 
  private:
+  /// Hands the alert lines written since the last call to the writer to mark.
+  void markWritten();
   /// Puts the store's answers for `parcels` back in their order (`order`:
   /// the page's slot k is parcels[order[k]]) and announces them.
   std::vector<Result<PollOutcome>> settleReassessed(

@@ -22,35 +22,4 @@ Result<std::vector<Result<PollOutcome>>> Store::reassessPage(const ReassessPage&
   return commitBatch(std::move(requests));
 }
 
-Result<std::vector<std::optional<Parcel>>> Store::findParcels(
-    const std::vector<std::string>& trackingNumbers) {
-  std::vector<std::optional<Parcel>> found;
-  found.reserve(trackingNumbers.size());
-  for (const auto& n : trackingNumbers) {
-    auto p = findParcel(n);
-    if (!p) return p.error();
-    found.push_back(std::move(*p));
-  }
-  return found;
-}
-
-Result<std::vector<std::int64_t>> Store::activeParcelIds(std::int64_t afterId, int limit) {
-  auto active = activeParcels(afterId, limit);
-  if (!active) return active.error();
-  std::vector<std::int64_t> ids;
-  ids.reserve(active->size());
-  for (const auto& a : *active) ids.push_back(a.parcel.id);
-  return ids;
-}
-
-Result<ScreenedPage> Store::screenReassess(const ReassessPage& page) {
-  return ScreenedPage{std::vector<bool>(page.parcels.size(), true), nullptr, {}};
-}
-
-Result<std::vector<Result<PollOutcome>>> Store::reassessScreened(const ReassessPage& named,
-                                                                 const ScreenedPage&,
-                                                                 std::uint64_t) {
-  return reassessPage(named);
-}
-
 }  // namespace pw

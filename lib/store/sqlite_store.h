@@ -65,6 +65,10 @@ class SqliteStore final : public Store {
                                  const AssessFn& assess) override;
   Result<std::vector<Result<PollOutcome>>> commitBatch(
       std::vector<CommitRequest> requests) override;
+  /// The marks in the batch's transaction.
+  Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> requests,
+                                                       const AlertMarks& marks,
+                                                       Timestamp marksAt) override;
   /// Reads the page's parcels, timelines, open exceptions and claims in a
   /// few range queries, and writes only the parcels whose assessment changed.
   Result<std::vector<Result<PollOutcome>>> reassessPage(const ReassessPage& page) override;
@@ -132,11 +136,15 @@ class SqliteStore final : public Store {
                                                        const StoreOptions& options);
   Result<PollOutcome> commitOne(const CommitRequest& request);
   Result<std::vector<Result<PollOutcome>>> commitAll(const std::vector<CommitRequest>& requests,
-                                                     const char* what);
+                                                     const char* what, const AlertMarks& marks = {},
+                                                     Timestamp marksAt = {});
   // The transactions of commitAll, reassessScreened and reassessPage, after
   // which the marks of their writes are told.
   Result<std::vector<Result<PollOutcome>>> commitIn(const std::vector<CommitRequest>& requests,
-                                                    const char* what);
+                                                    const char* what, const AlertMarks& marks = {},
+                                                    Timestamp marksAt = {});
+  // Inside a write transaction.
+  void writeMarks(const AlertMarks& marks, Timestamp now);
   Result<std::vector<Result<PollOutcome>>> writeScreened(const ReassessPage& named,
                                                          const ScreenedPage& screened,
                                                          std::uint64_t mark);

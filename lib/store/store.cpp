@@ -554,6 +554,14 @@ Result<std::vector<NotificationTask>> SqliteStore::unalertedTasks() {
 Result<void> SqliteStore::markAlerted(const AlertMarks& marks, Timestamp now) {
   return guarded("mark alerted", [&]() -> Result<void> {
     store::WriteTransaction tx(*s_);
+    writeMarks(marks, now);
+    tx.commit();
+    return {};
+  });
+}
+
+void SqliteStore::writeMarks(const AlertMarks& marks, Timestamp now) {
+  {
     auto mark = [&](const char* sql, const std::vector<std::int64_t>& ids) {
       for (auto id : ids) {
         auto up = s_->statements.get(sql);
@@ -565,9 +573,7 @@ Result<void> SqliteStore::markAlerted(const AlertMarks& marks, Timestamp now) {
     mark("UPDATE tasks SET alerted_at=? WHERE id=?", marks.tasks);
     mark("UPDATE exceptions SET raised_alerted_at=? WHERE id=?", marks.raised);
     mark("UPDATE exceptions SET resolved_alerted_at=? WHERE id=?", marks.resolved);
-    tx.commit();
-    return {};
-  });
+  }
 }
 
 Result<std::vector<PendingRaise>> SqliteStore::unalertedRaises() {

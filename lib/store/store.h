@@ -345,6 +345,13 @@ class Store {
   /// this returns.
   virtual Result<std::vector<Result<PollOutcome>>> commitBatch(
       std::vector<CommitRequest> requests) = 0;
+  /// As commitBatch(requests), with alert lines written meanwhile marked as
+  /// markAlerted(marks, marksAt) would (a failure to mark is logged, not the
+  /// batch's). This one marks in a transaction of its own first; a backend
+  /// may mark inside the batch's, saving a commit.
+  virtual Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> requests,
+                                                               const AlertMarks& marks,
+                                                               Timestamp marksAt);
   /// Reassesses a page of parcels in one transaction, with the same answer
   /// per parcel as commitBatch of requests with `answered` false (each slot
   /// its parcel's outcome or error). This one reads each parcel on its own

@@ -2,6 +2,7 @@
 // its exceptions and tasks, several results to a transaction.
 #include "store/sqlite_store.h"
 
+#include "common/log.h"
 #include "model/alert_record.h"
 #include "store/outbox_write.h"
 #include "store/reconcile.h"
@@ -313,21 +314,38 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::commitBatch(
   return commitAll(requests, "commit batch");
 }
 
+Result<std::vector<Result<PollOutcome>>> SqliteStore::commitBatch(
+    std::vector<CommitRequest> requests, const AlertMarks& marks, Timestamp marksAt) {
+  return commitAll(requests, "commit batch", marks, marksAt);
+}
+
 Result<std::vector<Result<PollOutcome>>> SqliteStore::commitAll(
-    const std::vector<CommitRequest>& requests, const char* what) {
-  auto out = commitIn(requests, what);
+    const std::vector<CommitRequest>& requests, const char* what, const AlertMarks& marks,
+    Timestamp marksAt) {
+  auto out = commitIn(requests, what, marks, marksAt);
   publishMarks();  // once the transaction ended
   return out;
 }
 
 Result<std::vector<Result<PollOutcome>>> SqliteStore::commitIn(
-    const std::vector<CommitRequest>& requests, const char* what) {
+    const std::vector<CommitRequest>& requests, const char* what, const AlertMarks& marks,
+    Timestamp marksAt) {
   auto failed = [](const char* what, const std::exception& e, ErrorCode code) {
     return makeError(code, std::string(what) + ": " + e.what());
   };
   try {
     followScreens();
     store::WriteTransaction tx(*s_);
+    if (!marks.empty()) {
+      // Marks set a time on rows by id: nothing in them can fail alone.
+      try {
+        store::Savepoint item(*s_);
+        writeMarks(marks, marksAt);
+        item.release();
+      } catch (const SQLite::Exception& e) {
+        subsystemLogger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", e.what());
+      }
+    }
     std::vector<Result<PollOutcome>> out;
     out.reserve(requests.size());
     for (const auto& r : requests) {

@@ -205,7 +205,7 @@ TEST_F(GroupCommitTest, WithAWriterABatchCommitsOffTheLoopAndWhatArrivesMeanwhil
   EXPECT_EQ(group.committed(), ids.size());
 }
 
-// Other writes (a reassessment's pages, alert marks) run on the writer's
+// Other writes (a reassessment's pages) run on the writer's
 // connection too, taking turns with the batches; without a writer, on the
 // loop's.
 TEST_F(GroupCommitTest, WriteJobsTakeTurnsWithBatchesOnTheWritersConnection) {
@@ -258,6 +258,56 @@ TEST_F(GroupCommitTest, WhenIdleWaitsForTheResultsAndTheWritesTheyLeadTo) {
   io.restart();
   io.run();
   EXPECT_EQ(seen, (std::vector<std::string>{"idle"}));
+}
+
+// Alert marks are written on the writer's connection: with the next batch
+// when one waits, alone when none does, and a stop waits for them. The loop's
+// connection writes nothing (its write would cost the writer its page cache).
+TEST_F(GroupCommitTest, AlertMarksAreWrittenByTheWriterBeforeTheNextBatchOrAlone) {
+  auto ids = addParcels(2);
+  auto raising = [&](std::int64_t id) {
+    CommitRequest r = requestFor(id, 1);
+    r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
+      Issue i;
+      i.finding.kind = ExceptionKind::stalled;
+      i.finding.since = Timestamp(Seconds(1714500000));
+      i.finding.threshold = std::chrono::hours(48);
+      i.finding.elapsed = std::chrono::hours(50);
+      i.finding.detail = "stalled";
+      i.suggestion = {Remedy::soothe_and_wait, "wait"};
+      i.message = {"亲", "hi"};
+      return Assessment{ParcelStage::in_transit, {i}};
+    };
+    return r;
+  };
+  GroupCommit group(io, *store, {}, store->openWriter().value());
+  std::vector<std::int64_t> raised;
+  auto told = [&](Result<PollOutcome> r) {
+    ASSERT_TRUE(r) << r.error().message;
+    for (const auto& t : r->raised) raised.push_back(t.id);
+  };
+  group.submit(raising(ids[0]), told);
+  io.run();
+  ASSERT_EQ(raised.size(), 1u);
+  // Marked while the next result is queued: both go in one turn of the writer.
+  group.mark(AlertMarks{{raised[0]}, {}, {}}, now);
+  group.submit(raising(ids[1]), told);
+  EXPECT_FALSE(group.idle());
+  io.restart();
+  io.run();
+  ASSERT_EQ(raised.size(), 2u);
+  ASSERT_EQ(store->unalertedTasks().value().size(), 1u);
+  EXPECT_EQ(store->unalertedTasks().value()[0].id, raised[1]);
+  // Nothing queued: the marks go alone, and idle waits for them.
+  group.mark(AlertMarks{{raised[1]}, {}, {}}, now);
+  bool idle = false;
+  group.whenIdle([&] { idle = true; });
+  EXPECT_FALSE(idle);
+  io.restart();
+  io.run();
+  EXPECT_TRUE(idle);
+  EXPECT_TRUE(store->unalertedTasks().value().empty());
+  EXPECT_EQ(group.transactions(), 2u);
 }
 
 TEST_F(GroupCommitTest, WithAWriterAResultThatPlansOnTheLoopCommitsThere) {

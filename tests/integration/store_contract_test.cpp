@@ -352,6 +352,25 @@ TEST_P(StoreContract, APushNamesOnlyItsNumberAndTheCommitFindsTheParcel) {
   EXPECT_EQ(store->timeline(id).value().size(), 2u);
 }
 
+// The group commit hands the alert lines written since its last batch to
+// the next one: they are marked whether the batch's results stand or not.
+TEST_P(StoreContract, ABatchMarksTheAlertLinesHandedToIt) {
+  auto raised = commit(history, {stallIssue(at("2024-05-03T12:00:00Z"))}).value().raised.at(0);
+  ASSERT_EQ(store->unalertedRaises().value().size(), 1u);
+  std::vector<CommitRequest> batch;
+  batch.push_back(request(id, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
+  batch.push_back(request(id + 1000, history, {}));  // no such parcel: fails alone
+  auto out =
+      store->commitBatch(std::move(batch), AlertMarks{{raised.id}, {raised.exception_id}, {}},
+                         at("2024-05-04T00:00:01Z"));
+  ASSERT_TRUE(out) << out.error().message;
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_TRUE((*out)[0]);
+  EXPECT_FALSE((*out)[1]);
+  EXPECT_TRUE(store->unalertedRaises().value().empty());
+  EXPECT_TRUE(store->unalertedTasks().value().empty());
+}
+
 TEST_P(StoreContract, ADispatchReadsItsParcelsInOneCallInTheOrderAsked) {
   auto second = test::sampleParcel("ZT7788990011", "2024-05-01T00:00:00Z");
   second.carrier = "zhongtong";

@@ -69,6 +69,7 @@ class PostgresStore final : public Store, public SharedQueue {
   /// Commits several results in one transaction, each under its own savepoint: a result that
   /// fails (its assessment threw, its parcel is gone) is rolled back alone and reported in its
   /// slot. The outer Result fails only when the transaction itself could not commit.
+  using Store::commitBatch;  // with marks: in a transaction of their own first
   Result<std::vector<Result<PollOutcome>>> commitBatch(std::vector<CommitRequest> batch) override;
   /// Counts a failed poll against the parcel. It ends `node`'s lease (when it holds one), moves
   /// the parcel to `nextPollAt` when given, and records `queriedAt` (a timed-out query may still
