@@ -13,6 +13,7 @@
 #include "control/service_commands.h"
 #include "control/unix_control_server.h"
 #include "net/curl_http_client.h"
+#include "net/threaded_http_client.h"
 #include "notify/notify_service.h"
 #include "polling/polling_service.h"
 #include "push/push_listener.h"
@@ -134,7 +135,8 @@ int Application::run() {
   std::unique_ptr<FakeCarrierServer> simulator;
   if (config_.simulator.enabled) simulator = startSimulator(io, config_, **store, clock);
 
-  CurlHttpClient http(io, curlLimits(config_));
+  // Polls' curl runs on a thread of its own; its answers come back to the loop.
+  ThreadedHttpClient http(io, curlLimits(config_));
 
   // Notifications have their own connection (its writes are a sink's small
   // marks, made on the event loop) and their own HTTP client, so a slow

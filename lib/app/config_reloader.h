@@ -7,7 +7,7 @@
 #include "config/config.h"
 #include "control/access_policy.h"
 #include "control/envelope.h"
-#include "net/curl_http_client.h"
+#include "net/threaded_http_client.h"
 
 #include <functional>
 #include <memory>
@@ -29,7 +29,7 @@ class ConfigReloader {
  public:
   struct Parts {
     PollingService& service;
-    CurlHttpClient& http;
+    ThreadedHttpClient& http;
     const std::unique_ptr<PushListener>& push;            // may be empty
     const std::unique_ptr<FakeCarrierServer>& simulator;  // may be empty
     control::AccessPolicy& access;

@@ -1,6 +1,7 @@
 // CurlHttpClient over real HTTP on 127.0.0.1 against the Beast fake carrier,
 // both on one io_context as in the daemon.
 #include "net/curl_http_client.h"
+#include "net/threaded_http_client.h"
 
 #include "carriers/kuaidi100/kuaidi100_codec.h"
 #include "simulator/fake_carrier_server.h"
@@ -10,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
+#include <thread>
 
 using namespace pw;
 using namespace std::chrono;
@@ -180,4 +182,52 @@ TEST_F(CurlTest, CancelAllDropsCallbacks) {
   io.run_for(milliseconds(700));
   EXPECT_FALSE(called);
   EXPECT_EQ(client.inFlight(), 0u);
+}
+
+// The poll path's client: curl on a thread of its own, each answer back on
+// the caller's loop (the fake carrier runs there too), in flight counted
+// there, and nothing told after a cancel or once the client is gone.
+TEST_F(CurlTest, OnItsOwnThreadAnswersComeBackOnTheCallersLoop) {
+  ThreadedHttpClient threaded(io, limits);
+  constexpr int kRequests = 50;
+  int done = 0, ok = 0, elsewhere = 0;
+  const auto loop = std::this_thread::get_id();
+  for (int i = 0; i < kRequests; ++i) {
+    Parcel p = test::sampleParcel("YT" + std::to_string(1000000000000LL + i));
+    threaded.send(codec.buildQuery(p), [&](Result<HttpResponse> r) {
+      ++done;
+      if (r && r->status == 200) ++ok;
+      if (std::this_thread::get_id() != loop) ++elsewhere;
+    });
+  }
+  EXPECT_EQ(threaded.inFlight(), static_cast<size_t>(kRequests));
+  auto deadline = steady_clock::now() + seconds(20);
+  while (done < kRequests && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_EQ(done, kRequests);
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_EQ(elsewhere, 0);
+  EXPECT_EQ(threaded.inFlight(), 0u);
+
+  server.pushFault({.delay = milliseconds(300)});
+  bool called = false;
+  threaded.send(codec.buildQuery(parcel), [&](Result<HttpResponse>) { called = true; });
+  io.run_for(milliseconds(100));
+  threaded.cancelAll();
+  EXPECT_EQ(threaded.inFlight(), 0u);
+  io.run_for(milliseconds(500));
+  EXPECT_FALSE(called);
+}
+
+TEST_F(CurlTest, OnItsOwnThreadAClientGoneWithRequestsOutTellsNobody) {
+  bool called = false;
+  server.pushFault({.delay = milliseconds(300)});
+  server.pushFault({.delay = milliseconds(300)});
+  {
+    ThreadedHttpClient threaded(io, limits);
+    threaded.send(codec.buildQuery(parcel), [&](Result<HttpResponse>) { called = true; });
+    threaded.send(codec.buildQuery(parcel), [&](Result<HttpResponse>) { called = true; });
+    io.run_for(milliseconds(50));
+  }
+  io.run_for(milliseconds(500));
+  EXPECT_FALSE(called);
 }
