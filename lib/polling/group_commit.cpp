@@ -34,13 +34,6 @@ void GroupCommit::mark(const AlertMarks& marks, Timestamp at) {
   schedule();
 }
 
-void GroupCommit::writeMarks(Store& store, const AlertMarks& marks, Timestamp at) {
-  if (marks.empty()) return;
-  if (auto r = store.markAlerted(marks, at); !r)
-    subsystemLogger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}",
-                                    r.error().message);
-}
-
 void GroupCommit::whenIdle(std::function<void()> then) {
   idle_ = std::move(then);
   checkIdle();
@@ -158,28 +151,15 @@ void GroupCommit::runJob() {
 
 void GroupCommit::runMarks() {
   if (marks_.empty()) return;
-  auto marks = std::make_shared<AlertMarks>(std::move(marks_));
+  // No batch to ride on: a job of their own, on the writer like any other.
+  jobs_.push_back({[marks = std::move(marks_), at = marks_at_](Store& store) {
+                     if (auto r = store.markAlerted(marks, at); !r)
+                       subsystemLogger("store")->error(
+                           "STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
+                   },
+                   {}});
   marks_.clear();
-  Timestamp at = marks_at_;
-  if (!writer_) {
-    writeMarks(store_, *marks, at);
-    checkIdle();
-    return;
-  }
-  writing_ = true;
-  thread_->run(
-      [writer = writer_.get(), marks, at] {
-        try {
-          writeMarks(*writer, *marks, at);
-        } catch (const std::exception& e) {  // the store returns its errors; this is a bug
-          subsystemLogger("store")->error("WRITER_JOB_FAILED error=\"{}\"", e.what());
-        }
-      },
-      [this] {
-        writing_ = false;
-        schedule();
-        checkIdle();
-      });
+  runJob();
 }
 
 bool GroupCommit::forWriter(const Batch& batch) const {

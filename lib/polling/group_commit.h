@@ -113,7 +113,6 @@ class GroupCommit {
   void flush();
   void runJob();
   void runMarks();
-  static void writeMarks(Store& store, const AlertMarks& marks, Timestamp at);
   void checkIdle();
   bool forWriter(const Batch& batch) const;
   void committed(Batch& batch);

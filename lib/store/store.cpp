@@ -561,19 +561,17 @@ Result<void> SqliteStore::markAlerted(const AlertMarks& marks, Timestamp now) {
 }
 
 void SqliteStore::writeMarks(const AlertMarks& marks, Timestamp now) {
-  {
-    auto mark = [&](const char* sql, const std::vector<std::int64_t>& ids) {
-      for (auto id : ids) {
-        auto up = s_->statements.get(sql);
-        up->bind(1, static_cast<int64_t>(secs(now)));
-        up->bind(2, static_cast<int64_t>(id));
-        up->exec();
-      }
-    };
-    mark("UPDATE tasks SET alerted_at=? WHERE id=?", marks.tasks);
-    mark("UPDATE exceptions SET raised_alerted_at=? WHERE id=?", marks.raised);
-    mark("UPDATE exceptions SET resolved_alerted_at=? WHERE id=?", marks.resolved);
-  }
+  auto mark = [&](const char* sql, const std::vector<std::int64_t>& ids) {
+    for (auto id : ids) {
+      auto up = s_->statements.get(sql);
+      up->bind(1, static_cast<int64_t>(secs(now)));
+      up->bind(2, static_cast<int64_t>(id));
+      up->exec();
+    }
+  };
+  mark("UPDATE tasks SET alerted_at=? WHERE id=?", marks.tasks);
+  mark("UPDATE exceptions SET raised_alerted_at=? WHERE id=?", marks.raised);
+  mark("UPDATE exceptions SET resolved_alerted_at=? WHERE id=?", marks.resolved);
 }
 
 Result<std::vector<PendingRaise>> SqliteStore::unalertedRaises() {

@@ -337,7 +337,8 @@ Result<std::vector<Result<PollOutcome>>> SqliteStore::commitIn(
     followScreens();
     store::WriteTransaction tx(*s_);
     if (!marks.empty()) {
-      // Marks set a time on rows by id: nothing in them can fail alone.
+      // In a savepoint of their own: a failure to mark is logged and costs
+      // the batch nothing (the lines are written again at the next start).
       try {
         store::Savepoint item(*s_);
         writeMarks(marks, marksAt);
