@@ -6,6 +6,12 @@ namespace pw {
 
 ParcelView makeParcelView(const Parcel& parcel, const Timeline& timeline, std::string aggregator) {
   ParcelView v;
+  describeParcel(v, parcel, std::move(aggregator));
+  describeTimeline(v, timeline);
+  return v;
+}
+
+void describeParcel(ParcelView& v, const Parcel& parcel, std::string aggregator) {
   v.tracking_number = parcel.tracking_number;
   v.carrier = parcel.carrier;
   v.aggregator = std::move(aggregator);
@@ -14,6 +20,9 @@ ParcelView makeParcelView(const Parcel& parcel, const Timeline& timeline, std::s
   v.destination_country = parcel.destination.country;
   v.shipped_at = parcel.shipped_at;
   v.promised_by = parcel.promised_by;
+}
+
+void describeTimeline(ParcelView& v, const Timeline& timeline) {
   v.stage = stageOf(timeline);
   if (!timeline.empty()) {
     v.last_event_kind = timeline.back().kind;
@@ -28,7 +37,6 @@ ParcelView makeParcelView(const Parcel& parcel, const Timeline& timeline, std::s
         (it->kind == EventKind::stored_for_pickup || it->kind == EventKind::signed_))
       v.stored_at = it->time;
   }
-  return v;
 }
 
 }  // namespace pw

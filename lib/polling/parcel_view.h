@@ -39,5 +39,10 @@ struct ParcelView {
 
 /// The view of `parcel` given its merged timeline (oldest first).
 ParcelView makeParcelView(const Parcel& parcel, const Timeline& timeline, std::string aggregator);
+/// The halves of makeParcelView: what the timeline says (stage, last event, last scan,
+/// stored), and what the parcel's row says. An answer's events move into its commit;
+/// the view of them is taken before, and the row's part once the commit read it.
+void describeTimeline(ParcelView& view, const Timeline& timeline);
+void describeParcel(ParcelView& view, const Parcel& parcel, std::string aggregator);
 
 }  // namespace pw

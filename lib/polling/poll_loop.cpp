@@ -438,10 +438,13 @@ void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
   // The next poll is planned from what the answer settled; on a shared queue
   // it is committed with the result, which ends this node's lease. The plan
   // runs when the result commits, a turn of the loop later (group commit).
-  auto snapshot = std::make_shared<const CarrierSnapshot>(std::move(*snap));
-  auto plan = [this, parcel, snapshot, now, carrier,
-               noResult](const PollOutcome& out) -> std::optional<Timestamp> {
-    ParcelView v = viewAfter(parcel, *snapshot, out, carrier, noResult);
+  // The answer's events move into the commit; the plan keeps its view of them.
+  ParcelView answer;
+  describeTimeline(answer, snap->events);
+  bool invalid = snap->invalid_number;
+  auto plan = [this, parcel, answer = std::move(answer), now, carrier, noResult,
+               invalid](const PollOutcome& out) -> std::optional<Timestamp> {
+    ParcelView v = viewAfter(answer, parcel, out, carrier, noResult || invalid);
     v.last_polled_at = now;
     scheduler_.update(v);
     auto p = scheduler_.planOf(parcel.tracking_number);
@@ -449,8 +452,7 @@ void PollLoop::settleParcel(const Parcel& parcel, const CarrierCodec& codec,
   };
   std::optional<CommitPlan> shared;
   if (leases_) shared = CommitPlan{leases_->settings().node, plan};
-  bool invalid = snapshot->invalid_number;
-  pipeline_.apply(parcel, carrier, *snapshot, now, noResult, std::move(shared),
+  pipeline_.apply(parcel, carrier, std::move(*snap), now, noResult, std::move(shared),
                   [this, parcel, plan, carrier, noResult, invalid,
                    finish = std::move(finish)](Result<PollOutcome> outcome) {
                     const std::string& tn = parcel.tracking_number;

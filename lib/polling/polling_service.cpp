@@ -164,13 +164,17 @@ void PollingService::acceptPush(std::string_view source, const std::string& trac
   // The parcel is found by the commit, on the writer's connection: a read
   // on the loop's connection for every push was an eighth of the loop.
   Timestamp now = clock_.now();
-  // Moved, not copied: copying a whole history was a tenth of the loop.
-  auto snap = std::make_shared<const CarrierSnapshot>(std::move(snapshot));
+  // The events move into the commit (copying a whole history was a tenth
+  // of the loop); the plan keeps its view of them.
+  ParcelView answer;
+  describeTimeline(answer, snapshot.events);
+  bool invalid = snapshot.invalid_number;
   // A push is the subscription working: from now on polls are a safety net.
-  auto plan = [this, snap, now](const PollOutcome& out) -> std::optional<Timestamp> {
+  auto plan = [this, answer = std::move(answer), invalid,
+               now](const PollOutcome& out) -> std::optional<Timestamp> {
     if (!out.parcel) return std::nullopt;
     const Parcel& parcel = *out.parcel;
-    ParcelView view = viewAfter(parcel, *snap, out, loop_.aggregatorOf(parcel), false);
+    ParcelView view = viewAfter(answer, parcel, out, loop_.aggregatorOf(parcel), invalid);
     view.last_push_at = now;
     view.push_confirmed = true;
     scheduler_.update(view);
@@ -184,7 +188,7 @@ void PollingService::acceptPush(std::string_view source, const std::string& trac
   bool shared = loop_.leases() != nullptr;
   std::optional<CommitPlan> commitPlan;
   if (shared) commitPlan = CommitPlan{"", plan};
-  pipeline_.applyPush(trackingNumber, source, *snap, now, std::move(commitPlan),
+  pipeline_.applyPush(trackingNumber, source, std::move(snapshot), now, std::move(commitPlan),
                       [this, trackingNumber, source = std::string(source), plan, shared,
                        done = std::move(done)](Result<PollOutcome> outcome) {
                         if (!outcome && outcome.error().code == ErrorCode::not_found)

@@ -47,15 +47,15 @@ void ResultPipeline::warnDropped(const std::string& number, std::string_view sou
         fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, number, w));
 }
 
-CommitRequest ResultPipeline::answerRequest(const CarrierSnapshot& snap, Timestamp now,
+CommitRequest ResultPipeline::answerRequest(CarrierSnapshot snap, Timestamp now,
                                             bool noResult) const {
   AssessContext context;
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
   context.facts.invalid_number = snap.invalid_number;
   CommitRequest r;
-  r.events = snap.events;
-  r.carrier_state = snap.carrier_state;
+  r.events = std::move(snap.events);
+  r.carrier_state = std::move(snap.carrier_state);
   r.now = now;
   r.claims_since = now - config_->rules.remedy.claim_window;
   // The rules as they are now: a reload before the commit must not change
@@ -72,37 +72,37 @@ CommitRequest ResultPipeline::answerRequest(const CarrierSnapshot& snap, Timesta
   return r;
 }
 
-void ResultPipeline::apply(const Parcel& parcel, std::string_view source,
-                           const CarrierSnapshot& snap, Timestamp now, bool noResult,
-                           std::optional<CommitPlan> plan, Done done) {
-  CommitRequest r = answerRequest(snap, now, noResult);
+void ResultPipeline::apply(const Parcel& parcel, std::string_view source, CarrierSnapshot snap,
+                           Timestamp now, bool noResult, std::optional<CommitPlan> plan,
+                           Done done) {
+  warnDropped(parcel.tracking_number, source, snap);
+  CommitRequest r = answerRequest(std::move(snap), now, noResult);
   r.parcel_id = parcel.id;
-  submit(std::move(r), parcel.tracking_number, source, snap, std::move(plan), std::move(done));
+  submit(std::move(r), parcel.tracking_number, source, std::move(plan), std::move(done));
 }
 
 void ResultPipeline::applyPush(const std::string& number, std::string_view source,
-                               const CarrierSnapshot& snap, Timestamp now,
-                               std::optional<CommitPlan> plan, Done done) {
-  CommitRequest r = answerRequest(snap, now, false);
+                               CarrierSnapshot snap, Timestamp now, std::optional<CommitPlan> plan,
+                               Done done) {
+  warnDropped(number, source, snap);
+  CommitRequest r = answerRequest(std::move(snap), now, false);
   r.tracking_number = number;
-  submit(std::move(r), number, source, snap, std::move(plan), std::move(done));
+  submit(std::move(r), number, source, std::move(plan), std::move(done));
 }
 
 void ResultPipeline::submit(CommitRequest r, const std::string& number, std::string_view source,
-                            const CarrierSnapshot& snap, std::optional<CommitPlan> plan,
-                            Done done) {
-  warnDropped(number, source, snap);
+                            std::optional<CommitPlan> plan, Done done) {
   if (plan) {
     r.node = std::move(plan->node);
     r.plan_next = std::move(plan->plan_next);
   }
   Timestamp now = r.now;
-  group_.submit(std::move(r),
-                [this, number, source = std::string(source), events = snap.events.size(), now,
-                 done = std::move(done)](Result<PollOutcome> outcome) {
-                  settled(number, source, events, outcome, now);
-                  done(std::move(outcome));
-                });
+  std::size_t events = r.events.size();
+  group_.submit(std::move(r), [this, number, source = std::string(source), events, now,
+                               done = std::move(done)](Result<PollOutcome> outcome) {
+    settled(number, source, events, outcome, now);
+    done(std::move(outcome));
+  });
 }
 
 void ResultPipeline::settled(const std::string& number, std::string_view source, std::size_t events,
@@ -211,11 +211,12 @@ std::vector<Result<PollOutcome>> ResultPipeline::settleReassessed(
   return out;
 }
 
-ParcelView viewAfter(const Parcel& parcel, const CarrierSnapshot& snapshot,
-                     const PollOutcome& outcome, std::string aggregator, bool noResult) {
-  ParcelView v = makeParcelView(parcel, snapshot.events, std::move(aggregator));
+ParcelView viewAfter(ParcelView answer, const Parcel& parcel, const PollOutcome& outcome,
+                     std::string aggregator, bool noResult) {
+  ParcelView v = std::move(answer);
+  describeParcel(v, parcel, std::move(aggregator));
   v.stage = outcome.stage;
-  v.no_result = noResult || snapshot.invalid_number;
+  v.no_result = noResult;
   for (const auto& task : outcome.raised) v.open_exceptions.push_back(task.kind);
   return v;
 }

@@ -39,13 +39,14 @@ class ResultPipeline {
   /// after that committed (alert lines already written), on the loop.
   /// `noResult` when the aggregator knew nothing of the number yet (its
   /// snapshot is then empty); `plan` is kept until the commit.
-  void apply(const Parcel& parcel, std::string_view source, const CarrierSnapshot& snapshot,
-             Timestamp now, bool noResult, std::optional<CommitPlan> plan, Done done);
+  /// The snapshot's events move into the commit (copying a history was a
+  /// tenth of the loop): what else needs them takes its view first.
+  void apply(const Parcel& parcel, std::string_view source, CarrierSnapshot snapshot, Timestamp now,
+             bool noResult, std::optional<CommitPlan> plan, Done done);
   /// The same for a push, which names only its number: the commit finds the
   /// parcel (the outcome carries its row) or ends in not_found.
-  void applyPush(const std::string& number, std::string_view source,
-                 const CarrierSnapshot& snapshot, Timestamp now, std::optional<CommitPlan> plan,
-                 Done done);
+  void applyPush(const std::string& number, std::string_view source, CarrierSnapshot snapshot,
+                 Timestamp now, std::optional<CommitPlan> plan, Done done);
   /// `then` once every result and write handed over so far was committed
   /// and told (GroupCommit::whenIdle).
   void whenIdle(std::function<void()> then) { group_.whenIdle(std::move(then)); }
@@ -78,9 +79,9 @@ class ResultPipeline {
   std::vector<Result<PollOutcome>> settleReassessed(
       const std::vector<Parcel>& parcels, const std::vector<std::size_t>& order,
       Result<std::vector<Result<PollOutcome>>> committed, Timestamp now);
-  CommitRequest answerRequest(const CarrierSnapshot& snapshot, Timestamp now, bool noResult) const;
+  CommitRequest answerRequest(CarrierSnapshot snapshot, Timestamp now, bool noResult) const;
   void submit(CommitRequest request, const std::string& number, std::string_view source,
-              const CarrierSnapshot& snapshot, std::optional<CommitPlan> plan, Done done);
+              std::optional<CommitPlan> plan, Done done);
   void warnDropped(const std::string& number, std::string_view source, const CarrierSnapshot& snap);
   void settled(const std::string& number, std::string_view source, std::size_t events,
                const Result<PollOutcome>& outcome, Timestamp now);
@@ -93,8 +94,10 @@ class ResultPipeline {
 };
 
 /// What the scheduler learns from a committed answer: the parcel as the
-/// aggregator described it, at the stage the store settled on.
-ParcelView viewAfter(const Parcel& parcel, const CarrierSnapshot& snapshot,
-                     const PollOutcome& outcome, std::string aggregator, bool noResult);
+/// aggregator described it (`answer`: describeTimeline of the answer's events,
+/// taken before they moved into the commit), at the stage the store settled on.
+/// `noResult` also when the aggregator called the number invalid.
+ParcelView viewAfter(ParcelView answer, const Parcel& parcel, const PollOutcome& outcome,
+                     std::string aggregator, bool noResult);
 
 }  // namespace pw
