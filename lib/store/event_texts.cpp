@@ -13,4 +13,14 @@ const std::string& EventTexts::textOf(std::int64_t id) {
   return texts_.emplace(id, std::move(text)).first->second;
 }
 
+const std::string* EventTexts::storedText(std::int64_t id) const {
+  auto it = stored_.find(id);
+  return it == stored_.end() ? nullptr : &it->second;
+}
+
+void EventTexts::noteStored(std::int64_t id, const std::string& text) {
+  if (stored_.size() >= kMaxStored) stored_.clear();
+  stored_.emplace(id, text);
+}
+
 }  // namespace pw::store

@@ -28,6 +28,7 @@ struct State {
   /// After a rollback: the ids it took back may be handed out again.
   void forget() {
     dict.forget();
+    texts.forgetStored();
     templates.clear();
   }
 };

@@ -217,6 +217,39 @@ TEST_F(StoreTest, BatchRollsBackOnlyTheRequestThatFailed) {
   expectCountsExact(dir / "pw.db", *store);
 }
 
+// The writer remembers which texts it stored; a request rolled back takes its
+// texts with it, and the next request that names them must store them again.
+TEST_F(StoreTest, ATextARolledBackRequestStoredIsStoredAgainByTheNext) {
+  auto second = store->addParcel(test::sampleParcel("YT2000000000001"), at("2024-05-01T00:00:00Z"))
+                    .value()
+                    .id;
+  auto third = store->addParcel(test::sampleParcel("YT2000000000002"), at("2024-05-01T00:00:00Z"))
+                   .value()
+                   .id;
+  auto fresh = history;
+  for (auto& e : fresh) e.description += " (first seen in a request that fails)";
+  std::vector<CommitRequest> batch;
+  batch.push_back(request(second, fresh, {}));
+  batch[0].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
+    throw std::runtime_error("detector bug");
+  };
+  batch.push_back(request(third, fresh, {}));
+  auto out = store->commitBatch(std::move(batch)).value();
+  ASSERT_FALSE(out[0]);
+  ASSERT_TRUE(out[1]);
+  store.reset();  // nothing cached: what is read back is what the file holds
+  store = SqliteStore::open(dir / "pw.db").value();
+  auto timeline = store->timeline(third).value();
+  ASSERT_EQ(timeline.size(), fresh.size());
+  for (std::size_t i = 0; i < fresh.size(); ++i)
+    EXPECT_EQ(timeline[i].description, fresh[i].description);
+  SQLite::Database db((dir / "pw.db").string());
+  EXPECT_EQ(
+      db.execAndGet("SELECT COUNT(*) FROM texts WHERE text LIKE '%request that fails)'").getInt(),
+      static_cast<int>(fresh.size()));
+  expectCountsExact(dir / "pw.db", *store);
+}
+
 TEST_F(StoreTest, BatchFailsWholeWhenAnotherWriterHoldsTheLock) {
   store.reset();
   StoreOptions quick;
