@@ -122,6 +122,14 @@ CommitRequest request(std::int64_t parcelId, std::vector<TrackingEvent> events,
   return r;
 }
 
+std::int64_t track(Store& store, const std::string& number) {
+  return store.addParcel(test::sampleParcel(number), at("2024-05-01T00:00:00Z")).value().id;
+}
+
+Assessment detectorBug(const Parcel&, const Timeline&, const ClaimFacts&) {
+  throw std::runtime_error("detector bug");
+}
+
 std::string plan(const std::filesystem::path& file, const std::string& sql) {
   SQLite::Database db(file.string());
   SQLite::Statement q(db, "EXPLAIN QUERY PLAN " + sql);
@@ -185,18 +193,12 @@ TEST(StoreOpen, TwoOpenersOfANewFileMigrateItOnce) {
 }
 
 TEST_F(StoreTest, BatchRollsBackOnlyTheRequestThatFailed) {
-  auto second = store->addParcel(test::sampleParcel("YT2000000000001"), at("2024-05-01T00:00:00Z"))
-                    .value()
-                    .id;
-  auto third = store->addParcel(test::sampleParcel("YT2000000000002"), at("2024-05-01T00:00:00Z"))
-                   .value()
-                   .id;
+  auto second = track(*store, "YT2000000000001");
+  auto third = track(*store, "YT2000000000002");
   std::vector<CommitRequest> batch;
   batch.push_back(request(id, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
   batch.push_back(request(second, history, {stallIssue(at("2024-05-03T12:00:00Z"))}));
-  batch[1].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
-    throw std::runtime_error("detector bug");
-  };
+  batch[1].assess = detectorBug;
   batch.push_back(request(third, history, {}));
   batch.push_back(request(424242, history, {}));  // untracked meanwhile
   auto out = store->commitBatch(std::move(batch)).value();
@@ -220,19 +222,13 @@ TEST_F(StoreTest, BatchRollsBackOnlyTheRequestThatFailed) {
 // The writer remembers which texts it stored; a request rolled back takes its
 // texts with it, and the next request that names them must store them again.
 TEST_F(StoreTest, ATextARolledBackRequestStoredIsStoredAgainByTheNext) {
-  auto second = store->addParcel(test::sampleParcel("YT2000000000001"), at("2024-05-01T00:00:00Z"))
-                    .value()
-                    .id;
-  auto third = store->addParcel(test::sampleParcel("YT2000000000002"), at("2024-05-01T00:00:00Z"))
-                   .value()
-                   .id;
+  auto second = track(*store, "YT2000000000001");
+  auto third = track(*store, "YT2000000000002");
   auto fresh = history;
   for (auto& e : fresh) e.description += " (first seen in a request that fails)";
   std::vector<CommitRequest> batch;
   batch.push_back(request(second, fresh, {}));
-  batch[0].assess = [](const Parcel&, const Timeline&, const ClaimFacts&) -> Assessment {
-    throw std::runtime_error("detector bug");
-  };
+  batch[0].assess = detectorBug;
   batch.push_back(request(third, fresh, {}));
   auto out = store->commitBatch(std::move(batch)).value();
   ASSERT_FALSE(out[0]);
