@@ -47,8 +47,8 @@ void ResultPipeline::warnDropped(const std::string& number, std::string_view sou
         fmt::format("EVENT_DROPPED carrier={} parcel={} reason=\"{}\"", source, number, w));
 }
 
-CommitRequest ResultPipeline::answerRequest(CarrierSnapshot snap, Timestamp now,
-                                            bool noResult) const {
+CommitRequest answerRequest(CarrierSnapshot snap, Timestamp now, bool noResult,
+                            std::shared_ptr<const Config> config) {
   AssessContext context;
   context.carrier_stage = snap.carrier_stage;
   context.facts.no_result = noResult;
@@ -57,11 +57,11 @@ CommitRequest ResultPipeline::answerRequest(CarrierSnapshot snap, Timestamp now,
   r.events = std::move(snap.events);
   r.carrier_state = std::move(snap.carrier_state);
   r.now = now;
-  r.claims_since = now - config_->rules.remedy.claim_window;
+  r.claims_since = now - config->rules.remedy.claim_window;
   // The rules as they are now: a reload before the commit must not change
   // them midway, and the request may wait a turn of the loop to commit.
   // What depends on the parcel's row comes with the row the commit reads.
-  r.assess = [context = std::move(context), config = config_, now](
+  r.assess = [context = std::move(context), config = std::move(config), now](
                  const Parcel& p, const Timeline& timeline, const ClaimFacts& claims) {
     AssessContext c = context;
     c.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
@@ -76,7 +76,7 @@ void ResultPipeline::apply(const Parcel& parcel, std::string_view source, Carrie
                            Timestamp now, bool noResult, std::optional<CommitPlan> plan,
                            Done done) {
   warnDropped(parcel.tracking_number, source, snap);
-  CommitRequest r = answerRequest(std::move(snap), now, noResult);
+  CommitRequest r = answerRequest(std::move(snap), now, noResult, config_);
   r.parcel_id = parcel.id;
   submit(std::move(r), parcel.tracking_number, source, std::move(plan), std::move(done));
 }
@@ -85,7 +85,7 @@ void ResultPipeline::applyPush(const std::string& number, std::string_view sourc
                                CarrierSnapshot snap, Timestamp now, std::optional<CommitPlan> plan,
                                Done done) {
   warnDropped(number, source, snap);
-  CommitRequest r = answerRequest(std::move(snap), now, false);
+  CommitRequest r = answerRequest(std::move(snap), now, false, config_);
   r.tracking_number = number;
   submit(std::move(r), number, source, std::move(plan), std::move(done));
 }

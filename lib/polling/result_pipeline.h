@@ -79,7 +79,6 @@ class ResultPipeline {
   std::vector<Result<PollOutcome>> settleReassessed(
       const std::vector<Parcel>& parcels, const std::vector<std::size_t>& order,
       Result<std::vector<Result<PollOutcome>>> committed, Timestamp now);
-  CommitRequest answerRequest(CarrierSnapshot snapshot, Timestamp now, bool noResult) const;
   void submit(CommitRequest request, const std::string& number, std::string_view source,
               std::optional<CommitPlan> plan, Done done);
   void warnDropped(const std::string& number, std::string_view source, const CarrierSnapshot& snap);
@@ -92,6 +91,12 @@ class ResultPipeline {
   std::shared_ptr<const Config> config_;
   GroupCommit group_;
 };
+
+/// The commit of an answer (its events move in), assessed in the commit with
+/// `config`'s rules as they are now. `noResult` when the aggregator knew
+/// nothing of the number yet.
+CommitRequest answerRequest(CarrierSnapshot snapshot, Timestamp now, bool noResult,
+                            std::shared_ptr<const Config> config);
 
 /// What the scheduler learns from a committed answer: the parcel as the
 /// aggregator described it (`answer`: describeTimeline of the answer's events,

@@ -7,10 +7,9 @@
 // runs on each fresh database first (e.g. "DROP INDEX tasks_by_kind" to see
 // what an index costs the commit).
 #include "carriers/kuaidi100/kuaidi100_codec.h"
-#include "carriers/tracking_number.h"
 #include "config/config_loader.h"
 #include "load/shaped_histories.h"
-#include "remedies/assessor.h"
+#include "polling/result_pipeline.h"
 #include "store/sqlite_store.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
@@ -66,22 +65,9 @@ void BM_FirstPollCommit(benchmark::State& state) {
     for (int i = 0; i < kParcels; ++i) {
       auto p = test::sampleParcel(number(i));
       p.shipped_at = now - hours(72);
-      CommitRequest r;
+      // As the poll path builds it (ResultPipeline::apply).
+      auto r = answerRequest(answers[static_cast<std::size_t>(i)], now, false, config);
       r.parcel_id = store->addParcel(p, p.shipped_at).value().id;
-      r.events = answers[static_cast<std::size_t>(i)].events;
-      r.carrier_state = answers[static_cast<std::size_t>(i)].carrier_state;
-      r.now = now;
-      r.claims_since = now - config->rules.remedy.claim_window;
-      AssessContext context;
-      context.carrier_stage = answers[static_cast<std::size_t>(i)].carrier_stage;
-      r.assess = [context, config, now](const Parcel& p, const Timeline& timeline,
-                                        const ClaimFacts& claims) {
-        AssessContext ctx = context;
-        ctx.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
-        ctx.buyer_claims_not_received = claims.claimed_not_received;
-        ctx.buyer_claims = claims.buyer_claims;
-        return assess(p, timeline, ctx, config->rules, now);
-      };
       requests.push_back(std::move(r));
     }
     state.ResumeTiming();
