@@ -10,6 +10,7 @@
 #include "app/application.h"
 #include "app/logging.h"
 #include "app/migrate_command.h"
+#include "common/free_memory.h"
 #include "config/config_loader.h"
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@
 namespace {
 
 int run(int argc, char** argv) {
+  pw::tuneAllocator();
   CLI::App cli{
       "parcelwatchd: watches parcels, detects logistics exceptions, raises buyer-notification "
       "tasks"};

@@ -6,6 +6,7 @@
 #include "app/logging.h"
 #include "app/systemd_notifier.h"
 #include "app/waking_alert_sink.h"
+#include "common/free_memory.h"
 #include "control/config_command.h"
 #include "control/metrics_listener.h"
 #include "control/notify_commands.h"
@@ -286,8 +287,9 @@ int Application::run() {
   // READY, on its own thread and connection; the result is logged and shown
   // in status (CHECK_DONE / CHECK_FAILED), and `parcelwatchctl check` reruns it.
   if (auto r = service.check(); !r) spdlog::error("CHECK_FAILED result=\"{}\"", r.error().message);
-  spdlog::info("READY version={} socket={} alert_log={}", PARCELWATCH_VERSION,
-               config_.daemon.control_socket.string(), config_.daemon.alert_log.string());
+  spdlog::info("READY version={} socket={} alert_log={} allocator={}", PARCELWATCH_VERSION,
+               config_.daemon.control_socket.string(), config_.daemon.alert_log.string(),
+               allocatorName());
   io.run();
   spdlog::info("STOPPED");
   return 0;

@@ -1,11 +1,12 @@
 #include "httpd/http_listener.h"
 
+#include "common/free_memory.h"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <malloc.h>
 #include <array>
 #include <atomic>
 #include <optional>
@@ -19,7 +20,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 // After a request this large the allocator is asked to give freed memory
-// back: glibc keeps it in its arenas otherwise, and one big push would leave
+// back: glibc and tcmalloc keep it otherwise, and one big push would leave
 // the daemon tens of megabytes larger for good.
 constexpr std::size_t kTrimAfterBytes = 256 * 1024;
 // What a refused client may still send after its answer before it is cut off.
@@ -132,7 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
       respond(makeReply(500, std::string("internal error: ") + e.what() + "\n"));
     }
     req = {};
-    if (size >= kTrimAfterBytes) ::malloc_trim(0);
+    if (size >= kTrimAfterBytes) releaseFreeMemory();
   }
 
   void answer(HttpReply reply, unsigned version, bool keep) {

@@ -18,8 +18,9 @@
 //    cancelled waits' handlers stale, so a new transfer's wait is never lost.
 #include "net/curl_http_client.h"
 
+#include "common/free_memory.h"
+
 #include <curl/curl.h>
-#include <malloc.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,7 +39,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Answers this large are followed by malloc_trim (see deliver()).
+// Answers this large are followed by releaseFreeMemory (see deliver()).
 constexpr std::size_t kTrimAfterBytes = 256 * 1024;
 
 // curl_global_init is not thread-safe; do it once per process.
@@ -385,10 +386,10 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     asio::post(io_, [cb = std::move(cb), r = std::move(r)]() mutable {
       bool large = r.body.size() >= kTrimAfterBytes;
       cb(std::move(r));
-      // The answer, its parsed JSON and its events are freed by now, but
-      // glibc keeps freed memory in its arenas: one 100,000-event answer
-      // would leave the daemon ~100 MB larger for good (tests/bench/README.md).
-      if (large) ::malloc_trim(0);
+      // The answer, its parsed JSON and its events are freed by now, but the
+      // allocator keeps freed memory: one 100,000-event answer would leave the
+      // daemon ~100 MB larger for good (tests/bench/README.md).
+      if (large) releaseFreeMemory();
     });
   }
 

@@ -412,7 +412,12 @@ Result<JobProgress> PollingService::check() {
   // (seconds at a million parcels) and must not hold up the event loop.
   check_thread_ = std::thread([this, config = config_] {
     std::string result;
-    if (auto store = openStore(*config)) {
+    // Each page is read once: the default 64 MiB of cache would only add to the
+    // daemon's memory while it holds a million parcels (a check can run under load).
+    StoreOptions options;
+    options.cache_mib = 4;
+    options.checkpoint_every = std::chrono::milliseconds(0);
+    if (auto store = openStore(*config, options)) {
       auto r = (*store)->quickCheck();
       result = r ? *r : "error: " + r.error().message;
     } else {

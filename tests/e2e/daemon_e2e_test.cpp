@@ -653,6 +653,8 @@ TEST_F(E2E, JournalLinesCarryPrioritiesAndRepeatedErrorsAreLimited) {
   std::this_thread::sleep_for(seconds(3));  // 8 parcels failing every second
   std::string err = daemon.err();
   EXPECT_NE(err.find("<6>[app] READY version="), std::string::npos) << err;
+  // The allocator CMake linked (PW_MALLOC) is the one the binary runs on.
+  EXPECT_NE(err.find(std::string("allocator=") + PW_MALLOC), std::string::npos) << err;
   EXPECT_NE(err.find("<4>[poll] POLL_FAILED carrier=kuaidi100"), std::string::npos) << err;
   std::size_t failed = 0;
   for (auto at = err.find("POLL_FAILED carrier="); at != std::string::npos;
