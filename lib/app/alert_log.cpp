@@ -70,7 +70,10 @@ AlertLog::~AlertLog() {
 }
 
 bool AlertLog::emit(const boost::json::object& record) {
-  std::string line = boost::json::serialize(record);
+  return emitLine(boost::json::serialize(record));
+}
+
+bool AlertLog::emitLine(std::string line) {
   line.push_back('\n');
   pending_.push_back(std::move(line));
   return retry();

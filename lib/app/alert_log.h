@@ -27,6 +27,7 @@ class AlertLog final : public AlertSink {
   AlertLog& operator=(const AlertLog&) = delete;
 
   bool emit(const boost::json::object& record) override;
+  bool emitLine(std::string line) override;
   bool retry() override;
   /// Closes and reopens the file, for logrotate. Returns false (and keeps the
   /// old handle) if the new one cannot be opened.

@@ -17,6 +17,10 @@ class WakingAlertSink final : public AlertSink {
     wake_();
     return inner_.emit(record);
   }
+  bool emitLine(std::string line) override {
+    wake_();
+    return inner_.emitLine(std::move(line));
+  }
   bool retry() override { return inner_.retry(); }
 
  private:

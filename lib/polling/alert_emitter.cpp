@@ -15,8 +15,12 @@ AlertEmitter::AlertEmitter(AlertSink& sink, Store& store, const Clock& clock,
                            PollCounters& counters)
     : sink_(sink), store_(store), clock_(clock), counters_(counters) {}
 
-bool AlertEmitter::emit(const boost::json::object& record) {
-  if (sink_.emit(record)) return true;
+bool AlertEmitter::emit(const boost::json::object& record) { return written(sink_.emit(record)); }
+
+bool AlertEmitter::write(std::string line) { return written(sink_.emitLine(std::move(line))); }
+
+bool AlertEmitter::written(bool ok) {
+  if (ok) return true;
   if (!backlog_) {
     ++counters_.alert_write_failures;
     logger("poll")->error("ALERT_WRITE_FAILED: kept in memory and retried every second");
@@ -25,8 +29,19 @@ bool AlertEmitter::emit(const boost::json::object& record) {
   return false;
 }
 
-void AlertEmitter::announce(const Parcel& parcel, const PollOutcome& outcome, Timestamp now) {
+void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestamp now) {
   const std::string& tn = parcel.tracking_number;
+  // The lines as the commit wrote them to the outbox, when it did (the SQLite
+  // store): written as they are, not built and serialised a second time.
+  auto& lines = outcome.alert_lines;
+  const std::size_t expected = 2 * outcome.raised.size() + outcome.updated.size() +
+                               outcome.resolved.size() + outcome.closed_tasks.size();
+  const bool written_lines = lines.size() == expected;
+  std::size_t next = 0;
+  auto line = [&](auto&& build) {
+    if (written_lines) return write(std::move(lines[next++]));
+    return emit(build());
+  };
   AlertMarks written;
   for (const auto& task : outcome.raised) {
     ++counters_.tasks_raised;
@@ -34,29 +49,32 @@ void AlertEmitter::announce(const Parcel& parcel, const PollOutcome& outcome, Ti
     logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
                            task.tracking_number, toString(task.kind),
                            toString(task.suggestion.remedy), task.id, task.detail);
-    emit(exceptionRaisedRecord(task, now));
+    line([&] { return exceptionRaisedRecord(task, now); });
     // A line is written only after every line kept before it: the task's
     // line on disk means its exception's is too.
-    auto& marks = emit(taskRaisedRecord(task, now)) ? written : awaiting_disk_;
+    auto& marks = line([&] { return taskRaisedRecord(task, now); }) ? written : awaiting_disk_;
     marks.tasks.push_back(task.id);
     marks.raised.push_back(task.exception_id);
   }
   for (const auto& u : outcome.updated) {
     logger("detect")->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn,
                            toString(u.kind), u.detail);
-    emit(exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
+    line([&] {
+      return exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now);
+    });
   }
   for (std::size_t i = 0; i < outcome.resolved.size(); ++i) {
     auto kind = outcome.resolved[i];
     auto id = outcome.resolved_ids[i];
     ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
     logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
-    auto& marks =
-        emit(exceptionResolvedRecord(tn, parcel.carrier, id, kind, now)) ? written : awaiting_disk_;
+    auto& marks = line([&] { return exceptionResolvedRecord(tn, parcel.carrier, id, kind, now); })
+                      ? written
+                      : awaiting_disk_;
     marks.resolved.push_back(id);
   }
   for (const auto& c : outcome.closed_tasks)
-    emit(taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
+    line([&] { return taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now); });
   if (written.empty()) return;
   unmarked_.append(written);
   unmarked_at_ = now;

@@ -19,8 +19,9 @@ class AlertEmitter {
 
   /// Lines for one committed poll or push result, in the order they happened.
   /// The store learns they were written once the caller marks what
-  /// takeWritten() returns.
-  void announce(const Parcel& parcel, const PollOutcome& outcome, Timestamp now);
+  /// takeWritten() returns. The outcome's alert_lines, when the store wrote
+  /// them, are moved to the sink.
+  void announce(const Parcel& parcel, PollOutcome& outcome, Timestamp now);
   /// The lines written since the last call, for the store to mark, in one
   /// transaction, after each group of results: a transaction per result
   /// cost as much as the result's own commit, and a crash before the marks
@@ -40,6 +41,10 @@ class AlertEmitter {
 
  private:
   void markWritten(const AlertMarks& marks, Timestamp now);
+  /// emit() for a line the store serialised already.
+  bool write(std::string line);
+  /// Counts and reports a sink that kept a line for later.
+  bool written(bool ok);
 
   AlertSink& sink_;
   Store& store_;

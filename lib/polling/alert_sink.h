@@ -5,6 +5,9 @@
 // the task unalerted in the store until retry() says everything is written
 // (and a restart in between replays it: a line may repeat, never vanish).
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include <string>
 
 namespace pw {
 
@@ -13,6 +16,10 @@ class AlertSink {
   virtual ~AlertSink() = default;
   /// True when the line (and every line kept before it) is written.
   virtual bool emit(const boost::json::object& record) = 0;
+  /// The same for a record already serialised (without the newline), as the
+  /// store wrote it to the outbox: the log gets those bytes, not a second
+  /// serialisation of the same record.
+  virtual bool emitLine(std::string line) { return emit(boost::json::parse(line).as_object()); }
   /// Writes kept lines; true when none are left.
   virtual bool retry() { return true; }
 };

@@ -106,7 +106,7 @@ void ResultPipeline::submit(CommitRequest r, const std::string& number, std::str
 }
 
 void ResultPipeline::settled(const std::string& number, std::string_view source, std::size_t events,
-                             const Result<PollOutcome>& outcome, Timestamp now) {
+                             Result<PollOutcome>& outcome, Timestamp now) {
   if (!outcome && outcome.error().code == ErrorCode::not_found) {
     subsystemLogger("poll")->debug("POLL_DROPPED parcel={}: not tracked (any more)", number);
     return;

@@ -83,7 +83,7 @@ class ResultPipeline {
               std::optional<CommitPlan> plan, Done done);
   void warnDropped(const std::string& number, std::string_view source, const CarrierSnapshot& snap);
   void settled(const std::string& number, std::string_view source, std::size_t events,
-               const Result<PollOutcome>& outcome, Timestamp now);
+               Result<PollOutcome>& outcome, Timestamp now);
 
   Store& store_;
   AlertEmitter& alerts_;

@@ -139,15 +139,15 @@ StoredLine storedLine(Timestamp at, std::string_view event, const json::object& 
     NotificationTask row = rowFieldsOf(*task);
     if (!showsMessage(event)) row.message = {};
     auto again = rebuildTaskLine(at, event, std::move(row), kept);
-    if (again && *again == full) return {2, json::serialize(kept), task->id};
+    if (again && *again == full) return {2, json::serialize(kept), task->id, std::move(full)};
   }
   std::string head = headOf(at, event);
   if (full.size() > head.size() && full.compare(0, head.size(), head) == 0) {
     char next = full[head.size()];
-    if (next == '}') return {1, "{}", std::nullopt};
-    if (next == ',') return {1, "{" + full.substr(head.size() + 1), std::nullopt};
+    if (next == '}') return {1, "{}", std::nullopt, std::move(full)};
+    if (next == ',') return {1, "{" + full.substr(head.size() + 1), std::nullopt, std::move(full)};
   }
-  return {0, std::move(full), std::nullopt};
+  return {0, full, std::nullopt, std::move(full)};
 }
 
 std::string outboxLine(State& s, SQLite::Statement& q, int first) {

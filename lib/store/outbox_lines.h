@@ -39,6 +39,8 @@ struct StoredLine {
   int form = 0;
   std::string payload;
   std::optional<std::int64_t> task_id;
+  /// The line itself, serialised (what the alert log writes).
+  std::string line;
 };
 
 /// The stored form of `line`, written at `at`. `task`: the task of a task line, as its row

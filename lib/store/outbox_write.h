@@ -6,17 +6,20 @@
 
 #include <boost/json/object.hpp>
 
+#include <string>
+
 namespace pw::store {
 
 struct State;
 
 /// Appends one alert-log line to the outbox. Call it inside a write
 /// transaction: the row commits, or rolls back, with the change it reports.
-void writeOutbox(State& s, Timestamp at, const boost::json::object& line);
+/// Returns the line serialised, as the alert log writes it.
+std::string writeOutbox(State& s, Timestamp at, const boost::json::object& line);
 
 /// The same for a task's line (task_raised, task_updated), `task` as its row holds it: kept
 /// without what the row holds, which readers take from it again (outbox_lines.h).
-void writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
-                   const boost::json::object& line);
+std::string writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
+                          const boost::json::object& line);
 
 }  // namespace pw::store

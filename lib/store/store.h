@@ -51,6 +51,10 @@ struct PollOutcome {
     ExceptionKind kind = ExceptionKind::problem;
   };
   std::vector<Closed> closed_tasks;
+  /// The alert-log lines of this change, serialised as the outbox keeps them and in the order
+  /// AlertEmitter::announce writes them; empty when the store did not write them (the
+  /// emitter then builds them from the fields above).
+  std::vector<std::string> alert_lines;
 };
 
 struct StoreCounts {

@@ -157,21 +157,25 @@ void updateParcel(State& s, const CommitRequest& r, std::int64_t id, const PollO
 // The outbox gets the alert events in the order the alert log writes them
 // (AlertEmitter::announce), inside this request's savepoint: they commit or
 // roll back with the change they report.
-void writeAlerts(State& s, const Parcel& parcel, const PollOutcome& out, Timestamp now) {
+// The lines are handed to the emitter as written (PollOutcome::alert_lines).
+void writeAlerts(State& s, const Parcel& parcel, PollOutcome& out, Timestamp now) {
   const std::string& tn = parcel.tracking_number;
+  auto& lines = out.alert_lines;
+  lines.clear();
   for (const auto& task : out.raised) {
-    store::writeTaskLine(s, now, task, exceptionRaisedRecord(task, now));
-    store::writeTaskLine(s, now, task, taskRaisedRecord(task, now));
+    lines.push_back(store::writeTaskLine(s, now, task, exceptionRaisedRecord(task, now)));
+    lines.push_back(store::writeTaskLine(s, now, task, taskRaisedRecord(task, now)));
   }
   for (const auto& u : out.updated)
-    store::writeOutbox(
-        s, now, exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now));
+    lines.push_back(store::writeOutbox(
+        s, now, exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now)));
   for (std::size_t i = 0; i < out.resolved.size(); ++i)
-    store::writeOutbox(
+    lines.push_back(store::writeOutbox(
         s, now,
-        exceptionResolvedRecord(tn, parcel.carrier, out.resolved_ids[i], out.resolved[i], now));
+        exceptionResolvedRecord(tn, parcel.carrier, out.resolved_ids[i], out.resolved[i], now)));
   for (const auto& c : out.closed_tasks)
-    store::writeOutbox(s, now, taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now));
+    lines.push_back(
+        store::writeOutbox(s, now, taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now)));
 }
 
 }  // namespace

@@ -81,8 +81,8 @@ namespace store {
 
 namespace {
 
-void insertLine(State& s, Timestamp at, const boost::json::object& line,
-                const NotificationTask* task) {
+std::string insertLine(State& s, Timestamp at, const boost::json::object& line,
+                       const NotificationTask* task) {
   const auto* event = line.if_contains("event");
   std::string name = event && event->is_string() ? std::string(event->as_string()) : "";
   StoredLine stored = storedLine(at, name, line, task);
@@ -97,17 +97,18 @@ void insertLine(State& s, Timestamp at, const boost::json::object& line,
   else
     ins->bind(5);
   ins->exec();
+  return std::move(stored.line);
 }
 
 }  // namespace
 
-void writeOutbox(State& s, Timestamp at, const boost::json::object& line) {
-  insertLine(s, at, line, nullptr);
+std::string writeOutbox(State& s, Timestamp at, const boost::json::object& line) {
+  return insertLine(s, at, line, nullptr);
 }
 
-void writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
-                   const boost::json::object& line) {
-  insertLine(s, at, line, &task);
+std::string writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
+                          const boost::json::object& line) {
+  return insertLine(s, at, line, &task);
 }
 
 }  // namespace store

@@ -25,10 +25,15 @@ namespace {
 struct VectorSink : AlertSink {
   std::vector<boost::json::object> lines;
   std::vector<boost::json::object> kept;
+  std::vector<std::string> serialised;  // lines the store handed over as it wrote them
   bool fail = false;
   bool emit(const boost::json::object& r) override {
     kept.push_back(r);
     return retry();
+  }
+  bool emitLine(std::string line) override {
+    serialised.push_back(line);
+    return AlertSink::emitLine(std::move(line));
   }
   bool retry() override {
     if (fail) return false;
@@ -94,6 +99,7 @@ struct Pipeline : ::testing::Test {
 }  // namespace
 
 TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
+  ASSERT_TRUE(store->setOutboxSinks({"reader"}));
   ASSERT_TRUE(service->start());
   stalledHistory("YT1234567890123");
   auto tracked = service->track({test::sampleParcel()});
@@ -113,6 +119,12 @@ TEST_F(Pipeline, StalledParcelRaisesOneTaskAndOneAlert) {
   EXPECT_EQ(alerts.lines[1].at("kind"), "stalled");
   EXPECT_EQ(alerts.lines[1].at("tracking_number"), "YT1234567890123");
   EXPECT_TRUE(server.requests().at(0).signature_ok);
+  // The log got the lines the commit wrote to the outbox, byte for byte.
+  auto outbox = store->outboxAfter("reader", 0, 10).value();
+  ASSERT_EQ(alerts.serialised.size(), 2u);
+  ASSERT_EQ(outbox.size(), 2u);
+  EXPECT_EQ(alerts.serialised[0], outbox[0].payload);
+  EXPECT_EQ(alerts.serialised[1], outbox[1].payload);
 
   // Reruns and re-polls of the same history change nothing.
   for (int i = 0; i < 3; ++i) {
