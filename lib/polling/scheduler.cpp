@@ -40,6 +40,11 @@ Scheduler::AggregatorState& Scheduler::aggregator(std::string_view name) {
       .first->second;
 }
 
+const std::string& Scheduler::aggregatorName(std::string_view name) {
+  aggregator(name);
+  return aggregators_.find(name)->first;
+}
+
 const Scheduler::AggregatorState* Scheduler::findAggregator(std::string_view name) const {
   auto it = aggregators_.find(name);
   return it == aggregators_.end() ? nullptr : &it->second;
@@ -80,8 +85,7 @@ void Scheduler::update(const ParcelView& given) {
     e.quota.record(config_.limitsFor(given.aggregator).per_number, *given.last_polled_at);
   e.last_push_at = newest(e.last_push_at, given.last_push_at);
   e.push_confirmed = e.push_confirmed || given.push_confirmed;
-  e.aggregator = given.aggregator;
-  aggregator(given.aggregator);
+  e.aggregator = &aggregatorName(given.aggregator);
   ParcelView view = given;
   view.last_polled_at = e.last_polled_at;
   view.last_push_at = e.last_push_at;
@@ -126,8 +130,8 @@ Admit Scheduler::check(const Entry& e, PollPriority priority, Timestamp now) con
   auto later = [&](Timestamp t, DeferReason why) {
     if (t > a.deferred_until) a = {false, t, why};
   };
-  const AggregatorLimits& limits = config_.limitsFor(e.aggregator);
-  if (const auto* agg = findAggregator(e.aggregator)) {
+  const AggregatorLimits& limits = config_.limitsFor(*e.aggregator);
+  if (const auto* agg = findAggregator(*e.aggregator)) {
     later(agg->breaker.earliest(now), DeferReason::breaker_open);
     later(agg->budget.earliest(priority, now), DeferReason::budget);
     later(agg->rate.earliest(now), DeferReason::rate);
@@ -196,12 +200,12 @@ std::vector<DuePoll> Scheduler::pickDue(std::size_t examine, const Accept& accep
         schedule(it->first, e, held);
         continue;
       }
-      DuePoll poll{it->first, e.aggregator, e.plan.reason, priority};
+      DuePoll poll{it->first, *e.aggregator, e.plan.reason, priority};
       if (!accept(poll)) continue;
-      AggregatorState& agg = aggregator(e.aggregator);
+      AggregatorState& agg = aggregator(*e.aggregator);
       agg.breaker.onSend(now);
       agg.budget.record(now);
-      const AggregatorLimits& limits = config_.limitsFor(e.aggregator);
+      const AggregatorLimits& limits = config_.limitsFor(*e.aggregator);
       agg.rate.record(
           now, 1.0 / static_cast<double>(std::max<std::size_t>(1, limits.numbers_per_request)));
       e.quota.record(limits.per_number, now);
