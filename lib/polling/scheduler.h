@@ -94,6 +94,12 @@ struct SchedulerStats {
 class Scheduler {
  public:
   Scheduler(const Clock& clock, SchedulerConfig config, DetectionPolicy policy, std::uint64_t seed);
+  // Entries point into aggregators_: a copy would point into the original's.
+  // A move keeps the map's nodes, and so the pointers.
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+  Scheduler(Scheduler&&) = default;
+  Scheduler& operator=(Scheduler&&) = default;
 
   /// Adds or refreshes a parcel from what is known of it now and plans its
   /// next poll; a final stage removes it. A parcel whose query is in flight
