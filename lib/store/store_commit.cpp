@@ -292,20 +292,27 @@ Result<PollOutcome> SqliteStore::commitOne(const CommitRequest& r) {
   out.rewritten = merged.rewritten;
 
   auto open = store::openExceptions(s, id);
-  auto stored = store::loadTimeline(s, id);
-  if (stored.size() > s.options.event_cap) {
-    std::vector<std::pair<std::int64_t, std::int64_t>> evidence;
-    std::vector<std::int64_t> since;
-    for (const auto& [kind, e] : open) {
-      auto keys = store::parseEvidenceKey(e.evidence);
-      evidence.insert(evidence.end(), keys.begin(), keys.end());
-      since.push_back(e.since);
-    }
-    store::applyCap(s, id, stored, evidence, since);
-  }
   Timeline timeline;
-  timeline.reserve(stored.size());
-  for (auto& e : stored) timeline.push_back(std::move(e.event));
+  if (merged.fresh && merged.added_events.size() <= s.options.event_cap) {
+    // A first answer: reading its events back was a tenth of the writer's time, and gives
+    // the same timeline (StoreTest.AFirstAnswerIsAssessedAsTheStoreReadsItBack).
+    timeline.reserve(merged.added_events.size());
+    for (const auto* e : merged.added_events) timeline.push_back(*e);
+  } else {
+    auto stored = store::loadTimeline(s, id);
+    if (stored.size() > s.options.event_cap) {
+      std::vector<std::pair<std::int64_t, std::int64_t>> evidence;
+      std::vector<std::int64_t> since;
+      for (const auto& [kind, e] : open) {
+        auto keys = store::parseEvidenceKey(e.evidence);
+        evidence.insert(evidence.end(), keys.begin(), keys.end());
+        since.push_back(e.since);
+      }
+      store::applyCap(s, id, stored, evidence, since);
+    }
+    timeline.reserve(stored.size());
+    for (auto& e : stored) timeline.push_back(std::move(e.event));
+  }
   Assessment assessment = r.assess(p, timeline, readClaims(s, p, r.claims_since));
   out.stage = assessment.stage;
   auto plan = store::reconcile(p, open, assessment, r.answered);

@@ -54,6 +54,11 @@ StoredEvent readStoredEvent(State& s, const RawStatement& q, int first);
 struct MergeCount {
   int added = 0;
   int rewritten = 0;
+  /// The parcel had no stored events and none dropped before this answer:
+  /// its timeline is now exactly `added_events`, in the order loadTimeline
+  /// reads them back (by time, then as they came). Empty unless fresh.
+  bool fresh = false;
+  std::vector<const TrackingEvent*> added_events;
 };
 
 /// Adds what is new in `events`. For every time the answer has, a stored

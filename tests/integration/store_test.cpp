@@ -246,6 +246,47 @@ TEST_F(StoreTest, ATextARolledBackRequestStoredIsStoredAgainByTheNext) {
   expectCountsExact(dir / "pw.db", *store);
 }
 
+// A first answer is assessed from the events it inserted, not read back: what the rules see
+// must be exactly what every later poll reads from the file (every kind, reason and signer
+// type through the dictionary, local times that are and are not China time, equal times in
+// arrival order, a duplicate dropped), and a second answer reads it back as before.
+TEST_F(StoreTest, AFirstAnswerIsAssessedAsTheStoreReadsItBack) {
+  std::vector<TrackingEvent> answer;
+  for (int k = 0; k <= static_cast<int>(EventKind::redirected); ++k) {
+    auto e = ev("2024-05-01T04:00:00Z", static_cast<EventKind>(k), "扫描 " + std::to_string(k));
+    e.time += hours(k % 5);  // several events at each time, arriving out of time order
+    e.local_time = k % 2 ? "2024-05-01 12:00:00" : "";
+    e.location = k % 3 ? "杭州" : "";
+    e.reason = static_cast<EventReason>(k % (static_cast<int>(EventReason::other) + 1));
+    e.signer_type = static_cast<SignerType>(k % (static_cast<int>(SignerType::unknown) + 1));
+    e.signer = k % 4 ? "门卫" : "";
+    e.carrier_status = std::to_string(k);
+    e.place = {"浙江省", k % 2 ? "杭州市" : "", ""};
+    answer.push_back(e);
+  }
+  answer.push_back(answer[3]);  // twice in one answer: stored once
+  auto chinaTime = answer[0];
+  chinaTime.time = at("2024-05-02T01:00:00Z");
+  chinaTime.local_time = "2024-05-02 09:00:00";  // stored as NULL, read back the same
+  answer.push_back(chinaTime);
+  auto assessedOn = [&](Timeline& seen) {
+    return [&seen](const Parcel&, const Timeline& t, const ClaimFacts&) {
+      seen = t;
+      return Assessment{ParcelStage::in_transit, {}};
+    };
+  };
+  Timeline first, second;
+  ASSERT_TRUE(store->commitPoll(id, answer, "0", at("2024-05-04T00:00:00Z"), assessedOn(first)));
+  auto stored = store->timeline(id).value();
+  ASSERT_EQ(stored.size(), answer.size() - 1);
+  EXPECT_EQ(first, stored);
+  ASSERT_TRUE(store->commitPoll(id, answer, "0", at("2024-05-04T01:00:00Z"), assessedOn(second)));
+  EXPECT_EQ(second, stored);
+  store.reset();  // nothing cached: what is read back is what the file holds
+  store = SqliteStore::open(dir / "pw.db").value();
+  EXPECT_EQ(store->timeline(id).value(), first);
+}
+
 TEST_F(StoreTest, BatchFailsWholeWhenAnotherWriterHoldsTheLock) {
   store.reset();
   StoreOptions quick;
