@@ -48,19 +48,46 @@ bool civil(int y, int mo, int d, int h, int mi, int se, Timestamp& out) {
   return true;
 }
 
-std::string civilText(Timestamp t, const char* fmt, bool withSeconds) {
+void putDigits(char*& p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+  p += width;
+}
+
+// "YYYY-MM-DD" `sep` "HH:MM[:SS]" `suffix`. The digits are written here: snprintf was
+// 3 % of the writer's time, which formats every alert line's times.
+std::string civilText(Timestamp t, char sep, bool withSeconds, const char* suffix = "") {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss hms{t - day};
+  int y = int(ymd.year());
   char buf[40];
-  if (withSeconds) {
-    std::snprintf(buf, sizeof buf, fmt, int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                  int(hms.hours().count()), int(hms.minutes().count()), int(hms.seconds().count()));
-  } else {
-    std::snprintf(buf, sizeof buf, fmt, int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                  int(hms.hours().count()), int(hms.minutes().count()));
+  if (y < 0 || y > 9999) {  // printf's widths then; no carrier writes such years
+    unsigned mo = unsigned(ymd.month()), d = unsigned(ymd.day());
+    int h = int(hms.hours().count()), mi = int(hms.minutes().count());
+    if (withSeconds)
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02d:%02d:%02d%s", y, mo, d, sep, h, mi,
+                    int(hms.seconds().count()), suffix);
+    else
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02d:%02d%s", y, mo, d, sep, h, mi, suffix);
+    return buf;
   }
-  return buf;
+  char* p = buf;
+  putDigits(p, unsigned(y), 4);
+  *p++ = '-';
+  putDigits(p, unsigned(ymd.month()), 2);
+  *p++ = '-';
+  putDigits(p, unsigned(ymd.day()), 2);
+  *p++ = sep;
+  putDigits(p, unsigned(hms.hours().count()), 2);
+  *p++ = ':';
+  putDigits(p, unsigned(hms.minutes().count()), 2);
+  if (withSeconds) {
+    *p++ = ':';
+    putDigits(p, unsigned(hms.seconds().count()), 2);
+  }
+  std::string out(buf, p);
+  out += suffix;
+  return out;
 }
 
 }  // namespace
@@ -103,9 +130,7 @@ Result<Timestamp> parseRfc3339(std::string_view text) {
   return t - sign * (hours(oh) + minutes(om));
 }
 
-std::string formatRfc3339(Timestamp t) {
-  return civilText(t, "%04d-%02u-%02uT%02d:%02d:%02dZ", true);
-}
+std::string formatRfc3339(Timestamp t) { return civilText(t, 'T', true, "Z"); }
 
 Result<Timestamp> parseLocalDateTime(std::string_view text, const TimeZone& zone) {
   Cursor c{text};
@@ -122,11 +147,11 @@ Result<Timestamp> parseLocalDateTime(std::string_view text, const TimeZone& zone
 }
 
 std::string formatLocalDateTime(Timestamp t, const TimeZone& zone) {
-  return civilText(t + zone.offset, "%04d-%02u-%02u %02d:%02d:%02d", true);
+  return civilText(t + zone.offset, ' ', true);
 }
 
 std::string formatLocalMinutes(Timestamp t, const TimeZone& zone) {
-  return civilText(t + zone.offset, "%04d-%02u-%02u %02d:%02d", false);
+  return civilText(t + zone.offset, ' ', false);
 }
 
 }  // namespace pw

@@ -2,6 +2,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -52,10 +53,31 @@ class PreparedCache {
     std::unique_ptr<S> own_;
   };
 
-  Use get(const std::string& sql) {
+  Use get(const std::string& sql) { return use(entryFor(sql), sql); }
+
+  /// A statement named by a string literal, found by the literal's address. The
+  /// hot path runs about 20 statements a result: each was copied into a
+  /// std::string and hashed whole to be found.
+  template <std::size_t N>
+  Use get(const char (&sql)[N]) {
+    Entry*& e = byAddress_[sql];
+    if (!e) e = &entryFor(std::string(sql, N - 1));
+    return use(*e, sql);
+  }
+
+ private:
+  struct Entry {
+    Entry(SQLite::Database& db, const std::string& sql) : statement(db, sql) {}
+    S statement;
+    bool busy = false;
+  };
+  Entry& entryFor(const std::string& sql) {
     auto it = entries_.find(sql);
     if (it == entries_.end()) it = entries_.emplace(sql, std::make_unique<Entry>(db_, sql)).first;
-    Entry& e = *it->second;
+    return *it->second;
+  }
+
+  Use use(Entry& e, const std::string& sql) {
     // The same statement needed twice at once (a nested read): a one-off copy.
     if (e.busy) {
       auto own = std::make_unique<S>(db_, sql);
@@ -66,14 +88,9 @@ class PreparedCache {
     return Use(&e.statement, &e.busy, nullptr);
   }
 
- private:
-  struct Entry {
-    Entry(SQLite::Database& db, const std::string& sql) : statement(db, sql) {}
-    S statement;
-    bool busy = false;
-  };
   SQLite::Database& db_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+  std::unordered_map<const char*, Entry*> byAddress_;  // literals; entries_ owns
 };
 
 using StatementCache = PreparedCache<SQLite::Statement>;

@@ -5,7 +5,10 @@
 namespace pw::store {
 
 namespace {
-void run(State& s, const char* sql) { s.statements.get(sql)->exec(); }
+template <std::size_t N>
+void run(State& s, const char (&sql)[N]) {
+  s.statements.get(sql)->exec();
+}
 }  // namespace
 
 WriteTransaction::WriteTransaction(State& s) : s_(s) { run(s_, "BEGIN IMMEDIATE"); }

@@ -1,5 +1,8 @@
 #include "common/time_format.h"
 
+#include <cstdio>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 using namespace pw;
@@ -48,4 +51,42 @@ TEST(TimeZoneTest, KnownZonesAndOffsets) {
   auto dst = TimeZone::fromName("Europe/Berlin");
   ASSERT_FALSE(dst);
   EXPECT_NE(dst.error().message.find("unsupported time zone 'Europe/Berlin'"), std::string::npos);
+}
+
+// The formatters write their digits themselves; what they write must stay what
+// printf wrote (alert lines, stored local times and exports compare as text).
+TEST(TimeFormat, FormattersWriteWhatPrintfWrote) {
+  using namespace std::chrono;
+  auto printf = [](Timestamp t, const char* fmt, bool seconds) {
+    auto day = floor<days>(t);
+    year_month_day ymd{day};
+    hh_mm_ss hms{t - day};
+    char buf[64];
+    if (seconds)
+      std::snprintf(buf, sizeof buf, fmt, int(ymd.year()), unsigned(ymd.month()),
+                    unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()),
+                    int(hms.seconds().count()));
+    else
+      std::snprintf(buf, sizeof buf, fmt, int(ymd.year()), unsigned(ymd.month()),
+                    unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()));
+    return std::string(buf);
+  };
+  auto china = TimeZone::shanghai();
+  std::vector<Timestamp> times = {Timestamp(Seconds(0)),
+                                  Timestamp(Seconds(-1)),
+                                  sys_days{year{1000} / 1 / 1} + seconds(0),
+                                  sys_days{year{999} / 12 / 31} + hours(23) + seconds(59),
+                                  sys_days{year{9999} / 12 / 31} + hours(23) + seconds(59),
+                                  sys_days{year{10000} / 1 / 1} + seconds(0),
+                                  sys_days{year{-5} / 3 / 1} + seconds(7)};
+  for (std::int64_t s = -4'000'000'000LL; s < 40'000'000'000LL; s += 987'654'321)
+    times.push_back(Timestamp(Seconds(s)));
+  for (auto t : times) {
+    SCOPED_TRACE(t.time_since_epoch().count());
+    EXPECT_EQ(formatRfc3339(t), printf(t, "%04d-%02u-%02uT%02d:%02d:%02dZ", true));
+    EXPECT_EQ(formatLocalDateTime(t, china),
+              printf(t + china.offset, "%04d-%02u-%02u %02d:%02d:%02d", true));
+    EXPECT_EQ(formatLocalMinutes(t, china),
+              printf(t + china.offset, "%04d-%02u-%02u %02d:%02d", false));
+  }
 }
