@@ -1,6 +1,7 @@
 #include "common/time_format.h"
 
-#include <cstdio>
+#include <fmt/compile.h>
+#include <fmt/format.h>
 
 namespace pw {
 namespace {
@@ -48,46 +49,20 @@ bool civil(int y, int mo, int d, int h, int mi, int se, Timestamp& out) {
   return true;
 }
 
-void putDigits(char*& p, unsigned v, int width) {
-  for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
-  p += width;
-}
-
-// "YYYY-MM-DD" `sep` "HH:MM[:SS]" `suffix`. The digits are written here: snprintf was
-// 3 % of the writer's time, which formats every alert line's times.
+// "YYYY-MM-DD" `sep` "HH:MM[:SS]" `suffix`, with printf's widths for every year. fmt's
+// compiled formats, not snprintf: snprintf was 3 % of the writer's instructions (every alert
+// line's times).
 std::string civilText(Timestamp t, char sep, bool withSeconds, const char* suffix = "") {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss hms{t - day};
   int y = int(ymd.year());
-  char buf[40];
-  if (y < 0 || y > 9999) {  // printf's widths then; no carrier writes such years
-    unsigned mo = unsigned(ymd.month()), d = unsigned(ymd.day());
-    int h = int(hms.hours().count()), mi = int(hms.minutes().count());
-    if (withSeconds)
-      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02d:%02d:%02d%s", y, mo, d, sep, h, mi,
-                    int(hms.seconds().count()), suffix);
-    else
-      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02d:%02d%s", y, mo, d, sep, h, mi, suffix);
-    return buf;
-  }
-  char* p = buf;
-  putDigits(p, unsigned(y), 4);
-  *p++ = '-';
-  putDigits(p, unsigned(ymd.month()), 2);
-  *p++ = '-';
-  putDigits(p, unsigned(ymd.day()), 2);
-  *p++ = sep;
-  putDigits(p, unsigned(hms.hours().count()), 2);
-  *p++ = ':';
-  putDigits(p, unsigned(hms.minutes().count()), 2);
-  if (withSeconds) {
-    *p++ = ':';
-    putDigits(p, unsigned(hms.seconds().count()), 2);
-  }
-  std::string out(buf, p);
-  out += suffix;
-  return out;
+  unsigned mo = unsigned(ymd.month()), d = unsigned(ymd.day());
+  auto h = hms.hours().count(), mi = hms.minutes().count();
+  if (withSeconds)
+    return fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}{}"), y, mo, d, sep, h, mi,
+                       hms.seconds().count(), suffix);
+  return fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}{}{:02}:{:02}{}"), y, mo, d, sep, h, mi, suffix);
 }
 
 }  // namespace
