@@ -58,6 +58,7 @@ NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Times
     ex->bind(8, static_cast<int64_t>(secs(now)));
     ex->executeStep();
     exceptionId = ex->getColumn(0).getInt64();
+    s.counts.add("open", kind, 1);  // schema step 13: no trigger
   }
   std::optional<store::EncodedMessage> encoded;
   if (issue.message_source) encoded = store::encodeMessage(*issue.message_source, issue.message);
@@ -84,6 +85,7 @@ NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Times
   task->bind(10, issue.finding.detail);
   task->bind(11, static_cast<int64_t>(secs(now)));
   task->executeStep();
+  s.counts.add("task", toString(TaskState::open), 1);  // the column's default
 
   NotificationTask t;
   t.id = task->getColumn(0).getInt64();
@@ -118,8 +120,16 @@ void resolve(State& s, std::int64_t exceptionId, ExceptionKind kind, Timestamp n
   out.resolved_ids.push_back(exceptionId);
 }
 
-void updateParcel(State& s, const CommitRequest& r, std::int64_t id, const PollOutcome& out) {
+// `parcel` is the row as this transaction read it, or as a screen read it that no write
+// changed since (writtenSince): its stage is the one the row holds, whose count moves.
+void updateParcel(State& s, const CommitRequest& r, const Parcel& parcel, const PollOutcome& out) {
+  const std::int64_t id = parcel.id;
   ParcelStage stage = out.stage;
+  auto counted = [&](int changed) {
+    if (changed == 0 || parcel.stage == stage) return;
+    s.counts.add("stage", toString(parcel.stage), -1);  // schema step 13: no trigger
+    s.counts.add("stage", toString(stage), 1);
+  };
   std::optional<Timestamp> next = r.plan_next ? r.plan_next(out) : r.next_poll_at;
   if (!r.answered) {
     // Only what differs is written: a final parcel reassessed again (by
@@ -131,7 +141,7 @@ void updateParcel(State& s, const CommitRequest& r, std::int64_t id, const PollO
     up->bind(":stage", std::string(toString(stage)));
     up->bind(":final", isFinal(stage) ? 1 : 0);
     up->bind(":id", static_cast<int64_t>(id));
-    up->exec();
+    counted(up->exec());
     return;
   }
   auto up = s.statements.get(
@@ -152,7 +162,7 @@ void updateParcel(State& s, const CommitRequest& r, std::int64_t id, const PollO
   up->bind(":query_at", static_cast<int64_t>(r.query ? secs(r.query->at) : 0));
   up->bind(":tokens", r.query ? r.query->tokens : 0.0);
   up->bind(":id", static_cast<int64_t>(id));
-  up->exec();
+  counted(up->exec());
 }
 
 // The outbox gets the alert events in the order the alert log writes them
@@ -264,7 +274,7 @@ void writeReconciliation(State& s, const CommitRequest& r, const Parcel& parcel,
     ++refresh;
   }
   for (const auto& [id, kind] : plan.resolve) pw::resolve(s, id, kind, r.now, out);
-  if (plan.parcel) updateParcel(s, r, parcel.id, out);
+  if (plan.parcel) updateParcel(s, r, parcel, out);
   writeAlerts(s, parcel, out, r.now);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // What one Store (one connection) keeps besides the connection: its prepared
 // statements, its dictionary cache and parsed message templates.
+#include "store/count_deltas.h"
 #include "store/dictionary.h"
 #include "store/event_texts.h"
 #include "store/message_text.h"
@@ -24,9 +25,11 @@ struct State {
   EventTexts texts;
   StoreOptions options;
   std::unordered_map<std::int64_t, MessageTemplatesRow> templates;  // by dict id
+  CountDeltas counts;  // the open write transaction's, written at its commit
 
   /// After a rollback: the ids it took back may be handed out again.
   void forget() {
+    counts.clear();
     dict.forget();
     texts.forgetStored();
     templates.clear();
@@ -37,8 +40,10 @@ struct State {
 /// not parse).
 const MessageTemplatesRow& templatesOf(State& s, std::int64_t id);
 
-/// BEGIN IMMEDIATE ... COMMIT with prepared statements; rolls back if not
-/// committed, and then forgets dictionary ids the rollback took back.
+/// BEGIN IMMEDIATE ... COMMIT with prepared statements; the count changes its
+/// writes noted (State::counts) are written just before the COMMIT. Rolls back
+/// if not committed, and then forgets dictionary ids and count changes the
+/// rollback took back.
 class WriteTransaction {
  public:
   explicit WriteTransaction(State& s);
@@ -65,7 +70,8 @@ class ReadTransaction {
   State& s_;
 };
 
-/// One request of a batch: released when it worked, rolled back alone when not.
+/// One request of a batch: released when it worked, rolled back alone when not
+/// (with the count changes noted since it began).
 class Savepoint {
  public:
   explicit Savepoint(State& s);
@@ -77,6 +83,7 @@ class Savepoint {
 
  private:
   State& s_;
+  CountDeltas counts_;  // as they were when it began
   bool done_ = false;
 };
 

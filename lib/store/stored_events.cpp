@@ -243,14 +243,9 @@ MergeCount mergeEvents(State& s, std::int64_t parcelId, const std::vector<Tracki
       if (out.fresh) out.added_events.push_back(i.event);
     }
   }
-  // The count `status` reports, once per answer rather than by a trigger
+  // The count `status` reports, once per transaction rather than by a trigger
   // per event (schema step 12): the trigger was a tenth of a first poll's commit.
-  if (out.added > 0) {
-    auto count = s.statements.get(
-        "INSERT INTO counts VALUES ('events', '', ?1) ON CONFLICT DO UPDATE SET n = n + ?1");
-    count->bind(1, static_cast<int64_t>(out.added));
-    count->exec();
-  }
+  s.counts.add("events", "", out.added);
   return out;
 }
 

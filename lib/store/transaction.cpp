@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <stdexcept>
+
 namespace pw::store {
 
 namespace {
@@ -11,7 +13,11 @@ void run(State& s, const char (&sql)[N]) {
 }
 }  // namespace
 
-WriteTransaction::WriteTransaction(State& s) : s_(s) { run(s_, "BEGIN IMMEDIATE"); }
+WriteTransaction::WriteTransaction(State& s) : s_(s) {
+  // Left by a write outside any transaction: it would never reach the table.
+  if (!s_.counts.empty()) throw std::logic_error("count changes noted outside a transaction");
+  run(s_, "BEGIN IMMEDIATE");
+}
 
 WriteTransaction::~WriteTransaction() {
   if (done_) return;
@@ -23,6 +29,7 @@ WriteTransaction::~WriteTransaction() {
 }
 
 void WriteTransaction::commit() {
+  s_.counts.flush(s_);
   run(s_, "COMMIT");
   done_ = true;
 }
@@ -36,7 +43,7 @@ ReadTransaction::~ReadTransaction() {
   }
 }
 
-Savepoint::Savepoint(State& s) : s_(s) { run(s_, "SAVEPOINT request"); }
+Savepoint::Savepoint(State& s) : s_(s), counts_(s.counts) { run(s_, "SAVEPOINT request"); }
 
 Savepoint::~Savepoint() {
   if (done_) return;
@@ -54,6 +61,7 @@ void Savepoint::release() {
 void Savepoint::rollback() {
   done_ = true;
   s_.forget();
+  s_.counts = counts_;
   run(s_, "ROLLBACK TO request");
   run(s_, "RELEASE request");
 }

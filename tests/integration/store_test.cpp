@@ -219,6 +219,49 @@ TEST_F(StoreTest, BatchRollsBackOnlyTheRequestThatFailed) {
   expectCountsExact(dir / "pw.db", *store);
 }
 
+// Counts of new exceptions, tasks, stages and events are added up in the transaction
+// and written at its commit (schema step 13): a request that fails after it raised
+// takes its share back, and the batch written again counts each request once.
+TEST_F(StoreTest, CountsStayExactWhenARequestFailsAfterRaising) {
+  auto second = track(*store, "YT2000000000001");
+  auto third = track(*store, "YT2000000000002");
+  std::vector<CommitRequest> batch;
+  batch.push_back(request(id, history, {stallIssue(at("2024-05-03T12:00:00Z"))},
+                          ParcelStage::out_for_delivery));
+  batch.push_back(request(second, history,
+                          {stallIssue(at("2024-05-03T12:00:00Z")),
+                           issueOf(ExceptionKind::problem, at("2024-05-03T12:00:00Z"))},
+                          ParcelStage::returned));
+  // Thrown after its exceptions and tasks were written, before its stage.
+  batch[1].plan_next = [](const PollOutcome&) -> std::optional<Timestamp> {
+    throw std::runtime_error("planner bug");
+  };
+  batch.push_back(request(third, history,
+                          {issueOf(ExceptionKind::problem, at("2024-05-03T12:00:00Z"))},
+                          ParcelStage::returned));
+  auto out = store->commitBatch(std::move(batch)).value();
+  ASSERT_EQ(out.size(), 3u);
+  ASSERT_TRUE(out[0]);
+  ASSERT_FALSE(out[1]);
+  EXPECT_EQ(out[1].error().message, "commit poll: planner bug");
+  ASSERT_TRUE(out[2]);
+  expectCountsExact(dir / "pw.db", *store);
+  auto c = store->counts().value();
+  EXPECT_EQ(c.events, 4);
+  EXPECT_EQ(c.open_exceptions_by_kind.at("stalled"), 1);
+  EXPECT_EQ(c.open_exceptions_by_kind.at("problem"), 1);
+  EXPECT_EQ(c.tasks_by_state.at("open"), 2);
+  EXPECT_EQ(c.parcels_by_stage.at("out_for_delivery"), 1);
+  EXPECT_EQ(c.parcels_by_stage.at("returned"), 1);
+  // The same answers again: nothing new, the stages move back and forth.
+  store
+      ->commitBatch(
+          {request(id, history, {stallIssue(at("2024-05-03T12:00:00Z"))}, ParcelStage::in_transit),
+           request(second, history, {}, ParcelStage::out_for_delivery)})
+      .value();
+  expectCountsExact(dir / "pw.db", *store);
+}
+
 // The writer remembers which texts it stored; a request rolled back takes its
 // texts with it, and the next request that names them must store them again.
 TEST_F(StoreTest, ATextARolledBackRequestStoredIsStoredAgainByTheNext) {
