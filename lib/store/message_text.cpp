@@ -11,15 +11,31 @@ namespace {
 
 // Only the arguments a template names are kept; fmt's "{name" or "{name:"
 // is how a template names one.
+bool names(const std::string& text, const std::string& name) {
+  auto at = text.find("{" + name);
+  if (at == std::string::npos) return false;
+  char next = at + name.size() + 1 < text.size() ? text[at + name.size() + 1] : '\0';
+  return next == '}' || next == ':';
+}
+
+std::vector<std::size_t> usedIndexes(const std::string& text, const MessageSource::Args& args) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < args.size(); ++i)
+    if (names(text, args[i].first)) out.push_back(i);
+  return out;
+}
+
 MessageSource::Args used(const std::string& text, const MessageSource::Args& args) {
   MessageSource::Args out;
-  for (const auto& a : args) {
-    auto at = text.find("{" + a.first);
-    if (at == std::string::npos) continue;
-    char next = at + a.first.size() + 1 < text.size() ? text[at + a.first.size() + 1] : '\0';
-    if (next == '}' || next == ':') out.push_back(a);
-  }
+  for (auto i : usedIndexes(text, args)) out.push_back(args[i]);
   return out;
+}
+
+json::array valuesAt(const MessageSource::Args& args, const std::vector<std::size_t>& at) {
+  json::array a;
+  a.reserve(at.size());
+  for (auto i : at) a.emplace_back(args[i].second);
+  return a;
 }
 
 Result<std::string> render(const std::string& text, const std::vector<std::string>& names,
@@ -48,12 +64,6 @@ json::array namesOf(const MessageSource::Args& args) {
   return a;
 }
 
-json::array valuesOf(const MessageSource::Args& args) {
-  json::array a;
-  for (const auto& [name, value] : args) a.emplace_back(value);
-  return a;
-}
-
 std::vector<std::string> strings(const json::value& v) {
   std::vector<std::string> out;
   for (const auto& s : v.as_array()) out.emplace_back(s.as_string());
@@ -63,16 +73,55 @@ std::vector<std::string> strings(const json::value& v) {
 }  // namespace
 
 std::optional<EncodedMessage> encodeMessage(const MessageSource& source, const Message& rendered) {
-  auto zh = used(source.zh_template, source.zh_args);
-  auto en = used(source.en_template, source.en_args);
+  return MessageEncoder().encode(source, rendered);
+}
+
+struct MessageEncoder::Shape {
+  std::vector<std::size_t> zh, en;  // the arguments each template uses
+  // None when they do not parse back: every message of the pair keeps its text.
+  std::optional<std::string> templates;
+  MessageTemplatesRow parsed;
+};
+
+MessageEncoder::MessageEncoder() = default;
+MessageEncoder::~MessageEncoder() = default;
+
+std::optional<EncodedMessage> MessageEncoder::encode(const MessageSource& source,
+                                                     const Message& rendered) {
+  // The templates with their lengths, then the names. Whatever the key, the
+  // facts are rendered with the shape found and compared with `rendered` below.
+  key_.clear();
+  for (const auto* t : {&source.zh_template, &source.en_template}) {
+    auto n = t->size();
+    key_.append(reinterpret_cast<const char*>(&n), sizeof n);
+    key_.append(*t);
+  }
+  for (const auto& [name, value] : source.zh_args) key_.append(name).push_back('\x1e');
+  key_.push_back('\x1f');
+  for (const auto& [name, value] : source.en_args) key_.append(name).push_back('\x1e');
+  auto it = shapes_.find(key_);
+  if (it == shapes_.end()) {
+    if (shapes_.size() >= kMaxShapes) shapes_.clear();
+    auto shape = std::make_unique<Shape>();
+    shape->zh = usedIndexes(source.zh_template, source.zh_args);
+    shape->en = usedIndexes(source.en_template, source.en_args);
+    auto templates = json::serialize(
+        json::array{json::string(source.zh_template), json::string(source.en_template),
+                    namesOf(used(source.zh_template, source.zh_args)),
+                    namesOf(used(source.en_template, source.en_args))});
+    if (auto parsed = parseTemplates(templates)) {
+      shape->parsed = std::move(*parsed);
+      shape->templates = std::move(templates);
+    }
+    it = shapes_.emplace(key_, std::move(shape)).first;
+  }
+  const Shape& shape = *it->second;
+  if (!shape.templates) return std::nullopt;
   EncodedMessage out;
-  out.templates =
-      json::serialize(json::array{json::string(source.zh_template),
-                                  json::string(source.en_template), namesOf(zh), namesOf(en)});
-  out.facts = json::serialize(json::array{valuesOf(zh), valuesOf(en)});
-  auto parsed = parseTemplates(out.templates);
-  if (!parsed) return std::nullopt;
-  auto again = renderMessage(*parsed, out.facts);
+  out.templates = *shape.templates;
+  out.facts = json::serialize(
+      json::array{valuesAt(source.zh_args, shape.zh), valuesAt(source.en_args, shape.en)});
+  auto again = renderMessage(shape.parsed, out.facts);
   if (!again || again->zh_cn != rendered.zh_cn || again->en != rendered.en) return std::nullopt;
   return out;
 }

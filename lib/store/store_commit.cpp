@@ -61,7 +61,7 @@ NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Times
     s.counts.add("open", kind, 1);  // schema step 13: no trigger
   }
   std::optional<store::EncodedMessage> encoded;
-  if (issue.message_source) encoded = store::encodeMessage(*issue.message_source, issue.message);
+  if (issue.message_source) encoded = s.messages.encode(*issue.message_source, issue.message);
   auto task = s.statements.get(
       "INSERT INTO tasks (exception_id, parcel_id, kind, remedy, reason_id, template_id, facts, "
       "message_zh, message_en, detail, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?11) "

@@ -26,6 +26,7 @@ struct State {
   StoreOptions options;
   std::unordered_map<std::int64_t, MessageTemplatesRow> templates;  // by dict id
   CountDeltas counts;  // the open write transaction's, written at its commit
+  MessageEncoder messages;
 
   /// After a rollback: the ids it took back may be handed out again.
   void forget() {

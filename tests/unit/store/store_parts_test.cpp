@@ -61,3 +61,34 @@ TEST(MessageText, KeepsOnlyTheNamedFactsAndRendersTheSameText) {
   text.en = "something else";  // a text the source does not render: the caller keeps the text
   EXPECT_FALSE(encodeMessage(src, text));
 }
+
+// The writer's encoder works out a template pair's shape once; every message still
+// gets its own facts and its own check.
+TEST(MessageText, TheEncoderGivesWhatEncodeMessageGivesForEveryMessageOfAPair) {
+  MessageSource src{"{carrier_name} {tracking_number} {elapsed_hours:>3}h",
+                    "{tracking_number}",
+                    {{"tracking_number", "YT1"}, {"carrier_name", "圆通"}, {"elapsed_hours", "5"}},
+                    {{"tracking_number", "YT1"}, {"carrier_name", "YTO"}}};
+  MessageEncoder encoder;
+  for (std::string n : {"YT1", "YT2", "YT3"}) {
+    src.zh_args[0].second = src.en_args[0].second = n;
+    Message text{"圆通 " + n + "   5h", n};
+    auto enc = encoder.encode(src, text);
+    ASSERT_TRUE(enc);
+    EXPECT_EQ(enc->templates, encodeMessage(src, text)->templates);
+    EXPECT_EQ(enc->facts, encodeMessage(src, text)->facts);
+    text.zh_cn += "!";  // not what the source renders: the caller keeps the text
+    EXPECT_FALSE(encoder.encode(src, text));
+  }
+  // Another pair with the same names is a shape of its own.
+  MessageSource other = src;
+  other.zh_template = "{elapsed_hours} {carrier_name}";
+  Message text{"5 圆通", "YT3"};
+  auto enc = encoder.encode(other, text);
+  ASSERT_TRUE(enc);
+  EXPECT_EQ(enc->facts, R"([["圆通","5"],["YT3"]])");
+  // A template fmt cannot render is kept as text, by the encoder as by encodeMessage.
+  other.zh_template = "{carrier_name";
+  EXPECT_FALSE(encoder.encode(other, text));
+  EXPECT_FALSE(encodeMessage(other, text));
+}
