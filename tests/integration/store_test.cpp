@@ -330,6 +330,53 @@ TEST_F(StoreTest, AFirstAnswerIsAssessedAsTheStoreReadsItBack) {
   EXPECT_EQ(store->timeline(id).value(), first);
 }
 
+// An event's local time is stored as NULL only when it is exactly the China time the
+// store writes back for it; every other text, however close, is kept as it came.
+TEST_F(StoreTest, LocalTimesAreReadBackAsTheCarrierWroteThem) {
+  struct Case {
+    const char* utc;
+    const char* local;
+    bool null;
+  };
+  const Case cases[] = {
+      {"2024-05-02T01:00:00Z", "2024-05-02 09:00:00", true},
+      {"2024-05-02T01:01:00Z", "2024-05-02 09:00:60", false},  // a leap second's text
+      {"2024-05-02T01:02:00Z", "2024-05-02T09:02:00", false},
+      {"2024-05-02T01:03:00Z", "2024/05/02 09:03:00", false},
+      {"2024-05-02T01:04:00Z", "2024-05-02 09:04", false},
+      {"2024-05-02T01:05:00Z", "2024-05-02 10:05:00", false},  // another zone
+      {"2024-05-02T01:06:00Z", "", false},
+      {"2024-02-29T16:07:00Z", "2024-03-01 00:07:00", true},   // the day after a leap day
+      {"0999-05-02T01:08:00Z", "0999-05-02 09:08:00", false},  // not how the store writes it
+  };
+  std::vector<TrackingEvent> answer;
+  for (const auto& c : cases) {
+    auto e = ev(c.utc, EventKind::in_transit, std::string("扫描 ") + c.local);
+    e.local_time = c.local;
+    answer.push_back(e);
+  }
+  ASSERT_TRUE(store->commitPoll(id, answer, "0", at("2024-05-04T00:00:00Z"),
+                                [](const Parcel&, const Timeline&, const ClaimFacts&) {
+                                  return Assessment{ParcelStage::in_transit, {}};
+                                }));
+  store.reset();
+  store = SqliteStore::open(dir / "pw.db").value();
+  auto back = store->timeline(id).value();
+  ASSERT_EQ(back.size(), answer.size());
+  SQLite::Database db((dir / "pw.db").string());
+  for (const auto& c : cases) {
+    auto e = std::find_if(back.begin(), back.end(), [&](const TrackingEvent& x) {
+      return x.description == std::string("扫描 ") + c.local;
+    });
+    ASSERT_NE(e, back.end()) << c.local;
+    EXPECT_EQ(e->local_time, c.local);
+    SQLite::Statement q(db, "SELECT local_time IS NULL FROM events WHERE time=?");
+    q.bind(1, static_cast<int64_t>(at(c.utc).time_since_epoch().count()));
+    ASSERT_TRUE(q.executeStep()) << c.local;
+    EXPECT_EQ(q.getColumn(0).getInt() == 1, c.null) << c.local;
+  }
+}
+
 TEST_F(StoreTest, BatchFailsWholeWhenAnotherWriterHoldsTheLock) {
   store.reset();
   StoreOptions quick;
