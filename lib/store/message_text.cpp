@@ -11,7 +11,7 @@ namespace {
 
 // Only the arguments a template names are kept; fmt's "{name" or "{name:"
 // is how a template names one.
-bool names(const std::string& text, const std::string& name) {
+bool usesArgument(const std::string& text, const std::string& name) {
   auto at = text.find("{" + name);
   if (at == std::string::npos) return false;
   char next = at + name.size() + 1 < text.size() ? text[at + name.size() + 1] : '\0';
@@ -21,20 +21,17 @@ bool names(const std::string& text, const std::string& name) {
 std::vector<std::size_t> usedIndexes(const std::string& text, const MessageSource::Args& args) {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < args.size(); ++i)
-    if (names(text, args[i].first)) out.push_back(i);
+    if (usesArgument(text, args[i].first)) out.push_back(i);
   return out;
 }
 
-MessageSource::Args used(const std::string& text, const MessageSource::Args& args) {
-  MessageSource::Args out;
-  for (auto i : usedIndexes(text, args)) out.push_back(args[i]);
-  return out;
-}
-
-json::array valuesAt(const MessageSource::Args& args, const std::vector<std::size_t>& at) {
+// The names (`&Arg::first`) or the values (`&Arg::second`) of the arguments at `at`.
+using Arg = MessageSource::Args::value_type;
+json::array fieldsAt(const MessageSource::Args& args, const std::vector<std::size_t>& at,
+                     std::string Arg::*field) {
   json::array a;
   a.reserve(at.size());
-  for (auto i : at) a.emplace_back(args[i].second);
+  for (auto i : at) a.emplace_back(args[i].*field);
   return a;
 }
 
@@ -56,12 +53,6 @@ Result<std::string> render(const std::string& text, const std::vector<std::strin
   } catch (const fmt::format_error& e) {
     return makeError(ErrorCode::internal, std::string("stored message template: ") + e.what());
   }
-}
-
-json::array namesOf(const MessageSource::Args& args) {
-  json::array a;
-  for (const auto& [name, value] : args) a.emplace_back(name);
-  return a;
 }
 
 std::vector<std::string> strings(const json::value& v) {
@@ -105,10 +96,10 @@ std::optional<EncodedMessage> MessageEncoder::encode(const MessageSource& source
     auto shape = std::make_unique<Shape>();
     shape->zh = usedIndexes(source.zh_template, source.zh_args);
     shape->en = usedIndexes(source.en_template, source.en_args);
-    auto templates = json::serialize(
-        json::array{json::string(source.zh_template), json::string(source.en_template),
-                    namesOf(used(source.zh_template, source.zh_args)),
-                    namesOf(used(source.en_template, source.en_args))});
+    auto templates = json::serialize(json::array{json::string(source.zh_template),
+                                                 json::string(source.en_template),
+                                                 fieldsAt(source.zh_args, shape->zh, &Arg::first),
+                                                 fieldsAt(source.en_args, shape->en, &Arg::first)});
     if (auto parsed = parseTemplates(templates)) {
       shape->parsed = std::move(*parsed);
       shape->templates = std::move(templates);
@@ -119,8 +110,8 @@ std::optional<EncodedMessage> MessageEncoder::encode(const MessageSource& source
   if (!shape.templates) return std::nullopt;
   EncodedMessage out;
   out.templates = *shape.templates;
-  out.facts = json::serialize(
-      json::array{valuesAt(source.zh_args, shape.zh), valuesAt(source.en_args, shape.en)});
+  out.facts = json::serialize(json::array{fieldsAt(source.zh_args, shape.zh, &Arg::second),
+                                          fieldsAt(source.en_args, shape.en, &Arg::second)});
   auto again = renderMessage(shape.parsed, out.facts);
   if (!again || again->zh_cn != rendered.zh_cn || again->en != rendered.en) return std::nullopt;
   return out;

@@ -25,8 +25,6 @@ struct EncodedMessage {
 /// the caller then keeps the text, so users always read what was raised.
 std::optional<EncodedMessage> encodeMessage(const MessageSource& source, const Message& rendered);
 
-struct MessageTemplatesRow;
-
 /// encodeMessage with what depends only on the template pair and its arguments'
 /// names (which arguments each template uses, the stored templates and their
 /// parsed form) worked out once per pair rather than per task: that was half of
