@@ -33,6 +33,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 namespace pw {
 namespace asio = boost::asio;
@@ -42,13 +43,59 @@ namespace {
 // Answers this large are followed by releaseFreeMemory (see deliver()).
 constexpr std::size_t kTrimAfterBytes = 256 * 1024;
 
+// Idle easy handles kept (EasyPool): more than a poll round keeps in flight.
+constexpr std::size_t kIdleEasyHandles = 64;
+
 // curl_global_init is not thread-safe; do it once per process.
 void globalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Easy handles kept for the next transfers: curl_easy_init allocates and
+// clears a handle and its buffers, and curl_easy_cleanup tears them down, which
+// made up much of curl's own share of the HTTP thread in a poll round.
+// curl_easy_reset sets every option back to its default (a transfer never sees
+// the last one's) and keeps what a handle caches. Bounded: handles beyond the
+// bound are freed, so a burst leaves nothing behind.
+class EasyPool {
+ public:
+  explicit EasyPool(std::size_t bound) : bound_(bound) {}
+  EasyPool(const EasyPool&) = delete;
+  EasyPool& operator=(const EasyPool&) = delete;
+  ~EasyPool() {
+    for (CURL* e : idle_) curl_easy_cleanup(e);
+  }
+
+  CURL* take() {
+    if (idle_.empty()) return curl_easy_init();
+    CURL* e = idle_.back();
+    idle_.pop_back();
+    return e;
+  }
+
+  void give(CURL* e) noexcept {
+    if (idle_.size() >= bound_) {
+      curl_easy_cleanup(e);
+      return;
+    }
+    curl_easy_reset(e);
+    idle_.push_back(e);  // never reallocates: reserved up to the bound
+  }
+
+  void reserve() { idle_.reserve(bound_); }
+
+ private:
+  std::size_t bound_;
+  std::vector<CURL*> idle_;
+};
+
 struct Transfer {
+  explicit Transfer(EasyPool& pool) : pool(pool), easy(pool.take()) {}
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  EasyPool& pool;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpRequest request;
@@ -60,7 +107,7 @@ struct Transfer {
 
   ~Transfer() {
     if (headers) curl_slist_free_all(headers);
-    if (easy) curl_easy_cleanup(easy);
+    if (easy) pool.give(easy);
   }
 };
 
@@ -83,8 +130,10 @@ size_t onWrite(char* data, size_t size, size_t count, void* user) noexcept {
 
 class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  Impl(asio::io_context& io, CurlLimits limits) : io_(io), timer_(io), limits_(std::move(limits)) {
+  Impl(asio::io_context& io, CurlLimits limits)
+      : io_(io), timer_(io), limits_(std::move(limits)), easy_pool_(kIdleEasyHandles) {
     globalInit();
+    easy_pool_.reserve();
     multi_ = curl_multi_init();
     if (!multi_) throw std::runtime_error("curl_multi_init failed");
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::onSocket);
@@ -109,8 +158,7 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void send(HttpRequest request, Callback done) {
-    auto t = std::make_unique<Transfer>();
-    t->easy = curl_easy_init();
+    auto t = std::make_unique<Transfer>(easy_pool_);
     if (!t->easy) {
       fail(std::move(done), makeError(ErrorCode::internal, "curl_easy_init failed"));
       return;
@@ -397,6 +445,7 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   asio::steady_timer timer_;
   CurlLimits limits_;
   CURLM* multi_ = nullptr;
+  EasyPool easy_pool_;  // before transfers_: their handles go back to it
   std::map<curl_socket_t, std::shared_ptr<Watch>> watches_;
   std::set<curl_socket_t> connections_;  // opened by onOpenSocket, not yet closed
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;

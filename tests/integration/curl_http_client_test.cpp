@@ -97,6 +97,30 @@ TEST_F(CurlTest, SlowServerTimesOut) {
   EXPECT_LT(steady_clock::now() - start, milliseconds(3500));
 }
 
+// Easy handles are used again (EasyPool): a transfer must not inherit the last
+// one's method, body or time limit.
+TEST_F(CurlTest, AHandleUsedAgainKeepsNothingOfTheLastRequest) {
+  server.pushFault({.delay = milliseconds(1000)});
+  HttpRequest post = codec.buildQuery(parcel);
+  post.timeout = milliseconds(300);
+  auto first = fetch(post);
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().message.find("Timeout"), std::string::npos) << first.error().message;
+
+  server.pushFault({.delay = milliseconds(1000)});  // within the client's own 1.5 s
+  HttpRequest get;
+  get.method = "GET";
+  get.url = server.queryUrl();
+  auto second = fetch(get);
+  ASSERT_TRUE(second) << second.error().message;
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[1].method, "GET");
+  for (const auto& [name, value] : reqs[1].form)  // the server looks its fields up
+    EXPECT_EQ(value, "") << name << ": the last request's body was sent again";
+}
+
 TEST_F(CurlTest, HugeBodyIsCutOffAtTheCap) {
   server.pushFault({.huge_body_bytes = 10 * 1024 * 1024});
   auto r = fetch(codec.buildQuery(parcel));
