@@ -9,8 +9,12 @@
 
 namespace pw {
 
+bool readsNumberFormat(const Timeline& timeline, const CarrierFacts& facts) {
+  return timeline.empty() && (facts.no_result || facts.invalid_number);
+}
+
 std::optional<Finding> detectInvalidNumber(const RuleInput& in) {
-  if (!in.timeline.empty() || !(in.facts.no_result || in.facts.invalid_number)) return std::nullopt;
+  if (!readsNumberFormat(in.timeline, in.facts)) return std::nullopt;
   Seconds elapsed = in.now - in.parcel.shipped_at;
   Seconds threshold = effectiveThreshold(in, in.policy.invalid_number_after, in.parcel.shipped_at);
   if (elapsed < threshold) return std::nullopt;

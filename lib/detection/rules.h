@@ -9,6 +9,10 @@
 namespace pw {
 
 std::optional<Finding> detectInvalidNumber(const RuleInput& in);
+/// Whether detectInvalidNumber reads `facts.number_format_ok` for this timeline: the
+/// format check is a regex match (4 % of the writer's instructions when it ran for
+/// every result), so callers fill it in only where it is read.
+bool readsNumberFormat(const Timeline& timeline, const CarrierFacts& facts);
 std::optional<Finding> detectNotPickedUp(const RuleInput& in);
 std::optional<Finding> detectStall(const RuleInput& in);
 std::optional<Finding> detectDeliveryOverdue(const RuleInput& in);

@@ -1,6 +1,7 @@
 #include "polling/result_pipeline.h"
 
 #include "carriers/tracking_number.h"
+#include "detection/rules.h"
 #include "remedies/assessor.h"
 
 #include <spdlog/spdlog.h>
@@ -64,7 +65,8 @@ CommitRequest answerRequest(CarrierSnapshot snap, Timestamp now, bool noResult,
   r.assess = [context = std::move(context), config = std::move(config), now](
                  const Parcel& p, const Timeline& timeline, const ClaimFacts& claims) {
     AssessContext c = context;
-    c.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
+    if (readsNumberFormat(timeline, c.facts))
+      c.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
     c.buyer_claims_not_received = claims.claimed_not_received;
     c.buyer_claims = claims.buyer_claims;
     return assess(p, timeline, c, config->rules, now);
@@ -132,13 +134,14 @@ ReassessPage ResultPipeline::reassessPage(std::vector<Parcel> parcels, Timestamp
                                         const ClaimFacts& claims, bool messages) {
     AssessContext context;
     context.messages = messages;
-    context.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
     context.buyer_claims_not_received = claims.claimed_not_received;
     context.buyer_claims = claims.buyer_claims;
     // No answer is at hand: an empty stored timeline is the carrier's last
     // word that it knows nothing of the number (parcels are polled as soon
     // as they are registered), which invalid_number keeps standing on.
     context.facts.no_result = timeline.empty();
+    if (readsNumberFormat(timeline, context.facts))
+      context.facts.number_format_ok = checkTrackingNumber(p.carrier, p.tracking_number).plausible;
     return assess(p, timeline, context, config->rules, now);
   };
   return page;
