@@ -39,15 +39,14 @@ Result<std::string> render(const std::string& text, const std::vector<std::strin
                            const json::array& values) {
   if (names.size() != values.size())
     return makeError(ErrorCode::internal, "message facts do not match their template");
-  std::vector<std::string> owned;
-  owned.reserve(values.size());
-  for (const auto& v : values) {
-    if (!v.is_string()) return makeError(ErrorCode::internal, "message fact is not text");
-    owned.emplace_back(v.as_string());
-  }
+  // Views of the parsed values: the store copies a std::string value into a node of its
+  // own, a string_view not (the names it copies whatever they are).
   fmt::dynamic_format_arg_store<fmt::format_context> args;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    args.push_back(fmt::arg(names[i].c_str(), owned[i]));
+  args.reserve(names.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!values[i].is_string()) return makeError(ErrorCode::internal, "message fact is not text");
+    args.push_back(fmt::arg(names[i].c_str(), std::string_view(values[i].get_string())));
+  }
   try {
     return fmt::vformat(text, args);
   } catch (const fmt::format_error& e) {
