@@ -7,6 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace pw::store {
@@ -105,18 +106,39 @@ NotificationTask rowFieldsOf(const NotificationTask& task) {
   return t;
 }
 
-std::optional<std::string> rebuildTaskLine(Timestamp at, std::string_view event,
-                                           NotificationTask row, const json::object& kept) {
+namespace {
+
+std::optional<json::object> rebuildTaskRecord(Timestamp at, std::string_view event,
+                                              NotificationTask row, const json::object& kept) {
   row.carrier = textIn(kept, "carrier");
-  if (event == "task_raised") return json::serialize(taskRaisedRecord(row, at));
-  if (event == "exception_raised") return json::serialize(exceptionRaisedRecord(row, at));
+  if (event == "task_raised") return taskRaisedRecord(row, at);
+  if (event == "exception_raised") return exceptionRaisedRecord(row, at);
   if (event == "task_updated") {
     auto state = taskStateFromString(textIn(kept, "state"));
     if (!state) return std::nullopt;
     row.state = *state;
-    return json::serialize(taskUpdatedRecord(row, textIn(kept, "outcome"), at));
+    return taskUpdatedRecord(row, textIn(kept, "outcome"), at);
   }
   return std::nullopt;
+}
+
+// The same keys in the same order with equal values: the two serialise to the same bytes.
+// Serialising the rebuilt record to compare it with the line was 2 % of the writer's
+// instructions in a first poll round.
+bool sameInOrder(const json::object& a, const json::object& b) {
+  if (a.size() != b.size()) return false;
+  return std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
+    return x.key() == y.key() && x.value() == y.value();
+  });
+}
+
+}  // namespace
+
+std::optional<std::string> rebuildTaskLine(Timestamp at, std::string_view event,
+                                           NotificationTask row, const json::object& kept) {
+  auto record = rebuildTaskRecord(at, event, std::move(row), kept);
+  if (!record) return std::nullopt;
+  return json::serialize(*record);
 }
 
 std::string withHead(Timestamp at, std::string_view event, std::string_view rest) {
@@ -138,8 +160,9 @@ StoredLine storedLine(Timestamp at, std::string_view event, const json::object& 
     // row does not hold falls back to the forms below).
     NotificationTask row = rowFieldsOf(*task);
     if (!showsMessage(event)) row.message = {};
-    auto again = rebuildTaskLine(at, event, std::move(row), kept);
-    if (again && *again == full) return {2, json::serialize(kept), task->id, std::move(full)};
+    auto again = rebuildTaskRecord(at, event, std::move(row), kept);
+    if (again && sameInOrder(*again, line))
+      return {2, json::serialize(kept), task->id, std::move(full)};
   }
   std::string head = headOf(at, event);
   if (full.size() > head.size() && full.compare(0, head.size(), head) == 0) {

@@ -284,6 +284,16 @@ TEST(OutboxLineForms, LinesRoundTripThroughEveryForm) {
   EXPECT_EQ(slim.form, 2);
   EXPECT_EQ(slim.payload, R"({"carrier":"yuantong"})");
   EXPECT_EQ(slim.task_id, 7);
+  // The same fields in another order are other bytes, and so is a value that differs.
+  boost::json::object reordered;
+  for (auto it = line.end(); it != line.begin();) {
+    --it;
+    reordered[it->key()] = it->value();
+  }
+  EXPECT_NE(store::storedLine(now, "task_raised", reordered, &t).form, 2);
+  auto otherDetail = line;
+  otherDetail["detail"] = "not the task's";
+  EXPECT_NE(store::storedLine(now, "task_raised", otherDetail, &t).form, 2);
   line["extra"] = 1;
   EXPECT_EQ(store::storedLine(now, "task_raised", line, &t).form, 1);
   EXPECT_EQ(store::storedLine(now, "exception_raised", exceptionRaisedRecord(t, now), &t).form, 2);
