@@ -123,7 +123,7 @@ std::optional<json::object> rebuildTaskRecord(Timestamp at, std::string_view eve
 }
 
 // The same keys in the same order with equal values: the two serialise to the same bytes.
-// Serialising the rebuilt record to compare it with the line was 2 % of the writer's
+// Serialising the rebuilt record to compare it with the line cost the writer 1 % of its
 // instructions in a first poll round.
 bool sameInOrder(const json::object& a, const json::object& b) {
   if (a.size() != b.size()) return false;
