@@ -18,7 +18,8 @@ namespace pw::store {
 
 struct State {
   State(SQLite::Database& db, const StoreOptions& o)
-      : statements(db), raw(db), dict(statements), texts(statements), options(o) {}
+      : db(db), statements(db), raw(db), dict(statements), texts(statements), options(o) {}
+  SQLite::Database& db;
   StatementCache statements;
   RawStatementCache raw;  // for the reads that step millions of rows
   Dictionary dict;
