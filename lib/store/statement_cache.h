@@ -65,6 +65,13 @@ class PreparedCache {
     return use(*e, sql);
   }
 
+  /// The same for a text built once that outlives the cache (a function's static).
+  Use getStatic(const std::string& sql) {
+    Entry*& e = byAddress_[sql.c_str()];
+    if (!e) e = &entryFor(sql);
+    return use(*e, sql);
+  }
+
  private:
   struct Entry {
     Entry(SQLite::Database& db, const std::string& sql) : statement(db, sql) {}
