@@ -517,8 +517,8 @@ void addServiceCommands(CommandRegistry& registry, ServiceApi& service, std::str
       "{\"all\": true} (kind and all run in the background)",
       reassess, Access::change);
   add("check",
-      "start the database's integrity check (PRAGMA quick_check) in the background; its result "
-      "appears in status",
+      "start the database's integrity check (PRAGMA quick_check, and rows whose parcel or "
+      "exception is gone) in the background; its result appears in status",
       check, Access::change);
   add("parcel", "one parcel: timeline, exceptions, tasks: {\"tracking_number\"}", parcelDetails);
   add("nodes", "a shared PostgreSQL database's live nodes: last heartbeat and leases held by each",

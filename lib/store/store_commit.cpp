@@ -45,9 +45,10 @@ NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Times
   std::string kind(toString(issue.finding.kind));
   std::int64_t exceptionId = 0;
   {
+    // OR FAIL here and below: no statement journal (see insertEventsSql, stored_events.cpp).
     auto ex = s.statements.get(
-        "INSERT INTO exceptions (parcel_id, kind, since, threshold, elapsed, detail, evidence, "
-        "opened_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?8)");
+        "INSERT OR FAIL INTO exceptions (parcel_id, kind, since, threshold, elapsed, detail, "
+        "evidence, opened_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?8)");
     ex->bind(1, static_cast<int64_t>(parcel.id));
     ex->bind(2, kind);
     ex->bind(3, static_cast<int64_t>(secs(issue.finding.since)));
@@ -65,8 +66,9 @@ NotificationTask raise(State& s, const Parcel& parcel, const Issue& issue, Times
   std::optional<store::EncodedMessage> encoded;
   if (issue.message_source) encoded = s.messages.encode(*issue.message_source, issue.message);
   auto task = s.statements.get(
-      "INSERT INTO tasks (exception_id, parcel_id, kind, remedy, reason_id, template_id, facts, "
-      "message_zh, message_en, detail, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?11)");
+      "INSERT OR FAIL INTO tasks (exception_id, parcel_id, kind, remedy, reason_id, template_id, "
+      "facts, message_zh, message_en, detail, created_at, updated_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?11)");
   task->bind(1, static_cast<int64_t>(exceptionId));
   task->bind(2, static_cast<int64_t>(parcel.id));
   task->bind(3, kind);
@@ -155,7 +157,7 @@ void updateParcel(State& s, const CommitRequest& r, const Parcel& parcel, const 
     return;
   }
   auto up = s.statements.get(
-      "UPDATE parcels SET stage=:stage, carrier_state=:state, last_polled_at=:now, "
+      "UPDATE OR FAIL parcels SET stage=:stage, carrier_state=:state, last_polled_at=:now, "
       "last_error=NULL, poll_failures=0, "
       "next_poll_at = CASE WHEN :final THEN NULL WHEN :has_next THEN :next ELSE next_poll_at END, "
       "last_query_at = CASE WHEN :has_query THEN :query_at ELSE last_query_at END, "

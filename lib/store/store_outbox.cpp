@@ -86,8 +86,9 @@ std::string insertLine(State& s, Timestamp at, const boost::json::object& line,
   const auto* event = line.if_contains("event");
   std::string name = event && event->is_string() ? std::string(event->as_string()) : "";
   StoredLine stored = storedLine(at, name, line, task);
-  auto ins =
-      s.statements.get("INSERT INTO outbox (at, event, payload, form, task_id) VALUES (?,?,?,?,?)");
+  // OR FAIL: no statement journal (see insertEventsSql, stored_events.cpp).
+  auto ins = s.statements.get(
+      "INSERT OR FAIL INTO outbox (at, event, payload, form, task_id) VALUES (?,?,?,?,?)");
   ins->bind(1, static_cast<int64_t>(secs(at)));
   ins->bind(2, name);
   ins->bind(3, stored.payload);

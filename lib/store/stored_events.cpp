@@ -93,13 +93,15 @@ constexpr int kEventColumns = 15;
 // an answer's new events go in one statement, not one each. Each statement's own run (its
 // start, the statement journal, halting, resetting) was about half of what inserting an event
 // cost the writer. SQLite inserts a VALUES list's rows in order, so their ids keep the order
-// the events came in.
+// the events came in. OR FAIL, as on every insert of the commit path: a conflict stops the
+// statement without undoing the rows it wrote, so SQLite keeps no statement journal (a copy of
+// each page the statement touches); a request that fails is rolled back whole (commitIn).
 const std::string& insertEventsSql(std::size_t rows) {
   static const auto sql = [] {
     std::array<std::string, kEventsPerInsert + 1> out;
     for (std::size_t n = 1; n <= kEventsPerInsert; ++n) {
       std::string q =
-          "INSERT INTO events (parcel_id, time, text_id, location_id, local_time, kind_id, "
+          "INSERT OR FAIL INTO events (parcel_id, time, text_id, location_id, local_time, kind_id, "
           "status_id, reason_id, signer_type_id, signer_id, province_id, city_id, district_id, "
           "first_seen_at, description) VALUES ";
       for (std::size_t i = 0; i < n; ++i) {

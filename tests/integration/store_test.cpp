@@ -463,6 +463,42 @@ TEST_F(StoreTest, CapDropsRepeatedScansFirstAndNeverTheEvidence) {
   expectCountsExact(dir / "pw.db", *store);
 }
 
+// SQLite does not enforce the foreign keys (see SqliteStore::open): removing a parcel
+// deletes its rows from every table itself, the events the cap dropped included, and
+// `check` finds a row whose parcel is gone.
+TEST_F(StoreTest, RemovalLeavesNoRowBehindAndCheckFindsOneThatIs) {
+  store.reset();
+  StoreOptions small;
+  small.event_cap = 3;
+  store = SqliteStore::open(dir / "pw.db", small).value();
+  std::vector<TrackingEvent> scans;
+  for (int i = 0; i < 6; ++i) {
+    auto e = ev("2024-05-01T00:00:00Z", EventKind::arrived_hub, "到达 " + std::to_string(i));
+    e.time += hours(i);
+    scans.push_back(e);
+  }
+  commit(scans, {stallIssue(at("2024-05-03T12:00:00Z"))}).value();
+  ASSERT_TRUE(store->addClaim(id, "not received", at("2024-05-05T00:00:00Z")));
+  SQLite::Database db((dir / "pw.db").string(), SQLite::OPEN_READWRITE);
+  ASSERT_GT(db.execAndGet("SELECT COUNT(*) FROM dropped_events").getInt(), 0);
+  ASSERT_TRUE(store->removeParcel(id));
+  for (const char* table : {"events", "dropped_events", "exceptions", "tasks", "claims"})
+    EXPECT_EQ(db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt(), 0) << table;
+  EXPECT_EQ(store->quickCheck().value(), "ok");
+
+  auto other = store->addParcel(test::sampleParcel("YT3000000000001"), at("2024-05-01T00:00:00Z"))
+                   .value()
+                   .id;
+  id = other;
+  commit(history, {}).value();
+  db.exec("DELETE FROM parcels WHERE id=" + std::to_string(other));  // behind the store's back
+  auto check = store->quickCheck().value();
+  EXPECT_NE(check, "ok");
+  EXPECT_NE(check.find("2 row(s) refer to rows that are gone"), std::string::npos) << check;
+  EXPECT_NE(check.find("events row"), std::string::npos) << check;
+  EXPECT_NE(check.find("refers to a missing parcels row"), std::string::npos) << check;
+}
+
 TEST_F(StoreTest, CountsStayExactAcrossCommitsTasksUntrackAndReopen) {
   auto other = store->addParcel(test::sampleParcel("YT3000000000001"), at("2024-05-01T00:00:00Z"))
                    .value()
