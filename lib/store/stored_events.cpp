@@ -90,12 +90,12 @@ constexpr std::size_t kEventsPerInsert = 8;
 constexpr int kEventColumns = 15;
 
 // "INSERT INTO events (...) VALUES (...),(...)" for 1 to kEventsPerInsert rows, built once:
-// an answer's new events go in one statement, not one each. Each statement's own run (its
-// start, the statement journal, halting, resetting) was about half of what inserting an event
-// cost the writer. SQLite inserts a VALUES list's rows in order, so their ids keep the order
-// the events came in. OR FAIL, as on every insert of the commit path: a conflict stops the
-// statement without undoing the rows it wrote, so SQLite keeps no statement journal (a copy of
-// each page the statement touches); a request that fails is rolled back whole (commitIn).
+// an answer's new events go in one statement, not one each: a statement's own run (its start,
+// halting, resetting) was about a tenth of the 10 k instructions an event cost the writer. SQLite
+// inserts a VALUES list's rows in order, so their ids keep the order the events came in. OR FAIL,
+// as on every insert of the commit path: a conflict stops the statement without undoing the rows it
+// wrote, so SQLite keeps no statement journal (a copy of each page the statement touches); a
+// request that fails is rolled back whole (commitIn).
 const std::string& insertEventsSql(std::size_t rows) {
   static const auto sql = [] {
     std::array<std::string, kEventsPerInsert + 1> out;
