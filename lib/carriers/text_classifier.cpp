@@ -417,18 +417,27 @@ class WordIndex {
     for (std::size_t p = 0; p < kPrefixes; ++p) start_[p + 1] += start_[p];
     by_prefix_.resize(words_.size());
     std::vector<std::uint32_t> next(start_.begin(), start_.end() - 1);
-    for (const auto& [w, id] : words_) by_prefix_[next[prefixOf(w)]++] = {w, id};
+    for (const auto& [w, id] : words_) {
+      std::uint32_t mask = w.size() >= 4 ? 0xFFFFFFFFu : (1u << (8 * w.size())) - 1;
+      by_prefix_[next[prefixOf(w)]++] = {w, id, headOf(w), mask};
+    }
   }
   Found find(std::string_view text) const {
     Found found;
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     for (std::size_t i = 0; i + 2 <= text.size(); ++i) {
       std::size_t p = (std::size_t{bytes[i]} << 8) | bytes[i + 1];
+      if (start_[p] == start_[p + 1]) continue;
+      // A Chinese character's first two bytes are shared by 64 characters: the words under
+      // one prefix are told apart by their first four bytes before any is compared whole
+      // (a memcmp per candidate was a fifth of classifyText's instructions).
+      std::uint32_t head = headOf(text.substr(i));
       for (auto k = start_[p]; k < start_[p + 1]; ++k) {
-        const auto& [w, id] = by_prefix_[k];
-        if (!found[id] && text.size() - i >= w.size() &&
-            std::memcmp(text.data() + i, w.data(), w.size()) == 0)
-          found.set(id);
+        const Entry& e = by_prefix_[k];
+        if ((head & e.mask) != e.head || found[e.id] || text.size() - i < e.word.size()) continue;
+        if (e.word.size() <= 4 ||
+            std::memcmp(text.data() + i + 4, e.word.data() + 4, e.word.size() - 4) == 0)
+          found.set(e.id);
       }
     }
     return found;
@@ -436,6 +445,19 @@ class WordIndex {
 
  private:
   static constexpr std::size_t kPrefixes = 1 << 16;
+  struct Entry {
+    std::string_view word;
+    std::size_t id;
+    std::uint32_t head;  // its first four bytes (fewer, and zeros, if shorter)
+    std::uint32_t mask;  // the bytes of `head` that are the word's
+  };
+  // Up to four bytes from the start of `s`, the first in the lowest byte, zeros after its end.
+  static std::uint32_t headOf(std::string_view s) {
+    std::uint32_t h = 0;
+    for (std::size_t b = 0; b < 4 && b < s.size(); ++b)
+      h |= std::uint32_t{static_cast<unsigned char>(s[b])} << (8 * b);
+    return h;
+  }
   static std::size_t prefixOf(std::string_view w) {
     return (std::size_t{static_cast<unsigned char>(w[0])} << 8) | static_cast<unsigned char>(w[1]);
   }
@@ -450,7 +472,7 @@ class WordIndex {
   }
   std::vector<std::pair<std::string_view, std::size_t>> words_;
   std::vector<std::uint32_t> start_;  // by prefix: where its words start in by_prefix_
-  std::vector<std::pair<std::string_view, std::size_t>> by_prefix_;
+  std::vector<Entry> by_prefix_;
 };
 
 struct CompiledRules {
