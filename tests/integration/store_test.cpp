@@ -46,6 +46,14 @@ struct StoreTest : ::testing::Test {
   std::vector<TrackingEvent> history = {ev("2024-05-01T04:00:00Z", EventKind::picked_up, "已揽收"),
                                         ev("2024-05-01T12:00:00Z", EventKind::arrived_hub, "到达")};
 
+  // The store again on the same file, keeping at most `cap` events a parcel.
+  void reopenWithEventCap(std::size_t cap) {
+    store.reset();
+    StoreOptions options;
+    options.event_cap = cap;
+    store = SqliteStore::open(dir / "pw.db", options).value();
+  }
+
   Result<PollOutcome> commit(const std::vector<TrackingEvent>& events, std::vector<Issue> issues,
                              Timestamp now = at("2024-05-04T00:00:00Z")) {
     return store->commitPoll(id, events, "0", now,
@@ -423,10 +431,7 @@ TEST_F(StoreTest, RaisedTaskMessageIsStoredAsFactsAndReadBackTheSame) {
 }
 
 TEST_F(StoreTest, CapDropsRepeatedScansFirstAndNeverTheEvidence) {
-  store.reset();
-  StoreOptions small;
-  small.event_cap = 10;
-  store = SqliteStore::open(dir / "pw.db", small).value();
+  reopenWithEventCap(10);
   std::vector<TrackingEvent> all;
   auto at0 = at("2024-05-01T00:00:00Z");
   auto scanAt = [&](int i, EventKind kind, const std::string& text) {
@@ -467,10 +472,7 @@ TEST_F(StoreTest, CapDropsRepeatedScansFirstAndNeverTheEvidence) {
 // deletes its rows from every table itself, the events the cap dropped included, and
 // `check` finds a row whose parcel is gone.
 TEST_F(StoreTest, RemovalLeavesNoRowBehindAndCheckFindsOneThatIs) {
-  store.reset();
-  StoreOptions small;
-  small.event_cap = 3;
-  store = SqliteStore::open(dir / "pw.db", small).value();
+  reopenWithEventCap(3);
   std::vector<TrackingEvent> scans;
   for (int i = 0; i < 6; ++i) {
     auto e = ev("2024-05-01T00:00:00Z", EventKind::arrived_hub, "到达 " + std::to_string(i));
