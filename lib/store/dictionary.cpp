@@ -5,8 +5,8 @@
 namespace pw::store {
 
 std::int64_t Dictionary::idOf(std::string_view text) {
+  if (auto it = ids_.find(text); it != ids_.end()) return it->second;
   std::string key(text);
-  if (auto it = ids_.find(key); it != ids_.end()) return it->second;
   {
     auto ins = statements_.get("INSERT INTO dict (text) VALUES (?) ON CONFLICT DO NOTHING");
     ins->bind(1, key);
