@@ -441,7 +441,7 @@ std::optional<Parcel> lookupParcel(store::State& s, std::string_view tn) {
   // on the push path.
   static const std::string sql =
       std::string("SELECT ") + kParcelColumns + " FROM parcels WHERE tracking_number=?";
-  auto q = s.statements.get(sql);
+  auto q = s.statements.getStatic(sql);
   q->bind(1, std::string(tn));
   std::optional<Parcel> first;
   while (q->executeStep())
@@ -470,8 +470,10 @@ Result<std::vector<std::optional<Parcel>>> SqliteStore::findParcels(
 
 Result<Parcel> SqliteStore::parcel(std::int64_t id) {
   return guarded("load parcel", [&]() -> Result<Parcel> {
-    auto q =
-        s_->statements.get(std::string("SELECT ") + kParcelColumns + " FROM parcels WHERE id=?");
+    // Built once and found by address: the writer reads the row at every commit.
+    static const std::string sql =
+        std::string("SELECT ") + kParcelColumns + " FROM parcels WHERE id=?";
+    auto q = s_->statements.getStatic(sql);
     q->bind(1, static_cast<int64_t>(id));
     if (!q->executeStep())
       return makeError(ErrorCode::not_found, "no parcel with id " + std::to_string(id));
