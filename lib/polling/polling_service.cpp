@@ -435,10 +435,16 @@ void PollingService::finishCheck(std::string result) {
   check_.result = std::move(result);
   auto took = formatDuration(
       std::chrono::floor<std::chrono::seconds>(*check_.finished_at - *check_.started_at));
-  if (check_.result == "ok")
+  if (check_.result == "ok") {
     logger("store")->info("CHECK_DONE result=ok took={}", took);
-  else
-    logger("store")->error("CHECK_FAILED result=\"{}\" took={}", check_.result, took);
+  } else {
+    // One log line however many the check reported (quick_check's problems, rows whose parent
+    // is gone): the log is read line by line.
+    std::string oneLine = check_.result;
+    for (auto at = oneLine.find('\n'); at != std::string::npos; at = oneLine.find('\n', at))
+      oneLine.replace(at, 1, "; ");
+    logger("store")->error("CHECK_FAILED result=\"{}\" took={}", oneLine, took);
+  }
 }
 
 Result<std::vector<ExceptionRecord>> PollingService::exceptions(const ExceptionFilter& filter) {

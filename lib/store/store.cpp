@@ -836,7 +836,7 @@ Result<std::string> SqliteStore::quickCheck() {
     if (orphans == 0) return out;
     if (out == "ok") out.clear();
     if (!out.empty()) out += "\n";
-    out += std::to_string(orphans) + " row(s) refer to rows that are gone:" + listed;
+    out += std::to_string(orphans) + " row(s) refer to rows that are gone" + listed;
     if (orphans > kShown) out += "\n...";
     return out;
   });
