@@ -180,23 +180,30 @@ void PollLoop::dispatch() {
   // A batching aggregator (17TRACK: 40 numbers a request) fills a request
   // before it takes another slot.
   std::map<std::string, std::size_t> room;
+  std::size_t roomLeft = 0;  // in all the batches opened
   auto batchOf = [&](const std::string& aggregator) -> std::size_t {
     auto codec = registry_.codecNamed(aggregator);
     return codec ? codec->maxBatch() : 1;
   };
-  auto picked = scheduler_.pickDue(std::max<std::size_t>(64, 8 * slots), [&](const DuePoll& d) {
+  auto accept = [&](const DuePoll& d) {
     std::size_t batch = batchOf(d.aggregator);
     if (batch > 1) {
       if (auto& r = room[d.aggregator]; r > 0) {
         --r;
+        --roomLeft;
         return true;
       }
     }
     if (slots == 0) return false;
     --slots;
-    if (batch > 1) room[d.aggregator] = batch - 1;
+    if (batch > 1) {
+      room[d.aggregator] = batch - 1;
+      roomLeft += batch - 1;
+    }
     return true;
-  });
+  };
+  auto picked = scheduler_.pickDue(std::max<std::size_t>(64, 8 * slots), accept,
+                                   [&] { return slots == 0 && roomLeft == 0; });
   // On a shared queue: what the rules hold back goes back to the queue, and
   // what goes now is marked queried before it is sent.
   if (leases_) {

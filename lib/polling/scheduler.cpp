@@ -166,22 +166,28 @@ Admit Scheduler::rerun(std::string_view trackingNumber) {
 
 std::vector<DuePoll> Scheduler::pickDue(std::size_t max) {
   std::size_t taken = 0;
-  return pickDue(std::max<std::size_t>(64, 4 * max),
-                 [&](const DuePoll&) { return taken < max && ++taken; });
+  return pickDue(
+      std::max<std::size_t>(64, 4 * max), [&](const DuePoll&) { return taken < max && ++taken; },
+      [&] { return taken >= max; });
 }
 
-std::vector<DuePoll> Scheduler::pickDue(std::size_t examine, const Accept& accept) {
+std::vector<DuePoll> Scheduler::pickDue(std::size_t examine, const Accept& accept,
+                                        const Full& full) {
   std::vector<DuePoll> out;
   Timestamp now = clock_.now();
   for (std::size_t p = kPriorities; p-- > 0 && examine > 0;) {
-    // Copy the due candidates first: admitting or deferring one moves it.
-    std::vector<std::string> due;
-    for (auto it = due_[p].begin(); it != due_[p].end() && it->first <= now && due.size() < examine;
-         ++it)
-      due.push_back(it->second);
-    examine -= due.size();
-    for (const auto& number : due) {
-      auto it = entries_.find(number);
+    auto& due = due_[p];
+    // Walked in place: admitting or deferring a parcel moves only its own
+    // node (to a time after now), so the next one's iterator stays valid. The
+    // walk stops as soon as the caller can take no more; copying every
+    // candidate first, and asking about each, cost the poll loop 64 map
+    // lookups and admission checks for every slot freed by an answer.
+    for (auto at = due.begin(); at != due.end() && at->first <= now && examine > 0;) {
+      if (full && full()) return out;
+      auto next = std::next(at);
+      --examine;
+      auto it = entries_.find(at->second);
+      at = next;
       Entry& e = it->second;
       // A threshold crossed and not answered since: the next answer may raise
       // an exception, whatever the poll was planned as.

@@ -128,9 +128,11 @@ class Scheduler {
   /// As pickDue(max), with the caller deciding per parcel whether it can send
   /// it now (free request slots, a batch with room): a parcel it refuses stays
   /// due, uncounted. At most `examine` due parcels are looked at, so one call
-  /// costs the same with ten or a million parcels due.
+  /// costs the same with ten or a million parcels due. Once `full` says the
+  /// caller can take no more, nothing further is looked at.
   using Accept = std::function<bool(const DuePoll&)>;
-  std::vector<DuePoll> pickDue(std::size_t examine, const Accept& accept);
+  using Full = std::function<bool()>;
+  std::vector<DuePoll> pickDue(std::size_t examine, const Accept& accept, const Full& full = {});
   /// The earliest due time, for the poll loop's timer.
   std::optional<Timestamp> nextDue() const;
 

@@ -325,3 +325,27 @@ TEST_F(SchedulerTest, DueCountFollowsTheScheduleAndIsBounded) {
   clock.t += config.first_poll_spread;
   EXPECT_EQ(s.stats().due_now, kDueCountLimit);
 }
+
+TEST_F(SchedulerTest, PickingStopsOnceTheCallerIsFull) {
+  // One slot freed by an answer: the loop asks for one parcel among thousands
+  // due, and the rest are neither looked at nor moved.
+  Scheduler s = make();
+  for (int i = 0; i < 200; ++i) s.update(parcel("P" + std::to_string(i)));
+  clock.t = t0 + hours(1);
+  int asked = 0;
+  std::size_t slots = 1;
+  auto due = s.pickDue(
+      64,
+      [&](const DuePoll&) {
+        ++asked;
+        return slots > 0 && slots-- > 0;
+      },
+      [&] { return slots == 0; });
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(asked, 1);
+  std::size_t stillDue = 0;
+  for (int i = 0; i < 200; ++i)
+    if (auto plan = s.planOf("P" + std::to_string(i)); plan && plan->due <= clock.t) ++stillDue;
+  EXPECT_EQ(stillDue, 199u);
+  EXPECT_TRUE(s.stats().deferred.empty());  // none was checked against the rate and held
+}
