@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace pw {
 
@@ -67,6 +69,15 @@ std::size_t charLength(unsigned char c) {
   return 1;  // invalid byte: step over it
 }
 
+// Bytes of the first two characters at the start of `s`, or 0 if it holds fewer.
+std::size_t firstTwoChars(std::string_view s) {
+  if (s.empty()) return 0;
+  std::size_t one = charLength(static_cast<unsigned char>(s[0]));
+  if (one >= s.size()) return 0;
+  std::size_t two = one + charLength(static_cast<unsigned char>(s[one]));
+  return two <= s.size() ? two : 0;
+}
+
 }  // namespace
 
 const Gazetteer& Gazetteer::builtin() {
@@ -115,8 +126,19 @@ Gazetteer Gazetteer::parse(std::string_view tsv) {
       g.prefixes_.emplace(name.substr(0, end), nullptr);
     }
     g.prefixes_[name] = &list;
+    if (std::size_t two = firstTwoChars(name); two > 0)
+      g.pairs_[pairSlot(name.substr(0, two))] = true;
+    else
+      g.any_start_ = true;  // a one-character name: no position can be skipped
   }
   return g;
+}
+
+std::size_t Gazetteer::pairSlot(std::string_view twoChars) {
+  // Two characters are eight bytes at most: one word, hashed by a multiply.
+  std::uint64_t k = 0;
+  std::memcpy(&k, twoChars.data(), std::min<std::size_t>(sizeof k, twoChars.size()));
+  return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> 48);
 }
 
 void Gazetteer::index(const std::string& name, std::size_t division, bool alias) {
@@ -131,7 +153,12 @@ std::vector<Gazetteer::Match> Gazetteer::scan(std::string_view text) const {
   std::vector<Match> out;
   std::size_t i = 0;
   while (i < text.size()) {
-    // Longest name starting here; most positions start none.
+    std::size_t two = firstTwoChars(text.substr(i));
+    if (!any_start_ && (two == 0 || !pairs_[pairSlot(text.substr(i, two))])) {
+      i += charLength(static_cast<unsigned char>(text[i]));
+      continue;
+    }
+    // Longest name starting here.
     std::size_t best = 0;
     const NameList* found = nullptr;
     for (std::size_t j = i; j < text.size();) {

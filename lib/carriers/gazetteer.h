@@ -65,6 +65,14 @@ class Gazetteer {
   // quarter of a push's decode).
   using NameList = NameMap::mapped_type;
   std::unordered_map<std::string, const NameList*, Hash, std::equal_to<>> prefixes_;
+  // A bit for each name's first two characters, by a hash of their bytes: a
+  // position whose two characters have no bit starts no name (every name has
+  // two at least), and most positions of a text start none. Probing
+  // prefixes_ at each of them was most of locate()'s instructions.
+  static constexpr std::size_t kPairBits = 1 << 16;  // pairSlot keeps 16 bits
+  static std::size_t pairSlot(std::string_view twoChars);
+  std::vector<bool> pairs_ = std::vector<bool>(kPairBits);
+  bool any_start_ = false;
 };
 
 }  // namespace pw
