@@ -90,3 +90,15 @@ TEST(TimeFormat, FormattersWriteWhatPrintfWrote) {
               printf(t + china.offset, "%04d-%02u-%02u %02d:%02d", false));
   }
 }
+
+TEST(TimeFormat, EveryFieldIsZeroPaddedAtBothEndsOfTheYearsWritten) {
+  EXPECT_EQ(formatRfc3339(sys_days(year{1} / 2 / 3) + hours(4) + minutes(5) + seconds(6)),
+            "0001-02-03T04:05:06Z");
+  EXPECT_EQ(formatRfc3339(sys_days(year{9999} / 12 / 31) + hours(23) + minutes(59) + seconds(59)),
+            "9999-12-31T23:59:59Z");
+  EXPECT_EQ(
+      formatLocalMinutes(sys_days(year{2026} / 1 / 9) + hours(7) + minutes(8), TimeZone::utc()),
+      "2026-01-09 07:08");
+  // Outside four digits the general formatter writes what it can.
+  EXPECT_EQ(formatRfc3339(sys_days(year{10000} / 1 / 1)), "10000-01-01T00:00:00Z");
+}
