@@ -8,10 +8,18 @@ namespace pw {
 
 namespace {
 
+// Fetched once: OpenSSL 3 fetches EVP_md5() from its provider store again at
+// every digest (a lock and a table lookup), most of signing a query. Falls
+// back to that where the fetch fails (a provider without MD5 fails both).
+const EVP_MD* md5Algorithm() {
+  static EVP_MD* fetched = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return fetched ? fetched : EVP_md5();
+}
+
 std::string md5Hex(std::string_view data, const char* digits) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), digest, &len, md5Algorithm(), nullptr) != 1)
     throw std::runtime_error("OpenSSL EVP_Digest(MD5) failed");
   std::string out;
   out.reserve(len * 2);
