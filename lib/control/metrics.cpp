@@ -121,6 +121,12 @@ std::string prometheusText(const StatusReport& r, std::string_view version) {
   w.line("parcelwatch_queue_scheduled", "", static_cast<double>(r.scheduled));
   w.head("parcelwatch_queue_due", "gauge", "Scheduled parcels whose poll is due now (backlog).");
   w.line("parcelwatch_queue_due", "", static_cast<double>(r.due_now));
+  w.head("parcelwatch_commit_transactions_total", "counter",
+         "Transactions the poll and push results were committed in (results over transactions: "
+         "the writer's batch size).");
+  w.line("parcelwatch_commit_transactions_total", "", static_cast<double>(r.commit_transactions));
+  w.head("parcelwatch_results_committed_total", "counter", "Poll and push results committed.");
+  w.line("parcelwatch_results_committed_total", "", static_cast<double>(r.results_committed));
   w.head("parcelwatch_polls_in_flight", "gauge", "Parcels whose carrier answer is awaited.");
   w.line("parcelwatch_polls_in_flight", "", static_cast<double>(r.in_flight));
   w.head("parcelwatch_polls_deferred_total", "counter",
@@ -201,6 +207,8 @@ boost::json::object statsJson(const StatusReport& r) {
       {"queue",
        json::object{{"scheduled", r.scheduled}, {"due", r.due_now}, {"in_flight", r.in_flight}}},
       {"schedule", scheduleJson(r.scheduler)},
+      {"commits",
+       json::object{{"transactions", r.commit_transactions}, {"results", r.results_committed}}},
   };
 }
 

@@ -323,6 +323,8 @@ Result<StatusReport> PollingService::status() {
   r.job = job_;
   r.job_name = job_kind_ == JobKind::rerun ? "rerun" : "reassess";
   r.check = check_;
+  r.commit_transactions = pipeline_.transactions();
+  r.results_committed = pipeline_.committed();
   return r;
 }
 

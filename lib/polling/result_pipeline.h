@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -51,6 +52,9 @@ class ResultPipeline {
   /// and told (GroupCommit::whenIdle).
   void whenIdle(std::function<void()> then) { group_.whenIdle(std::move(then)); }
   bool idle() const { return group_.idle(); }
+  /// Transactions the results went in, and the results committed.
+  std::uint64_t transactions() const { return group_.transactions(); }
+  std::uint64_t committed() const { return group_.committed(); }
   /// Detection and remedies again over the stored timeline with the current
   /// configuration, no carrier query (reassess, a buyer's claim).
   Result<PollOutcome> reassess(const Parcel& parcel, Timestamp now);

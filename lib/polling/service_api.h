@@ -8,6 +8,7 @@
 #include "store/store.h"
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -100,6 +101,8 @@ struct StatusReport {
   std::string backend;          // "sqlite" or "postgres"
   std::string node;             // a shared database: this node's name (counts are the cluster's)
   std::size_t leases_held = 0;  // parcels this node has claimed and not yet settled
+  std::uint64_t commit_transactions = 0;  // of poll and push results, since start
+  std::uint64_t results_committed = 0;
 };
 
 struct ParcelDetails {

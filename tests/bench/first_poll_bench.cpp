@@ -85,7 +85,10 @@ void BM_FirstPollCommit(benchmark::State& state) {
   state.counters["us/result"] = us / static_cast<double>(state.iterations() * kParcels);
 }
 BENCHMARK(BM_FirstPollCommit)
+    ->Arg(4)
+    ->Arg(8)
     ->Arg(16)
+    ->Arg(32)
     ->Arg(64)
     ->Iterations(5)
     ->Unit(benchmark::kMillisecond)

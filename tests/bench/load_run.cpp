@@ -196,6 +196,7 @@ int run(int argc, char** argv) {
     }
   });
   auto polledWhileRegistering = pollsIn(ask(socket, "status"));
+  auto commitsBefore = commitsIn(ask(socket, "stats"));
   // After the count: at a million parcels `status` itself may take a second.
   auto registered = Clock::now();
   row("register through track", fmt::format("{:.0f} ms, {:.0f} parcels/s", registerS * 1000,
@@ -241,6 +242,15 @@ int run(int argc, char** argv) {
   subrow("polled after registration",
          fmt::format("{:.0f} parcels/s ({} of the N were polled while registering)", windowRate,
                      polledWhileRegistering));
+  auto commitsAfter = commitsIn(ask(socket, "stats"));
+  if (commitsAfter.transactions > commitsBefore.transactions)
+    subrow("results per transaction",
+           fmt::format("{:.1f} ({} results in {} transactions, the writer's batches)",
+                       static_cast<double>(commitsAfter.results - commitsBefore.results) /
+                           std::max<double>(1, static_cast<double>(commitsAfter.transactions -
+                                                                   commitsBefore.transactions)),
+                       commitsAfter.results - commitsBefore.results,
+                       commitsAfter.transactions - commitsBefore.transactions));
   subrow("cores used", share.text());
   // Less moved by other processes than the wall-clock rate while the
   // daemon is bound by its own CPU.

@@ -22,4 +22,12 @@ std::uint64_t pollsIn(const boost::json::object& status) {
          status.at("polls_failed").to_number<std::uint64_t>();
 }
 
+Commits commitsIn(const boost::json::object& stats) {
+  const auto* found = stats.if_contains("commits");
+  if (!found) return {};  // a daemon from before it reported them
+  const auto& c = found->as_object();
+  return {c.at("transactions").to_number<std::uint64_t>(),
+          c.at("results").to_number<std::uint64_t>()};
+}
+
 }  // namespace pw::load

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace pw::load {
@@ -15,5 +16,13 @@ boost::json::object ask(const std::string& socket, const std::string& command,
 
 /// Polls done so far (ok + no result + failed) in a `status` answer.
 std::uint64_t pollsIn(const boost::json::object& status);
+
+/// The `commits` of a `stats` answer: poll and push results, and the
+/// transactions they went in.
+struct Commits {
+  std::uint64_t transactions = 0;
+  std::uint64_t results = 0;
+};
+Commits commitsIn(const boost::json::object& stats);
 
 }  // namespace pw::load

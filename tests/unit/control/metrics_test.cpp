@@ -17,6 +17,8 @@ TEST(PrometheusText, CountersGaugesAndACumulativeHistogram) {
   r.counts.open_exceptions_by_kind["stalled"] = 2;
   r.counts.tasks_by_state["open"] = 2;
   r.scheduled = 7;
+  r.commit_transactions = 4;
+  r.results_committed = 90;
   std::string text = prometheusText(r, "1.2\"3");
   for (auto line : {
            "# TYPE parcelwatch_polls_total counter",
@@ -32,6 +34,9 @@ TEST(PrometheusText, CountersGaugesAndACumulativeHistogram) {
            "parcelwatch_open_exceptions{kind=\"false_signed\"} 0",
            "parcelwatch_tasks{state=\"dismissed\"} 0",
            "parcelwatch_queue_scheduled 7",
+           "# TYPE parcelwatch_commit_transactions_total counter",
+           "parcelwatch_commit_transactions_total 4",
+           "parcelwatch_results_committed_total 90",
            "parcelwatch_build_info{version=\"1.2\\\"3\"} 1",
        })
     EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << text;

@@ -212,6 +212,8 @@ TEST_F(Commands, StatsCountsPollsByCarrierAndOutcome) {
   r.counters.latency["kuaidi100"].observe(0.2);
   r.counts.tasks_by_state["open"] = 3;
   r.due_now = 1;
+  r.commit_transactions = 2;
+  r.results_committed = 7;
   EXPECT_CALL(service, status()).WillOnce(::testing::Return(Result<StatusReport>(r)));
   auto a = call("stats", "{}");
   EXPECT_EQ(a.text, "7 polls since start, 1 due now, 0 in flight");
@@ -220,6 +222,8 @@ TEST_F(Commands, StatsCountsPollsByCarrierAndOutcome) {
   EXPECT_EQ(a.arguments.at("tasks").at("dismissed").as_int64(), 0) << "zeros are listed";
   EXPECT_EQ(a.arguments.at("open_exceptions").as_object().size(), 14u);
   EXPECT_EQ(a.arguments.at("queue").at("due").as_uint64(), 1u);
+  EXPECT_EQ(a.arguments.at("commits").at("transactions").as_uint64(), 2u);
+  EXPECT_EQ(a.arguments.at("commits").at("results").as_uint64(), 7u);
 }
 
 TEST_F(Commands, TasksFilters) {
