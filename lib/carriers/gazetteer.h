@@ -5,6 +5,7 @@
 // "内蒙古") are recognised, so a hub named after a city ("杭州转运中心") is
 // located in that city. A place it cannot pin down stays empty: an unknown
 // place is better than a wrong one for misroute detection.
+#include "common/string_hash.h"
 #include "model/place.h"
 
 #include <cstddef>
@@ -50,12 +51,8 @@ class Gazetteer {
 
   // Lookups by string_view without building a string per probe (the scan
   // probes every position and length of every event's text).
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using NameMap = std::unordered_map<std::string, std::vector<std::pair<std::size_t, bool>>, Hash,
-                                     std::equal_to<>>;
+  using NameMap = std::unordered_map<std::string, std::vector<std::pair<std::size_t, bool>>,
+                                     TransparentStringHash, std::equal_to<>>;
 
   std::vector<Division> divisions_;
   NameMap names_;  // name -> (division, is an alias)
@@ -64,7 +61,8 @@ class Gazetteer {
   // starts so, instead of probing every length up to the longest name (a
   // quarter of a push's decode).
   using NameList = NameMap::mapped_type;
-  std::unordered_map<std::string, const NameList*, Hash, std::equal_to<>> prefixes_;
+  std::unordered_map<std::string, const NameList*, TransparentStringHash, std::equal_to<>>
+      prefixes_;
   // A bit for each name's first two characters, by a hash of their bytes: a
   // position whose two characters have no bit starts no name (every name has
   // two at least), and most positions of a text start none. Probing

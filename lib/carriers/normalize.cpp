@@ -67,10 +67,10 @@ void normalizeTimeline(std::vector<TrackingEvent>& events) {
   // Carriers list a timeline newest first: strictly newest first, reversing it
   // is what the stable sort would do, without moving every event (a dozen
   // strings each) through a buffer.
-  if (std::is_sorted(events.rbegin(), events.rend(), earlier) &&
-      std::adjacent_find(events.begin(), events.end(), [](const auto& a, const auto& b) {
-        return a.time == b.time;
-      }) == events.end())
+  auto nextNotOlder = [](const TrackingEvent& a, const TrackingEvent& b) {
+    return a.time <= b.time;
+  };
+  if (std::adjacent_find(events.begin(), events.end(), nextNotOlder) == events.end())
     std::reverse(events.begin(), events.end());
   else if (!std::is_sorted(events.begin(), events.end(), earlier))
     std::stable_sort(events.begin(), events.end(), earlier);

@@ -8,6 +8,7 @@
 #include "store/open_store.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/algorithm/string/replace.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -442,10 +443,8 @@ void PollingService::finishCheck(std::string result) {
   } else {
     // One log line however many the check reported (quick_check's problems, rows whose parent
     // is gone): the log is read line by line.
-    std::string oneLine = check_.result;
-    for (auto at = oneLine.find('\n'); at != std::string::npos; at = oneLine.find('\n', at))
-      oneLine.replace(at, 1, "; ");
-    logger("store")->error("CHECK_FAILED result=\"{}\" took={}", oneLine, took);
+    logger("store")->error("CHECK_FAILED result=\"{}\" took={}",
+                           boost::algorithm::replace_all_copy(check_.result, "\n", "; "), took);
   }
 }
 

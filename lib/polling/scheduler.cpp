@@ -178,8 +178,9 @@ std::vector<DuePoll> Scheduler::pickDue(std::size_t examine, const Accept& accep
   for (std::size_t p = kPriorities; p-- > 0 && examine > 0;) {
     auto& due = due_[p];
     // Walked in place: admitting or deferring a parcel moves only its own
-    // node (to a time after now), so the next one's iterator stays valid. The
-    // walk stops as soon as the caller can take no more; copying every
+    // node, so the next one's iterator stays valid (a node moved to a time not
+    // after now is met again, within `examine`). The walk stops as soon as the
+    // caller can take no more; copying every
     // candidate first, and asking about each, cost the poll loop 64 map
     // lookups and admission checks for every slot freed by an answer.
     for (auto at = due.begin(); at != due.end() && at->first <= now && examine > 0;) {

@@ -1,4 +1,5 @@
 #pragma once
+#include "common/string_hash.h"
 #include "store/statement_cache.h"
 
 #include <cstdint>
@@ -33,15 +34,10 @@ class Dictionary {
   static constexpr std::int64_t kDenseIds = 1 << 20;
   const std::string& remember(std::int64_t id, std::string text);
 
+  StatementCache& statements_;
   // Found by a view of the text: a std::string made per lookup (nine an event written) was
   // an allocation and a copy for every place name longer than fifteen bytes.
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
-  StatementCache& statements_;
-  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> ids_;
+  std::unordered_map<std::string, std::int64_t, TransparentStringHash, std::equal_to<>> ids_;
   std::unordered_map<std::int64_t, std::string> texts_;  // nodes: stable addresses
   std::vector<const std::string*> by_id_;
 };

@@ -244,13 +244,13 @@ int run(int argc, char** argv) {
                      polledWhileRegistering));
   auto commitsAfter = commitsIn(ask(socket, "stats"));
   if (commitsAfter.transactions > commitsBefore.transactions)
-    subrow("results per transaction",
-           fmt::format("{:.1f} ({} results in {} transactions, the writer's batches)",
-                       static_cast<double>(commitsAfter.results - commitsBefore.results) /
-                           std::max<double>(1, static_cast<double>(commitsAfter.transactions -
-                                                                   commitsBefore.transactions)),
-                       commitsAfter.results - commitsBefore.results,
-                       commitsAfter.transactions - commitsBefore.transactions));
+    subrow(
+        "results per transaction",
+        fmt::format("{:.1f} ({} results in {} transactions, the writer's batches)",
+                    static_cast<double>(commitsAfter.results - commitsBefore.results) /
+                        static_cast<double>(commitsAfter.transactions - commitsBefore.transactions),
+                    commitsAfter.results - commitsBefore.results,
+                    commitsAfter.transactions - commitsBefore.transactions));
   subrow("cores used", share.text());
   // Less moved by other processes than the wall-clock rate while the
   // daemon is bound by its own CPU.
