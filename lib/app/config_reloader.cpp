@@ -21,6 +21,9 @@ CurlLimits curlLimits(const Config& config) {
   limits.user_agent = std::string("parcelwatch/") + PARCELWATCH_VERSION;
   // A connection per request slot stays open for the next poll.
   limits.max_idle_connections = std::max(8L, 2L * config.poll.max_in_flight);
+  // The carrier sees at most max_in_flight requests; the poll loop hands over
+  // the next ones early (PollLoop::dispatch).
+  limits.max_transfers = static_cast<std::size_t>(config.poll.max_in_flight);
   return limits;
 }
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -155,6 +156,14 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void send(HttpRequest request, Callback done) {
+    if (limits_.max_transfers > 0 && transfers_.size() >= limits_.max_transfers) {
+      waiting_.push_back({std::move(request), std::move(done)});
+      return;
+    }
+    start(std::move(request), std::move(done));
+  }
+
+  void start(HttpRequest request, Callback done) {
     auto t = std::make_unique<Transfer>(easy_pool_);
     if (!t->easy) {
       fail(std::move(done), makeError(ErrorCode::internal, "curl_easy_init failed"));
@@ -210,15 +219,18 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void cancelAll() {
+    waiting_.clear();
     for (auto& [easy, t] : transfers_) curl_multi_remove_handle(multi_, easy);
     transfers_.clear();
     timer_.cancel();
   }
 
-  size_t inFlight() const { return transfers_.size(); }
+  size_t inFlight() const { return transfers_.size() + waiting_.size(); }
+  size_t maxOpen() const { return limits_.max_transfers; }
   void setLimits(CurlLimits limits) {
     limits_ = std::move(limits);
     applyConnectionCache();
+    startWaiting();
   }
 
  private:
@@ -393,7 +405,20 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
       if (it == transfers_.end()) continue;
       std::unique_ptr<Transfer> t = std::move(it->second);
       transfers_.erase(it);
+      // The next request goes out before this answer is handed on: curl
+      // sends it on the connection just freed at the next turn, without a
+      // round trip through the caller's thread.
+      startWaiting();
       complete(*t, code);
+    }
+  }
+
+  void startWaiting() {
+    while (!waiting_.empty() &&
+           (limits_.max_transfers == 0 || transfers_.size() < limits_.max_transfers)) {
+      Waiting w = std::move(waiting_.front());
+      waiting_.pop_front();
+      start(std::move(w.request), std::move(w.done));
     }
   }
 
@@ -446,6 +471,11 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
   std::map<curl_socket_t, std::shared_ptr<Watch>> watches_;
   std::set<curl_socket_t> connections_;  // opened by onOpenSocket, not yet closed
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+  struct Waiting {
+    HttpRequest request;
+    Callback done;
+  };
+  std::deque<Waiting> waiting_;  // beyond max_transfers; bounded by the callers
 };
 
 CurlHttpClient::CurlHttpClient(asio::io_context& io, CurlLimits limits)
@@ -461,6 +491,7 @@ void CurlHttpClient::send(HttpRequest request, Callback done) {
 }
 void CurlHttpClient::cancelAll() { impl_->cancelAll(); }
 size_t CurlHttpClient::inFlight() const { return impl_->inFlight(); }
+size_t CurlHttpClient::maxOpen() const { return impl_->maxOpen(); }
 void CurlHttpClient::setLimits(CurlLimits limits) { impl_->setLimits(std::move(limits)); }
 
 }  // namespace pw

@@ -21,6 +21,11 @@ struct CurlLimits {
   /// Idle connections kept for reuse; 0 leaves curl's default (four per
   /// transfer open at the moment, which shrinks whenever few are open).
   long max_idle_connections = 0;
+  /// Transfers open at once (0: no bound). Requests beyond it wait, in the
+  /// order sent, and each starts on this client's thread the moment a
+  /// transfer ends: a caller may hand over its next requests early and the
+  /// server still never sees more than this many.
+  std::size_t max_transfers = 0;
 };
 
 class CurlHttpClient final : public HttpClient {
@@ -31,8 +36,10 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
   void send(HttpRequest request, Callback done) override;
+  using HttpClient::send;  // with a Prepare: run inline, on the caller's thread
   void cancelAll() override;
   size_t inFlight() const override;
+  size_t maxOpen() const override;
   void setLimits(CurlLimits limits);
 
  private:

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include <exception>
+
 #include <pthread.h>
 
 namespace pw {
@@ -13,6 +15,7 @@ namespace asio = boost::asio;
 ThreadedHttpClient::ThreadedHttpClient(asio::io_context& home, CurlLimits limits)
     : home_(home),
       work_(asio::make_work_guard(io_)),
+      max_open_(limits.max_transfers),
       curl_(std::make_unique<CurlHttpClient>(io_, std::move(limits))),
       thread_([this] { run(); }) {}
 
@@ -41,18 +44,32 @@ ThreadedHttpClient::~ThreadedHttpClient() {
 }
 
 void ThreadedHttpClient::send(HttpRequest request, Callback done) {
+  send(std::move(request), nullptr, std::move(done));
+}
+
+void ThreadedHttpClient::send(HttpRequest request, Prepare prepare, Callback done) {
   ++in_flight_;
-  asio::post(io_, [this, request = std::move(request), done = std::move(done),
-                   generation = generation_, alive = alive_]() mutable {
-    curl_->send(std::move(request), [this, done = std::move(done), generation,
-                                     alive = std::move(alive)](Result<HttpResponse> r) mutable {
-      asio::post(home_, [this, done = std::move(done), generation, alive = std::move(alive),
-                         r = std::move(r)]() mutable {
-        if (!*alive || generation != generation_) return;  // cancelled meanwhile
-        --in_flight_;
-        done(std::move(r));
-      });
-    });
+  asio::post(io_, [this, request = std::move(request), prepare = std::move(prepare),
+                   done = std::move(done), generation = generation_, alive = alive_]() mutable {
+    curl_->send(std::move(request),
+                [this, prepare = std::move(prepare), done = std::move(done), generation,
+                 alive = std::move(alive)](Result<HttpResponse> r) mutable {
+                  std::exception_ptr failed;
+                  if (prepare) {
+                    try {
+                      prepare(r);
+                    } catch (...) {
+                      failed = std::current_exception();
+                    }
+                  }
+                  asio::post(home_, [this, done = std::move(done), generation,
+                                     alive = std::move(alive), failed, r = std::move(r)]() mutable {
+                    if (!*alive || generation != generation_) return;  // cancelled meanwhile
+                    --in_flight_;
+                    if (failed) std::rethrow_exception(failed);
+                    done(std::move(r));
+                  });
+                });
   });
 }
 
@@ -63,6 +80,7 @@ void ThreadedHttpClient::cancelAll() {
 }
 
 void ThreadedHttpClient::setLimits(CurlLimits limits) {
+  max_open_ = limits.max_transfers;
   asio::post(io_,
              [this, limits = std::move(limits)]() mutable { curl_->setLimits(std::move(limits)); });
 }

@@ -26,8 +26,10 @@ class ThreadedHttpClient final : public HttpClient {
   ThreadedHttpClient& operator=(const ThreadedHttpClient&) = delete;
 
   void send(HttpRequest request, Callback done) override;
+  void send(HttpRequest request, Prepare prepare, Callback done) override;
   void cancelAll() override;
   size_t inFlight() const override { return in_flight_; }
+  size_t maxOpen() const override { return max_open_; }
   void setLimits(CurlLimits limits);
 
  private:
@@ -36,6 +38,7 @@ class ThreadedHttpClient final : public HttpClient {
   boost::asio::io_context& home_;
   boost::asio::io_context io_;  // curl's, run by thread_ alone
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::size_t max_open_ = 0;              // the home thread's copy of the limits' max_transfers
   std::unique_ptr<CurlHttpClient> curl_;  // touched on thread_ only once it runs
   // The home thread's: a callback of an older generation was cancelled.
   std::uint64_t generation_ = 0;

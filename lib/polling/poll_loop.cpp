@@ -38,8 +38,7 @@ PollLoop::PollLoop(asio::io_context& io, Store& store, HttpClient& http, const C
       counters_(counters),
       limiter_(limiter),
       config_(std::move(config)),
-      drain_timer_(io),
-      decode_(io, DecodePool::defaultThreads()) {
+      drain_timer_(io) {
   buildRegistry();
   if (auto* queue = store_.sharedQueue()) {
     leases_.emplace(*queue, store_, scheduler_, clock_);
@@ -174,6 +173,13 @@ void PollLoop::kick() {
 void PollLoop::dispatch() {
   if (stopping_) return;
   auto maxInFlight = static_cast<std::size_t>(config_->poll.max_in_flight);
+  // A client that holds requests beyond its bound (the daemon's, at
+  // max_in_flight) starts the next on its own thread the moment an answer
+  // comes in; handing it as many again early keeps every slot busy while
+  // the answer makes its way here and the next dispatch back. Not on a
+  // shared queue: what a node claims, the other nodes cannot send.
+  if (std::size_t open = http_.maxOpen(); !leases_ && open > 0 && open <= maxInFlight)
+    maxInFlight += open;
   if (requests_in_flight_ >= maxInFlight || committing_ >= maxCommitting()) return;
   std::size_t slots = maxInFlight - requests_in_flight_;
   if (leases_) claimDue(slots);
@@ -265,11 +271,19 @@ void PollLoop::startPoll(std::shared_ptr<const Parcel> parcel,
                          const std::shared_ptr<const CarrierCodec>& codec) {
   in_flight_.insert(parcel->id);
   ++requests_in_flight_;
-  // The request's slot is freed once its answer arrived (onResponse).
+  // The request's slot is freed once its answer arrived (onResponse). The
+  // answer is decoded where it arrived, on the HTTP client's thread: it
+  // depends on the answer alone, and the loop gets it ready in one hand-off.
   auto query = codec->buildQuery(*parcel);
-  http_.send(std::move(query), [this, parcel = std::move(parcel), codec](Result<HttpResponse> r) {
-    onResponse(parcel, codec, std::move(r));
-  });
+  auto decoded = std::make_shared<std::optional<Result<CarrierSnapshot>>>();
+  http_.send(
+      std::move(query),
+      [decoded, codec](const Result<HttpResponse>& r) {
+        if (r) decoded->emplace(codec->parseQuery(*r));
+      },
+      [this, parcel = std::move(parcel), codec, decoded](Result<HttpResponse> r) {
+        onResponse(parcel, codec, std::move(r), std::move(*decoded));
+      });
 }
 
 void PollLoop::startBatch(std::vector<Parcel> batch,
@@ -280,10 +294,15 @@ void PollLoop::startBatch(std::vector<Parcel> batch,
     byNumber[p.tracking_number] = std::make_shared<const Parcel>(p);
   }
   ++requests_in_flight_;
-  http_.send(codec->buildBatch(batch),
-             [this, byNumber = std::move(byNumber), codec](Result<HttpResponse> r) {
-               onBatchResponse(byNumber, codec, std::move(r));
-             });
+  auto decoded = std::make_shared<std::optional<Result<CarrierCodec::BatchResults>>>();
+  http_.send(
+      codec->buildBatch(batch),
+      [decoded, codec](const Result<HttpResponse>& r) {
+        if (r) decoded->emplace(codec->parseBatch(*r));
+      },
+      [this, byNumber = std::move(byNumber), codec, decoded](Result<HttpResponse> r) {
+        onBatchResponse(byNumber, codec, std::move(r), std::move(*decoded));
+      });
 }
 
 void PollLoop::observeLatency(std::string_view carrier, const Result<HttpResponse>& response) {
@@ -295,58 +314,37 @@ void PollLoop::observeLatency(std::string_view carrier, const Result<HttpRespons
 
 void PollLoop::onResponse(const std::shared_ptr<const Parcel>& parcel,
                           const std::shared_ptr<const CarrierCodec>& codec,
-                          Result<HttpResponse> response) {
-  if (!in_flight_.count(parcel->id)) {  // abandoned by a drain
-    --requests_in_flight_;
-    return;
-  }
-  observeLatency(codec->name(), response);
-  if (!response) {
-    --requests_in_flight_;
-    settle(*parcel, codec, response, Result<CarrierSnapshot>(response.error()));
-    return;
-  }
-  struct Decoded {
-    Result<HttpResponse> response;
-    std::optional<Result<CarrierSnapshot>> snap;
-  };
+                          Result<HttpResponse> response,
+                          std::optional<Result<CarrierSnapshot>> snap) {
   // The carrier answered: its slot is free for the next query, which need
-  // wait neither for this decode nor for this commit. The answer counts
-  // against the bound on answered results until it is told.
+  // not wait for this commit.
   --requests_in_flight_;
-  ++committing_;
+  if (!in_flight_.count(parcel->id)) return;  // abandoned by a drain
+  observeLatency(codec->name(), response);
   kick();
-  auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
-  decode_.run([d, codec] { d->snap.emplace(codec->parseQuery(*d->response)); },
-              [this, d, parcel, codec] {
-                --committing_;                              // settle() counts it again
-                if (!in_flight_.count(parcel->id)) return;  // abandoned by a drain meanwhile
-                settle(*parcel, codec, d->response, std::move(*d->snap));
-              });
+  if (!response || !snap) {
+    settle(*parcel, codec, response,
+           Result<CarrierSnapshot>(response ? makeError(ErrorCode::internal, "not decoded")
+                                            : response.error()));
+    return;
+  }
+  settle(*parcel, codec, response, std::move(*snap));
 }
 
 void PollLoop::onBatchResponse(const Batch& byNumber,
                                const std::shared_ptr<const CarrierCodec>& codec,
-                               Result<HttpResponse> response) {
+                               Result<HttpResponse> response,
+                               std::optional<Result<CarrierCodec::BatchResults>> batch) {
+  --requests_in_flight_;
   observeLatency(codec->name(), response);
-  if (!response) {
-    --requests_in_flight_;
-    settleBatch(byNumber, codec, response, Result<CarrierCodec::BatchResults>(response.error()));
+  kick();
+  if (!response || !batch) {
+    settleBatch(byNumber, codec, response,
+                Result<CarrierCodec::BatchResults>(
+                    response ? makeError(ErrorCode::internal, "not decoded") : response.error()));
     return;
   }
-  struct Decoded {
-    Result<HttpResponse> response;
-    std::optional<Result<CarrierCodec::BatchResults>> batch;
-  };
-  --requests_in_flight_;
-  ++committing_;
-  kick();
-  auto d = std::make_shared<Decoded>(Decoded{std::move(response), std::nullopt});
-  decode_.run([d, codec] { d->batch.emplace(codec->parseBatch(*d->response)); },
-              [this, d, byNumber, codec] {
-                --committing_;
-                settleBatch(byNumber, codec, d->response, std::move(*d->batch));
-              });
+  settleBatch(byNumber, codec, response, std::move(*batch));
 }
 
 void PollLoop::settleBatch(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,

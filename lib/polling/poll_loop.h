@@ -5,7 +5,8 @@
 // from (success, a number the carrier does not know, a failure that backs
 // off or opens the aggregator's breaker) and hands good answers to the
 // ResultPipeline. Everything runs on the io_context's thread but the decoding
-// of answers (a DecodePool); no step does work proportional to the number of
+// of answers, which the HttpClient does where the answer arrived (its own
+// thread in the daemon); no step does work proportional to the number of
 // parcels.
 #include "carriers/carrier_registry.h"
 #include "common/clock.h"
@@ -13,7 +14,6 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "polling/cluster_leases.h"
-#include "polling/decode_pool.h"
 #include "polling/result_pipeline.h"
 #include "polling/scheduler.h"
 #include "polling/service_api.h"
@@ -83,9 +83,11 @@ class PollLoop {
                  const std::shared_ptr<const CarrierCodec>& codec);
   void startBatch(std::vector<Parcel> batch, const std::shared_ptr<const CarrierCodec>& codec);
   void onResponse(const std::shared_ptr<const Parcel>& parcel,
-                  const std::shared_ptr<const CarrierCodec>& codec, Result<HttpResponse> response);
+                  const std::shared_ptr<const CarrierCodec>& codec, Result<HttpResponse> response,
+                  std::optional<Result<CarrierSnapshot>> snap);
   void onBatchResponse(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
-                       Result<HttpResponse> response);
+                       Result<HttpResponse> response,
+                       std::optional<Result<CarrierCodec::BatchResults>> batch);
   void settleBatch(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
                    const Result<HttpResponse>& response, Result<CarrierCodec::BatchResults> batch);
   void settle(const Parcel& parcel, const std::shared_ptr<const CarrierCodec>& codec,
@@ -133,8 +135,6 @@ class PollLoop {
   std::function<void()> drained_;
   std::optional<ClusterLeases> leases_;  // a shared queue (PostgreSQL): claim before polling
   bool claim_idle_ = false;              // the last claim found fewer due parcels than asked
-  // Last: joined before anything its continuations use is gone.
-  DecodePool decode_;
 };
 
 }  // namespace pw

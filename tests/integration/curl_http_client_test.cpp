@@ -11,7 +11,11 @@
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace pw;
 using namespace std::chrono;
@@ -206,6 +210,109 @@ TEST_F(CurlTest, CancelAllDropsCallbacks) {
   io.run_for(milliseconds(700));
   EXPECT_FALSE(called);
   EXPECT_EQ(client.inFlight(), 0u);
+}
+
+// The poll path's bound: the carrier sees at most max_transfers requests; the others wait in
+// the client, in order, and each goes out the moment a transfer ends.
+TEST_F(CurlTest, ABoundedClientHoldsTheRestAndStartsEachAsATransferEnds) {
+  CurlLimits bounded = limits;
+  bounded.max_transfers = 2;
+  CurlHttpClient c{io, bounded};
+  EXPECT_EQ(c.maxOpen(), 2u);
+  EXPECT_EQ(client.maxOpen(), 0u);
+  server.setPermanentFault(FakeFault{.delay = milliseconds(200)});
+  constexpr int kRequests = 6;
+  int done = 0, ok = 0;
+  auto started = steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    Parcel p = test::sampleParcel("YT" + std::to_string(1000000000000LL + i));
+    c.send(codec.buildQuery(p), [&](Result<HttpResponse> r) {
+      ++done;
+      if (r && r->status == 200) ++ok;
+    });
+  }
+  EXPECT_EQ(c.inFlight(), static_cast<size_t>(kRequests)) << "held ones count as in flight";
+  io.run_for(milliseconds(100));
+  EXPECT_EQ(server.requestCount(), 2u) << "two open at once, the rest held";
+  auto deadline = steady_clock::now() + seconds(10);
+  while (done < kRequests && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_EQ(server.requestCount(), static_cast<size_t>(kRequests));
+  EXPECT_GE(steady_clock::now() - started, milliseconds(590)) << "three rounds of two";
+  EXPECT_EQ(c.inFlight(), 0u);
+}
+
+TEST_F(CurlTest, CancelAllDropsTheHeldRequestsToo) {
+  CurlLimits bounded = limits;
+  bounded.max_transfers = 1;
+  CurlHttpClient c{io, bounded};
+  server.setPermanentFault(FakeFault{.delay = milliseconds(300)});
+  int called = 0;
+  for (int i = 0; i < 3; ++i)
+    c.send(codec.buildQuery(parcel), [&](Result<HttpResponse>) { ++called; });
+  io.run_for(milliseconds(100));
+  EXPECT_EQ(c.inFlight(), 3u);
+  c.cancelAll();
+  EXPECT_EQ(c.inFlight(), 0u);
+  io.run_for(milliseconds(700));
+  EXPECT_EQ(called, 0);
+  EXPECT_EQ(server.requestCount(), 1u) << "the held ones never went out";
+}
+
+// Decoding where the answer arrived: `prepare` runs on the client's thread before `done` runs
+// on the caller's loop, which sees what it made; what it throws is thrown on the loop instead.
+TEST_F(CurlTest, OnItsOwnThreadTheAnswerIsPreparedThereAndToldHere) {
+  ThreadedHttpClient threaded(io, limits);
+  const auto loop = std::this_thread::get_id();
+  std::thread::id preparedOn;
+  auto status = std::make_shared<long>(0);
+  bool told = false;
+  threaded.send(
+      codec.buildQuery(parcel),
+      [&preparedOn, status](const Result<HttpResponse>& r) {
+        preparedOn = std::this_thread::get_id();
+        if (r) *status = r->status;
+      },
+      [&, status](Result<HttpResponse> r) {
+        told = true;
+        EXPECT_EQ(std::this_thread::get_id(), loop);
+        EXPECT_TRUE(r);
+        EXPECT_EQ(*status, 200) << "prepared before it was told";
+      });
+  auto deadline = steady_clock::now() + seconds(10);
+  while (!told && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_TRUE(told);
+  EXPECT_NE(preparedOn, loop);
+  EXPECT_NE(preparedOn, std::thread::id());
+
+  bool toldAfterThrow = false;
+  threaded.send(
+      codec.buildQuery(parcel),
+      [](const Result<HttpResponse>&) { throw std::logic_error("decoder bug"); },
+      [&](Result<HttpResponse>) { toldAfterThrow = true; });
+  bool thrown = false;
+  deadline = steady_clock::now() + seconds(10);
+  while (!thrown && steady_clock::now() < deadline) {
+    try {
+      io.run_one_for(milliseconds(50));
+    } catch (const std::logic_error& e) {
+      thrown = std::string(e.what()) == "decoder bug";
+    }
+  }
+  EXPECT_TRUE(thrown);
+  EXPECT_FALSE(toldAfterThrow);
+  EXPECT_EQ(threaded.inFlight(), 0u);
+}
+
+// A client on the caller's thread prepares inline, just before it tells.
+TEST_F(CurlTest, OnTheCallersThreadTheAnswerIsPreparedJustBeforeItIsTold) {
+  std::vector<std::string> steps;
+  client.send(
+      codec.buildQuery(parcel), [&](const Result<HttpResponse>&) { steps.push_back("prepare"); },
+      [&](Result<HttpResponse>) { steps.push_back("done"); });
+  auto deadline = steady_clock::now() + seconds(10);
+  while (steps.size() < 2 && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_EQ(steps, (std::vector<std::string>{"prepare", "done"}));
 }
 
 // The poll path's client: curl on a thread of its own, each answer back on

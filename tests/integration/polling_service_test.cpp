@@ -281,6 +281,37 @@ TEST_F(Pipeline, MaxInFlightIsRespected) {
   EXPECT_GE(peak, 2u);
 }
 
+// The daemon's client holds what goes beyond max_in_flight and sends it as an answer comes in;
+// the loop hands it up to as many again early, and the carrier still sees four at most.
+TEST_F(Pipeline, ABoundedClientGetsTheNextQueriesEarlyAndTheCarrierSeesNoMore) {
+  CurlLimits limits;
+  limits.max_transfers = 4;
+  CurlHttpClient bounded{io, limits};
+  PollingService early(io, *store, bounded, clock, alerts, std::make_shared<const Config>(config));
+  ASSERT_TRUE(early.start());
+  server.setPermanentFault(FakeFault{.delay = milliseconds(300)});
+  std::vector<Parcel> ps;
+  for (int i = 0; i < 12; ++i)
+    ps.push_back(test::sampleParcel("YT" + std::to_string(2000000000000LL + i)));
+  early.track(ps);
+  size_t handedOver = 0;
+  auto until = steady_clock::now() + milliseconds(150);
+  while (steady_clock::now() < until) {
+    io.run_for(milliseconds(10));
+    handedOver = std::max(handedOver, bounded.inFlight());
+  }
+  EXPECT_EQ(server.requestCount(), 4u) << "four open at the carrier";
+  EXPECT_EQ(handedOver, 8u) << "four more held in the client";
+  auto deadline = steady_clock::now() + seconds(10);
+  while (steady_clock::now() < deadline) {
+    io.run_for(milliseconds(10));
+    if (early.idle() && server.requestCount() == 12) break;
+  }
+  EXPECT_EQ(server.requestCount(), 12u);
+  // None has a history at the fake carrier: each answer is "no result", told once.
+  EXPECT_EQ((early.status().value().counters.polls[{"kuaidi100", "no_result"}]), 12u);
+}
+
 TEST_F(Pipeline, StopDrainsInFlightPolls) {
   ASSERT_TRUE(service->start());
   stalledHistory("YT1234567890123");
