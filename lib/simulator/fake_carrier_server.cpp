@@ -44,6 +44,7 @@ struct FakeCarrierServer::State {
     RecordedRequest rec;
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
+    rec.content_type = std::string(req[boost::beast::http::field::content_type]);
     auto params = boost::urls::parse_query(req.body());
     if (params) {
       boost::urls::encoding_opts opt;

@@ -31,6 +31,7 @@ struct FakeFault {
 struct RecordedRequest {
   std::string method;
   std::string target;
+  std::string content_type;  // the Content-Type header as received
   std::map<std::string, std::string> form;
   bool signature_ok = false;
 };

@@ -62,8 +62,21 @@ TEST_F(CurlTest, SignedQueryIsAcceptedAndParsed) {
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].target, "/poll/query.do");
+  // Sent by curl itself for a POST of fields (the client adds no header of its own for it).
+  EXPECT_EQ(reqs[0].content_type, "application/x-www-form-urlencoded");
   EXPECT_TRUE(reqs[0].signature_ok);
   EXPECT_EQ(reqs[0].form.at("customer"), "CUST");
+}
+
+// Any other type is sent as the request gives it, as is a header of the request's own.
+TEST_F(CurlTest, AnyOtherContentTypeIsSentAsGiven) {
+  for (std::string type : {"application/json", "application/x-www-form-urlencoded;charset=utf-8"}) {
+    HttpRequest req = codec.buildQuery(parcel);
+    req.content_type = type;
+    auto r = fetch(req);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(server.requests().back().content_type, type);
+  }
 }
 
 TEST_F(CurlTest, WrongKeyGetsTheCarriersSignatureError) {
