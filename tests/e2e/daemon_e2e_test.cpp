@@ -7,6 +7,7 @@
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -225,6 +226,17 @@ TEST_F(E2E, RestartAfterKillNineKeepsTasksAndRaisesNothingTwice) {
     ASSERT_EQ(ctl({"track", "-"}, parcelLine("YT1000000000001", shipped) + "\n").status, 0);
     ASSERT_TRUE(
         test::waitFor([&] { return tasksJson().size() == 1; }, seconds(20), "the stalled task"));
+    // The task's alert line is marked written in a transaction a moment after it is written;
+    // a kill between the two repeats the line at the next start, as promised (a line may
+    // repeat, never vanish). What this test is about is what the re-poll after a kill raises:
+    // it kills once the mark is committed (it failed now and then when the kill fell between).
+    ASSERT_TRUE(test::waitFor(
+        [&] {
+          SQLite::Database db((dir / "state/parcelwatch.db").string(), SQLite::OPEN_READONLY);
+          return db.execAndGet("SELECT count(*) FROM tasks WHERE alerted_at IS NOT NULL")
+                     .getInt() == 1;
+        },
+        seconds(20), "the task's alert line marked written"));
     daemon->signal(SIGKILL);
     daemon->wait(seconds(5));
   }
