@@ -279,10 +279,10 @@ void PollLoop::startPoll(std::shared_ptr<const Parcel> parcel,
   http_.send(
       std::move(query),
       [decoded, codec](const Result<HttpResponse>& r) {
-        if (r) decoded->emplace(codec->parseQuery(*r));
+        decoded->emplace(r ? codec->parseQuery(*r) : Result<CarrierSnapshot>(r.error()));
       },
       [this, parcel = std::move(parcel), codec, decoded](Result<HttpResponse> r) {
-        onResponse(parcel, codec, std::move(r), std::move(*decoded));
+        onResponse(parcel, codec, std::move(r), std::move(**decoded));
       });
 }
 
@@ -298,10 +298,10 @@ void PollLoop::startBatch(std::vector<Parcel> batch,
   http_.send(
       codec->buildBatch(batch),
       [decoded, codec](const Result<HttpResponse>& r) {
-        if (r) decoded->emplace(codec->parseBatch(*r));
+        decoded->emplace(r ? codec->parseBatch(*r) : Result<CarrierCodec::BatchResults>(r.error()));
       },
       [this, byNumber = std::move(byNumber), codec, decoded](Result<HttpResponse> r) {
-        onBatchResponse(byNumber, codec, std::move(r), std::move(*decoded));
+        onBatchResponse(byNumber, codec, std::move(r), std::move(**decoded));
       });
 }
 
@@ -314,37 +314,24 @@ void PollLoop::observeLatency(std::string_view carrier, const Result<HttpRespons
 
 void PollLoop::onResponse(const std::shared_ptr<const Parcel>& parcel,
                           const std::shared_ptr<const CarrierCodec>& codec,
-                          Result<HttpResponse> response,
-                          std::optional<Result<CarrierSnapshot>> snap) {
+                          Result<HttpResponse> response, Result<CarrierSnapshot> snap) {
   // The carrier answered: its slot is free for the next query, which need
   // not wait for this commit.
   --requests_in_flight_;
   if (!in_flight_.count(parcel->id)) return;  // abandoned by a drain
   observeLatency(codec->name(), response);
   kick();
-  if (!response || !snap) {
-    settle(*parcel, codec, response,
-           Result<CarrierSnapshot>(response ? makeError(ErrorCode::internal, "not decoded")
-                                            : response.error()));
-    return;
-  }
-  settle(*parcel, codec, response, std::move(*snap));
+  settle(*parcel, codec, response, std::move(snap));
 }
 
 void PollLoop::onBatchResponse(const Batch& byNumber,
                                const std::shared_ptr<const CarrierCodec>& codec,
                                Result<HttpResponse> response,
-                               std::optional<Result<CarrierCodec::BatchResults>> batch) {
+                               Result<CarrierCodec::BatchResults> batch) {
   --requests_in_flight_;
   observeLatency(codec->name(), response);
   kick();
-  if (!response || !batch) {
-    settleBatch(byNumber, codec, response,
-                Result<CarrierCodec::BatchResults>(
-                    response ? makeError(ErrorCode::internal, "not decoded") : response.error()));
-    return;
-  }
-  settleBatch(byNumber, codec, response, std::move(*batch));
+  settleBatch(byNumber, codec, response, std::move(batch));
 }
 
 void PollLoop::settleBatch(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,

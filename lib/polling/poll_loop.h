@@ -84,10 +84,9 @@ class PollLoop {
   void startBatch(std::vector<Parcel> batch, const std::shared_ptr<const CarrierCodec>& codec);
   void onResponse(const std::shared_ptr<const Parcel>& parcel,
                   const std::shared_ptr<const CarrierCodec>& codec, Result<HttpResponse> response,
-                  std::optional<Result<CarrierSnapshot>> snap);
+                  Result<CarrierSnapshot> snap);
   void onBatchResponse(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
-                       Result<HttpResponse> response,
-                       std::optional<Result<CarrierCodec::BatchResults>> batch);
+                       Result<HttpResponse> response, Result<CarrierCodec::BatchResults> batch);
   void settleBatch(const Batch& byNumber, const std::shared_ptr<const CarrierCodec>& codec,
                    const Result<HttpResponse>& response, Result<CarrierCodec::BatchResults> batch);
   void settle(const Parcel& parcel, const std::shared_ptr<const CarrierCodec>& codec,
