@@ -173,6 +173,19 @@ StoredLine storedLine(Timestamp at, std::string_view event, const json::object& 
   return {0, full, std::nullopt, std::move(full)};
 }
 
+StoredLine storedRaiseLine(Timestamp at, std::string_view event, const NotificationTask& task) {
+  // As rebuildTaskRecord builds them from the row's fields (rowFieldsOf) and the kept carrier.
+  json::object record;
+  if (event == "exception_raised")
+    record = exceptionRaisedRecord(task, at);
+  else if (event == "task_raised")
+    record = taskRaisedRecord(task, at);
+  else
+    throw std::logic_error("not a raise's line: " + std::string(event));
+  return {2, json::serialize(json::object{{"carrier", task.carrier}}), task.id,
+          json::serialize(record)};
+}
+
 std::string outboxLine(State& s, SQLite::Statement& q, int first) {
   auto col = [&](int i) { return q.getColumn(first + i); };
   Timestamp at(Seconds(col(0).getInt64()));

@@ -48,6 +48,12 @@ struct StoredLine {
 StoredLine storedLine(Timestamp at, std::string_view event, const boost::json::object& line,
                       const NotificationTask* task = nullptr);
 
+/// The form-2 row of a line of a raised task (`event` exception_raised or task_raised), built
+/// by the record function a reader rebuilds it with (rebuildTaskLine) from the same fields:
+/// the same bytes by construction, so nothing is built twice to compare. `task.carrier` is
+/// the one field kept in the payload.
+StoredLine storedRaiseLine(Timestamp at, std::string_view event, const NotificationTask& task);
+
 /// The fields of a task that form 2 reads from its row (or from the payload once the task is
 /// gone): id, exception id, tracking number, kind, remedy and reason, detail, message,
 /// created_at.

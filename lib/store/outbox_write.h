@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace pw::store {
 
@@ -21,5 +22,11 @@ std::string writeOutbox(State& s, Timestamp at, const boost::json::object& line)
 /// without what the row holds, which readers take from it again (outbox_lines.h).
 std::string writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
                           const boost::json::object& line);
+
+/// A raise's line (`event` exception_raised or task_raised) of `task`, as taskRaisedRecord and
+/// exceptionRaisedRecord (model/alert_record.h) give it, written in form 2 without building
+/// it twice: the first answers of a poll round raise most of what the writer writes.
+std::string writeRaiseLine(State& s, Timestamp at, std::string_view event,
+                           const NotificationTask& task);
 
 }  // namespace pw::store

@@ -186,8 +186,8 @@ void writeAlerts(State& s, const Parcel& parcel, PollOutcome& out, Timestamp now
   auto& lines = out.alert_lines;
   lines.clear();
   for (const auto& task : out.raised) {
-    lines.push_back(store::writeTaskLine(s, now, task, exceptionRaisedRecord(task, now)));
-    lines.push_back(store::writeTaskLine(s, now, task, taskRaisedRecord(task, now)));
+    lines.push_back(store::writeRaiseLine(s, now, "exception_raised", task));
+    lines.push_back(store::writeRaiseLine(s, now, "task_raised", task));
   }
   for (const auto& u : out.updated)
     lines.push_back(store::writeOutbox(

@@ -81,16 +81,12 @@ namespace store {
 
 namespace {
 
-std::string insertLine(State& s, Timestamp at, const boost::json::object& line,
-                       const NotificationTask* task) {
-  const auto* event = line.if_contains("event");
-  std::string name = event && event->is_string() ? std::string(event->as_string()) : "";
-  StoredLine stored = storedLine(at, name, line, task);
+std::string insertStored(State& s, Timestamp at, std::string_view event, StoredLine stored) {
   // OR FAIL: no statement journal (see insertEventsSql, stored_events.cpp).
   auto ins = s.statements.get(
       "INSERT OR FAIL INTO outbox (at, event, payload, form, task_id) VALUES (?,?,?,?,?)");
   ins->bind(1, static_cast<int64_t>(secs(at)));
-  ins->bind(2, name);
+  ins->bind(2, std::string(event));
   ins->bind(3, stored.payload);
   ins->bind(4, stored.form);
   if (stored.task_id)
@@ -99,6 +95,13 @@ std::string insertLine(State& s, Timestamp at, const boost::json::object& line,
     ins->bind(5);
   ins->exec();
   return std::move(stored.line);
+}
+
+std::string insertLine(State& s, Timestamp at, const boost::json::object& line,
+                       const NotificationTask* task) {
+  const auto* event = line.if_contains("event");
+  std::string name = event && event->is_string() ? std::string(event->as_string()) : "";
+  return insertStored(s, at, name, storedLine(at, name, line, task));
 }
 
 }  // namespace
@@ -110,6 +113,11 @@ std::string writeOutbox(State& s, Timestamp at, const boost::json::object& line)
 std::string writeTaskLine(State& s, Timestamp at, const NotificationTask& task,
                           const boost::json::object& line) {
   return insertLine(s, at, line, &task);
+}
+
+std::string writeRaiseLine(State& s, Timestamp at, std::string_view event,
+                           const NotificationTask& task) {
+  return insertStored(s, at, event, storedRaiseLine(at, event, task));
 }
 
 }  // namespace store

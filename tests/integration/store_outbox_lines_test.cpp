@@ -299,6 +299,25 @@ TEST(OutboxLineForms, LinesRoundTripThroughEveryForm) {
   EXPECT_EQ(store::storedLine(now, "exception_raised", exceptionRaisedRecord(t, now), &t).form, 2);
   auto closed = taskClosedRecord(kNumber, "yuantong", t.id, t.kind, now);
   EXPECT_EQ(store::storedLine(now, "task_closed", closed, &t).form, 1);
+
+  // The writer's raise lines, built once: what storedLine keeps after its comparison, and
+  // what a reader rebuilds from the row's fields and the payload.
+  for (std::string_view event : {"exception_raised", "task_raised"}) {
+    auto record = event == "task_raised" ? taskRaisedRecord(t, now) : exceptionRaisedRecord(t, now);
+    auto compared = store::storedLine(now, event, record, &t);
+    auto direct = store::storedRaiseLine(now, event, t);
+    EXPECT_EQ(direct.form, 2) << event;
+    EXPECT_EQ(direct.payload, compared.payload) << event;
+    EXPECT_EQ(direct.task_id, compared.task_id) << event;
+    EXPECT_EQ(direct.line, compared.line) << event;
+    auto row = store::rowFieldsOf(t);
+    if (event == "exception_raised") row.message = {};
+    EXPECT_EQ(
+        store::rebuildTaskLine(now, event, row, boost::json::parse(direct.payload).as_object()),
+        direct.line)
+        << event;
+  }
+  EXPECT_THROW(store::storedRaiseLine(now, "task_closed", t), std::logic_error);
 }
 
 namespace {
