@@ -51,10 +51,13 @@ void suppressed(spdlog::logger& logger, std::chrono::seconds window, const std::
 
 void LogLimiter::log(spdlog::logger& logger, spdlog::level::level_enum level,
                      const std::string& key, std::string_view line, Clock::time_point now) {
+  if (admit(logger, key, now)) logger.log(level, line);
+}
+
+bool LogLimiter::admit(spdlog::logger& logger, const std::string& key, Clock::time_point now) {
   auto verdict = check(key, now);
-  if (!verdict.write) return;
-  if (verdict.suppressed) suppressed(logger, window_, key, verdict.suppressed);
-  logger.log(level, line);
+  if (verdict.write && verdict.suppressed) suppressed(logger, window_, key, verdict.suppressed);
+  return verdict.write;
 }
 
 void LogLimiter::flush(spdlog::logger& logger, Clock::time_point now) {

@@ -37,6 +37,9 @@ class LogLimiter {
              Clock::time_point now = Clock::now());
   std::chrono::seconds window() const { return window_; }
 
+  /// check() for a line not built yet, for lines that come by the thousand: true when it may
+  /// be written, after a LOG_SUPPRESSED line if the window that just closed swallowed some.
+  bool admit(spdlog::logger& logger, const std::string& key, Clock::time_point now = Clock::now());
   /// Writes `line` unless `key` is over its burst; the first line after a
   /// window that swallowed some is preceded by LOG_SUPPRESSED with the count.
   void log(spdlog::logger& logger, spdlog::level::level_enum level, const std::string& key,

@@ -9,11 +9,15 @@ namespace pw {
 
 namespace {
 std::shared_ptr<spdlog::logger> logger(std::string_view name) { return subsystemLogger(name); }
+
+const std::string kTaskRaised = "TASK_RAISED";
+const std::string kExceptionUpdated = "EXCEPTION_UPDATED";
+const std::string kExceptionResolved = "EXCEPTION_RESOLVED";
 }  // namespace
 
 AlertEmitter::AlertEmitter(AlertSink& sink, Store& store, const Clock& clock,
                            PollCounters& counters)
-    : sink_(sink), store_(store), clock_(clock), counters_(counters) {}
+    : sink_(sink), store_(store), clock_(clock), counters_(counters), detect_(logger("detect")) {}
 
 bool AlertEmitter::emit(const boost::json::object& record) { return written(sink_.emit(record)); }
 
@@ -46,9 +50,10 @@ void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestam
   for (const auto& task : outcome.raised) {
     ++counters_.tasks_raised;
     ++counters_.tasks_raised_by_kind[std::string(toString(task.kind))];
-    logger("detect")->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
-                           task.tracking_number, toString(task.kind),
-                           toString(task.suggestion.remedy), task.id, task.detail);
+    if (journal_.admit(*detect_, kTaskRaised))
+      detect_->warn("TASK_RAISED parcel={} kind={} remedy={} task={} detail=\"{}\"",
+                    task.tracking_number, toString(task.kind), toString(task.suggestion.remedy),
+                    task.id, task.detail);
     line([&] { return exceptionRaisedRecord(task, now); });
     // A line is written only after every line kept before it: the task's
     // line on disk means its exception's is too.
@@ -57,8 +62,9 @@ void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestam
     marks.raised.push_back(task.exception_id);
   }
   for (const auto& u : outcome.updated) {
-    logger("detect")->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn,
-                           toString(u.kind), u.detail);
+    if (journal_.admit(*detect_, kExceptionUpdated))
+      detect_->info("EXCEPTION_UPDATED parcel={} kind={} detail=\"{}\"", tn, toString(u.kind),
+                    u.detail);
     line([&] {
       return exceptionUpdatedRecord(tn, parcel.carrier, u.exception_id, u.kind, u.detail, now);
     });
@@ -67,7 +73,8 @@ void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestam
     auto kind = outcome.resolved[i];
     auto id = outcome.resolved_ids[i];
     ++counters_.exceptions_resolved_by_kind[std::string(toString(kind))];
-    logger("detect")->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
+    if (journal_.admit(*detect_, kExceptionResolved))
+      detect_->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
     auto& marks = line([&] { return exceptionResolvedRecord(tn, parcel.carrier, id, kind, now); })
                       ? written
                       : awaiting_disk_;
@@ -91,6 +98,8 @@ void AlertEmitter::markWritten(const AlertMarks& marks, Timestamp now) {
   if (auto r = store_.markAlerted(marks, now); !r)
     logger("store")->error("STORE_WRITE_FAILED what=mark_alerted error={}", r.error().message);
 }
+
+void AlertEmitter::flushJournal() { journal_.flush(*detect_); }
 
 void AlertEmitter::retry() {
   if (!backlog_ || !sink_.retry()) return;

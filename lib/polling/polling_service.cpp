@@ -108,6 +108,7 @@ void PollingService::armTicker() {
 void PollingService::tick() {
   alerts_.retry();
   limiter_.flush(*logger("poll"));
+  alerts_.flushJournal();
   summarize();
   heartbeat();
   loop_.tick();

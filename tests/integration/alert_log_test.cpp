@@ -1,10 +1,14 @@
-// The alert log file itself: what a reader of `tail -F alerts.jsonl | jq`
-// finds after a crash left a partial last line (a full disk, then kill -9).
+// The alert log file itself: what a reader of `tail -F alerts.jsonl | jq` finds after a crash
+// left a partial last line (a full disk, then kill -9); and what the journal gets of a flood.
 #include "app/alert_log.h"
 
+#include "common/log.h"
+#include "polling/alert_emitter.h"
+#include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <boost/json.hpp>
 
 #include <sstream>
@@ -49,4 +53,49 @@ TEST(AlertLog, ACompleteFileIsLeftAsItIs) {
   EXPECT_EQ(test::readFile(dir / "alerts.jsonl"), "{\"a\":1}\n");
   { AlertLog fresh(dir / "new.jsonl"); }
   EXPECT_EQ(test::readFile(dir / "new.jsonl"), "");
+}
+
+// A first poll round raises thousands of tasks a second: the alert log gets every line, the
+// journal (where journald drops whatever goes beyond 10,000 lines in 30 s, errors included) the
+// first AlertEmitter::kJournalLinesPerMinute of each kind and then a count.
+TEST(AlertEmitter, AFloodOfRaisesReachesTheAlertLogWholeAndTheJournalInPart) {
+  test::TempDir dir;
+  auto store = SqliteStore::open(dir / "pw.db").value();
+  AlertLog log(dir / "alerts.jsonl");
+  SystemClock clock;
+  PollCounters counters;
+  std::ostringstream journal;
+  auto detect = subsystemLogger("detect");
+  auto kept = detect->sinks();
+  detect->sinks() = {std::make_shared<spdlog::sinks::ostream_sink_st>(journal)};
+  detect->set_pattern("%v");
+  {
+    AlertEmitter emitter(log, *store, clock, counters);
+    const std::size_t raises = AlertEmitter::kJournalLinesPerMinute + 150;
+    Parcel parcel;
+    parcel.tracking_number = "YT0000000000";
+    parcel.carrier = "yuantong";
+    PollOutcome outcome;
+    for (std::size_t i = 1; i <= raises; ++i) {
+      NotificationTask t;
+      t.id = static_cast<std::int64_t>(i);
+      t.exception_id = t.id;
+      t.tracking_number = parcel.tracking_number;
+      t.carrier = parcel.carrier;
+      t.kind = ExceptionKind::stalled;
+      outcome.raised.push_back(t);
+    }
+    emitter.announce(parcel, outcome, clock.now());
+    EXPECT_EQ(emitter.takeWritten().marks.tasks.size(), raises) << "every line reached the disk";
+    EXPECT_EQ(lines(dir / "alerts.jsonl").size(), 2 * raises);
+    std::size_t raised = 0;
+    std::istringstream in(journal.str());
+    for (std::string l; std::getline(in, l);) raised += l.rfind("TASK_RAISED ", 0) == 0;
+    EXPECT_EQ(raised, AlertEmitter::kJournalLinesPerMinute);
+    EXPECT_EQ(journal.str().find("LOG_SUPPRESSED"), std::string::npos)
+        << "the count comes once the minute is over";
+    emitter.flushJournal();  // within the minute: nothing yet
+    EXPECT_EQ(journal.str().find("LOG_SUPPRESSED"), std::string::npos);
+  }
+  detect->sinks() = kept;
 }

@@ -61,3 +61,18 @@ TEST(LogLimiter, LogWritesTheBurstThenSaysHowManyWereSwallowed) {
             "error STORE_WRITE_FAILED\n"
             "warning LOG_SUPPRESSED count=1 window=60s of=\"STORE_WRITE_FAILED\"\n");
 }
+
+TEST(LogLimiter, AdmitSaysWhetherToBuildTheLineAndCountsWhatItTurnedAway) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+  spdlog::logger logger("test", sink);
+  logger.set_pattern("%l %v");
+  LogLimiter limiter(2, seconds(60));
+  auto t0 = LogLimiter::Clock::time_point{} + hours(1);
+  int admitted = 0;
+  for (int i = 0; i < 5; ++i) admitted += limiter.admit(logger, "TASK_RAISED", t0);
+  EXPECT_EQ(admitted, 2);
+  EXPECT_EQ(out.str(), "") << "admit writes nothing of its own within the window";
+  EXPECT_TRUE(limiter.admit(logger, "TASK_RAISED", t0 + seconds(61)));
+  EXPECT_EQ(out.str(), "warning LOG_SUPPRESSED count=3 window=60s of=\"TASK_RAISED\"\n");
+}
