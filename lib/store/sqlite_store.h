@@ -51,6 +51,8 @@ class SqliteStore final : public Store {
   Result<std::vector<PollTarget>> pollTargets() override;
   Result<std::vector<ActiveParcel>> activeParcels(std::int64_t afterId, int limit) override;
   Result<std::vector<std::int64_t>> activeParcelIds(std::int64_t afterId, int limit) override;
+  // A scan of the table: the daemon's schedule lives in memory on SQLite, and nothing it runs
+  // asks for these (schema step 14 dropped their index).
   Result<std::vector<DueParcel>> dueParcels(Timestamp now, int limit) override;
   Result<std::optional<Timestamp>> nextDue() override;
   Result<void> setNextPoll(std::int64_t parcelId, std::optional<Timestamp> at) override;

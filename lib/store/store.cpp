@@ -336,8 +336,7 @@ Result<std::vector<DueParcel>> SqliteStore::dueParcels(Timestamp now, int limit)
         "(SELECT e.time FROM events e WHERE e.parcel_id = p.id ORDER BY e.time DESC LIMIT 1), "
         "(SELECT e.kind_id FROM events e WHERE e.parcel_id = p.id ORDER BY e.time DESC, e.id DESC "
         "LIMIT 1) "
-        "FROM parcels p INDEXED BY parcels_due "
-        "WHERE p.next_poll_at IS NOT NULL AND p.next_poll_at <= ? "
+        "FROM parcels p WHERE p.next_poll_at IS NOT NULL AND p.next_poll_at <= ? "
         "ORDER BY p.next_poll_at, p.id LIMIT ?");
     q->bind(1, static_cast<int64_t>(secs(now)));
     q->bind(2, limit);
@@ -397,9 +396,8 @@ Result<std::vector<std::int64_t>> SqliteStore::activeParcelIds(std::int64_t afte
 
 Result<std::optional<Timestamp>> SqliteStore::nextDue() {
   return guarded("read next due", [&]() -> Result<std::optional<Timestamp>> {
-    auto q = s_->statements.get(
-        "SELECT MIN(next_poll_at) FROM parcels INDEXED BY parcels_due "
-        "WHERE next_poll_at IS NOT NULL");
+    auto q =
+        s_->statements.get("SELECT MIN(next_poll_at) FROM parcels WHERE next_poll_at IS NOT NULL");
     q->executeStep();
     return optionalTime(q->getColumn(0));
   });
