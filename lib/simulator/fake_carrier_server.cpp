@@ -4,6 +4,8 @@
 #include "httpd/http_listener.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/zlib/deflate_stream.hpp>
+#include <boost/crc.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
 
@@ -45,6 +47,7 @@ struct FakeCarrierServer::State {
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
     rec.content_type = std::string(req[boost::beast::http::field::content_type]);
+    rec.accept_encoding = std::string(req[boost::beast::http::field::accept_encoding]);
     auto params = boost::urls::parse_query(req.body());
     if (params) {
       boost::urls::encoding_opts opt;
@@ -92,6 +95,30 @@ struct FakeCarrierServer::State {
 
 namespace {
 
+// RFC 1952: a header, Beast's raw deflate, the CRC-32 and the length, both little-endian.
+std::string gzipped(const std::string& in) {
+  namespace zlib = boost::beast::zlib;
+  zlib::deflate_stream ds;
+  ds.reset(6, 15, 8, zlib::Strategy::normal);
+  std::string out("\x1f\x8b\x08\0\0\0\0\0\0\xff", 10);
+  std::string packed(ds.upper_bound(in.size()) + 64, '\0');
+  zlib::z_params zs;
+  zs.next_in = in.data();
+  zs.avail_in = in.size();
+  zs.next_out = packed.data();
+  zs.avail_out = packed.size();
+  boost::system::error_code ec;
+  ds.write(zs, zlib::Flush::finish, ec);
+  if (ec && ec != zlib::error::end_of_stream) throw std::runtime_error("deflate: " + ec.message());
+  out.append(packed.data(), zs.total_out);
+  boost::crc_32_type crc;
+  crc.process_bytes(in.data(), in.size());
+  for (std::uint32_t v :
+       {static_cast<std::uint32_t>(crc.checksum()), static_cast<std::uint32_t>(in.size())})
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  return out;
+}
+
 HttpReply toReply(std::string body, const FakeFault& fault) {
   HttpReply r;
   r.status = fault.http_status;
@@ -107,6 +134,10 @@ HttpReply toReply(std::string body, const FakeFault& fault) {
     r.body = "<html><body>error " + std::to_string(fault.http_status) + "</body></html>";
   else
     r.body = std::move(body);
+  if (fault.gzip) {
+    r.body = gzipped(r.body);
+    r.headers.emplace_back("Content-Encoding", "gzip");
+  }
   return r;
 }
 

@@ -26,12 +26,14 @@ struct FakeFault {
   std::optional<int> retry_after_seconds;  // Retry-After header
   std::size_t huge_body_bytes = 0;         // answer with this many bytes of junk
   bool drop_connection = false;            // close without answering
+  bool gzip = false;                       // the answer gzip-compressed (Content-Encoding: gzip)
 };
 
 struct RecordedRequest {
   std::string method;
   std::string target;
-  std::string content_type;  // the Content-Type header as received
+  std::string content_type;     // the Content-Type header as received
+  std::string accept_encoding;  // the Accept-Encoding header as received
   std::map<std::string, std::string> form;
   bool signature_ok = false;
 };

@@ -146,6 +146,30 @@ TEST_F(CurlTest, HugeBodyIsCutOffAtTheCap) {
       << r.error().message;
 }
 
+// Compression is asked for as gzip alone (curl_http_client.cpp says why).
+TEST_F(CurlTest, OnlyGzipIsAskedForAndAGzippedAnswerIsReadAsSent) {
+  server.setResponse(parcel.tracking_number,
+                     test::kuaidi100Body(parcel.tracking_number,
+                                         {{"2024-05-01 11:30:00", "【广州市】 已揽收", "103"}}));
+  server.pushFault({.gzip = true});
+  auto r = fetch(codec.buildQuery(parcel));
+  ASSERT_TRUE(r) << r.error().message;
+  auto snap = codec.parseQuery(*r).value();
+  ASSERT_EQ(snap.events.size(), 1u);
+  EXPECT_EQ(snap.events[0].description, "【广州市】 已揽收");
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].accept_encoding, "gzip");
+}
+
+// A small packed answer that unpacks past the cap (a zip bomb) is cut off like a huge one.
+TEST_F(CurlTest, AGzippedAnswerIsCappedAtItsUnpackedSize) {
+  server.pushFault({.huge_body_bytes = 10 * 1024 * 1024, .gzip = true});
+  auto r = fetch(codec.buildQuery(parcel));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message.rfind("response larger than 65536 bytes", 0), 0u)
+      << r.error().message;
+}
+
 TEST_F(CurlTest, MalformedBodyIsACarrierError) {
   server.pushFault({.body = std::string("{\"message\":\"ok\",\"data\":[")});
   auto r = fetch(codec.buildQuery(parcel)).value();
