@@ -36,13 +36,20 @@ TEST(LogLimiter, ABurstPerWindowThenACountOfWhatWasSwallowed) {
   EXPECT_TRUE(reports.empty());
 }
 
-TEST(LogLimiter, LogWritesTheBurstThenSaysHowManyWereSwallowed) {
+namespace {
+
+// A logger that writes "level text" lines to `out`, and a limiter of two lines a minute.
+struct LogLimiterLines : ::testing::Test {
   std::ostringstream out;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
-  spdlog::logger logger("test", sink);
-  logger.set_pattern("%l %v");
-  LogLimiter limiter(2, seconds(60));
-  auto t0 = LogLimiter::Clock::time_point{} + hours(1);
+  spdlog::logger logger{"test", std::make_shared<spdlog::sinks::ostream_sink_st>(out)};
+  LogLimiter limiter{2, seconds(60)};
+  LogLimiter::Clock::time_point t0 = LogLimiter::Clock::time_point{} + hours(1);
+  LogLimiterLines() { logger.set_pattern("%l %v"); }
+};
+
+}  // namespace
+
+TEST_F(LogLimiterLines, LogWritesTheBurstThenSaysHowManyWereSwallowed) {
   for (int i = 0; i < 5; ++i)
     limiter.log(logger, spdlog::level::warn, "POLL_FAILED carrier=a",
                 "POLL_FAILED #" + std::to_string(i), t0);
@@ -62,13 +69,7 @@ TEST(LogLimiter, LogWritesTheBurstThenSaysHowManyWereSwallowed) {
             "warning LOG_SUPPRESSED count=1 window=60s of=\"STORE_WRITE_FAILED\"\n");
 }
 
-TEST(LogLimiter, AdmitSaysWhetherToBuildTheLineAndCountsWhatItTurnedAway) {
-  std::ostringstream out;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
-  spdlog::logger logger("test", sink);
-  logger.set_pattern("%l %v");
-  LogLimiter limiter(2, seconds(60));
-  auto t0 = LogLimiter::Clock::time_point{} + hours(1);
+TEST_F(LogLimiterLines, AdmitSaysWhetherToBuildTheLineAndCountsWhatItTurnedAway) {
   int admitted = 0;
   for (int i = 0; i < 5; ++i) admitted += limiter.admit(logger, "TASK_RAISED", t0);
   EXPECT_EQ(admitted, 2);
