@@ -46,7 +46,7 @@ class AlertEmitter {
   /// The main log's TASK_RAISED, EXCEPTION_UPDATED and EXCEPTION_RESOLVED lines, each, per
   /// minute: the alert log has every line; a first poll round of a large shop raises tasks by
   /// the thousand a second, and journald drops whatever goes beyond 10,000 lines in 30 s,
-  /// errors included. Ten a second on average is more than a day's exceptions usually come at.
+  /// errors included. The three kinds together stay under a tenth of that limit.
   static constexpr std::size_t kJournalLinesPerMinute = 600;
 
  private:

@@ -201,10 +201,10 @@ DROP TRIGGER IF EXISTS parcels_recounted;
 )sql"},
       // 14: no index of the parcels by next poll. On SQLite the schedule lives in the daemon
       // (made again from the stage and the last poll at start), so nothing reads the parcels
-      // in that order while it runs, and every answer moved its parcel's entry to a place
-      // of its own in the index: a page of the log written per answer, a third of a first
-      // poll round's writes. The column stays: a move to PostgreSQL takes it along, where
-      // the nodes' shared queue claims parcels by it (dueParcels() here reads the table).
+      // in that order while it runs, yet every answer moved its parcel's entry in the index
+      // (without it, 4.2 -> 3.65 writes to the log a query in a 300,000-parcel round). The
+      // column stays: a move to PostgreSQL takes it along, where the nodes' shared queue
+      // claims parcels by it (dueParcels() here reads the table).
       {R"sql(
 DROP INDEX IF EXISTS parcels_due;
 )sql"},
