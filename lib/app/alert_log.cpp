@@ -5,8 +5,10 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -79,16 +81,38 @@ bool AlertLog::emitLine(std::string line) {
   return retry();
 }
 
+bool AlertLog::emitLines(std::vector<std::string> lines) {
+  for (auto& line : lines) {
+    line.push_back('\n');
+    pending_.push_back(std::move(line));
+  }
+  return retry();
+}
+
 bool AlertLog::retry() {
   while (!pending_.empty()) {
-    const std::string& line = pending_.front();
-    ssize_t n = ::write(fd_, line.data() + written_of_front_, line.size() - written_of_front_);
+    std::array<iovec, kLinesPerWrite> iov;
+    std::size_t lines = 0;
+    for (auto it = pending_.begin(); it != pending_.end() && lines < iov.size(); ++it, ++lines) {
+      std::size_t from = lines == 0 ? written_of_front_ : 0;
+      iov[lines] = {const_cast<char*>(it->data()) + from, it->size() - from};
+    }
+    ssize_t n = ::writev(fd_, iov.data(), static_cast<int>(lines));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    written_of_front_ += static_cast<std::size_t>(n);
-    if (written_of_front_ < line.size()) continue;
-    pending_.pop_front();
-    written_of_front_ = 0;
+    // A short write (a disk filling up) ends inside some line: that line is
+    // completed by the next write, never started again.
+    auto left = static_cast<std::size_t>(n);
+    while (left > 0) {
+      std::size_t rest = pending_.front().size() - written_of_front_;
+      if (left < rest) {
+        written_of_front_ += left;
+        break;
+      }
+      left -= rest;
+      pending_.pop_front();
+      written_of_front_ = 0;
+    }
   }
   return true;
 }

@@ -9,7 +9,9 @@
 // file ends it with a newline before anything else is appended, so the
 // fragment stays one bad line of its own instead of swallowing the next good
 // one (the line it began is replayed from the database), and says so in the
-// main log (ALERT_LOG_PARTIAL_LINE).
+// main log (ALERT_LOG_PARTIAL_LINE). Lines kept are written together, up to
+// kLinesPerWrite in one writev: O_APPEND puts them at the end of the file as
+// one piece, so a reader never sees another writer's bytes between them.
 #include "polling/alert_sink.h"
 
 #include <deque>
@@ -28,6 +30,7 @@ class AlertLog final : public AlertSink {
 
   bool emit(const boost::json::object& record) override;
   bool emitLine(std::string line) override;
+  bool emitLines(std::vector<std::string> lines) override;
   bool retry() override;
   /// Closes and reopens the file, for logrotate. Returns false (and keeps the
   /// old handle) if the new one cannot be opened.
@@ -36,6 +39,8 @@ class AlertLog final : public AlertSink {
 
  private:
   void endPartialLine();
+
+  static constexpr std::size_t kLinesPerWrite = 64;
 
   std::filesystem::path path_;
   int fd_ = -1;

@@ -21,6 +21,10 @@ class WakingAlertSink final : public AlertSink {
     wake_();
     return inner_.emitLine(std::move(line));
   }
+  bool emitLines(std::vector<std::string> lines) override {
+    wake_();
+    return inner_.emitLines(std::move(lines));
+  }
   bool retry() override { return inner_.retry(); }
 
  private:

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace pw {
 
 namespace {
@@ -19,9 +21,10 @@ AlertEmitter::AlertEmitter(AlertSink& sink, Store& store, const Clock& clock,
                            PollCounters& counters)
     : sink_(sink), store_(store), clock_(clock), counters_(counters), detect_(logger("detect")) {}
 
-bool AlertEmitter::emit(const boost::json::object& record) { return written(sink_.emit(record)); }
-
-bool AlertEmitter::write(std::string line) { return written(sink_.emitLine(std::move(line))); }
+bool AlertEmitter::emit(const boost::json::object& record) {
+  release();  // lines go out in the order they were announced
+  return written(sink_.emit(record));
+}
 
 bool AlertEmitter::written(bool ok) {
   if (ok) return true;
@@ -42,11 +45,15 @@ void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestam
                                outcome.resolved.size() + outcome.closed_tasks.size();
   const bool written_lines = lines.size() == expected;
   std::size_t next = 0;
+  // Lines the store wrote wait for release(), with what they mark; a line built
+  // here follows the ones held before it.
   auto line = [&](auto&& build) {
-    if (written_lines) return write(std::move(lines[next++]));
-    return emit(build());
+    if (!written_lines) return emit(build());
+    held_lines_.push_back(std::move(lines[next++]));
+    return true;
   };
   AlertMarks written;
+  auto& marked = written_lines ? held_marks_ : written;
   for (const auto& task : outcome.raised) {
     ++counters_.tasks_raised;
     ++counters_.tasks_raised_by_kind[std::string(toString(task.kind))];
@@ -57,7 +64,7 @@ void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestam
     line([&] { return exceptionRaisedRecord(task, now); });
     // A line is written only after every line kept before it: the task's
     // line on disk means its exception's is too.
-    auto& marks = line([&] { return taskRaisedRecord(task, now); }) ? written : awaiting_disk_;
+    auto& marks = line([&] { return taskRaisedRecord(task, now); }) ? marked : awaiting_disk_;
     marks.tasks.push_back(task.id);
     marks.raised.push_back(task.exception_id);
   }
@@ -76,18 +83,32 @@ void AlertEmitter::announce(const Parcel& parcel, PollOutcome& outcome, Timestam
     if (journal_.admit(*detect_, kExceptionResolved))
       detect_->info("EXCEPTION_RESOLVED parcel={} kind={}", tn, toString(kind));
     auto& marks = line([&] { return exceptionResolvedRecord(tn, parcel.carrier, id, kind, now); })
-                      ? written
+                      ? marked
                       : awaiting_disk_;
     marks.resolved.push_back(id);
   }
   for (const auto& c : outcome.closed_tasks)
     line([&] { return taskClosedRecord(tn, parcel.carrier, c.task_id, c.kind, now); });
+  if (written_lines && !held_marks_.empty()) held_at_ = now;
   if (written.empty()) return;
   unmarked_.append(written);
   unmarked_at_ = now;
 }
 
+void AlertEmitter::release() {
+  if (held_lines_.empty()) return;
+  bool ok = written(sink_.emitLines(std::exchange(held_lines_, {})));
+  if (ok && !held_marks_.empty()) {
+    unmarked_.append(held_marks_);
+    unmarked_at_ = held_at_;
+  } else {
+    awaiting_disk_.append(held_marks_);
+  }
+  held_marks_.clear();
+}
+
 AlertEmitter::Written AlertEmitter::takeWritten() {
+  release();
   Written w{std::move(unmarked_), unmarked_at_};
   unmarked_.clear();
   return w;
@@ -102,6 +123,7 @@ void AlertEmitter::markWritten(const AlertMarks& marks, Timestamp now) {
 void AlertEmitter::flushJournal() { journal_.flush(*detect_); }
 
 void AlertEmitter::retry() {
+  release();
   if (!backlog_ || !sink_.retry()) return;
   backlog_ = false;
   logger("poll")->info("ALERTS_WRITTEN_LATE tasks={}", awaiting_disk_.tasks.size());

@@ -21,7 +21,9 @@ class AlertEmitter {
   /// Lines for one committed poll or push result, in the order they happened.
   /// The store learns they were written once the caller marks what
   /// takeWritten() returns. The outcome's alert_lines, when the store wrote
-  /// them, are moved to the sink.
+  /// them, are moved to the sink, all the lines of a batch's results at once
+  /// when takeWritten() is called (or the next emit or retry, whichever is
+  /// first): a system call a line was a write a poll on the event loop.
   void announce(const Parcel& parcel, PollOutcome& outcome, Timestamp now);
   /// The lines written since the last call, for the store to mark, in one
   /// transaction, after each group of results: a transaction per result
@@ -51,10 +53,10 @@ class AlertEmitter {
 
  private:
   void markWritten(const AlertMarks& marks, Timestamp now);
-  /// emit() for a line the store serialised already.
-  bool write(std::string line);
   /// Counts and reports a sink that kept a line for later.
   bool written(bool ok);
+  /// Hands the lines announce() gathered to the sink, in one call.
+  void release();
 
   AlertSink& sink_;
   Store& store_;
@@ -66,6 +68,9 @@ class AlertEmitter {
   AlertMarks awaiting_disk_;  // lines kept in memory, not yet written
   AlertMarks unmarked_;       // lines written, not yet marked in the store
   Timestamp unmarked_at_{};
+  std::vector<std::string> held_lines_;  // announced, not yet handed to the sink
+  AlertMarks held_marks_;                // what they mark once written
+  Timestamp held_at_{};
 };
 
 }  // namespace pw

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include <string>
+#include <vector>
 
 namespace pw {
 
@@ -20,6 +21,15 @@ class AlertSink {
   /// store wrote it to the outbox: the log gets those bytes, not a second
   /// serialisation of the same record.
   virtual bool emitLine(std::string line) { return emit(boost::json::parse(line).as_object()); }
+  /// emitLine() for several lines, in order; true when the last (and so
+  /// every one before it) is written. The alert log writes them in one system
+  /// call: a line each was a write a poll on the event loop.
+  virtual bool emitLines(std::vector<std::string> lines) {
+    if (lines.empty()) return retry();
+    bool ok = true;
+    for (auto& line : lines) ok = emitLine(std::move(line));
+    return ok;
+  }
   /// Writes kept lines; true when none are left.
   virtual bool retry() { return true; }
 };
