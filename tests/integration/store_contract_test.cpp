@@ -274,6 +274,38 @@ TEST_P(StoreContract, RaisedAndResolvedLinesAreOwedUntilMarked) {
   EXPECT_TRUE(store->unalertedResolves().value().empty());
 }
 
+// Marks come in runs of consecutive ids (a batch's raises), in any order, with gaps: exactly
+// the rows named are marked.
+TEST_P(StoreContract, MarksNameTheirRowsWhateverTheirOrderAndGaps) {
+  auto since = at("2024-05-03T12:00:00Z");
+  auto raised =
+      commit(history,
+             {issueOf(ExceptionKind::stalled, since), issueOf(ExceptionKind::misrouted, since),
+              issueOf(ExceptionKind::problem, since), issueOf(ExceptionKind::customs_hold, since)})
+          .value()
+          .raised;
+  ASSERT_EQ(raised.size(), 4u);
+  ASSERT_TRUE(store
+                  ->markAlerted(AlertMarks{{raised[3].id, raised[0].id, raised[1].id},
+                                           {raised[3].exception_id, raised[0].exception_id,
+                                            raised[2].exception_id, raised[0].exception_id},
+                                           {}},
+                                at("2024-05-04T00:00:01Z"))
+                  .has_value());
+  auto tasks = store->unalertedTasks().value();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].id, raised[2].id);
+  auto owed = store->unalertedRaises().value();
+  ASSERT_EQ(owed.size(), 2u);
+  std::sort(owed.begin(), owed.end(), [](auto& a, auto& b) { return a.task.id < b.task.id; });
+  EXPECT_EQ(owed[0].task.id, raised[1].id);
+  EXPECT_TRUE(owed[0].exception_line);
+  EXPECT_FALSE(owed[0].task_line);
+  EXPECT_EQ(owed[1].task.id, raised[2].id);
+  EXPECT_FALSE(owed[1].exception_line);
+  EXPECT_TRUE(owed[1].task_line);
+}
+
 TEST_P(StoreContract, FinalStageLeavesTheSchedule) {
   store
       ->commitPoll(id, history, "3", at("2024-05-04T00:00:00Z"),
