@@ -245,21 +245,26 @@ MergeCount mergeEvents(State& s, std::int64_t parcelId, const std::vector<Tracki
   // The parcel's stored events in one range read of the identity index (a
   // query per distinct time, and a dropped-event probe per new event, were
   // most of the statements a first poll ran), and the dropped ones only if
-  // it has any.
+  // it has any. All of them, not those at the answer's times alone: carriers
+  // send the whole history, and none stored means a first answer without a
+  // query to ask.
   struct Row {
     std::int64_t id, text_id, location_id;
   };
   std::map<std::int64_t, std::vector<Row>> storedByTime;
+  bool anyStored = false;
   {
-    auto q = s.statements.get(
-        "SELECT id, time, text_id, location_id FROM events WHERE parcel_id=? AND time BETWEEN ? "
-        "AND ?");
+    auto q =
+        s.statements.get("SELECT id, time, text_id, location_id FROM events WHERE parcel_id=?");
     q->bind(1, static_cast<int64_t>(parcelId));
-    q->bind(2, static_cast<int64_t>(byTime.begin()->first));
-    q->bind(3, static_cast<int64_t>(byTime.rbegin()->first));
-    while (q->executeStep())
-      storedByTime[q->getColumn(1).getInt64()].push_back(
+    const std::int64_t first = byTime.begin()->first, last = byTime.rbegin()->first;
+    while (q->executeStep()) {
+      anyStored = true;
+      std::int64_t time = q->getColumn(1).getInt64();
+      if (time < first || time > last) continue;
+      storedByTime[time].push_back(
           {q->getColumn(0).getInt64(), q->getColumn(2).getInt64(), q->getColumn(3).getInt64()});
+    }
   }
   bool anyDropped = false;
   {
@@ -268,13 +273,9 @@ MergeCount mergeEvents(State& s, std::int64_t parcelId, const std::vector<Tracki
     anyDropped = q->executeStep();
   }
   MergeCount out;
-  if (storedByTime.empty() && !anyDropped) {
-    // Nothing at the answer's times: a first answer if nothing at other times either. Then
-    // the commit assesses what it inserted instead of reading the parcel's events back.
-    auto q = s.statements.get("SELECT 1 FROM events WHERE parcel_id=? LIMIT 1");
-    q->bind(1, static_cast<int64_t>(parcelId));
-    out.fresh = !q->executeStep();
-  }
+  // A first answer: the commit assesses what it inserted instead of reading the parcel's
+  // events back.
+  out.fresh = !anyStored && !anyDropped;
   std::vector<NewEvent> added;
   for (const auto& [time, incoming] : byTime) {
     std::set<std::pair<std::int64_t, std::int64_t>> answer, stored;
