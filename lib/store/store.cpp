@@ -8,6 +8,7 @@
 #include "store/parcel_row.h"
 #include "store/store_state.h"
 #include "store/stored_events.h"
+#include "store/wal_frame_vfs.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -225,9 +226,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::openOnce(const fs::path& file,
   {
     // One connection is used by one thread (see sqlite_store.h): SQLite's
     // own mutex around every call would only cost (a lock per column read).
+    // Through the VFS that writes a log frame in one system call (wal_frame_vfs.h).
     auto db = std::make_unique<SQLite::Database>(
         file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
-        static_cast<int>(options.busy_timeout.count()));
+        static_cast<int>(options.busy_timeout.count()), store::walFrameVfs());
     db->exec("PRAGMA journal_mode=WAL");
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA journal_size_limit=67108864");
