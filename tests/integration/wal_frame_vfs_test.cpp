@@ -86,6 +86,20 @@ CommitRequest poll(int n) {
   return r;
 }
 
+// What kill -9 leaves: the files as they are, the store still open. SQLite rebuilds the
+// log's index from the frames, checking each one's checksum: one bad frame header and every
+// commit from it on would be lost. Returns the events the copy holds.
+std::int64_t eventsInACopy(const test::TempDir& dir) {
+  auto copy = dir / "copy";
+  std::filesystem::remove_all(copy);
+  std::filesystem::create_directories(copy);
+  std::filesystem::copy_file(dir / "pw.db", copy / "pw.db");
+  std::filesystem::copy_file(dir / "pw.db-wal", copy / "pw.db-wal");
+  SQLite::Database db((copy / "pw.db").string(), SQLite::OPEN_READWRITE);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  return db.execAndGet("SELECT COUNT(*) FROM events").getInt64();
+}
+
 }  // namespace
 
 TEST(WalFrameVfs, EachLogFrameIsOneWriteAndACopyTakenMidwayRecoversEveryCommit) {
@@ -116,17 +130,7 @@ TEST(WalFrameVfs, EachLogFrameIsOneWriteAndACopyTakenMidwayRecoversEveryCommit) 
   EXPECT_EQ(writes, frames) << "a write per frame";
   EXPECT_EQ(sizes[24], 0) << "no frame header written alone";
   EXPECT_EQ(sizes[static_cast<std::size_t>(24 + pageSize)], frames);
-
-  // What kill -9 leaves: the files as they are, the store still open. SQLite rebuilds the
-  // log's index from the frames, checking each one's checksum: one bad frame header and
-  // every commit from it on would be lost.
-  auto copy = dir / "copy";
-  std::filesystem::create_directories(copy);
-  std::filesystem::copy_file(path, copy / "pw.db");
-  std::filesystem::copy_file(dir / "pw.db-wal", copy / "pw.db-wal");
-  SQLite::Database db((copy / "pw.db").string(), SQLite::OPEN_READWRITE);
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM events").getInt64(), 20 * 30);
-  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_EQ(eventsInACopy(dir), 20 * 30);
 }
 
 // A checkpoint moves the log into the database and the next commit writes the log from its
@@ -148,13 +152,7 @@ TEST(WalFrameVfs, TheLogWrittenFromItsStartAgainAfterACheckpointStaysWhole) {
       }
     }
     EXPECT_EQ(store->counts().value().events, 10 * 30);
-    auto copy = dir / "copy";
-    std::filesystem::create_directories(copy);
-    std::filesystem::copy_file(path, copy / "pw.db");
-    std::filesystem::copy_file(dir / "pw.db-wal", copy / "pw.db-wal");
-    SQLite::Database db((copy / "pw.db").string(), SQLite::OPEN_READWRITE);
-    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM events").getInt64(), 10 * 30);
-    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    EXPECT_EQ(eventsInACopy(dir), 10 * 30);
   }
   auto store = SqliteStore::open(path, options).value();
   EXPECT_EQ(store->counts().value().events, 10 * 30);
