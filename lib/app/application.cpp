@@ -109,7 +109,11 @@ Application::Application(Config config) : config_(std::move(config)) {}
 
 int Application::run() {
   SystemClock clock;
-  asio::io_context io;
+  // One thread runs the loop (io.run() below; the writer, the decoders and the
+  // HTTP thread only post to it). Said so, Asio queues what a handler posts
+  // on that thread without a lock and without waking the reactor: otherwise
+  // each such post cost an epoll_ctl on the eventfd Asio interrupts with.
+  asio::io_context io{1};
   // Files and folders the daemon creates are not world-readable (the socket's
   // folder in particular).
   ::umask(0027);

@@ -32,6 +32,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string_view>
@@ -233,6 +234,8 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     for (auto& [easy, t] : transfers_) curl_multi_remove_handle(multi_, easy);
     transfers_.clear();
     timer_.cancel();
+    armed_.reset();
+    wanted_.reset();
   }
 
   size_t inFlight() const { return transfers_.size() + waiting_.size(); }
@@ -305,28 +308,54 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
     return ::close(fd) == 0 ? 0 : 1;
   }
 
+  // curl moves its deadline at nearly every transfer (1.4 calls a query:
+  // each read re-arms a transfer's speed check a second ahead), and arming
+  // the reactor's timer for each was a timerfd_settime a query on the HTTP
+  // thread. A deadline later than the one armed is only noted: the timer
+  // fires early, and then waits on to what curl asked for last. curl's
+  // timeouts are never late; a few are seen early, which costs a wake-up a
+  // second, not a system call a query.
   static int onTimer(CURLM*, long timeoutMs, void* userp) noexcept {
     auto* self = static_cast<Impl*>(userp);
     try {
-      self->timer_.cancel();
-      if (timeoutMs < 0) return 0;
-      std::weak_ptr<Impl> weak = self->weak_from_this();
+      self->wanted_.reset();
+      if (timeoutMs < 0) return 0;  // an armed timer finds nothing wanted
       if (timeoutMs == 0) {
         // Never call back into curl from inside its own callback.
+        std::weak_ptr<Impl> weak = self->weak_from_this();
         asio::post(self->io_, [weak] {
           if (auto s = weak.lock()) s->onTimeout();
         });
         return 0;
       }
-      self->timer_.expires_after(std::chrono::milliseconds(timeoutMs));
-      self->timer_.async_wait([weak](boost::system::error_code ec) {
-        if (ec) return;
-        if (auto s = weak.lock()) s->onTimeout();
-      });
+      auto at = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+      self->wanted_ = at;
+      if (!self->armed_ || *self->armed_ > at) self->armTimer(at);
     } catch (...) {
       return -1;
     }
     return 0;
+  }
+
+  void armTimer(std::chrono::steady_clock::time_point at) {
+    armed_ = at;
+    timer_.expires_at(at);  // cancels the wait armed before, whose handler sees it
+    std::weak_ptr<Impl> weak = weak_from_this();
+    timer_.async_wait([weak](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto s = weak.lock()) s->onTimerFired();
+    });
+  }
+
+  void onTimerFired() {
+    armed_.reset();
+    if (!wanted_) return;
+    if (*wanted_ > std::chrono::steady_clock::now()) {
+      armTimer(*wanted_);
+      return;
+    }
+    wanted_.reset();
+    onTimeout();
   }
 
   void updateWatch(curl_socket_t fd, int what) {
@@ -475,6 +504,8 @@ class CurlHttpClient::Impl : public std::enable_shared_from_this<Impl> {
 
   asio::io_context& io_;
   asio::steady_timer timer_;
+  // What timer_ waits for, and the deadline curl asked for last (onTimer).
+  std::optional<std::chrono::steady_clock::time_point> armed_, wanted_;
   CurlLimits limits_;
   CURLM* multi_ = nullptr;
   EasyPool easy_pool_;  // before transfers_: their handles go back to it

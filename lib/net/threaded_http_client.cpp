@@ -6,6 +6,9 @@
 #include <boost/asio/post.hpp>
 
 #include <exception>
+#include <iterator>
+#include <utility>
+#include <vector>
 
 #include <pthread.h>
 
@@ -50,27 +53,58 @@ void ThreadedHttpClient::send(HttpRequest request, Callback done) {
 void ThreadedHttpClient::send(HttpRequest request, Prepare prepare, Callback done) {
   ++in_flight_;
   asio::post(io_, [this, request = std::move(request), prepare = std::move(prepare),
-                   done = std::move(done), generation = generation_, alive = alive_]() mutable {
-    curl_->send(std::move(request),
-                [this, prepare = std::move(prepare), done = std::move(done), generation,
-                 alive = std::move(alive)](Result<HttpResponse> r) mutable {
-                  std::exception_ptr failed;
-                  if (prepare) {
-                    try {
-                      prepare(r);
-                    } catch (...) {
-                      failed = std::current_exception();
-                    }
-                  }
-                  asio::post(home_, [this, done = std::move(done), generation,
-                                     alive = std::move(alive), failed, r = std::move(r)]() mutable {
-                    if (!*alive || generation != generation_) return;  // cancelled meanwhile
-                    --in_flight_;
-                    if (failed) std::rethrow_exception(failed);
-                    done(std::move(r));
-                  });
-                });
+                   done = std::move(done), generation = generation_]() mutable {
+    curl_->send(std::move(request), [this, prepare = std::move(prepare), done = std::move(done),
+                                     generation](Result<HttpResponse> r) mutable {
+      std::exception_ptr failed;
+      if (prepare) {
+        try {
+          prepare(r);
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      }
+      answered({std::move(done), generation, failed, std::move(r)});
+    });
   });
+}
+
+void ThreadedHttpClient::answered(Answer a) {
+  ready_.push_back(std::move(a));
+  if (hand_over_posted_) return;
+  hand_over_posted_ = true;
+  // Behind the handlers already queued here: the answers of this pass over
+  // the sockets go home together.
+  asio::post(io_, [this] { handOver(); });
+}
+
+void ThreadedHttpClient::handOver() {
+  hand_over_posted_ = false;
+  asio::post(home_, [this, answers = std::exchange(ready_, {}), alive = alive_]() mutable {
+    if (*alive) tell(std::move(answers), alive);
+  });
+}
+
+void ThreadedHttpClient::tell(std::vector<Answer> answers, const std::shared_ptr<bool>& alive) {
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    auto& a = answers[i];
+    if (a.generation != generation_) continue;  // cancelled meanwhile
+    --in_flight_;
+    if (a.failed) {
+      // Thrown on the loop as if the decode had run there; the answers
+      // behind it are told in a handler of their own.
+      if (i + 1 < answers.size()) {
+        std::vector<Answer> rest(std::make_move_iterator(answers.begin() + i + 1),
+                                 std::make_move_iterator(answers.end()));
+        asio::post(home_, [this, rest = std::move(rest), alive]() mutable {
+          if (*alive) tell(std::move(rest), alive);
+        });
+      }
+      std::rethrow_exception(a.failed);
+    }
+    a.done(std::move(a.result));
+    if (!*alive) return;  // a callback may have ended the client
+  }
 }
 
 void ThreadedHttpClient::cancelAll() {

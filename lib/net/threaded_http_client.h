@@ -11,8 +11,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace pw {
 
@@ -33,10 +35,24 @@ class ThreadedHttpClient final : public HttpClient {
   void setLimits(CurlLimits limits);
 
  private:
+  // An answer, decoded on the client's thread, on its way home.
+  struct Answer {
+    Callback done;
+    std::uint64_t generation = 0;
+    std::exception_ptr failed;  // what `prepare` threw
+    Result<HttpResponse> result;
+  };
   void run();
+  void answered(Answer a);                                                     // on thread_
+  void handOver();                                                             // on thread_
+  void tell(std::vector<Answer> answers, const std::shared_ptr<bool>& alive);  // at home
 
   boost::asio::io_context& home_;
-  boost::asio::io_context io_;  // curl's, run by thread_ alone
+  // curl's, run by thread_ alone. The hint (one thread) lets what curl's
+  // handlers post to it skip the lock and the reactor's wake-up, an
+  // epoll_ctl for most queries otherwise; posts from the home thread still
+  // take the lock.
+  boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::size_t max_open_ = 0;              // the home thread's copy of the limits' max_transfers
   std::unique_ptr<CurlHttpClient> curl_;  // touched on thread_ only once it runs
@@ -45,6 +61,10 @@ class ThreadedHttpClient final : public HttpClient {
   std::size_t in_flight_ = 0;
   // A callback posted home after this object is gone must not run.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // thread_'s: answers go home one post per pass over the sockets, not one
+  // each (every post found the loop asleep and cost it a wake-up).
+  std::vector<Answer> ready_;
+  bool hand_over_posted_ = false;
   std::thread thread_;  // last: started once the rest exists
 };
 

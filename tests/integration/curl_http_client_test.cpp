@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -112,6 +113,34 @@ TEST_F(CurlTest, SlowServerTimesOut) {
   EXPECT_EQ(r.error().code, ErrorCode::transient);
   EXPECT_NE(r.error().message.find("Timeout"), std::string::npos) << r.error().message;
   EXPECT_LT(steady_clock::now() - start, milliseconds(3500));
+}
+
+// The client arms its timer only when curl's deadline moves earlier: once the
+// transfer whose deadline was armed ends, the timer fires early and must wait
+// on to the other transfer's, which then times out on time.
+TEST_F(CurlTest, ADeadlineLaterThanTheOneArmedStillEndsItsTransferOnTime) {
+  server.pushFault({.delay = milliseconds(100)});
+  server.pushFault({.delay = milliseconds(4000)});
+  HttpRequest quick = codec.buildQuery(parcel);
+  quick.timeout = milliseconds(300);
+  HttpRequest stuck = codec.buildQuery(parcel);
+  stuck.timeout = milliseconds(900);
+  auto start = steady_clock::now();
+  std::optional<Result<HttpResponse>> first, second;
+  std::optional<steady_clock::duration> secondAt;
+  client.send(quick, [&](Result<HttpResponse> r) { first = std::move(r); });
+  client.send(stuck, [&](Result<HttpResponse> r) {
+    second = std::move(r);
+    secondAt = steady_clock::now() - start;
+  });
+  auto deadline = start + seconds(10);
+  while (!(first && second) && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(*first) << first->error().message;
+  ASSERT_FALSE(*second);
+  EXPECT_NE(second->error().message.find("Timeout"), std::string::npos) << second->error().message;
+  EXPECT_GE(*secondAt, milliseconds(850));
+  EXPECT_LT(*secondAt, milliseconds(1500)) << "the later deadline was lost";
 }
 
 // Easy handles are used again (EasyPool): a transfer must not inherit the last
