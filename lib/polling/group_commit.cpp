@@ -10,8 +10,14 @@
 namespace pw {
 
 GroupCommit::GroupCommit(boost::asio::io_context& io, Store& store,
-                         std::function<void()> afterBatch, std::unique_ptr<Store> writer)
-    : io_(io), store_(store), after_batch_(std::move(afterBatch)), writer_(std::move(writer)) {
+                         std::function<void()> afterBatch, std::unique_ptr<Store> writer,
+                         std::chrono::microseconds spacing)
+    : io_(io),
+      store_(store),
+      after_batch_(std::move(afterBatch)),
+      spacing_wait_(spacing),
+      spacing_timer_(io),
+      writer_(std::move(writer)) {
   if (writer_) thread_.emplace(io_, 1);
 }
 
@@ -77,6 +83,11 @@ void GroupCommit::flush() {
   posted_ = false;
   // The batch or job on the writer's thread schedules the next when it is back.
   if (writing_) return;
+  if (spacing_) {
+    if (pending_.size() < kFullBatch) return;  // the timer flushes
+    spacing_ = false;
+    spacing_timer_.cancel();
+  }
   // Batches and jobs take turns: a stream of results holds no job back.
   if (!jobs_.empty() && (pending_.empty() || job_turn_)) {
     job_turn_ = false;
@@ -87,6 +98,7 @@ void GroupCommit::flush() {
     runMarks();
     return;
   }
+  if (writer_ && pending_.size() < kFullBatch && waitForMore()) return;
   job_turn_ = true;
   std::size_t n = std::min(pending_.size(), kMaxBatch);
   auto batch = std::make_shared<Batch>();
@@ -107,6 +119,7 @@ void GroupCommit::flush() {
   batch->marks_at = marks_at_;
   marks_.clear();
   writing_ = true;
+  last_batch_at_ = std::chrono::steady_clock::now();
   thread_->run(
       [writer = writer_.get(), batch] {
         try {
@@ -120,6 +133,23 @@ void GroupCommit::flush() {
         writing_ = false;
         committed(*batch);
       });
+}
+
+bool GroupCommit::waitForMore() {
+  auto due = last_batch_at_ + spacing_wait_;
+  if (std::chrono::steady_clock::now() >= due) return false;
+  // Only what the writer will take (see forWriter).
+  if (std::any_of(pending_.begin(), pending_.end(),
+                  [](const Item& i) { return bool(i.request.plan_next); }))
+    return false;
+  spacing_ = true;
+  spacing_timer_.expires_at(due);
+  spacing_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || !spacing_) return;
+    spacing_ = false;
+    flush();
+  });
+  return true;
 }
 
 void GroupCommit::runJob() {

@@ -205,6 +205,53 @@ TEST_F(GroupCommitTest, WithAWriterABatchCommitsOffTheLoopAndWhatArrivesMeanwhil
   EXPECT_EQ(group.committed(), ids.size());
 }
 
+// With a writer, a small batch close behind the last one waits for more: until
+// it is full, or until the spacing since the last ends. The first goes at once.
+TEST_F(GroupCommitTest, WithAWriterASmallBatchCloseBehindTheLastWaitsUntilItIsFull) {
+  using namespace std::chrono_literals;
+  auto ids = addParcels(2 + static_cast<int>(GroupCommit::kFullBatch));
+  GroupCommit group(io, *store, {}, store->openWriter().value(), 3s);
+  std::size_t told = 0;
+  auto done = [&](Result<PollOutcome> r) {
+    EXPECT_TRUE(r);
+    ++told;
+  };
+  auto start = std::chrono::steady_clock::now();
+  group.submit(requestFor(ids[0], 1), done);
+  while (told < 1) io.run_one();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "the first batch waits for nothing";
+  io.restart();  // it ran out of work
+  group.submit(requestFor(ids[1], 1), done);
+  io.run_for(200ms);
+  EXPECT_EQ(told, 1u) << "one result close behind the last batch waits";
+  EXPECT_EQ(group.pending(), 1u);
+  for (std::size_t i = 2; i < ids.size(); ++i) group.submit(requestFor(ids[i], 1), done);
+  while (told < ids.size()) io.run_one();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms) << "a full batch goes at once";
+  EXPECT_EQ(group.transactions(), 2u);
+}
+
+TEST_F(GroupCommitTest, WithAWriterASmallBatchGoesWhenTheSpacingEnds) {
+  using namespace std::chrono_literals;
+  auto ids = addParcels(2);
+  GroupCommit group(io, *store, {}, store->openWriter().value(), 300ms);
+  std::vector<std::chrono::steady_clock::time_point> toldAt;
+  auto done = [&](Result<PollOutcome> r) {
+    EXPECT_TRUE(r);
+    toldAt.push_back(std::chrono::steady_clock::now());
+  };
+  auto start = std::chrono::steady_clock::now();
+  group.submit(requestFor(ids[0], 1), done);
+  while (toldAt.size() < 1) io.run_one();
+  io.restart();  // it ran out of work
+  group.submit(requestFor(ids[1], 1), done);
+  while (toldAt.size() < 2) io.run_one();
+  EXPECT_GE(toldAt[1] - start, 300ms) << "it waited for the spacing";
+  EXPECT_EQ(group.transactions(), 2u);
+  EXPECT_EQ(store->timeline(ids[1]).value().size(), 1u);
+  EXPECT_TRUE(group.idle());
+}
+
 // Other writes (a reassessment's pages) run on the writer's
 // connection too, taking turns with the batches; without a writer, on the
 // loop's.
