@@ -23,8 +23,12 @@ GroupCommit::GroupCommit(boost::asio::io_context& io, Store& store,
 
 GroupCommit::~GroupCommit() { *alive_ = false; }
 
-void GroupCommit::submit(CommitRequest request, Done done) {
-  pending_.push_back({std::move(request), std::move(done)});
+void GroupCommit::submit(CommitRequest request, Done done, Urgency urgency) {
+  pending_.push_back({std::move(request), std::move(done), urgency});
+  if (urgency == kAwaited && spacing_) {  // the batch waiting for more goes with it
+    spacing_ = false;
+    spacing_timer_.cancel();
+  }
   schedule();
 }
 
@@ -138,9 +142,9 @@ void GroupCommit::flush() {
 bool GroupCommit::waitForMore() {
   auto due = last_batch_at_ + spacing_wait_;
   if (std::chrono::steady_clock::now() >= due) return false;
-  // Only what the writer will take (see forWriter).
+  // Not what someone waits on, and only what the writer will take (forWriter).
   if (std::any_of(pending_.begin(), pending_.end(),
-                  [](const Item& i) { return bool(i.request.plan_next); }))
+                  [](const Item& i) { return i.urgency == kAwaited || bool(i.request.plan_next); }))
     return false;
   spacing_ = true;
   spacing_timer_.expires_at(due);

@@ -19,7 +19,9 @@
 // until it is full): a fast writer otherwise took what one turn brought, and
 // each transaction's fixed cost (its log frames of the same hot pages, the
 // writer's wake-up and the loop's) was spread over a dozen results. Batches
-// further apart than that, and a lone result, go at once.
+// further apart than that, and a lone result, go at once; so does a batch
+// holding a result someone waits on (a push's sender, whose next push comes
+// only after the answer: waiting there cost a third of the pushes a second).
 //
 // Given a writer (a connection of its own, Store::openWriter), a batch
 // commits on a thread of its own while the loop goes on with sockets,
@@ -72,9 +74,12 @@ class GroupCommit {
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
+  /// Whether anyone waits on a result's commit before it sends more.
+  enum Urgency { kMayWait, kAwaited };
+
   /// Queues `request`; `done` runs on the loop after its transaction ended,
   /// with the result's outcome or the error that kept it from committing.
-  void submit(CommitRequest request, Done done);
+  void submit(CommitRequest request, Done done, Urgency urgency = kMayWait);
 
   /// Runs `work` on the writer's connection (this store's without one),
   /// between batches, then `then` on the loop: other large writes (a
@@ -109,6 +114,7 @@ class GroupCommit {
   struct Item {
     CommitRequest request;
     Done done;
+    Urgency urgency = kMayWait;
   };
   struct Batch {
     std::vector<CommitRequest> requests;

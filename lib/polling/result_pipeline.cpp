@@ -80,7 +80,8 @@ void ResultPipeline::apply(const Parcel& parcel, std::string_view source, Carrie
   warnDropped(parcel.tracking_number, source, snap);
   CommitRequest r = answerRequest(std::move(snap), now, noResult, config_);
   r.parcel_id = parcel.id;
-  submit(std::move(r), parcel.tracking_number, source, std::move(plan), std::move(done));
+  submit(std::move(r), parcel.tracking_number, source, std::move(plan), GroupCommit::kMayWait,
+         std::move(done));
 }
 
 void ResultPipeline::applyPush(const std::string& number, std::string_view source,
@@ -89,22 +90,27 @@ void ResultPipeline::applyPush(const std::string& number, std::string_view sourc
   warnDropped(number, source, snap);
   CommitRequest r = answerRequest(std::move(snap), now, false, config_);
   r.tracking_number = number;
-  submit(std::move(r), number, source, std::move(plan), std::move(done));
+  // Its sender waits for the answer, which comes after the commit.
+  submit(std::move(r), number, source, std::move(plan), GroupCommit::kAwaited, std::move(done));
 }
 
 void ResultPipeline::submit(CommitRequest r, const std::string& number, std::string_view source,
-                            std::optional<CommitPlan> plan, Done done) {
+                            std::optional<CommitPlan> plan, GroupCommit::Urgency urgency,
+                            Done done) {
   if (plan) {
     r.node = std::move(plan->node);
     r.plan_next = std::move(plan->plan_next);
   }
   Timestamp now = r.now;
   std::size_t events = r.events.size();
-  group_.submit(std::move(r), [this, number, source = std::string(source), events, now,
-                               done = std::move(done)](Result<PollOutcome> outcome) {
-    settled(number, source, events, outcome, now);
-    done(std::move(outcome));
-  });
+  group_.submit(
+      std::move(r),
+      [this, number, source = std::string(source), events, now,
+       done = std::move(done)](Result<PollOutcome> outcome) {
+        settled(number, source, events, outcome, now);
+        done(std::move(outcome));
+      },
+      urgency);
 }
 
 void ResultPipeline::settled(const std::string& number, std::string_view source, std::size_t events,

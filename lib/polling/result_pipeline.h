@@ -84,7 +84,7 @@ class ResultPipeline {
       const std::vector<Parcel>& parcels, const std::vector<std::size_t>& order,
       Result<std::vector<Result<PollOutcome>>> committed, Timestamp now);
   void submit(CommitRequest request, const std::string& number, std::string_view source,
-              std::optional<CommitPlan> plan, Done done);
+              std::optional<CommitPlan> plan, GroupCommit::Urgency urgency, Done done);
   void warnDropped(const std::string& number, std::string_view source, const CarrierSnapshot& snap);
   void settled(const std::string& number, std::string_view source, std::size_t events,
                Result<PollOutcome>& outcome, Timestamp now);

@@ -252,6 +252,30 @@ TEST_F(GroupCommitTest, WithAWriterASmallBatchGoesWhenTheSpacingEnds) {
   EXPECT_TRUE(group.idle());
 }
 
+// A result someone waits on (a push's sender) never waits for the spacing, and
+// takes a batch that was waiting with it.
+TEST_F(GroupCommitTest, WithAWriterAnAwaitedResultGoesAtOnceWithWhatWasWaiting) {
+  using namespace std::chrono_literals;
+  auto ids = addParcels(3);
+  GroupCommit group(io, *store, {}, store->openWriter().value(), 3s);
+  std::size_t told = 0;
+  auto done = [&](Result<PollOutcome> r) {
+    EXPECT_TRUE(r);
+    ++told;
+  };
+  auto start = std::chrono::steady_clock::now();
+  group.submit(requestFor(ids[0], 1), done);
+  while (told < 1) io.run_one();
+  io.restart();  // it ran out of work
+  group.submit(requestFor(ids[1], 1), done);
+  io.run_for(100ms);
+  EXPECT_EQ(told, 1u) << "a result nobody waits on waits for the spacing";
+  group.submit(requestFor(ids[2], 1), done, GroupCommit::kAwaited);
+  while (told < 3) io.run_one();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(group.transactions(), 2u);
+}
+
 // Other writes (a reassessment's pages) run on the writer's
 // connection too, taking turns with the batches; without a writer, on the
 // loop's.
