@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <string>
@@ -40,6 +41,21 @@ class GroupCommitTest : public ::testing::Test {
                         .value()
                         .id);
     return ids;
+  }
+  // When each result was told (the spacing tests).
+  std::vector<std::chrono::steady_clock::time_point> toldAt;
+  GroupCommit::Done recordTold() {
+    return [this](Result<PollOutcome> r) {
+      EXPECT_TRUE(r);
+      toldAt.push_back(std::chrono::steady_clock::now());
+    };
+  }
+  // A first batch, which goes at once, then one result close behind it.
+  void firstThenOneBehind(GroupCommit& group, const std::vector<std::int64_t>& ids) {
+    group.submit(requestFor(ids[0], 1), recordTold());
+    while (toldAt.empty()) io.run_one();
+    io.restart();  // it ran out of work
+    group.submit(requestFor(ids[1], 1), recordTold());
   }
   test::TempDir dir;
   std::unique_ptr<Store> store = SqliteStore::open(dir / "pw.db").value();
@@ -211,23 +227,15 @@ TEST_F(GroupCommitTest, WithAWriterASmallBatchCloseBehindTheLastWaitsUntilItIsFu
   using namespace std::chrono_literals;
   auto ids = addParcels(2 + static_cast<int>(GroupCommit::kFullBatch));
   GroupCommit group(io, *store, {}, store->openWriter().value(), 3s);
-  std::size_t told = 0;
-  auto done = [&](Result<PollOutcome> r) {
-    EXPECT_TRUE(r);
-    ++told;
-  };
   auto start = std::chrono::steady_clock::now();
-  group.submit(requestFor(ids[0], 1), done);
-  while (told < 1) io.run_one();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "the first batch waits for nothing";
-  io.restart();  // it ran out of work
-  group.submit(requestFor(ids[1], 1), done);
+  firstThenOneBehind(group, ids);
+  EXPECT_LT(toldAt[0] - start, 2s) << "the first batch waits for nothing";
   io.run_for(200ms);
-  EXPECT_EQ(told, 1u) << "one result close behind the last batch waits";
+  EXPECT_EQ(toldAt.size(), 1u) << "one result close behind the last batch waits";
   EXPECT_EQ(group.pending(), 1u);
-  for (std::size_t i = 2; i < ids.size(); ++i) group.submit(requestFor(ids[i], 1), done);
-  while (told < ids.size()) io.run_one();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms) << "a full batch goes at once";
+  for (std::size_t i = 2; i < ids.size(); ++i) group.submit(requestFor(ids[i], 1), recordTold());
+  while (toldAt.size() < ids.size()) io.run_one();
+  EXPECT_LT(toldAt.back() - start, 2500ms) << "a full batch goes at once";
   EXPECT_EQ(group.transactions(), 2u);
 }
 
@@ -235,16 +243,8 @@ TEST_F(GroupCommitTest, WithAWriterASmallBatchGoesWhenTheSpacingEnds) {
   using namespace std::chrono_literals;
   auto ids = addParcels(2);
   GroupCommit group(io, *store, {}, store->openWriter().value(), 300ms);
-  std::vector<std::chrono::steady_clock::time_point> toldAt;
-  auto done = [&](Result<PollOutcome> r) {
-    EXPECT_TRUE(r);
-    toldAt.push_back(std::chrono::steady_clock::now());
-  };
   auto start = std::chrono::steady_clock::now();
-  group.submit(requestFor(ids[0], 1), done);
-  while (toldAt.size() < 1) io.run_one();
-  io.restart();  // it ran out of work
-  group.submit(requestFor(ids[1], 1), done);
+  firstThenOneBehind(group, ids);
   while (toldAt.size() < 2) io.run_one();
   EXPECT_GE(toldAt[1] - start, 300ms) << "it waited for the spacing";
   EXPECT_EQ(group.transactions(), 2u);
@@ -258,21 +258,13 @@ TEST_F(GroupCommitTest, WithAWriterAnAwaitedResultGoesAtOnceWithWhatWasWaiting) 
   using namespace std::chrono_literals;
   auto ids = addParcels(3);
   GroupCommit group(io, *store, {}, store->openWriter().value(), 3s);
-  std::size_t told = 0;
-  auto done = [&](Result<PollOutcome> r) {
-    EXPECT_TRUE(r);
-    ++told;
-  };
   auto start = std::chrono::steady_clock::now();
-  group.submit(requestFor(ids[0], 1), done);
-  while (told < 1) io.run_one();
-  io.restart();  // it ran out of work
-  group.submit(requestFor(ids[1], 1), done);
+  firstThenOneBehind(group, ids);
   io.run_for(100ms);
-  EXPECT_EQ(told, 1u) << "a result nobody waits on waits for the spacing";
-  group.submit(requestFor(ids[2], 1), done, GroupCommit::kAwaited);
-  while (told < 3) io.run_one();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(toldAt.size(), 1u) << "a result nobody waits on waits for the spacing";
+  group.submit(requestFor(ids[2], 1), recordTold(), GroupCommit::kAwaited);
+  while (toldAt.size() < 3) io.run_one();
+  EXPECT_LT(toldAt.back() - start, 2s);
   EXPECT_EQ(group.transactions(), 2u);
 }
 
