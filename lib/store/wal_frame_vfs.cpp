@@ -8,12 +8,16 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <vector>
 
 namespace pw::store {
 
 namespace {
 
 constexpr int kFrameHeader = 24;  // WAL_FRAME_HDRSIZE in SQLite's wal.c
+// The most the unix VFS writes in one call (seekAndWriteFd masks the size with 0x1ffff): a
+// run goes to the file, commit or not, before another frame would take it past this.
+constexpr std::size_t kMostInOneWrite = 0x1ffff;
 
 // What a file of this VFS holds: SQLite's handle, then ours, then the real
 // (unix) file's, which SQLite sized for us (szOsFile).
@@ -21,12 +25,12 @@ struct File {
   sqlite3_file base;
   sqlite3_file* real;
   bool wal;
-  bool held = false;  // a frame header waits for its page
-  sqlite3_int64 held_at = 0;
-  sqlite3_int64 end = -1;                  // where the last write to the log ended
-  unsigned char header[kFrameHeader];      // the header held
-  std::unique_ptr<unsigned char[]> frame;  // header and page, written together
-  int frame_size = 0;
+  // Frames written to the end of the log and not yet to the file: whole frames, then
+  // perhaps a header waiting for its page.
+  std::vector<unsigned char> run;
+  sqlite3_int64 run_at = 0;  // where run[0] goes in the file
+  bool header_last = false;  // the run ends with a header
+  sqlite3_int64 end = -1;    // where the last write to the log ended
 };
 
 File* of(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
@@ -38,41 +42,81 @@ int writeReal(File* f, const void* data, int amount, sqlite3_int64 at) {
   return rc;
 }
 
-// The held header, alone: before anything but its page touches the file.
+// The run, in one write: before anything but its next frame touches the file. A run that
+// could not be written is kept, and written again by the next flush: SQLite was told its
+// frames were written, and a later commit must not go to the file without them. (A run
+// that failed at its commit is the exception: see walWrite.)
 int flush(File* f) {
-  if (!f->held) return SQLITE_OK;
-  f->held = false;
-  return writeReal(f, f->header, kFrameHeader, f->held_at);
+  for (std::size_t done = 0; done < f->run.size(); done += kMostInOneWrite) {
+    auto amount = static_cast<int>(std::min(kMostInOneWrite, f->run.size() - done));
+    int rc =
+        writeReal(f, f->run.data() + done, amount, f->run_at + static_cast<sqlite3_int64>(done));
+    if (rc != SQLITE_OK) return rc;
+  }
+  f->run.clear();
+  f->header_last = false;
+  return SQLITE_OK;
+}
+
+bool append(File* f, const void* data, int amount) {
+  try {
+    if (f->run.capacity() == 0) f->run.reserve(kMostInOneWrite);
+    auto* bytes = static_cast<const unsigned char*>(data);
+    f->run.insert(f->run.end(), bytes, bytes + amount);
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+}
+
+// A frame header's second word is the database's size in pages after a commit, 0 in the
+// other frames of a transaction.
+bool commits(const unsigned char* header) {
+  return (header[4] | header[5] | header[6] | header[7]) != 0;
 }
 
 int walWrite(File* f, const void* data, int amount, sqlite3_int64 at) {
-  if (f->held && at == f->held_at + kFrameHeader) {
-    int size = kFrameHeader + amount;
-    if (size > f->frame_size) {
-      f->frame.reset(new (std::nothrow) unsigned char[static_cast<std::size_t>(size)]);
-      f->frame_size = f->frame ? size : 0;
+  bool atRunEnd = !f->run.empty() && at == f->run_at + static_cast<sqlite3_int64>(f->run.size());
+  if (atRunEnd && f->header_last && amount != kFrameHeader) {
+    // The page of the header held: the frame is whole. The commit's last frame sends the
+    // run to the file within this call, its error SQLite's, before SQLite publishes the
+    // commit to readers (the wal-index header) and before the commit returns.
+    const unsigned char* header = f->run.data() + f->run.size() - kFrameHeader;
+    bool commit = commits(header);
+    if (append(f, data, amount)) {
+      f->header_last = false;
+      bool noRoom =
+          f->run.size() + kFrameHeader + static_cast<std::size_t>(amount) > kMostInOneWrite;
+      if (!commit) return noRoom ? flush(f) : SQLITE_OK;
+      int rc = flush(f);
+      // Every frame held is the failed commit's: written later, it would be a commit the
+      // next recovery finds whole, one SQLite rolled back and its caller was told failed.
+      if (rc != SQLITE_OK) {
+        f->run.clear();
+        f->header_last = false;
+      }
+      return rc;
     }
-    if (f->frame) {
-      std::memcpy(f->frame.get(), f->header, kFrameHeader);
-      std::memcpy(f->frame.get() + kFrameHeader, data, static_cast<std::size_t>(amount));
-      f->held = false;
-      return writeReal(f, f->frame.get(), size, f->held_at);
+  } else if (atRunEnd && !f->header_last && amount == kFrameHeader) {
+    if (append(f, data, amount)) {
+      f->header_last = true;
+      return SQLITE_OK;
     }
   }
   if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  // A frame's header right after the page this file wrote last: the next frame of a commit
-  // (the first after the log's own header when it starts again). A header rewritten over an
-  // earlier frame (walRewriteChecksums) is never there, and goes out at once.
-  if (amount == kFrameHeader && at == f->end) {
-    std::memcpy(f->header, data, kFrameHeader);
-    f->held = true;
-    f->held_at = at;
+  // A frame's header right after what this file wrote last starts a run: the first frame of
+  // a commit (or the first after the log's own header when it starts again). A header
+  // rewritten over an earlier frame (walRewriteChecksums) and a page rewritten in place in
+  // the log are never there, and go out at once.
+  if (amount == kFrameHeader && at == f->end && append(f, data, amount)) {
+    f->run_at = at;
+    f->header_last = true;
     return SQLITE_OK;
   }
   return writeReal(f, data, amount, at);
 }
 
-// Every method but xWrite: the held header first, then the real file's method.
+// Every method but xWrite: the run held first, then the real file's method.
 int xClose(sqlite3_file* p) {
   File* f = of(p);
   int held = flush(f);

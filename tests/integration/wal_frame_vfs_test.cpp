@@ -1,6 +1,7 @@
-// The store's VFS writes each frame of the write-ahead log in one system call, and the log it
-// leaves is one SQLite recovers whole: a copy of the files taken while the store is open (what
-// kill -9 leaves) holds every committed row.
+// The store's VFS writes a commit's frames of the write-ahead log in one system call (up to the
+// 128 KiB the unix VFS writes at once), and the log it leaves is one SQLite recovers whole: a
+// copy of the files taken while the store is open (what kill -9 leaves) holds every committed
+// row, and a commit whose frames could not be written is not in it.
 #include "store/wal_frame_vfs.h"
 #include "store/sqlite_store.h"
 
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <map>
 
@@ -27,8 +29,15 @@ std::map<std::size_t, int>* g_writes = nullptr;
 sqlite3_syscall_ptr g_pwrite64 = nullptr;
 sqlite3_syscall_ptr g_pwrite = nullptr;
 sqlite3_syscall_ptr g_write = nullptr;
+// Writes of more than a frame fail with ENOSPC while this is above 0, counting down.
+int g_failRuns = 0;
 
 ssize_t countPwrite64(int fd, const void* buf, size_t n, off64_t at) {
+  if (g_failRuns > 0 && n > 4096 + 24) {
+    --g_failRuns;
+    errno = ENOSPC;
+    return -1;
+  }
   if (g_writes) ++(*g_writes)[n];
   return reinterpret_cast<ssize_t (*)(int, const void*, size_t, off64_t)>(g_pwrite64)(fd, buf, n,
                                                                                       at);
@@ -68,7 +77,7 @@ struct CountedWrites {
   }
 };
 
-CommitRequest poll(int n) {
+CommitRequest poll(int n, int events = 30) {
   CommitRequest r;
   r.parcel_id = 1;
   r.now = test::at("2024-05-02T00:00:00Z");
@@ -76,9 +85,9 @@ CommitRequest poll(int n) {
   r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
     return Assessment{ParcelStage::in_transit, {}};
   };
-  for (int i = 0; i < 30; ++i) {
+  for (int i = 0; i < events; ++i) {
     TrackingEvent e;
-    e.time = test::at("2024-05-01T00:00:00Z") + seconds(n * 30 + i);
+    e.time = test::at("2024-05-01T00:00:00Z") + seconds(n * 10000 + i);
     e.description = "scan " + std::to_string(n) + "/" + std::to_string(i) + std::string(60, 'x');
     e.kind = EventKind::in_transit;
     r.events.push_back(e);
@@ -102,35 +111,95 @@ std::int64_t eventsInACopy(const test::TempDir& dir) {
 
 }  // namespace
 
-TEST(WalFrameVfs, EachLogFrameIsOneWriteAndACopyTakenMidwayRecoversEveryCommit) {
+struct OpenStore {
   test::TempDir dir;
-  auto path = dir / "pw.db";
-  StoreOptions options;
-  options.checkpoint_every = milliseconds(0);  // SQLite's own, after 1,000 pages: not reached
-  options.event_cap = 100000;                  // every event stays: the count tells the commits
-  auto store = SqliteStore::open(path, options).value();
-  store->addParcel(test::sampleParcel(), test::at("2024-05-01T00:00:00Z")).value();
-  auto walBefore = std::filesystem::file_size(dir / "pw.db-wal");
-  const int pageSize = SQLite::Database(path.string()).execAndGet("PRAGMA page_size").getInt();
-  int writes = 0;
+  std::unique_ptr<SqliteStore> store;
+  int page_size = 0;
+  OpenStore() {
+    StoreOptions options;
+    options.checkpoint_every = milliseconds(0);  // SQLite's own, after 1,000 pages: not reached
+    options.event_cap = 100000;                  // every event stays: the count tells the commits
+    store = SqliteStore::open(dir / "pw.db", options).value();
+    store->addParcel(test::sampleParcel(), test::at("2024-05-01T00:00:00Z")).value();
+    page_size = SQLite::Database((dir / "pw.db").string()).execAndGet("PRAGMA page_size").getInt();
+  }
+  std::size_t frameSize() const { return static_cast<std::size_t>(24 + page_size); }
+  std::size_t walSize() const { return std::filesystem::file_size(dir / "pw.db-wal"); }
+  bool commit(int n, int events = 30) {
+    std::vector<CommitRequest> batch{poll(n, events)};
+    auto r = store->commitBatch(std::move(batch));
+    return r && r->at(0).has_value();
+  }
+};
+
+TEST(WalFrameVfs, ACommitsFramesGoToTheLogInOneWriteAndACopyTakenMidwayRecoversEveryCommit) {
+  OpenStore s;
+  auto walBefore = s.walSize();
   std::map<std::size_t, int> sizes;
+  int writes = 0;
   {
     CountedWrites counted;
-    for (int n = 0; n < 20; ++n) {
-      std::vector<CommitRequest> batch{poll(n)};
-      auto r = store->commitBatch(std::move(batch));
-      ASSERT_TRUE(r && r->at(0).has_value());
-    }
+    for (int n = 0; n < 20; ++n) ASSERT_TRUE(s.commit(n));
     writes = counted.count();
     sizes = counted.sizes;
   }
-  auto frames = static_cast<int>((std::filesystem::file_size(dir / "pw.db-wal") - walBefore) /
-                                 static_cast<std::size_t>(24 + pageSize));
-  ASSERT_GT(frames, 40) << "every commit wrote its pages to the log";
-  EXPECT_EQ(writes, frames) << "a write per frame";
-  EXPECT_EQ(sizes[24], 0) << "no frame header written alone";
-  EXPECT_EQ(sizes[static_cast<std::size_t>(24 + pageSize)], frames);
-  EXPECT_EQ(eventsInACopy(dir), 20 * 30);
+  std::size_t written = 0;
+  for (const auto& [size, times] : sizes) {
+    EXPECT_EQ(size % s.frameSize(), 0u) << "a write of whole frames: " << size;
+    written += size * static_cast<std::size_t>(times);
+  }
+  auto frames = (s.walSize() - walBefore) / s.frameSize();
+  ASSERT_GT(frames, 40u) << "every commit wrote its pages to the log";
+  EXPECT_EQ(writes, 20) << "a write per commit";
+  EXPECT_EQ(written, frames * s.frameSize());
+  EXPECT_EQ(eventsInACopy(s.dir), 20 * 30);
+}
+
+// A commit of more pages than the unix VFS writes at once goes out in writes of whole frames,
+// none above its 128 KiB.
+TEST(WalFrameVfs, ACommitLargerThanOneWriteGoesOutInWholeFramesUnderTheLimit) {
+  OpenStore s;
+  std::map<std::size_t, int> sizes;
+  {
+    CountedWrites counted;
+    ASSERT_TRUE(s.commit(0, 3000));
+    sizes = counted.sizes;
+  }
+  int writes = 0;
+  std::size_t written = 0;
+  for (const auto& [size, times] : sizes) {
+    EXPECT_EQ(size % s.frameSize(), 0u) << size;
+    EXPECT_LE(size, 0x1ffffu);
+    writes += times;
+    written += size * static_cast<std::size_t>(times);
+  }
+  EXPECT_GT(written, std::size_t{3} * 0x1ffff) << "a commit of several writes";
+  EXPECT_LE(written / s.frameSize(), static_cast<std::size_t>(writes) * (0x1ffff / s.frameSize()));
+  EXPECT_EQ(eventsInACopy(s.dir), 3000);
+  EXPECT_EQ(s.store->timeline(1).value().size(), 3000u);
+}
+
+// The disk full at a commit: the commit fails and is in no copy; the frames SQLite was told
+// were written earlier are written again before anything else, and the next commit holds.
+TEST(WalFrameVfs, ACommitWhoseFramesCannotBeWrittenFailsAndTheNextOneHolds) {
+  OpenStore s;
+  ASSERT_TRUE(s.commit(0));
+  CountedWrites counted;  // and made to fail
+  g_failRuns = 1;
+  EXPECT_FALSE(s.commit(1));
+  g_failRuns = 0;
+  EXPECT_EQ(eventsInACopy(s.dir), 30);
+  ASSERT_TRUE(s.commit(2));
+  // Full from the first 128 KiB of a large commit on, long before its last frame: the frames
+  // held are written again before the next commit's, which holds.
+  g_failRuns = 1000;
+  EXPECT_FALSE(s.commit(3, 3000));
+  g_failRuns = 0;
+  EXPECT_EQ(eventsInACopy(s.dir), 30 + 30);
+  ASSERT_TRUE(s.commit(4, 3000));
+  ASSERT_TRUE(s.commit(5));
+  EXPECT_EQ(eventsInACopy(s.dir), 30 + 30 + 3000 + 30);
+  EXPECT_EQ(s.store->counts().value().events, 30 + 30 + 3000 + 30);
 }
 
 // A checkpoint moves the log into the database and the next commit writes the log from its
