@@ -308,9 +308,14 @@ Result<std::int64_t> SqliteStore::pruneOutbox(int limit, Timestamp before) {
       q->executeStep();
       upTo = q->getColumn(0).getInt64();
     }
+    // Only the oldest `limit` rows are looked at: rows are in commit order, so their times
+    // rise with seq, and a filter on the time over the whole table read every row (a
+    // million and more, half a second on the event loop, once a minute) whenever none was
+    // old enough. A clock set back leaves an older row behind a younger one until that
+    // one is old enough too.
     auto del = s_->statements.get(
-        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq<=? AND at<? "
-        "ORDER BY seq LIMIT ?)");
+        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM (SELECT seq, at FROM outbox "
+        "WHERE seq<=?1 ORDER BY seq LIMIT ?3) WHERE at<?2)");
     del->bind(1, static_cast<int64_t>(upTo));
     del->bind(2, static_cast<int64_t>(secs(before)));
     del->bind(3, limit);

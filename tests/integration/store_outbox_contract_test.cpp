@@ -311,3 +311,17 @@ TEST_P(StoreOutboxContract, PruningKeepsRowsYoungerThanTheRetentionAndStopsAtThe
   EXPECT_EQ(store->pruneOutbox(100, at("2024-05-06T00:00:01Z")).value(), 4);
   EXPECT_EQ(store->outboxHead().value(), s[5]);
 }
+
+// Pruning looks at the oldest `limit` rows only, so its cost stays one page however many
+// rows are younger than the retention: a row left old enough behind a younger one (a clock
+// set back) goes once the younger one is old enough too.
+TEST_P(StoreOutboxContract, PruningLooksAtTheOldestRowsOnlyAndNoFurther) {
+  ASSERT_TRUE(store->setOutboxSinks({}));
+  commit({issueOf(ExceptionKind::stalled)}, at("2024-05-06T00:00:00Z")).value();  // 2 rows
+  commit({}, at("2024-05-04T00:00:00Z")).value();  // 2 rows, after a clock set back
+  EXPECT_EQ(store->pruneOutbox(2, at("2024-05-05T00:00:00Z")).value(), 0);
+  EXPECT_EQ(store->readOutbox(0, 10).value().size(), 4u);
+  EXPECT_EQ(store->pruneOutbox(4, at("2024-05-05T00:00:00Z")).value(), 2);
+  EXPECT_EQ(store->pruneOutbox(2, at("2024-05-06T00:00:01Z")).value(), 2);
+  EXPECT_TRUE(store->readOutbox(0, 10).value().empty());
+}

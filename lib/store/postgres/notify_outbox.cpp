@@ -236,8 +236,9 @@ Result<std::int64_t> PostgresStore::pruneOutbox(int limit, Timestamp before) {
               "ELSE min(delivered_through) END FROM notify_sinks")[0]
             .as<std::int64_t>();
     auto r = tx.exec_params0(
-        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq <= $1 AND at < $2 "
-        "ORDER BY seq LIMIT $3)",
+        // The oldest `limit` rows only (see SqliteStore::pruneOutbox).
+        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM (SELECT seq, at FROM outbox "
+        "WHERE seq <= $1 ORDER BY seq LIMIT $3) AS oldest WHERE at < $2)",
         upTo, pg::secs(before), limit);
     tx.commit();
     return static_cast<std::int64_t>(r.affected_rows());
