@@ -46,6 +46,11 @@ int writeReal(File* f, const void* data, int amount, sqlite3_int64 at) {
 // could not be written is kept, and written again by the next flush: SQLite was told its
 // frames were written, and a later commit must not go to the file without them. (A run
 // that failed at its commit is the exception: see walWrite.)
+void drop(File* f) {
+  f->run.clear();
+  f->header_last = false;
+}
+
 int flush(File* f) {
   for (std::size_t done = 0; done < f->run.size(); done += kMostInOneWrite) {
     auto amount = static_cast<int>(std::min(kMostInOneWrite, f->run.size() - done));
@@ -53,8 +58,7 @@ int flush(File* f) {
         writeReal(f, f->run.data() + done, amount, f->run_at + static_cast<sqlite3_int64>(done));
     if (rc != SQLITE_OK) return rc;
   }
-  f->run.clear();
-  f->header_last = false;
+  drop(f);
   return SQLITE_OK;
 }
 
@@ -91,10 +95,7 @@ int walWrite(File* f, const void* data, int amount, sqlite3_int64 at) {
       int rc = flush(f);
       // Every frame held is the failed commit's: written later, it would be a commit the
       // next recovery finds whole, one SQLite rolled back and its caller was told failed.
-      if (rc != SQLITE_OK) {
-        f->run.clear();
-        f->header_last = false;
-      }
+      if (rc != SQLITE_OK) drop(f);
       return rc;
     }
   } else if (atRunEnd && !f->header_last && amount == kFrameHeader) {
