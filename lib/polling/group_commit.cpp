@@ -15,6 +15,7 @@ GroupCommit::GroupCommit(boost::asio::io_context& io, Store& store,
     : io_(io),
       store_(store),
       after_batch_(std::move(afterBatch)),
+      marks_timer_(io),
       spacing_wait_(spacing),
       spacing_timer_(io),
       writer_(std::move(writer)) {
@@ -39,6 +40,7 @@ void GroupCommit::write(Work work, std::function<void()> then) {
 
 void GroupCommit::mark(const AlertMarks& marks, Timestamp at) {
   if (marks.empty()) return;
+  if (marks_.empty()) marks_since_ = std::chrono::steady_clock::now();
   marks_.append(marks);
   marks_at_ = at;
   schedule();
@@ -46,6 +48,7 @@ void GroupCommit::mark(const AlertMarks& marks, Timestamp at) {
 
 void GroupCommit::whenIdle(std::function<void()> then) {
   idle_ = std::move(then);
+  schedule();  // marks waiting for a batch go now
   checkIdle();
 }
 
@@ -99,7 +102,7 @@ void GroupCommit::flush() {
     return;
   }
   if (pending_.empty()) {
-    runMarks();
+    if (!marksMayWait()) runMarks();
     return;
   }
   if (writer_ && pending_.size() < kFullBatch && waitForMore()) return;
@@ -113,6 +116,7 @@ void GroupCommit::flush() {
     batch->dones.push_back(std::move(pending_.front().done));
     pending_.pop_front();
   }
+  if (marks_timer_set_) marks_timer_.cancel();  // they ride on this batch
   if (!forWriter(*batch)) {
     batch->results = store_.commitBatch(std::move(batch->requests), marks_, marks_at_);
     marks_.clear();
@@ -156,6 +160,22 @@ bool GroupCommit::waitForMore() {
   return true;
 }
 
+bool GroupCommit::marksMayWait() {
+  if (marks_.empty() || !writer_ || idle_) return false;
+  auto due = marks_since_ + kMarksWait;
+  if (std::chrono::steady_clock::now() >= due) return false;
+  if (!marks_timer_set_) {
+    marks_timer_set_ = true;
+    marks_timer_.expires_at(due);
+    marks_timer_.async_wait([this, alive = alive_](boost::system::error_code) {
+      if (!*alive) return;
+      marks_timer_set_ = false;
+      schedule();  // a batch took them meanwhile: nothing to do
+    });
+  }
+  return true;
+}
+
 void GroupCommit::runJob() {
   auto job = std::make_shared<Job>(std::move(jobs_.front()));
   jobs_.pop_front();
@@ -185,6 +205,7 @@ void GroupCommit::runJob() {
 
 void GroupCommit::runMarks() {
   if (marks_.empty()) return;
+  if (marks_timer_set_) marks_timer_.cancel();
   // No batch to ride on: a job of their own, on the writer like any other.
   jobs_.push_back({[marks = std::move(marks_), at = marks_at_](Store& store) {
                      if (auto r = store.markAlerted(marks, at); !r)

@@ -64,6 +64,8 @@ class GroupCommit {
   static constexpr std::size_t kFullBatch = 32;
   /// Between batches handed to the writer, unless full.
   static constexpr std::chrono::microseconds kBatchSpacing{3000};
+  /// How long alert marks wait for a batch to ride on before they go alone.
+  static constexpr std::chrono::milliseconds kMarksWait{100};
 
   /// `afterBatch` runs once the continuations of a transaction's results ran.
   /// `writer`, if any, is another connection to `store`'s database.
@@ -92,10 +94,13 @@ class GroupCommit {
 
   /// Tells the store, on the writer's connection, that these alert lines
   /// reached the disk: in the next batch's transaction, or on their own when no
-  /// batch is waiting. A write on the loop's connection would cost the
-  /// writer its page cache (SQLite drops it when another connection wrote)
-  /// and the loop a transaction per batch. A crash before the marks only
-  /// repeats those lines at the next start ("may repeat, never vanish").
+  /// batch came within kMarksWait (at once when a stop waits, whenIdle). A
+  /// transaction of their own rewrote the log pages the next batch writes again
+  /// (a quarter of a busy writer's transactions, 7 or 8 pages each). A write
+  /// on the loop's connection would cost the writer its page cache (SQLite
+  /// drops it when another connection wrote) and the loop a transaction per
+  /// batch. A crash before the marks only repeats those lines at the next
+  /// start ("may repeat, never vanish").
   void mark(const AlertMarks& marks, Timestamp at);
 
   /// `then` runs on the loop once nothing is queued or out on the writer (a
@@ -132,6 +137,7 @@ class GroupCommit {
   void gather();
   void flush();
   bool waitForMore();
+  bool marksMayWait();
   void runJob();
   void runMarks();
   void checkIdle();
@@ -145,6 +151,9 @@ class GroupCommit {
   std::deque<Job> jobs_;
   AlertMarks marks_;
   Timestamp marks_at_{};
+  std::chrono::steady_clock::time_point marks_since_{};  // marks_ was empty before
+  boost::asio::steady_timer marks_timer_;
+  bool marks_timer_set_ = false;
   bool posted_ = false;
   bool writing_ = false;  // a batch or job is on the writer's thread
   bool spacing_ = false;  // a batch waits for spacing_timer_ (waitForMore)

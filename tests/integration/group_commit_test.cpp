@@ -32,6 +32,23 @@ CommitRequest requestFor(std::int64_t parcelId, int event) {
   return r;
 }
 
+// A result that raises a stalled exception and its task.
+CommitRequest raisingRequest(std::int64_t parcelId) {
+  CommitRequest r = requestFor(parcelId, 1);
+  r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
+    Issue i;
+    i.finding.kind = ExceptionKind::stalled;
+    i.finding.since = Timestamp(Seconds(1714500000));
+    i.finding.threshold = std::chrono::hours(48);
+    i.finding.elapsed = std::chrono::hours(50);
+    i.finding.detail = "stalled";
+    i.suggestion = {Remedy::soothe_and_wait, "wait"};
+    i.message = {"亲", "hi"};
+    return Assessment{ParcelStage::in_transit, {i}};
+  };
+  return r;
+}
+
 class GroupCommitTest : public ::testing::Test {
  protected:
   std::vector<std::int64_t> addParcels(int n) {
@@ -328,21 +345,7 @@ TEST_F(GroupCommitTest, WhenIdleWaitsForTheResultsAndTheWritesTheyLeadTo) {
 // connection writes nothing (its write would cost the writer its page cache).
 TEST_F(GroupCommitTest, AlertMarksAreWrittenByTheWriterBeforeTheNextBatchOrAlone) {
   auto ids = addParcels(2);
-  auto raising = [&](std::int64_t id) {
-    CommitRequest r = requestFor(id, 1);
-    r.assess = [](const Parcel&, const Timeline&, const ClaimFacts&) {
-      Issue i;
-      i.finding.kind = ExceptionKind::stalled;
-      i.finding.since = Timestamp(Seconds(1714500000));
-      i.finding.threshold = std::chrono::hours(48);
-      i.finding.elapsed = std::chrono::hours(50);
-      i.finding.detail = "stalled";
-      i.suggestion = {Remedy::soothe_and_wait, "wait"};
-      i.message = {"亲", "hi"};
-      return Assessment{ParcelStage::in_transit, {i}};
-    };
-    return r;
-  };
+  auto raising = raisingRequest;
   GroupCommit group(io, *store, {}, store->openWriter().value());
   std::vector<std::int64_t> raised;
   auto told = [&](Result<PollOutcome> r) {
@@ -370,6 +373,47 @@ TEST_F(GroupCommitTest, AlertMarksAreWrittenByTheWriterBeforeTheNextBatchOrAlone
   io.run();
   EXPECT_TRUE(idle);
   EXPECT_TRUE(store->unalertedTasks().value().empty());
+  EXPECT_EQ(group.transactions(), 2u);
+}
+
+// Marks with no batch behind them wait a while for one: a transaction of their
+// own rewrote the log pages the next batch writes again. A batch that comes in
+// time takes them; else they go alone once kMarksWait has passed.
+TEST_F(GroupCommitTest, WithAWriterAlertMarksWaitForTheNextBatchAWhileThenGoAlone) {
+  using namespace std::chrono_literals;
+  auto ids = addParcels(2);
+  GroupCommit group(io, *store, {}, store->openWriter().value());
+  std::vector<std::int64_t> raised;
+  std::vector<std::size_t> unalertedWhenTold;
+  auto told = [&](Result<PollOutcome> r) {
+    ASSERT_TRUE(r) << r.error().message;
+    for (const auto& t : r->raised) raised.push_back(t.id);
+    unalertedWhenTold.push_back(store->unalertedTasks().value().size());
+  };
+  group.submit(raisingRequest(ids[0]), told);
+  io.run();
+  ASSERT_EQ(raised.size(), 1u);
+
+  group.mark(AlertMarks{{raised[0]}, {}, {}}, now);
+  io.restart();
+  io.run_for(30ms);
+  EXPECT_EQ(store->unalertedTasks().value().size(), 1u) << "marks went alone at once";
+  group.submit(raisingRequest(ids[1]), told);
+  io.restart();
+  io.run();
+  ASSERT_EQ(raised.size(), 2u);
+  // Told after the second batch's transaction: the first task's mark was in it.
+  EXPECT_EQ(unalertedWhenTold.back(), 1u);
+  ASSERT_EQ(store->unalertedTasks().value().size(), 1u);
+  EXPECT_EQ(store->unalertedTasks().value()[0].id, raised[1]);
+
+  auto markedAt = std::chrono::steady_clock::now();
+  group.mark(AlertMarks{{raised[1]}, {}, {}}, now);
+  io.restart();
+  io.run();  // until the marks' wait ended and they went alone
+  EXPECT_GE(std::chrono::steady_clock::now() - markedAt, GroupCommit::kMarksWait);
+  EXPECT_TRUE(store->unalertedTasks().value().empty());
+  EXPECT_TRUE(group.idle());
   EXPECT_EQ(group.transactions(), 2u);
 }
 
