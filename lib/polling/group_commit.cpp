@@ -170,7 +170,7 @@ bool GroupCommit::marksMayWait() {
     marks_timer_.async_wait([this, alive = alive_](boost::system::error_code) {
       if (!*alive) return;
       marks_timer_set_ = false;
-      schedule();  // a batch took them meanwhile: nothing to do
+      schedule();  // they go alone now, unless a batch took them meanwhile
     });
   }
   return true;

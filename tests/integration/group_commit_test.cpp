@@ -345,19 +345,18 @@ TEST_F(GroupCommitTest, WhenIdleWaitsForTheResultsAndTheWritesTheyLeadTo) {
 // connection writes nothing (its write would cost the writer its page cache).
 TEST_F(GroupCommitTest, AlertMarksAreWrittenByTheWriterBeforeTheNextBatchOrAlone) {
   auto ids = addParcels(2);
-  auto raising = raisingRequest;
   GroupCommit group(io, *store, {}, store->openWriter().value());
   std::vector<std::int64_t> raised;
   auto told = [&](Result<PollOutcome> r) {
     ASSERT_TRUE(r) << r.error().message;
     for (const auto& t : r->raised) raised.push_back(t.id);
   };
-  group.submit(raising(ids[0]), told);
+  group.submit(raisingRequest(ids[0]), told);
   io.run();
   ASSERT_EQ(raised.size(), 1u);
   // Marked while the next result is queued: both go in one turn of the writer.
   group.mark(AlertMarks{{raised[0]}, {}, {}}, now);
-  group.submit(raising(ids[1]), told);
+  group.submit(raisingRequest(ids[1]), told);
   EXPECT_FALSE(group.idle());
   io.restart();
   io.run();
