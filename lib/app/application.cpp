@@ -140,8 +140,9 @@ int Application::run() {
   std::unique_ptr<FakeCarrierServer> simulator;
   if (config_.simulator.enabled) simulator = startSimulator(io, config_, **store, clock);
 
-  // Polls' curl runs on a thread of its own; its answers come back to the loop.
-  ThreadedHttpClient http(io, curlLimits(config_));
+  // Polls' curl runs on threads of its own; their answers come back to the loop.
+  ThreadedHttpClient http(io, curlLimits(config_), httpThreads(config_));
+  spdlog::info("POLL_HTTP threads={} max_in_flight={}", http.threads(), config_.poll.max_in_flight);
 
   // Notifications have their own connection (its writes are a sink's small
   // marks, made on the event loop) and their own HTTP client, so a slow

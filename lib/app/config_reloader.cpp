@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <thread>
 
 namespace pw {
 
@@ -25,6 +26,15 @@ CurlLimits curlLimits(const Config& config) {
   // the next ones early (PollLoop::dispatch).
   limits.max_transfers = static_cast<std::size_t>(config.poll.max_in_flight);
   return limits;
+}
+
+unsigned httpThreads(const Config& config) {
+  // One thread was the poll round's bottleneck on two cores: runnable 86 % of
+  // the round, the writer and the loop waiting on it (tests/bench/README.md).
+  unsigned n = config.poll.http_threads > 0
+                   ? static_cast<unsigned>(config.poll.http_threads)
+                   : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  return std::min(n, static_cast<unsigned>(std::max(1, config.poll.max_in_flight)));
 }
 
 void useSimulator(Config& config, const FakeCarrierServer& server) {

@@ -56,6 +56,9 @@ struct PollSettings {
   std::string schedule = "adaptive";
   Seconds interval = std::chrono::minutes(60);
   int max_in_flight = 16;
+  /// Threads that send the queries and decode the answers (0: one per core,
+  /// at most 4); they share max_in_flight, so there are no more than it.
+  int http_threads = 0;
   Seconds connect_timeout = std::chrono::seconds(5);
   Seconds request_timeout = std::chrono::seconds(20);
   std::size_t max_response_bytes = 4 * 1024 * 1024;

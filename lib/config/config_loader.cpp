@@ -305,6 +305,10 @@ const std::vector<KeySpec>& keys() {
        duration(FIELD(poll.interval), seconds(1), hours(24 * 7))},
       {"poll.max_in_flight", "integer", "16", kLive, "carrier requests open at once",
        integer(FIELD(poll.max_in_flight), 1, 1024)},
+      {"poll.http_threads", "integer", "0", kRestart,
+       "threads that send carrier requests and decode the answers, sharing poll.max_in_flight; "
+       "0: one per core, at most 4",
+       integer(FIELD(poll.http_threads), 0, 16)},
       {"poll.connect_timeout", "duration", "\"5s\"", kLive, "TCP+TLS connect limit per request",
        duration(FIELD(poll.connect_timeout), seconds(1), minutes(2))},
       {"poll.request_timeout", "duration", "\"20s\"", kLive, "whole-request limit",

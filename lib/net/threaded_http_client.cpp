@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <iterator>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -15,18 +17,47 @@
 namespace pw {
 namespace asio = boost::asio;
 
-ThreadedHttpClient::ThreadedHttpClient(asio::io_context& home, CurlLimits limits)
-    : home_(home),
-      work_(asio::make_work_guard(io_)),
-      max_open_(limits.max_transfers),
-      curl_(std::make_unique<CurlHttpClient>(io_, std::move(limits))),
-      thread_([this] { run(); }) {}
+std::vector<std::optional<CurlLimits>> ThreadedHttpClient::split(const CurlLimits& limits,
+                                                                 std::size_t n) {
+  // A thread without a transfer of its own sends nothing: the carrier never
+  // sees more than max_transfers at once.
+  std::size_t used = limits.max_transfers > 0 ? std::min(n, limits.max_transfers) : n;
+  std::vector<std::optional<CurlLimits>> out(n);
+  auto share = [&](auto total, std::size_t i) {
+    using T = decltype(total);
+    return total / static_cast<T>(used) + (static_cast<T>(i) < total % static_cast<T>(used));
+  };
+  for (std::size_t i = 0; i < used; ++i) {
+    CurlLimits l = limits;
+    // The first threads take the remainders.
+    if (limits.max_transfers > 0) l.max_transfers = share(limits.max_transfers, i);
+    if (limits.max_idle_connections > 0)
+      l.max_idle_connections = std::max(1L, share(limits.max_idle_connections, i));
+    out[i] = l;
+  }
+  return out;
+}
 
-void ThreadedHttpClient::run() {
-  pthread_setname_np(pthread_self(), "pw-http");
+ThreadedHttpClient::ThreadedHttpClient(asio::io_context& home, CurlLimits limits, unsigned threads)
+    : home_(home), max_open_(limits.max_transfers) {
+  std::size_t n = std::max(1u, threads);
+  if (limits.max_transfers > 0) n = std::min(n, limits.max_transfers);
+  auto parts = split(limits, n);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    auto s = std::make_unique<Shard>();
+    s->curl = std::make_unique<CurlHttpClient>(s->io, std::move(*parts[i]));
+    Shard& shard = *s;
+    shards_.push_back(std::move(s));
+    shard.thread = std::thread([this, &shard, i] { run(shard, i); });
+  }
+}
+
+void ThreadedHttpClient::run(Shard& shard, std::size_t index) {
+  std::string name = shards_.size() == 1 ? "pw-http" : "pw-http-" + std::to_string(index);
+  pthread_setname_np(pthread_self(), name.c_str());
   for (;;) {
     try {
-      io_.run();
+      shard.io.run();
       return;
     } catch (const std::exception& e) {  // a bug: the client reports its errors per request
       subsystemLogger("poll")->error("HTTP_THREAD_ERROR error=\"{}\"", e.what());
@@ -36,14 +67,17 @@ void ThreadedHttpClient::run() {
 
 ThreadedHttpClient::~ThreadedHttpClient() {
   *alive_ = false;
-  // curl's handles and sockets are released on the thread that used them.
-  asio::post(io_, [this] {
-    curl_->cancelAll();
-    curl_.reset();
-    io_.stop();
-  });
-  work_.reset();
-  thread_.join();
+  for (auto& s : shards_) {
+    // curl's handles and sockets are released on the thread that used them.
+    Shard& shard = *s;
+    asio::post(shard.io, [&shard] {
+      shard.curl->cancelAll();
+      shard.curl.reset();
+      shard.io.stop();
+    });
+    shard.work.reset();
+  }
+  for (auto& s : shards_) s->thread.join();
 }
 
 void ThreadedHttpClient::send(HttpRequest request, Callback done) {
@@ -51,53 +85,64 @@ void ThreadedHttpClient::send(HttpRequest request, Callback done) {
 }
 
 void ThreadedHttpClient::send(HttpRequest request, Prepare prepare, Callback done) {
+  // The thread with the fewest requests open: answers come back at the pace
+  // each thread keeps, so a slow one gets fewer.
+  Shard* least = nullptr;
+  for (auto& s : shards_)
+    if (s->sending && (!least || s->open < least->open)) least = s.get();
+  Shard& shard = *least;
   ++in_flight_;
-  asio::post(io_, [this, request = std::move(request), prepare = std::move(prepare),
-                   done = std::move(done), generation = generation_]() mutable {
-    curl_->send(std::move(request), [this, prepare = std::move(prepare), done = std::move(done),
-                                     generation](Result<HttpResponse> r) mutable {
-      std::exception_ptr failed;
-      if (prepare) {
-        try {
-          prepare(r);
-        } catch (...) {
-          failed = std::current_exception();
-        }
-      }
-      answered({std::move(done), generation, failed, std::move(r)});
-    });
+  ++shard.open;
+  asio::post(shard.io, [this, &shard, request = std::move(request), prepare = std::move(prepare),
+                        done = std::move(done), generation = generation_]() mutable {
+    shard.curl->send(std::move(request),
+                     [this, &shard, prepare = std::move(prepare), done = std::move(done),
+                      generation](Result<HttpResponse> r) mutable {
+                       std::exception_ptr failed;
+                       if (prepare) {
+                         try {
+                           prepare(r);
+                         } catch (...) {
+                           failed = std::current_exception();
+                         }
+                       }
+                       answered(shard, {std::move(done), generation, failed, std::move(r)});
+                     });
   });
 }
 
-void ThreadedHttpClient::answered(Answer a) {
-  ready_.push_back(std::move(a));
-  if (hand_over_posted_) return;
-  hand_over_posted_ = true;
+void ThreadedHttpClient::answered(Shard& shard, Answer a) {
+  shard.ready.push_back(std::move(a));
+  if (shard.hand_over_posted) return;
+  shard.hand_over_posted = true;
   // Behind the handlers already queued here: the answers of this pass over
   // the sockets go home together.
-  asio::post(io_, [this] { handOver(); });
+  asio::post(shard.io, [this, &shard] { handOver(shard); });
 }
 
-void ThreadedHttpClient::handOver() {
-  hand_over_posted_ = false;
-  asio::post(home_, [this, answers = std::exchange(ready_, {}), alive = alive_]() mutable {
-    if (*alive) tell(std::move(answers), alive);
-  });
+void ThreadedHttpClient::handOver(Shard& shard) {
+  shard.hand_over_posted = false;
+  asio::post(home_,
+             [this, &shard, answers = std::exchange(shard.ready, {}), alive = alive_]() mutable {
+               if (*alive) tell(shard, std::move(answers), alive);
+             });
 }
 
-void ThreadedHttpClient::tell(std::vector<Answer> answers, const std::shared_ptr<bool>& alive) {
+void ThreadedHttpClient::tell(Shard& shard, std::vector<Answer> answers,
+                              const std::shared_ptr<bool>& alive) {
   for (std::size_t i = 0; i < answers.size(); ++i) {
     auto& a = answers[i];
     if (a.generation != generation_) continue;  // cancelled meanwhile
     --in_flight_;
+    --shard.open;
     if (a.failed) {
       // Thrown on the loop as if the decode had run there; the answers
       // behind it are told in a handler of their own.
       if (i + 1 < answers.size()) {
         std::vector<Answer> rest(std::make_move_iterator(answers.begin() + i + 1),
                                  std::make_move_iterator(answers.end()));
-        asio::post(home_, [this, rest = std::move(rest), alive]() mutable {
-          if (*alive) tell(std::move(rest), alive);
+        asio::post(home_, [this, &shard, rest = std::move(rest), alive]() mutable {
+          if (*alive) tell(shard, std::move(rest), alive);
         });
       }
       std::rethrow_exception(a.failed);
@@ -110,13 +155,31 @@ void ThreadedHttpClient::tell(std::vector<Answer> answers, const std::shared_ptr
 void ThreadedHttpClient::cancelAll() {
   ++generation_;
   in_flight_ = 0;
-  asio::post(io_, [this] { curl_->cancelAll(); });
+  for (auto& s : shards_) {
+    s->open = 0;
+    Shard& shard = *s;
+    asio::post(shard.io, [&shard] { shard.curl->cancelAll(); });
+  }
 }
 
 void ThreadedHttpClient::setLimits(CurlLimits limits) {
   max_open_ = limits.max_transfers;
-  asio::post(io_,
-             [this, limits = std::move(limits)]() mutable { curl_->setLimits(std::move(limits)); });
+  auto parts = split(limits, shards_.size());
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    Shard& shard = *shards_[i];
+    shard.sending = parts[i].has_value();
+    if (!shard.sending) {
+      // Fewer transfers than threads (a reload lowered them): this thread
+      // gets nothing new and finishes what it holds one at a time, so the
+      // carrier sees at most one request more per such thread meanwhile.
+      parts[i] = limits;
+      parts[i]->max_transfers = 1;
+      parts[i]->max_idle_connections = 1;
+    }
+    asio::post(shard.io, [&shard, l = std::move(*parts[i])]() mutable {
+      shard.curl->setLimits(std::move(l));
+    });
+  }
 }
 
 }  // namespace pw

@@ -12,7 +12,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -427,4 +429,77 @@ TEST_F(CurlTest, OnItsOwnThreadAClientGoneWithRequestsOutTellsNobody) {
   }
   io.run_for(milliseconds(500));
   EXPECT_FALSE(called);
+}
+
+// On several threads: the bound is the threads' together (no more threads than it), each
+// request goes to the thread with the fewest open, and every answer is prepared on one of
+// them and told on the caller's loop.
+TEST_F(CurlTest, OnSeveralThreadsTheyShareTheBoundAndEachPreparesItsAnswers) {
+  CurlLimits bounded = limits;
+  bounded.max_transfers = 2;
+  ThreadedHttpClient threaded(io, bounded, 3);
+  EXPECT_EQ(threaded.threads(), 2u) << "no more threads than transfers";
+  EXPECT_EQ(threaded.maxOpen(), 2u);
+  server.setPermanentFault(FakeFault{.delay = milliseconds(200)});
+  constexpr int kRequests = 6;
+  int done = 0, ok = 0, elsewhere = 0;
+  const auto loop = std::this_thread::get_id();
+  std::mutex m;
+  std::set<std::thread::id> preparedOn;
+  auto started = steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    Parcel p = test::sampleParcel("YT" + std::to_string(1000000000000LL + i));
+    threaded.send(
+        codec.buildQuery(p),
+        [&](const Result<HttpResponse>&) {
+          std::lock_guard lock(m);
+          preparedOn.insert(std::this_thread::get_id());
+        },
+        [&](Result<HttpResponse> r) {
+          ++done;
+          if (r && r->status == 200) ++ok;
+          if (std::this_thread::get_id() != loop) ++elsewhere;
+        });
+  }
+  EXPECT_EQ(threaded.inFlight(), static_cast<size_t>(kRequests));
+  io.run_for(milliseconds(100));
+  EXPECT_EQ(server.requestCount(), 2u) << "two open at once, the rest held";
+  auto deadline = steady_clock::now() + seconds(10);
+  while (done < kRequests && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_EQ(elsewhere, 0);
+  EXPECT_GE(steady_clock::now() - started, milliseconds(590)) << "three rounds of two";
+  EXPECT_EQ(threaded.inFlight(), 0u);
+  std::lock_guard lock(m);
+  EXPECT_EQ(preparedOn.size(), 2u) << "both threads sent and prepared";
+  EXPECT_FALSE(preparedOn.count(loop));
+}
+
+// A reload that leaves fewer transfers than threads: the threads left without one get no new
+// request, and the carrier sees no more than the new bound.
+TEST_F(CurlTest, OnSeveralThreadsALowerBoundLeavesSomeIdle) {
+  CurlLimits bounded = limits;
+  bounded.max_transfers = 4;
+  ThreadedHttpClient threaded(io, bounded, 2);
+  ASSERT_EQ(threaded.threads(), 2u);
+  bounded.max_transfers = 1;
+  threaded.setLimits(bounded);
+  EXPECT_EQ(threaded.maxOpen(), 1u);
+  server.setPermanentFault(FakeFault{.delay = milliseconds(200)});
+  constexpr int kRequests = 3;
+  int ok = 0;
+  auto started = steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    Parcel p = test::sampleParcel("YT" + std::to_string(1000000000000LL + i));
+    threaded.send(codec.buildQuery(p), [&](Result<HttpResponse> r) {
+      if (r && r->status == 200) ++ok;
+    });
+  }
+  io.run_for(milliseconds(100));
+  EXPECT_EQ(server.requestCount(), 1u) << "one open at once";
+  auto deadline = steady_clock::now() + seconds(10);
+  while (ok < kRequests && steady_clock::now() < deadline) io.run_one_for(milliseconds(50));
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_GE(steady_clock::now() - started, milliseconds(590)) << "one after the other";
+  EXPECT_EQ(threaded.inFlight(), 0u);
 }

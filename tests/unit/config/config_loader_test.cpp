@@ -1,9 +1,14 @@
 #include "config/config_loader.h"
 
+#include "app/config_reloader.h"
+
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <boost/asio/ip/address.hpp>
+
+#include <algorithm>
+#include <thread>
 
 using namespace pw;
 using namespace std::chrono;
@@ -54,6 +59,23 @@ TEST(ConfigLoader, DefaultsAndRelativePaths) {
   EXPECT_EQ(c.rules.detection.not_picked_up_after, hours(24));
   EXPECT_EQ(c.kuaidi100.zone.offset, hours(8));
   EXPECT_TRUE(c.rules.templates.has(ExceptionKind::stalled));
+}
+
+// The poll path's HTTP threads: one per core (at most 4) unless set, never more than the
+// requests open at once, and set only at start.
+TEST(ConfigLoader, HttpThreadsDefaultToTheCoresAndStayWithinMaxInFlight) {
+  ConfigFiles f;
+  auto c = f.load(base()).value();
+  EXPECT_EQ(c.poll.http_threads, 0);
+  EXPECT_EQ(httpThreads(c), std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  c = f.load(base("[poll]\nhttp_threads = 3\n")).value();
+  EXPECT_EQ(httpThreads(c), 3u);
+  c = f.load(base("[poll]\nhttp_threads = 8\nmax_in_flight = 2\n")).value();
+  EXPECT_EQ(httpThreads(c), 2u);
+  EXPECT_NE(f.error(base("[poll]\nhttp_threads = 17\n")), "");
+  EXPECT_NE(f.error(base("[poll]\nhttp_threads = -1\n")), "");
+  auto next = f.load(base("[poll]\nhttp_threads = 2\n")).value();
+  EXPECT_EQ(restartOnlyChanges(c, next), std::vector<std::string>{"poll.http_threads"});
 }
 
 TEST(ConfigLoader, OverridesFromTheIssueInterface) {
