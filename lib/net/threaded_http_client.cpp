@@ -43,17 +43,25 @@ ThreadedHttpClient::ThreadedHttpClient(asio::io_context& home, CurlLimits limits
   std::size_t n = std::max(1u, threads);
   if (limits.max_transfers > 0) n = std::min(n, limits.max_transfers);
   auto parts = split(limits, n);
-  for (std::size_t i = 0; i < parts.size(); ++i) {
+  for (auto& part : parts) {
     auto s = std::make_unique<Shard>();
-    s->curl = std::make_unique<CurlHttpClient>(s->io, std::move(*parts[i]));
-    Shard& shard = *s;
+    s->curl = std::make_unique<CurlHttpClient>(s->io, std::move(*part));
     shards_.push_back(std::move(s));
-    shard.thread = std::thread([this, &shard, i] { run(shard, i); });
+  }
+  // Started once shards_ is complete: the threads read it.
+  try {
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string name = n == 1 ? "pw-http" : "pw-http-" + std::to_string(i);
+      Shard& shard = *shards_[i];
+      shard.thread = std::thread([this, &shard, name = std::move(name)] { run(shard, name); });
+    }
+  } catch (...) {
+    stopAll();
+    throw;
   }
 }
 
-void ThreadedHttpClient::run(Shard& shard, std::size_t index) {
-  std::string name = shards_.size() == 1 ? "pw-http" : "pw-http-" + std::to_string(index);
+void ThreadedHttpClient::run(Shard& shard, const std::string& name) {
   pthread_setname_np(pthread_self(), name.c_str());
   for (;;) {
     try {
@@ -65,7 +73,9 @@ void ThreadedHttpClient::run(Shard& shard, std::size_t index) {
   }
 }
 
-ThreadedHttpClient::~ThreadedHttpClient() {
+ThreadedHttpClient::~ThreadedHttpClient() { stopAll(); }
+
+void ThreadedHttpClient::stopAll() {
   *alive_ = false;
   for (auto& s : shards_) {
     // curl's handles and sockets are released on the thread that used them.
@@ -77,7 +87,8 @@ ThreadedHttpClient::~ThreadedHttpClient() {
     });
     shard.work.reset();
   }
-  for (auto& s : shards_) s->thread.join();
+  for (auto& s : shards_)
+    if (s->thread.joinable()) s->thread.join();
 }
 
 void ThreadedHttpClient::send(HttpRequest request, Callback done) {

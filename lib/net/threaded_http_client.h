@@ -14,6 +14,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -66,7 +67,8 @@ class ThreadedHttpClient final : public HttpClient {
   };
   // Each thread's part of the limits; threads beyond max_transfers get none.
   static std::vector<std::optional<CurlLimits>> split(const CurlLimits& limits, std::size_t n);
-  void run(Shard& shard, std::size_t index);
+  void run(Shard& shard, const std::string& name);
+  void stopAll();                         // drops what is in flight and joins the threads started
   void answered(Shard& shard, Answer a);  // on shard.thread
   void handOver(Shard& shard);            // on shard.thread
   void tell(Shard& shard, std::vector<Answer> answers,
