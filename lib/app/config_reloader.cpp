@@ -31,10 +31,9 @@ CurlLimits curlLimits(const Config& config) {
 unsigned httpThreads(const Config& config) {
   // One thread was the poll round's bottleneck on two cores: runnable 86 % of
   // the round, the writer and the loop waiting on it (tests/bench/README.md).
-  unsigned n = config.poll.http_threads > 0
-                   ? static_cast<unsigned>(config.poll.http_threads)
-                   : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
-  return std::min(n, static_cast<unsigned>(std::max(1, config.poll.max_in_flight)));
+  // The client starts no more threads than max_in_flight (ThreadedHttpClient).
+  return config.poll.http_threads > 0 ? static_cast<unsigned>(config.poll.http_threads)
+                                      : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
 void useSimulator(Config& config, const FakeCarrierServer& server) {

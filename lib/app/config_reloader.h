@@ -22,8 +22,8 @@ class PushListener;
 
 /// The HTTP client's limits from `poll.*`.
 CurlLimits curlLimits(const Config& config);
-/// The poll path's HTTP threads: `poll.http_threads`, or one per core (at
-/// most 4), and never more than `poll.max_in_flight`.
+/// The poll path's HTTP threads asked for: `poll.http_threads`, or one per
+/// core (at most 4); the client caps them at `poll.max_in_flight`.
 unsigned httpThreads(const Config& config);
 /// Points the Kuaidi100 client at the simulator (again after every reload).
 void useSimulator(Config& config, const FakeCarrierServer& server);
